@@ -1,0 +1,1 @@
+"""Amtswissen – grounded answers from a city administration's own guidelines."""

@@ -1,0 +1,131 @@
+"""The one settings object.
+
+Built once in an entry point (CLI, Chainlit app, tests) and passed in; nothing
+reads the environment at import time. Every field has a description, and
+`.env.example` is generated from these descriptions (see `render_env_example`)
+and checked by a test, so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration of Amtswissen (env prefix ``ASSISTANT_``; `.env` is read)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- state -------------------------------------------------------------
+    data_dir: Path = Field(
+        Path("data"),
+        description="Directory that holds all state: database, Chroma, lexical index, uploads.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the relational store (manifest, audit log, users). "
+        "Default: SQLite file in the data dir. Example: postgresql+psycopg://user:pw@host/db",
+    )
+
+    # --- ingestion -----------------------------------------------------------
+    max_file_mb: float = Field(50.0, description="Largest file accepted for ingestion, in MiB.")
+    max_pages: int = Field(2000, description="Largest number of PDF pages accepted per document.")
+    chunk_chars: int = Field(1200, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(150, description="Characters of overlap between neighbouring chunks.")
+    default_collection: str = Field(
+        "allgemein", description="Collection a document goes to when none is given."
+    )
+
+    # --- embeddings and vector store ----------------------------------------
+    embedding_backend: Literal["onnx", "ollama"] = Field(
+        "onnx",
+        description="'onnx': embedded all-MiniLM-L6-v2 (int8 ONNX, offline, shipped by a PyPI "
+        "package); 'ollama': embeddings from the Ollama server (e.g. bge-m3).",
+    )
+    ollama_embedding_model: str = Field(
+        "bge-m3", description="Ollama embedding model when embedding_backend=ollama."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://chroma:8000). Empty: embedded Chroma "
+        "in the data dir.",
+    )
+    chroma_collection: str = Field("amtswissen", description="Name of the Chroma collection.")
+
+    # --- retrieval -----------------------------------------------------------
+    search_k: int = Field(5, description="Number of passages returned by default.")
+    candidates: int = Field(50, description="Candidates fetched from each index before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    weight_lexical: float = Field(1.0, description="Fusion weight of the lexical (BM25) ranking.")
+    weight_dense: float = Field(
+        0.3,
+        description="Fusion weight of the dense (embedding) ranking. 0 disables dense retrieval. "
+        "Chosen by measurement, see docs/retrieval.md.",
+    )
+
+    # --- chat model ------------------------------------------------------------
+    ollama_base_url: str = Field(
+        "http://localhost:11434", description="Base URL of the Ollama server."
+    )
+    ollama_model: str = Field(
+        "llama3.1:8b",
+        description="Ollama chat model. Empty: no model, the app runs in search mode.",
+    )
+    temperature: float = Field(0.1, description="Sampling temperature of the chat model.")
+    num_ctx: int = Field(8192, description="Context window (tokens) requested from Ollama.")
+    keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
+    llm_timeout_s: float = Field(120.0, description="Timeout of one chat request, in seconds.")
+    connect_timeout_s: float = Field(
+        3.0, description="Timeout for reaching Ollama, in seconds (reachability checks)."
+    )
+
+    # --- privacy and audit -----------------------------------------------------
+    pseudonym_key: str | None = Field(
+        None,
+        description="Secret key for pseudonymous user ids in the audit log (keyed hash). "
+        "Empty: a random key is created once in the data dir.",
+    )
+    retention_days: int = Field(
+        90, description="Audit rows older than this are purged at start (0 keeps them)."
+    )
+    log_level: str = Field("INFO", description="Level of the application log.")
+
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or the SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'amtswissen.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data dir if needed and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def render_env_example() -> str:
+    """The text of `.env.example`, one documented line per settings field."""
+    lines = [
+        "# Amtswissen configuration. Copy to .env and adjust; every variable is optional.",
+        "# Generated from assistant/config.py (python -m assistant.config > .env.example).",
+        "",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        value = "" if default is None else str(default)
+        lines.append(f"# {field.description}")
+        lines.append(f"#ASSISTANT_{name.upper()}={value}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render_env_example(), end="")

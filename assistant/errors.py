@@ -1,0 +1,47 @@
+"""The few named exceptions. `message` is German (shown to people); `str()` too.
+
+The CLI turns these into a clean message and a non-zero exit; the Chainlit app
+shows `message` instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class. `message` is for people (German), `code` for machines and tests."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class IngestError(AssistantError):
+    """A file cannot be ingested (unreadable, unsupported, too large, no text …)."""
+
+    code = "ingest"
+
+
+class ConfigError(AssistantError):
+    """Settings or state do not fit together (e.g. embedding model mismatch)."""
+
+    code = "config"
+
+
+class NotFoundError(AssistantError):
+    """A document, user or log entry does not exist."""
+
+    code = "not_found"
+
+
+class LLMError(AssistantError):
+    """The chat model cannot answer: unreachable, model missing, timed out."""
+
+    code = "llm"
