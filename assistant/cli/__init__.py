@@ -1,0 +1,82 @@
+"""The `assistant` command: a thin click shell over the services.
+
+Each command parses arguments, calls one service and renders the result:
+people get German text (errors included, never a stack trace), machines get
+`--json`. Settings are built once here and passed down.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+
+import click
+
+from ..config import Settings
+from ..errors import AssistantError
+
+
+class Context:
+    """What every command gets: the settings and the lazily built services."""
+
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self._services = None
+
+    @property
+    def services(self):
+        if self._services is None:
+            from ..services import Services
+
+            self._services = Services(self.settings)
+        return self._services
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    """Turn our named errors into a German message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AssistantError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="amtswissen")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Amtswissen – KI-Assistent für die Stadtverwaltung (alles lokal).
+
+    Settings come from ASSISTANT_* environment variables or .env
+    (see .env.example).
+    """
+    obj = ctx.ensure_object(Context)
+    logging.basicConfig(
+        level=obj.settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("chromadb", "httpx", "unstructured", "presidio-analyzer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    cli(prog_name="assistant")
+
+
+# Imported last: the modules register their commands on `cli`.
+from . import admin, documents, retrieval  # noqa: E402, F401

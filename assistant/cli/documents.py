@@ -1,0 +1,126 @@
+"""`assistant ingest`, `assistant docs …`, `assistant reindex`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import NotFoundError
+from . import Context, cli, echo_json, friendly_errors, pass_ctx
+
+err = Console(stderr=True)
+
+_STATUS_DE = {
+    "added": "neu",
+    "updated": "aktualisiert",
+    "unchanged": "unverändert",
+    "failed": "FEHLER",
+}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--collection", "-c", help="Sammlung, in die die Dokumente kommen.")
+@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf stdout.")
+@pass_ctx
+@friendly_errors
+def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, as_json: bool) -> None:
+    """Dateien oder Ordner einlesen (PDF, DOCX, ODT, HTML, MD, TXT, EML).
+
+    Unchanged files are skipped, changed files replace their previous version.
+    Exit code 1 if any file could not be ingested; the others are ingested anyway.
+    """
+    from ..ingest.pipeline import iter_files
+
+    files = list(iter_files(paths))
+    ingestor = ctx.services.ingestor
+    with Progress(
+        TextColumn("[bold]Einlesen"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=True, disable=as_json,
+    ) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def advance(result) -> None:
+            progress.update(task, advance=1, description=Path(result.path).name)
+
+        report = ingestor.ingest_paths(files, collection, on_result=advance)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def _print_report(report) -> None:
+    for r in report.results:
+        if r.failed:
+            err.print(f"[red]✗ {r.path}[/red]: {r.message}", highlight=False)
+        for warning in r.warnings:
+            err.print(f"[yellow]! {r.path}[/yellow]: {warning}", highlight=False)
+    c = report.counts()
+    chunks = sum(r.chunks for r in report.results if r.status in ("added", "updated"))
+    err.print(
+        f"{len(report.results)} Dateien in {report.seconds:.1f} s: {c['added']} neu, "
+        f"{c['updated']} aktualisiert, {c['unchanged']} unverändert, {c['failed']} fehlerhaft; "
+        f"{chunks} Abschnitte geschrieben.",
+        highlight=False,
+    )
+
+
+@cli.group()
+def docs() -> None:
+    """Das Verzeichnis der eingelesenen Dokumente (Manifest)."""
+
+
+@docs.command("list")
+@click.option("--collection", "-c", help="Nur diese Sammlung.")
+@click.option("--json", "as_json", is_flag=True, help="Als JSON-Liste.")
+@pass_ctx
+@friendly_errors
+def docs_list(ctx: Context, collection: str | None, as_json: bool) -> None:
+    """Alle sichtbaren Dokumente mit Version und Abschnittszahl."""
+    records = ctx.services.manifest.list(collection)
+    if as_json:
+        echo_json([r.to_dict() for r in records])
+        return
+    table = Table("doc_id", "Sammlung", "Titel", "Version", "Abschnitte", "eingelesen")
+    for r in records:
+        table.add_row(r.doc_id, r.collection, r.title, str(r.version), str(r.chunks),
+                      r.ingested_at.strftime("%d.%m.%Y %H:%M"))
+    Console().print(table)
+
+
+@docs.command("show")
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True, help="Als JSON.")
+@pass_ctx
+@friendly_errors
+def docs_show(ctx: Context, doc_id: str, as_json: bool) -> None:
+    """Ein Dokument im Detail."""
+    record = ctx.services.manifest.get(doc_id)
+    if record is None:
+        raise NotFoundError(f"Kein Dokument mit der ID „{doc_id}“. Siehe `assistant docs list`.")
+    if as_json:
+        echo_json(record.to_dict())
+        return
+    for key, value in record.to_dict().items():
+        click.echo(f"{key:12} {value}")
+
+
+@docs.command("remove")
+@click.argument("doc_ids", nargs=-1, required=True)
+@pass_ctx
+@friendly_errors
+def docs_remove(ctx: Context, doc_ids: tuple[str, ...]) -> None:
+    """Dokumente zurückziehen: aus Manifest, Stichwortindex und Chroma löschen."""
+    missing = [d for d in doc_ids if not ctx.services.ingestor.remove(d)]
+    for d in doc_ids:
+        if d not in missing:
+            click.echo(f"entfernt: {d}")
+    if missing:
+        raise NotFoundError(f"Nicht gefunden: {', '.join(missing)}. Siehe `assistant docs list`.")

@@ -1,0 +1,115 @@
+"""Relational store: SQLAlchemy engine and numbered migrations.
+
+SQLite in the data dir by default, PostgreSQL by URL. Migrations are plain
+functions registered in order with `@migration` (the pattern of simonw/llm);
+each runs once, in its own transaction, and is recorded in `_migrations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("doc_id", sa.String(200), primary_key=True),
+    sa.Column("collection", sa.String(100), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("pages", sa.Integer),
+    sa.Column("bytes", sa.Integer),
+    sa.Column("format", sa.String(20)),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("valid_from", sa.Date),
+    sa.Column("valid_until", sa.Date),
+)
+
+# A row exists while a document version is being written or removed; crash
+# recovery finishes (or undoes) whatever the row names. See ingest/pipeline.py.
+ingest_journal = sa.Table(
+    "ingest_journal",
+    metadata,
+    sa.Column("doc_id", sa.String(200), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Single-row counters; `manifest_generation` tells searchers to reload the manifest.
+state = sa.Table(
+    "state",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+_migrations_table = sa.Table(
+    "_migrations",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+)
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = []
+
+
+def migration(fn: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """Register a migration; the number is the order of registration."""
+    MIGRATIONS.append((len(MIGRATIONS) + 1, fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_manifest(conn: Connection) -> None:
+    for table in (documents, ingest_journal, state):
+        table.create(conn)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets searches read while an ingest writes; busy_timeout waits for locks.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Engine for the configured store, migrated to the newest schema."""
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        settings.ensure_data_dir()
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    migrate(engine)
+    return engine
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply pending migrations; returns the names applied."""
+    with engine.begin() as conn:
+        _migrations_table.create(conn, checkfirst=True)
+        done = {row.id for row in conn.execute(sa.select(_migrations_table.c.id))}
+    applied = []
+    for number, name, fn in MIGRATIONS:
+        if number in done:
+            continue
+        with engine.begin() as conn:
+            fn(conn)
+            conn.execute(_migrations_table.insert().values(id=number, name=name))
+        applied.append(name)
+    return applied

