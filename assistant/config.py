@@ -72,6 +72,17 @@ class Settings(BaseSettings):
         "Chosen by measurement, see docs/retrieval.md.",
     )
 
+    min_term_coverage: float = Field(
+        0.5,
+        description="Refusal threshold: share of the question's content words a passage must "
+        "contain to count as relevant (see docs/retrieval.md).",
+    )
+    min_dense_similarity: float = Field(
+        0.55,
+        description="Refusal threshold: a passage whose embedding similarity reaches this counts "
+        "as relevant even with few shared words.",
+    )
+
     # --- chat model ------------------------------------------------------------
     ollama_base_url: str = Field(
         "http://localhost:11434", description="Base URL of the Ollama server."

@@ -14,10 +14,12 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from sqlalchemy.engine import Engine
 
+    from .answer import AnswerService
     from .config import Settings
     from .ingest.pipeline import Ingestor
     from .lexical import LexicalIndex
     from .manifest import Manifest
+    from .prompts import PromptSet
     from .search import SearchService
     from .vectorstore import ChromaIndex
 
@@ -74,6 +76,25 @@ class Services:
             vectors=lambda: self.vectors,
             embeddings=lambda: self.embeddings,
         )
+
+    @cached_property
+    def prompts(self) -> PromptSet:
+        from .prompts import load_prompts
+
+        return load_prompts()
+
+    @cached_property
+    def answers(self) -> AnswerService:
+        from .answer import AnswerService
+        from .relevance import RelevanceGate
+
+        model = None
+        if self.settings.ollama_model:
+            from .llm import build_chat_model
+
+            model = build_chat_model(self.settings)
+        gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
+        return AnswerService(self.settings, self.search, self.prompts, model, gate)
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

@@ -47,3 +47,28 @@ def _print_hits(hits) -> None:
         snippet = h.text if len(h.text) <= 400 else h.text[:400] + " …"
         console.print(f"    {snippet}", highlight=False, markup=False)
         console.print(f"    [dim]{h.source}[/dim]", highlight=False)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
+@click.option("--json", "as_json", is_flag=True, help="Antwort als JSON.")
+@pass_ctx
+@friendly_errors
+def ask(ctx: Context, question: str, collections, as_json: bool) -> None:
+    """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
+    answer = ctx.services.answers.ask(question, collections=list(collections) or None)
+    if as_json:
+        echo_json(answer.to_dict())
+        return
+    console = Console()
+    if answer.notice:
+        console.print(f"[yellow]Hinweis:[/yellow] {answer.notice}", highlight=False)
+    console.print(answer.answer, highlight=False, markup=False)
+    if answer.mode == "llm" and not answer.refused:
+        flag = " – [red]nicht durch Quellen belegt[/red]" if answer.unverified else ""
+        console.print(f"[dim]KI-generiert ({answer.model}, Prompt {answer.prompt_version}){flag}[/dim]")
+    for c in answer.citations:
+        where = ", ".join(p for p in (c.section, f"S. {c.page}" if c.page else "") if p)
+        console.print(f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False,
+                      markup=False)

@@ -1,0 +1,251 @@
+"""Answer service: condense → retrieve → numbered context → streamed answer → citation check.
+
+Three phases so the chat can stream and the CLI can print with the same code:
+
+* `prepare()` condenses a follow-up question, retrieves passages and decides
+  whether the model is asked at all (no relevant passage → a German "nothing
+  found", without a model call; no model reachable → search mode);
+* `stream()` / `astream()` yield the model's text (one LCEL chain for both);
+* `finish()` checks every `[n]` against the context and builds the `Answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+from langchain_core.output_parsers import StrOutputParser
+
+from .errors import LLMError
+from .models import Hit
+from .prompts import PromptSet, format_context, format_history
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from .config import Settings
+    from .search import SearchService
+
+NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
+_CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    page: int | None
+    text: str
+    version: int = 1
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation]
+    unverified: bool
+    refused: bool
+    mode: str  # "llm" | "search"
+    model: str | None
+    prompt_version: str
+    timings: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None
+    question: str = ""
+    standalone_question: str = ""
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("hits")
+        data["citations"] = [asdict(c) for c in self.citations]
+        return data
+
+
+@dataclass
+class Prepared:
+    """Everything between retrieval and the model's first token."""
+
+    question: str
+    standalone: str
+    hits: list[Hit]
+    inputs: dict[str, str]
+    started: float
+    timings: dict[str, float]
+    final: Answer | None = None  # set when no model call is needed
+
+
+class AnswerService:
+    def __init__(
+        self,
+        settings: Settings,
+        search: SearchService,
+        prompts: PromptSet,
+        chat_model: BaseChatModel | None,
+        relevance,
+    ):
+        self.settings = settings
+        self.search = search
+        self.prompts = prompts
+        self.model = chat_model  # None: search mode only
+        self.relevance = relevance
+        if chat_model is not None:
+            parser = StrOutputParser()
+            self._answer_chain = prompts.answer | chat_model | parser
+            self._condense_chain = prompts.condense | chat_model | parser
+
+    # --- phase 1 ---------------------------------------------------------------
+    def prepare(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        collections: Sequence[str] | None = None,
+    ) -> Prepared:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        standalone = self._condense(question, history, timings)
+        t = time.perf_counter()
+        hits = self.search.search(standalone, self.settings.search_k, collections).hits
+        timings["retrieval_ms"] = _ms(t)
+        prepared = Prepared(question, standalone, hits, {}, started, timings)
+        relevant = [h for h in hits if self.relevance.is_relevant(standalone, h)]
+        if not relevant:
+            prepared.final = self._nothing_found(prepared)
+        elif self.model is None:
+            prepared.final = self._search_mode(prepared, _no_model_notice())
+        else:
+            prepared.hits = relevant
+            prepared.inputs = {"context": format_context(relevant), "question": question}
+            timings["prepare_ms"] = _ms(started)
+        return prepared
+
+    def _condense(self, question, history, timings) -> str:
+        if not history or self.model is None:
+            return question
+        t = time.perf_counter()
+        try:
+            text = self._condense_chain.invoke(
+                {"history": format_history(history), "question": question}
+            )
+        except Exception:  # condensation is a help, not a must: fall back to the question
+            return question
+        timings["condense_ms"] = _ms(t)
+        line = text.strip().splitlines()[0].strip() if text.strip() else ""
+        return line or question
+
+    # --- phase 2 ---------------------------------------------------------------
+    def stream(self, prepared: Prepared) -> Iterator[str]:
+        from .llm import classify_error
+
+        try:
+            yield from self._answer_chain.stream(prepared.inputs)
+        except Exception as exc:
+            raise classify_error(exc) from None
+
+    async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
+        from .llm import classify_error
+
+        try:
+            async for text in self._answer_chain.astream(prepared.inputs):
+                yield text
+        except Exception as exc:
+            raise classify_error(exc) from None
+
+    # --- phase 3 ---------------------------------------------------------------
+    def finish(self, prepared: Prepared, text: str) -> Answer:
+        cited, invalid = check_citations(text, len(prepared.hits))
+        citations = [_citation(n, prepared.hits[n - 1]) for n in cited]
+        prepared.timings["total_ms"] = _ms(prepared.started)
+        return Answer(
+            answer=text.strip(), citations=citations, unverified=bool(invalid) or not cited,
+            refused=False, mode="llm", model=self.settings.ollama_model,
+            prompt_version=self.prompts.version, timings=prepared.timings,
+            question=prepared.question, standalone_question=prepared.standalone,
+            hits=prepared.hits,
+        )
+
+    def fallback(self, prepared: Prepared, error: LLMError) -> Answer:
+        """Search mode after the model failed (unreachable, missing, timed out)."""
+        notice = f"{error.message} {error.hint or ''}".strip()
+        return self._search_mode(prepared, notice)
+
+    def ask(self, question: str, history=(), collections=None) -> Answer:
+        """The whole path without streaming (CLI, tests)."""
+        prepared = self.prepare(question, history, collections)
+        if prepared.final:
+            return prepared.final
+        try:
+            text = "".join(self.stream(prepared))
+        except LLMError as exc:
+            return self.fallback(prepared, exc)
+        return self.finish(prepared, text)
+
+    # --- helpers ---------------------------------------------------------------
+    def _nothing_found(self, prepared: Prepared) -> Answer:
+        prepared.timings["total_ms"] = _ms(prepared.started)
+        return Answer(
+            answer=NOTHING_FOUND, citations=[], unverified=False, refused=True,
+            mode="search" if self.model is None else "llm", model=None,
+            prompt_version=self.prompts.version, timings=prepared.timings,
+            question=prepared.question, standalone_question=prepared.standalone,
+            hits=prepared.hits[:3],
+        )
+
+    def _search_mode(self, prepared: Prepared, notice: str) -> Answer:
+        prepared.timings["total_ms"] = _ms(prepared.started)
+        hits = prepared.hits
+        lines = [f"[{i}] {h.title} – {h.section}: {_snippet(h.text)}" for i, h in
+                 enumerate(hits, 1)]
+        return Answer(
+            answer="\n".join(lines), citations=[_citation(i, h) for i, h in enumerate(hits, 1)],
+            unverified=False, refused=False, mode="search", model=None,
+            prompt_version=self.prompts.version, timings=prepared.timings, notice=notice,
+            question=prepared.question, standalone_question=prepared.standalone, hits=hits,
+        )
+
+
+def check_citations(text: str, n_context: int) -> tuple[list[int], list[int]]:
+    """Valid cited numbers (in order of first use) and invalid ones."""
+    valid: list[int] = []
+    invalid: list[int] = []
+    for match in _CITE.finditer(text):
+        for number in _numbers(match.group(1)):
+            target = valid if 1 <= number <= n_context else invalid
+            if number not in target:
+                target.append(number)
+    return valid, invalid
+
+
+def _numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", group):
+        bounds = re.split(r"\s*[–-]\s*", part)
+        if len(bounds) == 2 and int(bounds[1]) - int(bounds[0]) < 20:
+            out.extend(range(int(bounds[0]), int(bounds[1]) + 1))
+        else:
+            out.extend(int(b) for b in bounds)
+    return out
+
+
+def _citation(n: int, h: Hit) -> Citation:
+    return Citation(n=n, doc_id=h.doc_id, source=h.source, title=h.title, section=h.section,
+                    page=h.page, text=h.text, version=h.version)
+
+
+def _no_model_notice() -> str:
+    return ("Es ist kein Sprachmodell eingestellt (ASSISTANT_OLLAMA_MODEL). Angezeigt werden die "
+            "passendsten Textstellen.")
+
+
+def _snippet(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
