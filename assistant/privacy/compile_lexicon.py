@@ -1,0 +1,91 @@
+"""Compile the word lists under ``data/`` that the name recognizer uses.
+
+Run by a developer, never at run time (the package ships the compiled files)::
+
+    pip download german-nouns==1.2.5 --no-deps -d /tmp/gn && unzip -q /tmp/gn/*.whl -d /tmp/gn
+    .venv/bin/python -m assistant.privacy.compile_lexicon --wiktionary /tmp/gn/german_nouns/nouns.csv
+
+Sources and licences (see ``data/SOURCES.md``):
+
+* first names and surnames: Faker's person providers of the locales below (MIT);
+* common nouns (with their inflected forms) and place names: German Wiktionary
+  as extracted by the ``german-nouns`` package (CC BY-SA 4.0). The compiled noun
+  and place files are derived from it and carry the same licence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import re
+from pathlib import Path
+
+# Latin-script locales of the people a German city administration serves.
+LOCALES = (
+    "de_DE de_AT de_CH de_LI de_LU en_US en_GB en_IE fr_FR fr_CH it_IT es_ES pl_PL tr_TR "
+    "cs_CZ hr_HR nl_NL pt_PT pt_BR ro_RO hu_HU sk_SK sl_SI da_DK sv_SE no_NO fi_FI lt_LT "
+    "lv_LV et_EE az_AZ"
+).split()
+NAME_SHAPE = re.compile(r"[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+(?:-[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+)?")
+DATA = Path(__file__).parent / "data"
+# Wiktionary columns that are not word forms.
+NON_FORM_COLUMNS = {"lemma", "pos", "genus", "genus 1", "genus 2", "genus 3", "genus 4"}
+
+
+def _faker_names(attrs: tuple[str, ...], locales: tuple[str, ...] = tuple(LOCALES)) -> set[str]:
+    names: set[str] = set()
+    for locale in locales:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr in attrs:
+            values = getattr(provider, attr, None)
+            if isinstance(values, (list, tuple, dict, set)):
+                names.update(values)
+    # Two-letter "names" (Al, Bo, Li …) collide with too much ordinary text.
+    return {n for n in names if len(n) > 2 and NAME_SHAPE.fullmatch(n)}
+
+
+def _wiktionary(path: Path) -> tuple[set[str], set[str]]:
+    """Plain common nouns (all inflected forms) and place names."""
+    nouns: set[str] = set()
+    places: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            pos = set(row["pos"].split(","))
+            if pos == {"Substantiv"}:
+                nouns.update(
+                    v for k, v in row.items() if k not in NON_FORM_COLUMNS and _is_word(v)
+                )
+            elif "Toponym" in pos and _is_word(row["lemma"]):
+                places.add(row["lemma"])
+    return nouns, places
+
+
+def _is_word(value: str | None) -> bool:
+    return bool(value) and " " not in value and value[:1].isupper() and len(value) > 2
+
+
+def _write(name: str, words: set[str], header: str) -> None:
+    text = "".join(f"{w}\n" for w in sorted(words))
+    (DATA / name).write_text(f"# {header}\n{text}", encoding="utf-8")
+    print(f"{name}: {len(words)} entries")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wiktionary", type=Path, required=True, help="nouns.csv of german-nouns")
+    args = parser.parse_args()
+    first = _faker_names(("first_names", "first_names_male", "first_names_female"))
+    nouns, places = _wiktionary(args.wiktionary)
+    # Foreign-locale surnames that are German nouns ("Lage") would turn ordinary
+    # words into names; German surnames that are nouns (Fischer, Koch) stay.
+    german = tuple(loc for loc in LOCALES if loc.startswith("de_"))
+    last = _faker_names(("last_names",), german) | (_faker_names(("last_names",)) - nouns)
+    _write("first_names.txt", first, "Faker person providers (MIT), locales: " + " ".join(LOCALES))
+    _write("surnames.txt", last, "Faker person providers (MIT), locales: " + " ".join(LOCALES))
+    _write("nouns_de.txt", nouns, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
+    _write("places_de.txt", places, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Turn ``recognizers.yaml`` into Presidio recognizers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import predefined_recognizers as predefined
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+from .names import NameRecognizer
+from .recognizers import (
+    CASE_SENSITIVE,
+    BicRecognizer,
+    CueRecognizer,
+    GermanPhoneRecognizer,
+    IdDocumentRecognizer,
+    OfflineEmailRecognizer,
+    TaxIdRecognizer,
+)
+
+DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
+
+# Presidio classes replaced by a subclass: offline e-mail, grouped Steuer-ID, phone score.
+_REPLACED = {
+    "DeTaxIdRecognizer": TaxIdRecognizer,
+    "EmailRecognizer": OfflineEmailRecognizer,
+    "PhoneRecognizer": GermanPhoneRecognizer,
+}
+_KINDS = {"id_document": IdDocumentRecognizer, "bic": BicRecognizer}
+
+
+def load_conf(path: Path = DEFAULT_CONF) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def context_enhancer(conf: dict) -> LemmaContextAwareEnhancer:
+    ctx = conf["context"]
+    return LemmaContextAwareEnhancer(
+        context_similarity_factor=ctx["factor"],
+        min_score_with_context_similarity=ctx["min_score"],
+        context_prefix_count=ctx["prefix"],
+        context_suffix_count=ctx["suffix"],
+    )
+
+
+def build_recognizers(conf: dict) -> list[EntityRecognizer]:
+    """All recognizers of the conf, in the order they are listed."""
+    recognizers: list[EntityRecognizer] = [_presidio(entry) for entry in conf["presidio"]]
+    recognizers += [_pattern(entry) for entry in conf["patterns"]]
+    recognizers += [
+        CueRecognizer(
+            entity=entry["entity"],
+            patterns=entry["patterns"],
+            name=entry["name"],
+            ignore_case=entry.get("ignore_case", False),
+        )
+        for entry in conf["cues"]
+    ]
+    recognizers.append(NameRecognizer(conf["names"]))
+    return recognizers
+
+
+def _presidio(entry: dict) -> EntityRecognizer:
+    name = entry["class"]
+    cls = _REPLACED.get(name) or getattr(predefined, name)
+    kwargs = {"supported_entity": entry["entity"], "supported_language": "de"}
+    for key in ("context", "supported_regions", "score"):
+        if key in entry:
+            kwargs[key] = entry[key]
+    recognizer = cls(**kwargs)
+    if isinstance(recognizer, PatternRecognizer) and not name.startswith(("Iban", "Email")):
+        # German patterns are written for upper case; see CASE_SENSITIVE.
+        recognizer.global_regex_flags = CASE_SENSITIVE
+    return recognizer
+
+
+def _pattern(entry: dict) -> EntityRecognizer:
+    if entry.get("kind"):
+        return _KINDS[entry["kind"]](
+            entity=entry["entity"], context=entry["context"], score=entry["score"],
+            name=entry["name"],
+        )
+    patterns = [Pattern(p["name"], p["regex"], p["score"]) for p in entry["patterns"]]
+    return PatternRecognizer(
+        supported_entity=entry["entity"],
+        patterns=patterns,
+        context=entry.get("context"),
+        supported_language="de",
+        name=entry["name"],
+        global_regex_flags=CASE_SENSITIVE,
+    )

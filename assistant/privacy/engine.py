@@ -1,0 +1,193 @@
+"""The redactor: Presidio analysis and anonymization, fail-closed.
+
+Nothing here writes text anywhere: the log lines carry only exception types,
+counts and timings, never the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import RecognizerResult
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+
+from .conf import build_recognizers, context_enhancer, load_conf
+from .names import known_mentions, name_tokens
+from .nlp import LANGUAGE, LoadedSpacyNlpEngine
+from .results import Entity, PlaceholderMap, Redaction
+
+logger = logging.getLogger(__name__)
+
+MASK = "<REDACTED>"
+PERSON = "PERSON"
+
+
+class Redactor:
+    """Finds personal data in German text and replaces it with typed placeholders.
+
+    If analysis fails for any reason (an exception in a recognizer, a text that
+    is no string or too long, a deadline missed), the whole text is replaced by
+    ``<REDACTED>`` and ``failed`` is set: the raw text is never returned.
+    """
+
+    def __init__(
+        self,
+        recognizers: Sequence[EntityRecognizer],
+        *,
+        score_threshold: float = 0.5,
+        allow_list: Sequence[str] = (),
+        entities: Sequence[str] | None = None,
+        conf: dict | None = None,
+        max_chars: int = 100_000,
+        deadline_s: float = 5.0,
+    ) -> None:
+        conf = conf or load_conf()
+        registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+        for recognizer in recognizers:
+            registry.add_recognizer(recognizer)
+        self._analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=LoadedSpacyNlpEngine(),
+            supported_languages=[LANGUAGE],
+            context_aware_enhancer=context_enhancer(conf),
+        )
+        self._anonymizer = AnonymizerEngine()
+        self.supported = sorted({e for r in recognizers for e in r.supported_entities})
+        self.entities = list(entities) if entities is not None else self.supported
+        self.score_threshold = score_threshold
+        self._allowed = _allow_regex(allow_list)
+        self.max_chars = max_chars
+        self.deadline_s = deadline_s
+
+    def redact(self, text: str, placeholders: PlaceholderMap | None = None) -> Redaction:
+        """Redact one text; with `placeholders`, number values per conversation."""
+        started = time.perf_counter()
+        try:
+            entities = self._detect(text, placeholders)
+            redacted = self._replace(text, entities, placeholders)
+            if time.perf_counter() - started > self.deadline_s:
+                raise TimeoutError("redaction deadline missed")
+        except Exception as exc:  # noqa: BLE001 - fail closed on anything
+            # The exception text may quote the input, so only its type is logged.
+            logger.error("redaction failed (%s); text masked", type(exc).__name__)
+            return Redaction(MASK, (), {}, True)
+        counts = dict(Counter(e.type for e in entities))
+        return Redaction(redacted, entities, counts, False)
+
+    # --- analysis -------------------------------------------------------------
+
+    def _detect(self, text: str, placeholders: PlaceholderMap | None) -> tuple[Entity, ...]:
+        if not isinstance(text, str):
+            raise TypeError("text must be str")
+        if len(text) > self.max_chars:
+            raise ValueError("text too long")
+        if not text.strip():
+            return ()
+        results = self._analyzer.analyze(
+            text=text,
+            language=LANGUAGE,
+            entities=self.entities,
+            score_threshold=self.score_threshold,
+        )
+        found = [Entity(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results]
+        if placeholders is not None and PERSON in self.entities:
+            found += [
+                Entity(PERSON, s, e, 0.75)
+                for s, e in known_mentions(text, placeholders.is_known_name_token)
+            ]
+        found = [e for e in found if not self._is_allowed(text, e)]
+        return merge_overlaps(found)
+
+    def _is_allowed(self, text: str, entity: Entity) -> bool:
+        if self._allowed is None:
+            return False
+        return any(
+            m.start() <= entity.start and entity.end <= m.end()
+            for m in self._allowed.finditer(text)
+        )
+
+    # --- replacement ----------------------------------------------------------
+
+    def _replace(
+        self, text: str, entities: tuple[Entity, ...], placeholders: PlaceholderMap | None
+    ) -> str:
+        if not entities:
+            return text
+        results = [RecognizerResult(e.type, e.start, e.end, e.score) for e in entities]
+        operators = {}
+        for entity_type in {e.type for e in entities}:
+            operators[entity_type] = OperatorConfig("replace", {"new_value": f"<{entity_type}>"})
+        if placeholders is not None:
+            operators = self._numbered(text, entities, placeholders)
+        return self._anonymizer.anonymize(text, results, operators).text
+
+    @staticmethod
+    def _numbered(
+        text: str, entities: tuple[Entity, ...], placeholders: PlaceholderMap
+    ) -> dict[str, OperatorConfig]:
+        # Numbers are issued in text order before Presidio replaces (back to front).
+        labels: dict[str, dict[str, str]] = {}
+        for e in entities:
+            value = text[e.start : e.end]
+            labels.setdefault(e.type, {})[value] = placeholders.placeholder(e.type, value)
+        persons = [(e.start, e.end) for e in entities if e.type == PERSON]
+        placeholders.remember_name_tokens(name_tokens(text, persons))
+        return {
+            t: OperatorConfig("custom", {"lambda": lambda v, m=mapping: m[v]})
+            for t, mapping in labels.items()
+        }
+
+
+def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
+    """Overlapping detections become one: the union of their spans, typed by the
+    longest (then highest-scoring) of them, so no part of any detection survives."""
+    merged: list[list[Entity]] = []
+    for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
+        if merged and entity.start < max(e.end for e in merged[-1]):
+            merged[-1].append(entity)
+        else:
+            merged.append([entity])
+    result = []
+    for group in merged:
+        best = max(group, key=lambda e: (e.end - e.start, e.score))
+        start, end = min(e.start for e in group), max(e.end for e in group)
+        result.append(Entity(best.type, start, end, max(e.score for e in group)))
+    return tuple(result)
+
+
+def _allow_regex(allow_list: Sequence[str]) -> re.Pattern | None:
+    entries = sorted({a.strip() for a in allow_list if a.strip()}, key=len, reverse=True)
+    if not entries:
+        return None
+    # Digits must not continue: "115" is allowed, "1150" or "0611 115 99" is not.
+    alternatives = "|".join(r"\s+".join(map(re.escape, a.split())) for a in entries)
+    return re.compile(rf"(?<![\w@.+])(?:{alternatives})(?![\w@])", re.IGNORECASE)
+
+
+def build_redactor(
+    *,
+    score_threshold: float = 0.5,
+    allow_list: Sequence[str] = (),
+    entities: Sequence[str] | None = None,
+    extra_recognizers: Sequence[EntityRecognizer] = (),
+) -> Redactor:
+    """The German redactor from ``recognizers.yaml``; `allow_list` adds to the conf's list.
+
+    `entities` restricts the types redacted (default: all); `extra_recognizers`
+    are added after the configured ones (a city's own patterns, tests).
+    """
+    conf = load_conf()
+    recognizers = build_recognizers(conf) + list(extra_recognizers)
+    return Redactor(
+        recognizers,
+        score_threshold=score_threshold,
+        allow_list=[*conf.get("allow_list", ()), *allow_list],
+        entities=entities,
+        conf=conf,
+    )

@@ -1,0 +1,201 @@
+"""Recognizers that Presidio lacks for German, or whose stock behaviour does not fit.
+
+All of them are configured from ``recognizers.yaml`` (see ``conf.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import phonenumbers
+import tldextract
+from presidio_analyzer import (
+    EntityRecognizer,
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import (
+    DeTaxIdRecognizer,
+    EmailRecognizer,
+    PhoneRecognizer,
+)
+
+# Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
+# ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
+CASE_SENSITIVE = re.DOTALL | re.MULTILINE
+
+# The public-suffix snapshot bundled with tldextract; no download, no cache file.
+_TLD = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+# Reserved and internal top-level names that functional mailboxes use.
+_LOCAL_TLDS = {"example", "test", "invalid", "localhost", "local", "intern", "internal", "lan"}
+_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
+_ICAO_WEIGHTS = (7, 3, 1)
+
+
+def _metadata(recognizer: EntityRecognizer) -> dict:
+    return {
+        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+    }
+
+
+class CueRecognizer(LocalRecognizer):
+    """Regexes whose cue is part of the match, but only the group ``value`` is reported.
+
+    Used where the cue decides (``geb. 12.03.1985``, ``Az. 32-1/2024``): a
+    context window would also fire on the date or number next to the cue.
+    """
+
+    def __init__(
+        self,
+        entity: str,
+        patterns: Sequence[dict],
+        name: str,
+        context: Sequence[str] | None = None,
+        ignore_case: bool = False,
+    ) -> None:
+        flags = CASE_SENSITIVE | (re.IGNORECASE if ignore_case else 0)
+        self._patterns = [(re.compile(p["regex"], flags), float(p["score"])) for p in patterns]
+        super().__init__(
+            supported_entities=[entity], supported_language="de", name=name, context=context
+        )
+
+    def load(self) -> None:
+        """Patterns are compiled in the constructor."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for regex, score in self._patterns:
+            group = "value" if "value" in regex.groupindex else 0
+            for match in regex.finditer(text):
+                start, end = match.span(group)
+                if end > start:
+                    results.append(self._result(start, end, score))
+        return results
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            self.supported_entities[0], start, end, score, recognition_metadata=_metadata(self)
+        )
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer with tldextract's bundled suffix list (offline)."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        domain = pattern_text.rsplit("@", 1)[-1].lower()
+        if domain.rsplit(".", 1)[-1] in _LOCAL_TLDS:
+            return True
+        return _TLD(domain).fqdn != ""
+
+
+class TaxIdRecognizer(DeTaxIdRecognizer):
+    """Steuer-ID also when written in groups (``12 345 678 901``).
+
+    A failed checksum does not drop the match: it keeps its low pattern score,
+    so a mistyped number next to "Steuer-ID" is still redacted.
+    """
+
+    PATTERNS = [
+        Pattern("Steuer-ID", r"\b[1-9]\d{10}\b", 0.3),
+        Pattern("Steuer-ID grouped", r"\b[1-9]\d[ ./]\d{3}[ ./]\d{3}[ ./]\d{3}\b", 0.3),
+    ]
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        digits = re.sub(r"\D", "", pattern_text)
+        return True if super().validate_result(digits) else None
+
+
+def icao_check_digit(serial: str) -> int:
+    """ICAO 9303 check digit (weights 7, 3, 1; letters A=10 … Z=35)."""
+    total = 0
+    for index, char in enumerate(serial):
+        value = int(char) if char.isdigit() else ord(char) - ord("A") + 10
+        total += value * _ICAO_WEIGHTS[index % 3]
+    return total % 10
+
+
+class IdDocumentRecognizer(PatternRecognizer):
+    """Serial numbers of German ID cards and passports.
+
+    Nine characters of the document alphabet; the check digit is a separate
+    tenth one. Presidio's own recognizers treat the ninth character as the
+    check digit and drop most real serials, so this one replaces them. A tenth
+    digit that checks out makes the match certain; otherwise context words
+    ("Ausweis", "Reisepass" …) must lift the score.
+    """
+
+    SERIAL = r"\b[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?\b"
+
+    def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
+        pattern = Pattern("ID document serial", self.SERIAL, score)
+        super().__init__(
+            supported_entity=entity,
+            patterns=[pattern],
+            context=list(context),
+            supported_language="de",
+            name=name,
+            global_regex_flags=CASE_SENSITIVE,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        serial = pattern_text.replace(" ", "")
+        has_letter = any(c.isalpha() for c in serial[:9])
+        if not has_letter or serial[:9].isdigit() or not any(c.isdigit() for c in serial):
+            return False
+        if len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9]):
+            return True
+        return None
+
+
+class BicRecognizer(PatternRecognizer):
+    """BIC/SWIFT codes; the letters at positions 5–6 must be a country code."""
+
+    BIC = r"\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b"
+
+    def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
+        super().__init__(
+            supported_entity=entity,
+            patterns=[Pattern("BIC", self.BIC, score)],
+            context=list(context),
+            supported_language="de",
+            name=name,
+            global_regex_flags=CASE_SENSITIVE,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return None if pattern_text[4:6] in _COUNTRIES else False
+
+
+class GermanPhoneRecognizer(PhoneRecognizer):
+    """Presidio's phone recognizer (python-phonenumbers) with a configurable base score.
+
+    python-phonenumbers tries every digit group of a text for every region,
+    which costs milliseconds per message; it runs here only on runs of at
+    least six digits (with the usual separators), found by a cheap regex.
+    """
+
+    CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d ()/\-–.]{4,}\d(?!\w)")
+
+    def __init__(self, score: float = 0.4, **kwargs) -> None:
+        self.SCORE = score
+        super().__init__(**kwargs)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for match in self.CANDIDATE.finditer(text):
+            if sum(c.isdigit() for c in match.group()) < 6:
+                continue
+            for result in super().analyze(match.group(), entities, nlp_artifacts):
+                result.start += match.start()
+                result.end += match.start()
+                results.append(result)
+        return EntityRecognizer.remove_duplicates(results)
