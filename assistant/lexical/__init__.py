@@ -1,0 +1,77 @@
+"""The lexical (BM25) index beside Chroma: German keyword search over chunks.
+
+One small interface, `LexicalIndex`, so that a PostgreSQL full-text backend
+(`german` configuration) can follow; today there is one implementation on tantivy
+(`tantivy_index.py`) with the German analysis of `analysis.py`.
+
+The index is a cache of the chunks, keyed by (doc_id, version): the manifest in the
+relational store decides what is visible, and `versions()` lets start-up recovery
+remove versions that never committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.errors import AssistantError
+from assistant.models import Chunk
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+__all__ = [
+    "IndexBusyError",
+    "LexicalIndex",
+    "build_lexical_index",
+    "open_lexical_index",
+]
+
+
+class IndexBusyError(AssistantError):
+    """Another process (or object) holds the index writer for longer than we wait."""
+
+    code = "index_busy"
+
+
+class LexicalIndex(Protocol):
+    """Keyword search over chunks. Implementations are safe to search from many threads."""
+
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        """Add chunks (same doc_id, version and chunk_id replaces); durable on return."""
+        ...
+
+    def delete(self, doc_id: str, version: int | None = None) -> None:
+        """Remove one version of a document, or every version when `version` is None."""
+        ...
+
+    def search(
+        self, query: str, k: int, collections: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Best `k` chunks for free user text, best first; `collections=None` means all."""
+        ...
+
+    def versions(self) -> set[tuple[str, int]]:
+        """Every (doc_id, version) that has chunks in the index."""
+        ...
+
+    def count(self) -> int:
+        """Number of chunks in the index."""
+        ...
+
+    def close(self) -> None:
+        """Release the index; the object cannot be used afterwards."""
+        ...
+
+
+def open_lexical_index(path: Path) -> LexicalIndex:
+    """The tantivy index in directory `path`, created if missing."""
+    from assistant.lexical.tantivy_index import TantivyLexicalIndex
+
+    return TantivyLexicalIndex(Path(path))
+
+
+def build_lexical_index(settings: Settings) -> LexicalIndex:
+    """The lexical index of this installation: `<data dir>/lexical`."""
+    return open_lexical_index(settings.data_dir / "lexical")

@@ -1,0 +1,296 @@
+"""`LexicalIndex` on tantivy: persistent, incremental, shared by several processes.
+
+Text is analysed in Python (`analysis.py`: folding, stop words, stemming, compound
+parts) and handed to tantivy as space-separated terms for its built-in `whitespace`
+tokenizer. So the index needs no custom tokenizer registered before it can be read,
+any process can open it, and a query never passes through tantivy's query parser:
+it is built from analysed terms, so quotes, colons, AND/OR, "-" or brackets in user
+text are just characters.
+
+Concurrency: tantivy allows one `IndexWriter` per directory (a lock file), and the
+serving process and an `assistant ingest` process may share the directory. A writer
+is therefore opened only for one write operation, committed and released at once;
+a busy lock is retried for `lock_timeout_s`. Readers call `reload()` (about 30 µs)
+before each search, so they see commits from any process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+
+from assistant.errors import ConfigError
+from assistant.lexical import IndexBusyError
+from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
+from assistant.models import Chunk
+
+SCHEMA_VERSION = 2
+_MARKER = "amtswissen-lexical.json"  # records schema and analyzer that built the index
+_SEP = "\x1f"  # joins key parts; cannot occur in ids typed by people
+_MAX_QUERY_WORDS = 32  # a pasted page must not become a thousand-term query
+_AGG_BATCH = 50_000  # tantivy aborts aggregations above 65,000 buckets
+_TEXT_FIELDS = ("body", "parts", "section", "title")
+# Extra weight (times the BM25 score) for a chunk that contains every word of the query.
+COORDINATION = 0.5
+# A "§ 17" in the question that names a chunk's own heading beats a mere mention.
+_SECTION_REF_BOOST = 2.0
+
+# Weights of a term found in the section heading and in the document title, relative
+# to the body. Measured on our own questions over the federal laws and the Bad Boll
+# statutes (bench/lexical_probe.py --eval): see the module's report for the numbers.
+DEFAULT_BOOSTS = {"body": 1.0, "parts": 0.3, "section": 1.0, "title": 1.0}
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in ("chunk_key", "doc_id", "collection"):
+        builder.add_text_field(name, tokenizer_name="raw")
+    builder.add_text_field("doc_version", tokenizer_name="raw", fast=True)
+    for name in _TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+    builder.add_bytes_field("payload", stored=True)
+    return builder.build()
+
+
+def _version_key(doc_id: str, version: int) -> str:
+    return f"{doc_id}{_SEP}{version}"
+
+
+class TantivyLexicalIndex:
+    """A tantivy index in one directory. Thread-safe; see the module docstring."""
+
+    def __init__(
+        self,
+        path: Path,
+        analyzer: GermanAnalyzer | None = None,
+        *,
+        boosts: dict[str, float] | None = None,
+        part_weight: float = PART_WEIGHT,
+        coordination: float = COORDINATION,
+        lock_timeout_s: float = 10.0,
+        writer_heap_bytes: int = 64_000_000,
+    ):
+        self.path = Path(path)
+        self.analyzer = analyzer or default_analyzer()
+        self.boosts = {**DEFAULT_BOOSTS, **(boosts or {})}
+        self.part_weight = part_weight
+        self.coordination = coordination
+        self.lock_timeout_s = lock_timeout_s
+        self._heap = writer_heap_bytes
+        self._schema = _schema()
+        self._write_lock = threading.Lock()  # one writer per object; other processes: file lock
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._check_marker()
+        self._index: tantivy.Index | None = self._open_index()
+
+    # --- opening -----------------------------------------------------------------
+
+    def _marker(self) -> dict:
+        return {"schema": SCHEMA_VERSION, "analyzer": self.analyzer.analyzer_id}
+
+    def _check_marker(self) -> None:
+        """Refuse an index built with another schema or analysis: terms would not match."""
+        marker = self.path / _MARKER
+        if not marker.exists():
+            if (self.path / "meta.json").exists():
+                raise self._mismatch("unbekannt")
+            tmp = marker.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self._marker()), encoding="utf-8")
+            os.replace(tmp, marker)  # atomic: a concurrent opener sees all or nothing
+            return
+        found = json.loads(marker.read_text(encoding="utf-8"))
+        if found != self._marker():
+            raise self._mismatch(str(found.get("analyzer")))
+
+    def _mismatch(self, found: str) -> ConfigError:
+        return ConfigError(
+            f"Der Stichwort-Suchindex in {self.path} wurde mit einer anderen Textanalyse "
+            f"erstellt ({found}, erwartet {self.analyzer.analyzer_id}).",
+            hint="Das Verzeichnis löschen und die Dokumente neu einlesen (assistant ingest).",
+        )
+
+    def _open_index(self) -> tantivy.Index:
+        try:
+            return tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" in str(exc):
+                raise self._mismatch("anderes Schema") from exc
+            raise
+
+    def _live_index(self) -> tantivy.Index:
+        if self._index is None:
+            raise RuntimeError("lexical index is closed")
+        return self._index
+
+    # --- writing -----------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        """A writer for one operation: committed on success, rolled back on error,
+        and in both cases released so that other processes can write."""
+        with self._write_lock:
+            writer = self._acquire_writer()
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # consumes the writer: frees the lock file
+            self._live_index().reload()  # read-your-writes in this process
+
+    def _acquire_writer(self) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + self.lock_timeout_s
+        pause = 0.01
+        while True:
+            try:
+                return self._live_index().writer(self._heap, 1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        "Der Stichwort-Suchindex wird gerade von einem anderen Vorgang "
+                        "geschrieben.",
+                        hint="Bitte in einigen Minuten erneut versuchen; läuft ein "
+                        "Einlesevorgang (assistant ingest), dessen Ende abwarten.",
+                    ) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+    def _document(self, chunk: Chunk) -> tantivy.Document:
+        # Compound parts of text, heading and title share one low-weight field: a
+        # heading "Hundesteuermarken" must not outweigh a body that says "Ermäßigung".
+        words, parts = self.analyzer.analyze_split(chunk.text)
+        section, section_parts = self.analyzer.analyze_split(chunk.section)
+        title, title_parts = self.analyzer.analyze_split(chunk.title)
+        return tantivy.Document(
+            chunk_key=_version_key(chunk.doc_id, chunk.version) + _SEP + chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            doc_version=_version_key(chunk.doc_id, chunk.version),
+            collection=chunk.collection,
+            body=" ".join(words),
+            parts=" ".join(parts + section_parts + title_parts),
+            section=" ".join(section),
+            title=" ".join(title),
+            payload=json.dumps(dataclasses.asdict(chunk), ensure_ascii=False).encode(),
+        )
+
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        # Analyse before taking the writer: the lock is held only for tantivy's work.
+        docs = [(c, self._document(c)) for c in chunks]
+        if not docs:
+            return
+        with self._writer() as writer:
+            for chunk, doc in docs:
+                writer.delete_documents_by_term("chunk_key", doc.get_first("chunk_key"))
+                writer.add_document(doc)
+
+    def delete(self, doc_id: str, version: int | None = None) -> None:
+        with self._writer() as writer:
+            if version is None:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            else:
+                writer.delete_documents_by_term("doc_version", _version_key(doc_id, version))
+
+    # --- reading -----------------------------------------------------------------
+
+    def _searcher(self) -> tantivy.Searcher:
+        index = self._live_index()
+        index.reload()  # cheap; picks up commits of other processes at once
+        return index.searcher()
+
+    def query_groups(self, query: str) -> list[dict[str, float]]:
+        """Weighted terms of user text, one group per word, at most _MAX_QUERY_WORDS."""
+        groups = self.analyzer.analyze_query_groups(query, self.part_weight)
+        unique = {tuple(sorted(g.items())): g for g in groups}  # "Hund Hund" is one word
+        return list(unique.values())[:_MAX_QUERY_WORDS]
+
+    def _word_query(self, group: dict[str, float]) -> tantivy.Query:
+        """One word of the question: its terms in every field, each with its weight."""
+        clauses = []
+        for term, weight in group.items():
+            for field in _TEXT_FIELDS:
+                boost = self.boosts[field] * weight
+                if field == "section" and term[0] == "§":
+                    boost *= _SECTION_REF_BOOST
+                if boost <= 0:
+                    continue
+                q = tantivy.Query.term_query(self._schema, field, term, index_option="freq")
+                clauses.append(
+                    (tantivy.Occur.Should, q if boost == 1 else tantivy.Query.boost_query(q, boost))
+                )
+        return tantivy.Query.boolean_query(clauses)
+
+    def build_query(self, groups: list[dict[str, float]], collections: Sequence[str] | None):
+        """BM25 over body, compound parts, section and title; chunks that contain every
+        word of the question score extra; filtered to `collections`."""
+        words = [(tantivy.Occur.Should, self._word_query(g)) for g in groups]
+        query = tantivy.Query.boolean_query(words)
+        if len(words) > 1 and self.coordination > 0:
+            # Without this, one rare word in a short chunk ("Die Gemeinde erhebt die
+            # Hundesteuer.") beats the chunk that has all of "Hundesteuer Ermäßigung".
+            every = tantivy.Query.boolean_query(words, minimum_number_should_match=len(words))
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, query),
+                    (tantivy.Occur.Should, tantivy.Query.boost_query(every, self.coordination)),
+                ]
+            )
+        if collections is None:
+            return query
+        allowed = tantivy.Query.term_set_query(self._schema, "collection", list(collections))
+        # Inside the query, scored 0: the filter decides membership, never the ranking.
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(allowed, 0.0)),
+            ]
+        )
+
+    def search(
+        self, query: str, k: int, collections: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        self._live_index()  # a closed index fails loudly, even for an empty query
+        groups = self.query_groups(query)
+        if k <= 0 or not groups or (collections is not None and not list(collections)):
+            return []
+        searcher = self._searcher()
+        hits = searcher.search(self.build_query(groups, collections), limit=k, count=False).hits
+        return [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]
+
+    @staticmethod
+    def _chunk(doc: tantivy.Document) -> Chunk:
+        return Chunk(**json.loads(doc.get_first("payload")))
+
+    def versions(self) -> set[tuple[str, int]]:
+        searcher = self._searcher()
+        # The term dictionary still lists keys of deleted chunks until segments merge;
+        # a terms aggregation counts live chunks only. Batches keep it under tantivy's
+        # bucket limit.
+        keys = [term for term, _ in searcher.terms_with_prefix("doc_version", "")]
+        found: set[tuple[str, int]] = set()
+        for start in range(0, len(keys), _AGG_BATCH):
+            batch = keys[start : start + _AGG_BATCH]
+            query = tantivy.Query.term_set_query(self._schema, "doc_version", batch)
+            agg = {"v": {"terms": {"field": "doc_version", "size": len(batch)}}}
+            for bucket in searcher.aggregate(query, agg)["v"]["buckets"]:
+                doc_id, version = bucket["key"].rsplit(_SEP, 1)
+                found.add((doc_id, int(version)))
+        return found
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._index = None
