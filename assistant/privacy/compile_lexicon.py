@@ -3,21 +3,28 @@
 Run by a developer, never at run time (the package ships the compiled files)::
 
     pip download german-nouns==1.2.5 --no-deps -d /tmp/gn && unzip -q /tmp/gn/*.whl -d /tmp/gn
-    .venv/bin/python -m assistant.privacy.compile_lexicon --wiktionary /tmp/gn/german_nouns/nouns.csv
+    pip download spacy-lookups-data==1.0.5 --no-deps -d /tmp/sl && unzip -q /tmp/sl/*.whl -d /tmp/sl
+    .venv/bin/python -m assistant.privacy.compile_lexicon \
+        --wiktionary /tmp/gn/german_nouns/nouns.csv \
+        --word-probs /tmp/sl/spacy_lookups_data/data/de_lexeme_prob.json.gz
 
 Sources and licences (see ``data/SOURCES.md``):
 
 * first names and surnames: Faker's person providers of the locales below (MIT);
 * common nouns (with their inflected forms) and place names: German Wiktionary
   as extracted by the ``german-nouns`` package (CC BY-SA 4.0). The compiled noun
-  and place files are derived from it and carry the same licence.
+  and place files are derived from it and carry the same licence;
+* lower-case words: the case-sensitive German word probabilities of
+  ``spacy-lookups-data`` 1.0.5 (MIT).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -29,6 +36,11 @@ LOCALES = (
 ).split()
 NAME_SHAPE = re.compile(r"[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+(?:-[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+)?")
 DATA = Path(__file__).parent / "data"
+LOWER_WORD = re.compile(r"[a-zäöüß]+")
+MIN_LOG_PROB = -17.0  # rarer lower-case words are left out
+MIN_MARGIN = -2.3  # lower-case at least a tenth as frequent as capitalized
+# Wiktionary parts of speech of names: such entries are no common nouns.
+NAME_POS = {"Vorname", "Nachname", "Toponym", "Eigenname"}
 # Wiktionary columns that are not word forms.
 NON_FORM_COLUMNS = {"lemma", "pos", "genus", "genus 1", "genus 2", "genus 3", "genus 4"}
 
@@ -52,13 +64,30 @@ def _wiktionary(path: Path) -> tuple[set[str], set[str]]:
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             pos = set(row["pos"].split(","))
-            if pos == {"Substantiv"}:
+            if "Substantiv" in pos and not pos & NAME_POS:
                 nouns.update(
                     v for k, v in row.items() if k not in NON_FORM_COLUMNS and _is_word(v)
                 )
             elif "Toponym" in pos and _is_word(row["lemma"]):
                 places.add(row["lemma"])
     return nouns, places
+
+
+def _lowercase_words(path: Path) -> dict[str, float]:
+    """Capitalized forms of common lower-case words, with log(P(lower) / P(Capitalized)).
+
+    "Soweit", "Findet", "Solange" are capitalized only at a sentence start;
+    "Peter", "Merkel" almost never appear in lower case.
+    """
+    probs: dict[str, float] = json.load(gzip.open(path, "rt", encoding="utf-8"))
+    words = {}
+    for word, prob in probs.items():
+        if len(word) < 3 or prob < MIN_LOG_PROB or not LOWER_WORD.fullmatch(word):
+            continue
+        margin = prob - probs.get(word.capitalize(), -30.0)
+        if margin > MIN_MARGIN:
+            words[word.capitalize()] = round(margin, 1)
+    return words
 
 
 def _is_word(value: str | None) -> bool:
@@ -74,6 +103,7 @@ def _write(name: str, words: set[str], header: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wiktionary", type=Path, required=True, help="nouns.csv of german-nouns")
+    parser.add_argument("--word-probs", type=Path, required=True, help="de_lexeme_prob.json.gz")
     args = parser.parse_args()
     first = _faker_names(("first_names", "first_names_male", "first_names_female"))
     nouns, places = _wiktionary(args.wiktionary)
@@ -85,6 +115,11 @@ def main() -> None:
     _write("surnames.txt", last, "Faker person providers (MIT), locales: " + " ".join(LOCALES))
     _write("nouns_de.txt", nouns, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
     _write("places_de.txt", places, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
+    lower = _lowercase_words(args.word_probs)
+    rows = [f"{word}\t{margin}" for word, margin in sorted(lower.items())]
+    header = "# spacy-lookups-data 1.0.5 de_lexeme_prob (MIT): word, log P(lower)/P(Capitalized)\n"
+    (DATA / "lowercase_de.tsv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    print(f"lowercase_de.tsv: {len(rows)} entries")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,11 @@ class Redactor:
         registry = RecognizerRegistry(supported_languages=[LANGUAGE])
         for recognizer in recognizers:
             registry.add_recognizer(recognizer)
+        nlp_engine = LoadedSpacyNlpEngine()
+        self._pipeline = nlp_engine.get_nlp(LANGUAGE)
         self._analyzer = AnalyzerEngine(
             registry=registry,
-            nlp_engine=LoadedSpacyNlpEngine(),
+            nlp_engine=nlp_engine,
             supported_languages=[LANGUAGE],
             context_aware_enhancer=context_enhancer(conf),
         )
@@ -89,12 +91,15 @@ class Redactor:
             raise ValueError("text too long")
         if not text.strip():
             return ()
-        results = self._analyzer.analyze(
-            text=text,
-            language=LANGUAGE,
-            entities=self.entities,
-            score_threshold=self.score_threshold,
-        )
+        # spaCy keeps every new word in its string store; the memory zone drops
+        # them afterwards, so no message text lingers in the process.
+        with self._pipeline.memory_zone():
+            results = self._analyzer.analyze(
+                text=text,
+                language=LANGUAGE,
+                entities=self.entities,
+                score_threshold=self.score_threshold,
+            )
         found = [Entity(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results]
         if placeholders is not None and PERSON in self.entities:
             found += [

@@ -15,6 +15,8 @@ from spacy.lang.de.stop_words import STOP_WORDS
 
 DATA = Path(__file__).parent / "data"
 
+# Names with a second capital: McCain, MacLeod, FitzGerald, LeBron, DiCaprio, O'Brien.
+CAMEL_NAME = re.compile(r"(?:Mc|Mac|Fitz|Le|La|De|Di|Da|Van|O')[A-ZÄÖÜ][a-zäöüß]+$")
 # A word, possibly hyphenated or with an apostrophe (Müller-Lüdenscheidt, O'Brien).
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
@@ -43,13 +45,17 @@ def _read(name: str) -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
+def _read_margins(name: str) -> dict[str, float]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("\t") for line in lines if line and not line.startswith("#"))
+    return {word: float(margin) for word, margin in pairs}
+
+
 @lru_cache(maxsize=1)
-def _data_files() -> tuple[frozenset[str], ...]:
-    # Read once per process: the noun list is the largest file of the package.
-    return tuple(
-        _read(name)
-        for name in ("first_names.txt", "surnames.txt", "nouns_de.txt", "places_de.txt")
-    )
+def _data_files() -> tuple:
+    # Read once per process: together the lists take a few tenths of a second.
+    names = ("first_names.txt", "surnames.txt", "nouns_de.txt", "places_de.txt")
+    return (*(_read(name) for name in names), _read_margins("lowercase_de.tsv"))
 
 
 @dataclass(frozen=True)
@@ -62,20 +68,35 @@ class Lexicon:
     places: frozenset[str]
     ambiguous: frozenset[str]
     not_names: frozenset[str]
+    noun_suffixes: tuple[str, ...]
+    short_heads: frozenset[str]
+    # Capitalized forms of lower-case words -> log(P(lower) / P(Capitalized)).
+    lower_margin: dict[str, float]
 
     @classmethod
     def load(cls, conf: dict) -> Lexicon:
         """Build from the data files and the ``names`` section of the YAML conf."""
-        first, last, nouns, places = _data_files()
+        first, last, nouns, places, lower = _data_files()
         unambiguous = set(conf.get("unambiguous_first_names", ()))
-        ambiguous = ((first & (nouns | places)) - unambiguous) | set(
-            conf.get("ambiguous_first_names", ())
-        )
+        # Solange, Will: more often a lower-case word than a name.
+        words = {name for name in first if lower.get(name, -99.0) > 0} | nouns | places
+        ambiguous = ((first & words) - unambiguous) | set(conf.get("ambiguous_first_names", ()))
         not_names = {w.capitalize() for w in STOP_WORDS} | set(conf.get("not_names", ()))
-        return cls(first, last, nouns, places, frozenset(ambiguous), frozenset(not_names))
+        suffixes = tuple(conf.get("noun_suffixes", ()))
+        short_heads = frozenset(conf.get("short_heads", ()))
+        return cls(
+            first, last, nouns, places, frozenset(ambiguous), frozenset(not_names), suffixes,
+            short_heads, lower,
+        )
 
     def is_capitalized(self, word: str) -> bool:
-        return word[:1].isupper() and not word.isupper() and word not in self.not_names
+        """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""
+        if not word[:1].isupper() or word in self.not_names:
+            return False
+        return all(
+            sum(c.isupper() for c in part) <= 1 or CAMEL_NAME.match(part)
+            for part in word.split("-")
+        )
 
     def is_known_name(self, word: str) -> bool:
         base = word[:-1] if word.endswith("s") else word  # genitive: Merkels, Peters
@@ -86,11 +107,40 @@ class Lexicon:
         )
 
     def is_word(self, word: str) -> bool:
-        """An ordinary noun or a place name, not a person."""
-        return word in self.nouns or word in self.places
+        """An ordinary noun or a place name, not a person (old spelling too: Paß)."""
+        if word in self.nouns or word in self.places:
+            return True
+        if word.endswith("s") and len(word) > 4:  # genitive: Wegzugs, Bescheides
+            if word[:-1] in self.nouns or (word.endswith("es") and word[:-2] in self.nouns):
+                return True
+        return "ß" in word and word.replace("ß", "ss") in self.nouns
+
+    def is_lowercase_word(self, word: str) -> bool:
+        """Capitalized only at a sentence start or in a title (Soweit, Findet, Gewählt)."""
+        return self.lower_margin.get(word, -99.0) > -2.3
 
     def is_first_name(self, word: str) -> bool:
         return word in self.first_names and word not in self.not_names
+
+    def is_compound_noun(self, word: str) -> bool:
+        """Ends in a noun (Wohngeldantrag) or in a noun-forming suffix (-ung, -heit …)."""
+        last = word.rsplit("-", 1)[-1]
+        if self.is_word(last) or last.lower().endswith(self.noun_suffixes):
+            return True
+        # Short heads are too often the tail of a name (Rütt-gers, Rib-hegge);
+        # only listed ones (Haus, Amt …) count.
+        heads = (last[i:].capitalize() for i in range(2, len(last) - 2))
+        return any(
+            (len(h) > 4 or h in self.short_heads) and self.is_word(h) for h in heads
+        )
+
+    def is_unknown(self, word: str) -> bool:
+        """A capitalized word that no list knows as an ordinary word: likely a name."""
+        if len(word) < 3 or not self.is_capitalized(word) or self.is_word(word):
+            return False
+        if self.is_lowercase_word(word):
+            return False
+        return word in self.surnames or not self.is_compound_noun(word)
 
     def is_surname_like(self, word: str) -> bool:
         """Capitalized and either a known name or no ordinary word."""

@@ -7,10 +7,14 @@ Evidence, strongest first:
   introduction ("mein Name ist …", "Name: …") or a sign-off ("gez. …",
   "Mit freundlichen Grüßen" and the name line below);
 * a first name from the list, with the surname that follows it;
-* a word already found as part of a name elsewhere in the text.
+* a word already found as part of a name elsewhere in the text;
+* (optional, ``guess_unknown_words``) a capitalized word that no word list
+  knows: German capitalizes nouns, and the noun list is large, so such a word
+  is most often a name.
 
-Surnames are taken only with such evidence; first names that are also
-ordinary words (Ernst, Mark, Rosa) need a known surname or a cue.
+Surnames that are ordinary words (Fischer, Koch) are taken only with such
+evidence; first names that are also ordinary words (Ernst, Mark, Rosa) need a
+surname that is no ordinary word, or a cue.
 """
 
 from __future__ import annotations
@@ -23,11 +27,21 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .lexicon import Lexicon, Token, tokenize
 
-Span = tuple[int, int, float]  # token index range [first, last] as char offsets + score
+TokenSpan = tuple[int, int, float]  # first and last token index, score
+SENTENCE_MARKS = set("!?:;\n\"„“»«(")
 
 
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+def _adjacent(left: Token, right: Token) -> bool:
+    """Only a space (or an initial's dot) between two words of one name."""
+    return right.before in (" ", "\u00a0") or (left.dot and right.before in (". ", ".\u00a0"))
+
+
+def _is_initial(tok: Token) -> bool:
+    return len(tok.text) == 1 and tok.text.isupper() and tok.dot
 
 
 class NameRecognizer(LocalRecognizer):
@@ -41,13 +55,14 @@ class NameRecognizer(LocalRecognizer):
         self.titles = set(conf["titles"])
         self.particles = set(conf["particles"])
         self.determiners = set(conf["determiners"])
-        suffix = conf["role_suffix"]
-        self.role = re.compile(rf"(?:{_alternation(conf['roles'])})(?:{suffix})?")
-        self.cue = re.compile(
-            rf"\b(?:(?:{_alternation(conf['roles'])})(?:{suffix})?|{conf['cue_phrases']})"
-        )
+        roles = rf"(?:{_alternation(conf['roles'])})(?:{conf['role_suffix']})?"
+        self.role = re.compile(roles)
+        self.cue = re.compile(rf"\b(?:{roles}|{conf['cue_phrases']})")
         self.form_cue = re.compile(conf["form_cues"])
         self.cue_gap = re.compile(conf["cue_gap"])
+        self.guess = bool(conf.get("guess_unknown_words", False))
+        self.no_guess_after = set(conf.get("no_guess_after", ())) | self.determiners
+        self.verb_first_followers = set(conf.get("verb_first_followers", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
 
     def load(self) -> None:
@@ -58,71 +73,208 @@ class NameRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         tokens = tokenize(text)
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
+        if self.guess:
+            spans += self._unknown_words(tokens)
         spans += self._repeated(tokens, spans)
         meta = {
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
-        entity = self.supported_entities[0]
-        return [RecognizerResult(entity, s, e, score, recognition_metadata=meta) for s, e, score in spans]
+        return [
+            RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=meta)
+            for start, end, score in self._to_chars(tokens, self._merge(tokens, spans))
+        ]
 
     # --- evidence ---------------------------------------------------------------
 
-    def _salutations(self, tokens: list[Token]) -> list[Span]:
+    def _salutations(self, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
         for i, tok in enumerate(tokens):
-            if not self._is_salutation(tok):
-                continue
-            start = self._skip_titles(tokens, i + 1)
-            # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
-            # a real surname-like word may follow.
-            lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
-            spans += self._span(tokens, start, lenient, self.scores["salutation"])
+            if self._is_salutation(tok):
+                # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
+                # a surname-like word may follow.
+                lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
+                start = self._skip_titles(tokens, i + 1)
+                spans += self._span(tokens, start, lenient, self.scores["salutation"])
         return spans
 
-    def _cues(self, text: str, tokens: list[Token]) -> list[Span]:
+    def _cues(self, text: str, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
         starts = {tok.start: i for i, tok in enumerate(tokens)}
         for regex, lenient in ((self.cue, False), (self.form_cue, True)):
             for match in regex.finditer(text):
-                i = self._next_token(text, tokens, starts, match.end())
+                gap = self.cue_gap.match(text, match.end())
+                i = starts.get(gap.end()) if gap else None
                 if i is not None:
                     start = self._skip_titles(tokens, i)
                     spans += self._span(tokens, start, lenient, self.scores["cue"])
         return spans
 
-    def _first_names(self, tokens: list[Token]) -> list[Span]:
+    def _first_names(self, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
         for i, tok in enumerate(tokens):
             if not (self.lex.is_first_name(tok.text) and self.lex.is_capitalized(tok.text)):
                 continue
-            if i and self.lex.is_first_name(tokens[i - 1].text) and _adjacent(tokens[i - 1], tok):
-                continue  # second of a double first name: covered from the first
-            end = self._collect(tokens, i + 1, lenient=False)
             if tok.text in self.lex.ambiguous:
-                # "Mark Brandenburg", "Ernst der Lage": only a listed surname counts.
-                if end > i and tokens[end].text in self.lex.surnames:
-                    spans.append((tok.start, tokens[end].end, self.scores["ambiguous_full"]))
-            elif end > i:
-                spans.append((tok.start, tokens[end].end, self.scores["full_name"]))
-            else:
-                spans.append((tok.start, tok.end, self.scores["first_name"]))
+                # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place.
+                end = self._collect(tokens, i + 1, lenient=False)
+                if end > i and self._surname_after_ambiguous(tokens[i + 1].text):
+                    spans.append((i, end, self.scores["ambiguous_full"]))
+                continue
+            # After a first name a capitalized word is the surname, even if it is
+            # also a noun (Peter Stein, Hans Eichel).
+            end = self._collect(tokens, i + 1, lenient=True)
+            score = self.scores["full_name"] if end > i else self.scores["first_name"]
+            spans.append((i, max(i, end), score))
         return spans
 
-    def _repeated(self, tokens: list[Token], spans: list[Span]) -> list[Span]:
-        """Bare later (or earlier) mentions of a name already found in the text."""
-        inside = [(s, e) for s, e, _ in spans]
-        found = {
-            t.text for t in tokens
-            if any(s <= t.start and t.end <= e for s, e in inside) and self._is_name_part(t)
-        }
-        return [
-            (t.start, t.end, self.scores["repeated"])
-            for t in tokens
-            if t.text in found and not any(s <= t.start and t.end <= e for s, e in inside)
-        ]
+    def _unknown_words(self, tokens: list[Token]) -> list[TokenSpan]:
+        """Runs of capitalized words that no word list knows (Kibaki, Heath Miller).
 
-    # --- helpers ----------------------------------------------------------------
+        Not after an article or a preposition of place (there it is a company,
+        a place or a nominalized verb); at a sentence start only when a
+        lower-case verb follows the run.
+        """
+        spans = []
+        i = 0
+        while i < len(tokens):
+            last = self._unknown_run(tokens, i)
+            if last < i:
+                i += 1
+                continue
+            if self._plausible_position(tokens, i, last):
+                spans.append((i, last, self.scores["unknown_word"]))
+            i = last + 1
+        return spans
+
+    def _unknown_run(self, tokens: list[Token], i: int) -> int:
+        """Last index of a run of unknown or name words starting with an unknown one."""
+        if not self._guessable(tokens[i]):
+            return i - 1
+        last = i
+        while last + 1 < len(tokens) and _adjacent(tokens[last], tokens[last + 1]):
+            nxt = tokens[last + 1].text
+            if not (self._guessable(tokens[last + 1]) or self.lex.is_known_name(nxt)):
+                break
+            last += 1
+        return last
+
+    def _guessable(self, tok: Token) -> bool:
+        # A dotted word of up to three letters is an abbreviation (Abs., Nr.).
+        return self.lex.is_unknown(tok.text) and not (tok.dot and len(tok.text) <= 3)
+
+    def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
+        if first == 0 or self._starts_sentence(tokens, first):
+            return self._subject_at_start(tokens, last)
+        return tokens[first - 1].text.lower() not in self.no_guess_after
+
+    def _repeated(self, tokens: list[Token], spans: list[TokenSpan]) -> list[TokenSpan]:
+        """Bare other mentions of a word already found as part of a name in the text."""
+        inside = {j for first, last, _ in spans for j in range(first, last + 1)}
+        found = {tokens[j].text for j in inside if self._is_name_part(tokens[j])}
+        score = self.scores["repeated"]
+        return [(j, j, score) for j, t in enumerate(tokens) if t.text in found and j not in inside]
+
+    # --- span building ----------------------------------------------------------
+
+    def _span(self, tokens: list[Token], start: int, lenient: bool, score: float) -> list[TokenSpan]:
+        end = self._collect(tokens, start, lenient)
+        return [(start, end, score)] if end >= start else []
+
+    def _collect(self, tokens: list[Token], i: int, lenient: bool) -> int:
+        """Index of the last token of the name starting at `i` (i - 1 if none)."""
+        last, j = i - 1, i
+        while j < len(tokens) and j - i < 5:
+            tok = tokens[j]
+            if j > i and not _adjacent(tokens[j - 1], tok):
+                break
+            if self._is_filler(tokens, j):
+                j += 1
+                continue
+            # After a first name or a particle the next word belongs to the name
+            # even if it is also a noun (Peter Stein, von Scheffel).
+            previous = tokens[j - 1].text if j > i else ""
+            after_first = self.lex.is_first_name(previous) or (
+                previous in self.particles and last >= i
+            )
+            if (lenient and j == i) or after_first:
+                ok = self._lenient_ok(tok)
+            else:
+                ok = self.lex.is_surname_like(tok.text)
+            if not ok:
+                break
+            last, j = j, j + 1
+        return last
+
+    def _merge(self, tokens: list[Token], spans: list[TokenSpan]) -> list[TokenSpan]:
+        """Widen spans over particles and initials, and join touching spans into one name."""
+        widened = sorted(self._widen(tokens, first, last, score) for first, last, score in spans)
+        merged: list[list] = []
+        for first, last, score in widened:
+            if merged and (
+                first <= merged[-1][1] + 1
+                and (first <= merged[-1][1] or _adjacent(tokens[merged[-1][1]], tokens[first]))
+            ):
+                merged[-1][1] = max(merged[-1][1], last)
+                merged[-1][2] = max(merged[-1][2], score)
+            else:
+                merged.append([first, last, score])
+        return [tuple(m) for m in merged]
+
+    def _widen(self, tokens: list[Token], first: int, last: int, score: float) -> TokenSpan:
+        while first > 0 and _adjacent(tokens[first - 1], tokens[first]) and (
+            self._is_name_initial(tokens, first - 1) or self._is_left_particle(tokens, first - 1)
+        ):
+            first -= 1
+        while last + 1 < len(tokens) and _is_initial(tokens[last + 1]) and _adjacent(
+            tokens[last], tokens[last + 1]
+        ):
+            last += 1
+        return first, last, score
+
+    @staticmethod
+    def _is_name_initial(tokens: list[Token], j: int) -> bool:
+        # Not the "A." of "i. A." or the "V." of "i. V.".
+        return _is_initial(tokens[j]) and not (j > 0 and tokens[j - 1].text == "i")
+
+    def _is_left_particle(self, tokens: list[Token], j: int) -> bool:
+        word = tokens[j].text
+        if word in ("der", "den", "des"):  # only within "van der", "von den"
+            return j > 0 and tokens[j - 1].text in self.particles
+        return word in self.particles and word not in self.determiners
+
+    @staticmethod
+    def _to_chars(tokens: list[Token], spans: list[TokenSpan]) -> list[tuple[int, int, float]]:
+        out = []
+        for first, last, score in spans:
+            end = tokens[last].end + (1 if _is_initial(tokens[last]) else 0)
+            out.append((tokens[first].start, end, score))
+        return out
+
+    # --- word tests -------------------------------------------------------------
+
+    def _surname_after_ambiguous(self, word: str) -> bool:
+        # Ernst Müller yes; Mark Brandenburg, Rosa Luxemburg (places) no.
+        listed = word in self.lex.surnames and word not in self.lex.places
+        return listed or self.lex.is_unknown(word)
+
+    def _subject_at_start(self, tokens: list[Token], i: int) -> bool:
+        """At a sentence start, "Kulikow gab …" is a name, "Reicht eine Kopie?" a verb:
+        a name is followed by a lower-case verb, a verb by a pronoun or article."""
+        if i + 1 >= len(tokens) or tokens[i + 1].before != " ":
+            return False
+        following = tokens[i + 1].text
+        return following.islower() and following not in self.verb_first_followers
+
+    def _starts_sentence(self, tokens: list[Token], i: int) -> bool:
+        before = tokens[i].before
+        if SENTENCE_MARKS & set(before):
+            return True
+        if "." in before:
+            previous = tokens[i - 1]
+            abbreviation = len(previous.text) == 1 or self._is_salutation(previous)
+            return not (abbreviation or previous.text in self.titles)
+        return False
 
     def _is_salutation(self, tok: Token) -> bool:
         return tok.text in self.salutations or (tok.text in self.abbreviated and tok.dot)
@@ -134,6 +286,7 @@ class NameRecognizer(LocalRecognizer):
             and not self._is_salutation(tok)
             and tok.text not in self.titles
             and tok.text not in self.lex.ambiguous
+            and tok.text not in self.particles
         )
 
     def _skip_titles(self, tokens: list[Token], i: int) -> int:
@@ -145,61 +298,26 @@ class NameRecognizer(LocalRecognizer):
             i += 1
         return i
 
-    def _next_token(self, text: str, tokens: list[Token], starts: dict, pos: int) -> int | None:
-        gap = self.cue_gap.match(text, pos)
-        return starts.get(gap.end()) if gap else None
-
-    def _span(self, tokens: list[Token], start: int, lenient: bool, score: float) -> list[Span]:
-        end = self._collect(tokens, start, lenient)
-        return [(tokens[start].start, tokens[end].end, score)] if end >= start else []
-
-    def _collect(self, tokens: list[Token], i: int, lenient: bool) -> int:
-        """Index of the last token of the name starting at `i` (i - 1 if none)."""
-        last = i - 1
-        j = i
-        while j < len(tokens) and j - i < 5:
-            tok = tokens[j]
-            if j > i and not _adjacent(tokens[j - 1], tok):
-                break
-            if self._is_filler(tokens, j) and last >= i - 1:
-                j += 1
-                continue
-            ok = self._lenient_ok(tok) if (lenient and j == i) else self.lex.is_surname_like(tok.text)
-            if not ok:
-                break
-            last = j
-            j += 1
-        return last
-
     def _is_filler(self, tokens: list[Token], j: int) -> bool:
         """A particle (von, van der) or an initial (W.) inside a name."""
-        tok = tokens[j]
         nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-        if nxt is None or not _adjacent(tok, nxt):
+        if nxt is None or not _adjacent(tokens[j], nxt):
             return False
-        is_initial = len(tok.text) == 1 and tok.text.isupper() and tok.dot
-        particle = tok.text in self.particles and self.lex.is_capitalized(nxt.text)
-        return is_initial or particle
+        particle = tokens[j].text in self.particles and self.lex.is_capitalized(nxt.text)
+        return _is_initial(tokens[j]) or particle
 
     def _lenient_ok(self, tok: Token) -> bool:
-        return (
-            self.lex.is_capitalized(tok.text)
-            and tok.text not in self.titles
-            and not self.role.fullmatch(tok.text)
-        )
-
-
-def _adjacent(left: Token, right: Token) -> bool:
-    """Only a space (or an initial's dot) between two words of one name."""
-    return right.before in (" ", "\u00a0") or (left.dot and right.before in (". ", ".\u00a0"))
+        # Surnames that are also function words (Lange, Anders) count here.
+        listed = tok.text in self.lex.surnames
+        return (self.lex.is_capitalized(tok.text) or listed) and tok.text not in self.titles
 
 
 def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
     """Capitalized words inside the given PERSON spans (to remember for later messages)."""
     return [
-        t.text for t in tokenize(text)
-        if len(t.text) > 2 and t.text[0].isupper()
-        and any(s <= t.start and t.end <= e for s, e in spans)
+        t.text
+        for t in tokenize(text)
+        if len(t.text) > 2 and t.text[0].isupper() and any(s <= t.start and t.end <= e for s, e in spans)
     ]
 
 

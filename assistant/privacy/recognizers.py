@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import phonenumbers
 import tldextract
 from presidio_analyzer import (
+    AnalysisExplanation,
     EntityRecognizer,
     LocalRecognizer,
     Pattern,
@@ -28,8 +29,14 @@ from presidio_analyzer.predefined_recognizers import (
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE
 
-# The public-suffix snapshot bundled with tldextract; no download, no cache file.
-_TLD = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+def offline_tld_extractor() -> tldextract.TLDExtract:
+    """The public-suffix snapshot bundled with tldextract: no download, no cache file."""
+    return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+_TLD = offline_tld_extractor()
 # Reserved and internal top-level names that functional mailboxes use.
 _LOCAL_TLDS = {"example", "test", "invalid", "localhost", "local", "intern", "internal", "lan"}
 _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
@@ -41,6 +48,11 @@ def _metadata(recognizer: EntityRecognizer) -> dict:
         RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
     }
+
+
+def _explanation(recognizer: EntityRecognizer, score: float) -> AnalysisExplanation:
+    # The context enhancer records the context word it used in here.
+    return AnalysisExplanation(recognizer=recognizer.name, original_score=score)
 
 
 class CueRecognizer(LocalRecognizer):
@@ -81,12 +93,17 @@ class CueRecognizer(LocalRecognizer):
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(
-            self.supported_entities[0], start, end, score, recognition_metadata=_metadata(self)
+            self.supported_entities[0], start, end, score,
+            analysis_explanation=_explanation(self, score), recognition_metadata=_metadata(self),
         )
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer with tldextract's bundled suffix list (offline)."""
+
+    def load(self) -> None:
+        # Build the suffix trie now, not inside the first redaction.
+        _TLD("example.com")
 
     def validate_result(self, pattern_text: str) -> bool:
         domain = pattern_text.rsplit("@", 1)[-1].lower()
@@ -174,28 +191,47 @@ class BicRecognizer(PatternRecognizer):
 
 
 class GermanPhoneRecognizer(PhoneRecognizer):
-    """Presidio's phone recognizer (python-phonenumbers) with a configurable base score.
+    """Phone numbers via python-phonenumbers, scored by how sure the library is.
 
-    python-phonenumbers tries every digit group of a text for every region,
-    which costs milliseconds per message; it runs here only on runs of at
-    least six digits (with the usual separators), found by a cheap regex.
+    A number valid for one of the regions scores `valid_score` (enough on its
+    own); a merely possible one (a digit too many, an unassigned range) scores
+    `score` and needs a context word ("Tel.", "erreichbar unter").
+    python-phonenumbers tries every digit group of a text for every region, which
+    costs milliseconds per message; it runs here only on runs of at least six
+    digits with the usual separators, found by a cheap regex.
     """
 
-    CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d ()/\-–.]{4,}\d(?!\w)")
+    # No dots: "31.12.2024" and "217.000" are valid German numbers to the library.
+    CANDIDATE = re.compile(r"(?<![\w+.,])\+?\(?\d[\d ()/\-–]{4,}\d(?![\w.,]\d)")
+    # EU regulations "(EU) 2016/679", tax numbers "21/815/08150", ISO dates.
+    NOT_PHONE = re.compile(r"(?:19|20)\d\d/\d{1,4}|\d+/\d+/\d+|(?:19|20)\d\d-\d\d-\d\d")
 
-    def __init__(self, score: float = 0.4, **kwargs) -> None:
+    def __init__(self, score: float = 0.3, valid_score: float = 0.6, **kwargs) -> None:
         self.SCORE = score
-        super().__init__(**kwargs)
+        self.valid_score = valid_score
+        super().__init__(leniency=0, **kwargs)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for match in self.CANDIDATE.finditer(text):
-            if sum(c.isdigit() for c in match.group()) < 6:
-                continue
-            for result in super().analyze(match.group(), entities, nlp_artifacts):
-                result.start += match.start()
-                result.end += match.start()
-                results.append(result)
+        for candidate in self.CANDIDATE.finditer(text):
+            chunk = candidate.group()
+            if sum(c.isdigit() for c in chunk) >= 6 and not self.NOT_PHONE.fullmatch(chunk):
+                results += self._numbers(candidate.group(), candidate.start())
         return EntityRecognizer.remove_duplicates(results)
+
+    def _numbers(self, chunk: str, offset: int) -> list[RecognizerResult]:
+        results = []
+        for region in self.supported_regions:
+            for match in phonenumbers.PhoneNumberMatcher(chunk, region, leniency=self.leniency):
+                valid = phonenumbers.is_valid_number(match.number)
+                score = self.valid_score if valid else self.SCORE
+                results.append(
+                    RecognizerResult(
+                        self.supported_entities[0], offset + match.start, offset + match.end,
+                        score, analysis_explanation=_explanation(self, score),
+                        recognition_metadata=_metadata(self),
+                    )
+                )
+        return results
