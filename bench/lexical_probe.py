@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/lexical_probe.py eval      # dev questions: boosts, compounds on/off
     .venv/bin/python bench/lexical_probe.py heldout   # LegalQuAD doc recall (report only, no tuning)
+    .venv/bin/python bench/lexical_probe.py knowledge # tests/data/eval over knowledge/.src
     .venv/bin/python bench/lexical_probe.py scale --chunks 100000
 
 Reads the corpora from ../shared/corpora (never copied into the repo). The chunker
@@ -15,7 +16,6 @@ import json
 import random
 import re
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -234,6 +234,37 @@ def _show_misses(index, questions) -> None:
             print(f"  MISS {q!r} want {stem} {sec}: rank {_rank_of(hits, stem, sec)} top {top}")
 
 
+def cmd_knowledge(args) -> None:
+    """tests/data/eval/knowledge.jsonl over knowledge/.src/*.md: section found, per kind."""
+    repo = Path(__file__).resolve().parents[1]
+    rows = [
+        json.loads(x) for x in (repo / "tests/data/eval/knowledge.jsonl").read_text().splitlines()
+    ]
+    rows = [r for r in rows if r["kind"] != "unanswerable"]
+    chunks = [c for f in sorted((repo / "knowledge/.src").glob("*.md")) for c in markdown_chunks(f)]
+    for split in (True, False):
+        with tempfile.TemporaryDirectory() as tmp:
+            index = TantivyLexicalIndex(Path(tmp), GermanAnalyzer(split_compounds=split))
+            index.add(chunks)
+            by_kind: dict[str, list] = {}
+            for r in rows:
+                stem = Path(r["source"]).stem
+                hits = index.search(r["question"], 10)
+                ranks = [
+                    i
+                    for i, (c, _) in enumerate(hits, 1)
+                    if c.doc_id == stem and c.section.strip() == r["section"]
+                ]
+                by_kind.setdefault(r["kind"], []).append(ranks[0] if ranks else None)
+            by_kind["all"] = [x for v in list(by_kind.values()) for x in v]
+            print(f"compounds={split} ({len(chunks)} chunks):")
+            for kind, ranks in by_kind.items():
+                mrr = sum(1 / x for x in ranks if x) / len(ranks)
+                hit5 = sum(bool(x and x <= 5) for x in ranks)
+                print(f"  {kind:10} n={len(ranks):3} mrr@10 {mrr:.3f} hit@5 {hit5}")
+            index.close()
+
+
 def cmd_heldout(args) -> None:
     """LegalQuAD: does the gold decision appear among the top chunks? Report only."""
     lines = (CORPORA / "heldout" / "urteile-queries.jsonl").read_text().splitlines()
@@ -298,14 +329,44 @@ def _dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def _latencies(fn, queries) -> tuple[float, float]:
-    times = []
+def _latencies(fn, queries) -> str:
+    """p50/p95 of wall time and of this thread's CPU time (the machine may be shared)."""
+    wall, cpu = [], []
     for q in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         fn(q)
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.thread_time() - c) * 1000)
+    wall.sort()
+    cpu.sort()
+
+    def pct(values, f):
+        return values[int(f * (len(values) - 1))]
+
+    return (
+        f"wall p50 {pct(wall, 0.5):.2f} ms, p95 {pct(wall, 0.95):.2f} ms; "
+        f"cpu p50 {pct(cpu, 0.5):.2f} ms, p95 {pct(cpu, 0.95):.2f} ms"
+    )
+
+
+def _threaded_qps(index, questions, threads: int = 4) -> str:
+    """Queries per second with one thread and with `threads` threads searching at once."""
+    import threading
+
+    def work() -> None:
+        for q in questions * 3:
+            index.search(q, 10)
+
+    rates = []
+    for n in (1, threads):
+        workers = [threading.Thread(target=work) for _ in range(n)]
+        t = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        rates.append(n * len(questions) * 3 / (time.perf_counter() - t))
+    return f"{rates[0]:,.0f} queries/s with 1 thread, {rates[1]:,.0f} with {threads}"
 
 
 def cmd_scale(args) -> None:
@@ -326,14 +387,17 @@ def cmd_scale(args) -> None:
             f"max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
         )
         fresh = GermanAnalyzer()  # cold cache: worst case for query analysis
-        p50, p95 = _latencies(fresh.analyze, questions)
-        print(f"query analysis (cold): p50 {p50:.3f} ms, p95 {p95:.3f} ms")
+        print("query analysis (cold cache):", _latencies(fresh.analyze_query, questions))
         for label, colls in (("all", None), ("filtered", ["allgemein"])):
             index.search(questions[0], 10, colls)  # warm up
-            p50, p95 = _latencies(lambda q, c=colls: index.search(q, 10, c), questions * 5)
-            print(f"search k=10 {label}: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
-        p50, p95 = _latencies(lambda q: index.search(q, 50), questions * 5)
-        print(f"search k=50: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+            lat = _latencies(lambda q, c=colls: index.search(q, 10, c), questions * 5)
+            print(f"search k=10 {label}: {lat}")
+        print("search k=50 all:", _latencies(lambda q: index.search(q, 50), questions * 5))
+        print(
+            "search k=50 2 collections:",
+            _latencies(lambda q: index.search(q, 50, ["allgemein", "ordnungsamt"]), questions * 5),
+        )
+        print("4 threads searching:", _threaded_qps(index, questions))
         t = time.perf_counter()
         n_versions = len(index.versions())
         print(f"versions(): {n_versions} in {(time.perf_counter() - t) * 1000:.0f} ms")
@@ -350,12 +414,15 @@ def main() -> None:
     ev = sub.add_parser("eval")
     ev.add_argument("-v", "--verbose", action="store_true")
     sub.add_parser("heldout")
+    sub.add_parser("knowledge")
     sc = sub.add_parser("scale")
     sc.add_argument("--chunks", type=int, default=100_000)
     sc.add_argument("--words", type=int, default=120)
     sc.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    {"eval": cmd_eval, "heldout": cmd_heldout, "scale": cmd_scale}[args.cmd](args)
+    {"eval": cmd_eval, "heldout": cmd_heldout, "knowledge": cmd_knowledge, "scale": cmd_scale}[
+        args.cmd
+    ](args)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,23 @@
 * Snowball German stemming (PyStemmer);
 * numbers: leading zeros dropped; a number after "§"/"§§"/"Paragraph" gives both
   "17" and "§17", so "§ 17" ranks § 17 first while "17" still finds it;
-* hyphenated words give their parts and the joined word ("E-Mail" → e-mail, email);
-* compounds: a long word is split into parts of a word list (Fugen-s/-es/-n/-en/-e/-er,
-  dropped final -e, inflected last part), and the whole word, each part and each run of
-  neighbouring parts are indexed: "Hundesteuersatzung" → hundesteuersatzung, hund, steu,
-  satzung, hundesteu, steuersatzung (stemmed).
+* hyphenated words give their parts and the joined word ("E-Mail" → mail, email);
+* compounds: a word is split into parts of a word list (Fugen-s/-es/-n/-en/-e/-er,
+  dropped final -e, inflected last part); the whole word, each part and each run of
+  neighbouring parts are indexed: "Hundesteuersatzung" → hundesteuersatz (the whole
+  word, stemmed), and as parts hund, steu, satzung, hundesteu, steuersatz. Parts are
+  marked, so the index and the query can weigh them below whole words.
 
 The word list is static (shipped in `data/`), not learned from the index, so the
 analysis never depends on what happens to be indexed and every process analyses alike.
-`ANALYZER_ID` changes whenever the analysis or its word lists change; the index stores
-it and refuses to mix.
+`analyzer_id` changes whenever the word lists change (bump `_VERSION` when the code
+changes); the index stores it and refuses to mix.
+
+Analysis runs in Python rather than in a tantivy `TextAnalyzer`: tantivy's filters
+have no § handling and no compound splitting that keeps the whole word. Measured on
+120-word chunks: tantivy's analyzer 0.05 ms per chunk, this one 0.19 ms (about 5,000
+chunks/s, far above embedding speed); per query both take microseconds (this one
+0.07 ms p50 with a cold cache), so search speed does not depend on the choice.
 """
 
 from __future__ import annotations
