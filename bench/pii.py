@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import re
 import statistics
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.privacy import build_redactor  # noqa: E402
+from assistant.privacy import build_redactor
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 GERMEVAL = CORPORA / "ner" / "germeval2014-dev.tsv"
@@ -97,7 +96,9 @@ def germeval_recall(redactor, misses: int = 0) -> tuple[int, int]:
             else:
                 missed.append(text[s:e])
     if misses:
-        print("GermEval misses:", ", ".join(random.Random(0).sample(missed, min(misses, len(missed)))))
+        print(
+            "GermEval misses:", ", ".join(random.Random(0).sample(missed, min(misses, len(missed))))
+        )
     return caught, total
 
 
@@ -209,23 +210,31 @@ def report(redactor, misses: int) -> None:
         print(f"{kind:<18}{total:>8}{any_ / total:>9.1%}{typed / total:>9.1%}")
     structured = [stats[k] for k in STRUCTURED if k in stats]
     s_caught, s_total = sum(r[0] for r in structured), sum(r[2] for r in structured)
-    print(f"\nstructured identifiers ({', '.join(STRUCTURED)}): "
-          f"{s_caught}/{s_total} = {s_caught / s_total:.1%} (target ≥ 99 %)")
+    print(
+        f"\nstructured identifiers ({', '.join(STRUCTURED)}): "
+        f"{s_caught}/{s_total} = {s_caught / s_total:.1%} (target ≥ 99 %)"
+    )
     person = stats["PERSON"]
-    print(f"names (synthetic, PERSON-typed): {person[1]}/{person[2]} = "
-          f"{person[1] / person[2]:.1%} (target ≥ 90 %)")
+    print(
+        f"names (synthetic, PERSON-typed): {person[1]}/{person[2]} = "
+        f"{person[1] / person[2]:.1%} (target ≥ 90 %)"
+    )
     clean = [item["text"] for item in read_jsonl("clean.jsonl")]
     c_changed, c_total = changed_share(redactor, clean, show=misses)
-    print(f"clean admin messages changed: {c_changed}/{c_total} = "
-          f"{c_changed / c_total:.1%} (target ≤ 5 %)")
+    print(
+        f"clean admin messages changed: {c_changed}/{c_total} = "
+        f"{c_changed / c_total:.1%} (target ≤ 5 %)"
+    )
     laws = law_sentences()
     l_changed, l_total = changed_share(redactor, laws, show=min(misses, 10))
     print(f"federal-law sentences changed: {l_changed}/{l_total} = {l_changed / l_total:.1%}")
     texts = [item["text"] for item in read_jsonl("synthetic.jsonl")] + clean
     messages = messages_of_500(texts)
     for kind, (p50, p95) in latency_ms(redactor, messages).items():
-        print(f"latency per 500-char message ({kind}): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
-              f"(target ≤ 10 ms)")
+        print(
+            f"latency per 500-char message ({kind}): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
+            f"(target ≤ 10 ms)"
+        )
     print(f"load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

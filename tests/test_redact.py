@@ -48,7 +48,9 @@ def test_typed_placeholders_and_result_fields(redactor):
     assert result.counts == {"PERSON": 1, "PHONE": 1, "IBAN": 1}
     assert result.failed is False
     assert [text[e.start : e.end] for e in result.entities] == [
-        "Müller", "0611 1234567", "DE89 3704 0044 0532 0130 00",
+        "Müller",
+        "0611 1234567",
+        "DE89 3704 0044 0532 0130 00",
     ]
     assert all(isinstance(e, Entity) and 0 < e.score <= 1 for e in result.entities)
 
@@ -173,7 +175,9 @@ def test_missed_deadline_masks():
 
 def test_custom_recognizer_through_public_constructor():
     badge = PatternRecognizer(
-        supported_entity="BADGE", supported_language="de", name="Badge",
+        supported_entity="BADGE",
+        supported_language="de",
+        name="Badge",
         patterns=[Pattern("badge", r"\bMA-\d{5}\b", 0.9)],
     )
     redactor = Redactor([badge])

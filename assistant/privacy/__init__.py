@@ -1,9 +1,9 @@
 """Redaction of personal data in German text (Presidio, offline, fail-closed).
 
-    from assistant.privacy import build_redactor, PlaceholderMap
-    redactor = build_redactor()
-    redactor.redact("Frau Müller, Tel. 0611 123456").text
-    # 'Frau <PERSON>, Tel. <PHONE>'
+from assistant.privacy import build_redactor, PlaceholderMap
+redactor = build_redactor()
+redactor.redact("Frau Müller, Tel. 0611 123456").text
+# 'Frau <PERSON>, Tel. <PHONE>'
 """
 
 from .engine import MASK, Redactor, build_redactor

@@ -29,11 +29,39 @@ import re
 from pathlib import Path
 
 # Latin-script locales of the people a German city administration serves.
-LOCALES = (
-    "de_DE de_AT de_CH de_LI de_LU en_US en_GB en_IE fr_FR fr_CH it_IT es_ES pl_PL tr_TR "
-    "cs_CZ hr_HR nl_NL pt_PT pt_BR ro_RO hu_HU sk_SK sl_SI da_DK sv_SE no_NO fi_FI lt_LT "
-    "lv_LV et_EE az_AZ"
-).split()
+LOCALES = [
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "de_LI",
+    "de_LU",
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "fr_FR",
+    "fr_CH",
+    "it_IT",
+    "es_ES",
+    "pl_PL",
+    "tr_TR",
+    "cs_CZ",
+    "hr_HR",
+    "nl_NL",
+    "pt_PT",
+    "pt_BR",
+    "ro_RO",
+    "hu_HU",
+    "sk_SK",
+    "sl_SI",
+    "da_DK",
+    "sv_SE",
+    "no_NO",
+    "fi_FI",
+    "lt_LT",
+    "lv_LV",
+    "et_EE",
+    "az_AZ",
+]
 NAME_SHAPE = re.compile(r"[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+(?:-[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+)?")
 DATA = Path(__file__).parent / "data"
 LOWER_WORD = re.compile(r"[a-zäöüß]+")
@@ -65,9 +93,7 @@ def _wiktionary(path: Path) -> tuple[set[str], set[str]]:
         for row in csv.DictReader(handle):
             pos = set(row["pos"].split(","))
             if "Substantiv" in pos and not pos & NAME_POS:
-                nouns.update(
-                    v for k, v in row.items() if k not in NON_FORM_COLUMNS and _is_word(v)
-                )
+                nouns.update(v for k, v in row.items() if k not in NON_FORM_COLUMNS and _is_word(v))
             elif "Toponym" in pos and _is_word(row["lemma"]):
                 places.add(row["lemma"])
     return nouns, places
@@ -79,7 +105,8 @@ def _lowercase_words(path: Path) -> dict[str, float]:
     "Soweit", "Findet", "Solange" are capitalized only at a sentence start;
     "Peter", "Merkel" almost never appear in lower case.
     """
-    probs: dict[str, float] = json.load(gzip.open(path, "rt", encoding="utf-8"))
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        probs: dict[str, float] = json.load(handle)
     words = {}
     for word, prob in probs.items():
         if len(word) < 3 or prob < MIN_LOG_PROB or not LOWER_WORD.fullmatch(word):

@@ -80,7 +80,9 @@ def _presidio(entry: dict) -> EntityRecognizer:
 def _pattern(entry: dict) -> EntityRecognizer:
     if entry.get("kind"):
         return _KINDS[entry["kind"]](
-            entity=entry["entity"], context=entry["context"], score=entry["score"],
+            entity=entry["entity"],
+            context=entry["context"],
+            score=entry["score"],
             name=entry["name"],
         )
     patterns = [Pattern(p["name"], p["regex"], p["score"]) for p in entry["patterns"]]

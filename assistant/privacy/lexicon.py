@@ -85,8 +85,15 @@ class Lexicon:
         suffixes = tuple(conf.get("noun_suffixes", ()))
         short_heads = frozenset(conf.get("short_heads", ()))
         return cls(
-            first, last, nouns, places, frozenset(ambiguous), frozenset(not_names), suffixes,
-            short_heads, lower,
+            first,
+            last,
+            nouns,
+            places,
+            frozenset(ambiguous),
+            frozenset(not_names),
+            suffixes,
+            short_heads,
+            lower,
         )
 
     def is_capitalized(self, word: str) -> bool:
@@ -99,7 +106,7 @@ class Lexicon:
         )
 
     def is_known_name(self, word: str) -> bool:
-        base = word[:-1] if word.endswith("s") else word  # genitive: Merkels, Peters
+        base = word.removesuffix("s")  # genitive: Merkels, Peters
         parts = word.split("-")
         return any(
             w in self.surnames or (w in self.first_names and w not in self.ambiguous)
@@ -110,9 +117,11 @@ class Lexicon:
         """An ordinary noun or a place name, not a person (old spelling too: Paß)."""
         if word in self.nouns or word in self.places:
             return True
-        if word.endswith("s") and len(word) > 4:  # genitive: Wegzugs, Bescheides
-            if word[:-1] in self.nouns or (word.endswith("es") and word[:-2] in self.nouns):
-                return True
+        genitive = word.endswith("s") and len(word) > 4  # Wegzugs, Bescheides
+        if genitive and (
+            word[:-1] in self.nouns or (word.endswith("es") and word[:-2] in self.nouns)
+        ):
+            return True
         return "ß" in word and word.replace("ß", "ss") in self.nouns
 
     def is_lowercase_word(self, word: str) -> bool:
@@ -130,9 +139,7 @@ class Lexicon:
         # Short heads are too often the tail of a name (Rütt-gers, Rib-hegge);
         # only listed ones (Haus, Amt …) count.
         heads = (last[i:].capitalize() for i in range(2, len(last) - 2))
-        return any(
-            (len(h) > 4 or h in self.short_heads) and self.is_word(h) for h in heads
-        )
+        return any((len(h) > 4 or h in self.short_heads) and self.is_word(h) for h in heads)
 
     def is_unknown(self, word: str) -> bool:
         """A capitalized word that no list knows as an ordinary word: likely a name."""

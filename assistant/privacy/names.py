@@ -28,7 +28,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from .lexicon import Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
-SENTENCE_MARKS = set("!?:;\n\"„“»«(")
+SENTENCE_MARKS = set('!?:;\n"„“»«(')
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -81,7 +81,9 @@ class NameRecognizer(LocalRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         return [
-            RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=meta)
+            RecognizerResult(
+                self.supported_entities[0], start, end, score, recognition_metadata=meta
+            )
             for start, end, score in self._to_chars(tokens, self._merge(tokens, spans))
         ]
 
@@ -177,7 +179,9 @@ class NameRecognizer(LocalRecognizer):
 
     # --- span building ----------------------------------------------------------
 
-    def _span(self, tokens: list[Token], start: int, lenient: bool, score: float) -> list[TokenSpan]:
+    def _span(
+        self, tokens: list[Token], start: int, lenient: bool, score: float
+    ) -> list[TokenSpan]:
         end = self._collect(tokens, start, lenient)
         return [(start, end, score)] if end >= start else []
 
@@ -222,12 +226,19 @@ class NameRecognizer(LocalRecognizer):
         return [tuple(m) for m in merged]
 
     def _widen(self, tokens: list[Token], first: int, last: int, score: float) -> TokenSpan:
-        while first > 0 and _adjacent(tokens[first - 1], tokens[first]) and (
-            self._is_name_initial(tokens, first - 1) or self._is_left_particle(tokens, first - 1)
+        while (
+            first > 0
+            and _adjacent(tokens[first - 1], tokens[first])
+            and (
+                self._is_name_initial(tokens, first - 1)
+                or self._is_left_particle(tokens, first - 1)
+            )
         ):
             first -= 1
-        while last + 1 < len(tokens) and _is_initial(tokens[last + 1]) and _adjacent(
-            tokens[last], tokens[last + 1]
+        while (
+            last + 1 < len(tokens)
+            and _is_initial(tokens[last + 1])
+            and _adjacent(tokens[last], tokens[last + 1])
         ):
             last += 1
         return first, last, score
@@ -299,12 +310,18 @@ class NameRecognizer(LocalRecognizer):
         return i
 
     def _is_filler(self, tokens: list[Token], j: int) -> bool:
-        """A particle (von, van der) or an initial (W.) inside a name."""
+        """An initial (W.) or a particle (von, van der, de la) inside a name."""
         nxt = tokens[j + 1] if j + 1 < len(tokens) else None
         if nxt is None or not _adjacent(tokens[j], nxt):
             return False
-        particle = tokens[j].text in self.particles and self.lex.is_capitalized(nxt.text)
-        return _is_initial(tokens[j]) or particle
+        if _is_initial(tokens[j]):
+            return True
+        k = j
+        while k < len(tokens) and tokens[k].text in self.particles:
+            if k + 1 >= len(tokens) or not _adjacent(tokens[k], tokens[k + 1]):
+                return False
+            k += 1
+        return k > j and k < len(tokens) and self.lex.is_capitalized(tokens[k].text)
 
     def _lenient_ok(self, tok: Token) -> bool:
         # Surnames that are also function words (Lange, Anders) count here.
@@ -317,7 +334,9 @@ def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
     return [
         t.text
         for t in tokenize(text)
-        if len(t.text) > 2 and t.text[0].isupper() and any(s <= t.start and t.end <= e for s, e in spans)
+        if len(t.text) > 2
+        and t.text[0].isupper()
+        and any(s <= t.start and t.end <= e for s, e in spans)
     ]
 
 

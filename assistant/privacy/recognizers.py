@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import phonenumbers
 import tldextract
@@ -28,7 +29,6 @@ from presidio_analyzer.predefined_recognizers import (
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE
-
 
 
 def offline_tld_extractor() -> tldextract.TLDExtract:
@@ -93,8 +93,12 @@ class CueRecognizer(LocalRecognizer):
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(
-            self.supported_entities[0], start, end, score,
-            analysis_explanation=_explanation(self, score), recognition_metadata=_metadata(self),
+            self.supported_entities[0],
+            start,
+            end,
+            score,
+            analysis_explanation=_explanation(self, score),
+            recognition_metadata=_metadata(self),
         )
 
 
@@ -119,7 +123,7 @@ class TaxIdRecognizer(DeTaxIdRecognizer):
     so a mistyped number next to "Steuer-ID" is still redacted.
     """
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("Steuer-ID", r"\b[1-9]\d{10}\b", 0.3),
         Pattern("Steuer-ID grouped", r"\b[1-9]\d[ ./]\d{3}[ ./]\d{3}[ ./]\d{3}\b", 0.3),
     ]
@@ -229,8 +233,11 @@ class GermanPhoneRecognizer(PhoneRecognizer):
                 score = self.valid_score if valid else self.SCORE
                 results.append(
                     RecognizerResult(
-                        self.supported_entities[0], offset + match.start, offset + match.end,
-                        score, analysis_explanation=_explanation(self, score),
+                        self.supported_entities[0],
+                        offset + match.start,
+                        offset + match.end,
+                        score,
+                        analysis_explanation=_explanation(self, score),
                         recognition_metadata=_metadata(self),
                     )
                 )

@@ -23,13 +23,28 @@ from pathlib import Path
 from faker import Faker
 
 sys.path.insert(0, str(Path(__file__).parent))
-from templates import CLEAN_FILLERS, CLEAN_TEMPLATES, PII_TEMPLATES  # noqa: E402
+from templates import CLEAN_FILLERS, CLEAN_TEMPLATES, PII_TEMPLATES
 
 HERE = Path(__file__).parent
 SEED = 20240601
 ICAO = "CFGHJKLMNPRTVWXYZ"
-AREA_CODES = ["0611", "06131", "0261", "0651", "0621", "030", "089", "040", "0221", "069",
-              "0711", "0228", "06221", "0631", "06341"]
+AREA_CODES = [
+    "0611",
+    "06131",
+    "0261",
+    "0651",
+    "0621",
+    "030",
+    "089",
+    "040",
+    "0221",
+    "069",
+    "0711",
+    "0228",
+    "06221",
+    "0631",
+    "06341",
+]
 MOBILE = ["0151", "0152", "0160", "0162", "0170", "0171", "0172", "0175", "0176", "0179"]
 
 
@@ -136,22 +151,40 @@ class Values:
 
     def dob(self) -> str:
         birth = self.fake.date_of_birth(minimum_age=1, maximum_age=95)
-        months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-                  "September", "Oktober", "November", "Dezember"]
+        months = [
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ]
         return self.rng.choice(
-            [f"{birth:%d.%m.%Y}", f"{birth.day}. {months[birth.month - 1]} {birth.year}",
-             f"{birth:%d.%m.%Y}", f"{birth.day}.{birth.month}.{birth.year}"]
+            [
+                f"{birth:%d.%m.%Y}",
+                f"{birth.day}. {months[birth.month - 1]} {birth.year}",
+                f"{birth:%d.%m.%Y}",
+                f"{birth.day}.{birth.month}.{birth.year}",
+            ]
         )
 
     def az(self) -> str:
         rng = self.rng
-        return rng.choice([
-            f"{rng.randint(10, 99)}-{rng.randint(1, 999)}/{rng.randint(2019, 2025)}",
-            f"{rng.randint(100, 999)}.{rng.randint(10, 99)}.{rng.randint(1000, 9999)}",
-            f"5.{rng.randint(1000, 9999)}.{rng.randint(100000, 999999)}.{rng.randint(1, 9)}",
-            f"KD-{rng.randint(100000, 999999)}",
-            str(rng.randint(1000000, 99999999)),
-        ])
+        return rng.choice(
+            [
+                f"{rng.randint(10, 99)}-{rng.randint(1, 999)}/{rng.randint(2019, 2025)}",
+                f"{rng.randint(100, 999)}.{rng.randint(10, 99)}.{rng.randint(1000, 9999)}",
+                f"5.{rng.randint(1000, 9999)}.{rng.randint(100000, 999999)}.{rng.randint(1, 9)}",
+                f"KD-{rng.randint(100000, 999999)}",
+                str(rng.randint(1000000, 99999999)),
+            ]
+        )
 
     def bic(self) -> str:
         return self.fake.swift(length=self.rng.choice([8, 11]))
@@ -162,10 +195,22 @@ class Values:
 
 
 SLOT_TYPES = {
-    "first": "PERSON", "last": "PERSON", "name": "PERSON", "street": "ADDRESS",
-    "address": "ADDRESS", "iban": "IBAN", "taxid": "TAX_ID", "svnr": "SOCIAL_SECURITY",
-    "kvnr": "HEALTH_INSURANCE", "phone": "PHONE", "email": "EMAIL", "idcard": "ID_CARD",
-    "dob": "DATE_OF_BIRTH", "az": "CASE_NUMBER", "bic": "BIC", "plate": "LICENCE_PLATE",
+    "first": "PERSON",
+    "last": "PERSON",
+    "name": "PERSON",
+    "street": "ADDRESS",
+    "address": "ADDRESS",
+    "iban": "IBAN",
+    "taxid": "TAX_ID",
+    "svnr": "SOCIAL_SECURITY",
+    "kvnr": "HEALTH_INSURANCE",
+    "phone": "PHONE",
+    "email": "EMAIL",
+    "idcard": "ID_CARD",
+    "dob": "DATE_OF_BIRTH",
+    "az": "CASE_NUMBER",
+    "bic": "BIC",
+    "plate": "LICENCE_PLATE",
 }
 SLOT = re.compile(r"\{(\w+)\}")
 

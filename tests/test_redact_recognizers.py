@@ -1,0 +1,205 @@
+"""Table-driven tests per recognizer: what must be found, and traps that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.privacy import Redactor, build_redactor
+from assistant.privacy.recognizers import icao_check_digit
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return build_redactor()
+
+
+def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
+    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
+
+
+POSITIVES = [
+    # names: salutations and titles
+    ("Frau Holle wohnt im Brunnen.", [("PERSON", "Holle")]),
+    ("Sehr geehrter Herr Dr. Weber,", [("PERSON", "Weber")]),
+    ("Hr. Schmitz und Fr. Yılmaz haben angerufen.", [("PERSON", "Schmitz"), ("PERSON", "Yılmaz")]),
+    ("Familie Nowak zieht um.", [("PERSON", "Nowak")]),
+    (
+        "Die Unterlagen von Herrn Prof. Dr. Klaus-Dieter Meyer-Lüdenscheidt fehlen.",
+        [("PERSON", "Klaus-Dieter Meyer-Lüdenscheidt")],
+    ),
+    ("Frau Koch hat angerufen.", [("PERSON", "Koch")]),
+    # names: roles and form cues
+    ("Die Sachbearbeiterin Schmitt hat das geprüft.", [("PERSON", "Schmitt")]),
+    ("Antragsteller:in Jana Krause hat unterschrieben.", [("PERSON", "Jana Krause")]),
+    ("Ansprechpartnerin: Frau Dr. Reuter", [("PERSON", "Reuter")]),
+    ("Mein Name ist Lukas Becker.", [("PERSON", "Lukas Becker")]),
+    ("Ich heiße Ayşe Demir und brauche einen Termin.", [("PERSON", "Ayşe Demir")]),
+    ("Name: Mustermann, Vorname: Erika", [("PERSON", "Mustermann"), ("PERSON", "Erika")]),
+    ("gez. Schulze", [("PERSON", "Schulze")]),
+    ("i. A. Hoffmann", [("PERSON", "Hoffmann")]),
+    ("i. V. Bauer, Amtsleitung", [("PERSON", "Bauer")]),
+    ("Mit freundlichen Grüßen\nAnna-Lena Wagner\nBürgerservice", [("PERSON", "Anna-Lena Wagner")]),
+    # names: first-name list and surnames after it
+    (
+        "Peter Stein und Hans Eichel waren da.",
+        [("PERSON", "Peter Stein"), ("PERSON", "Hans Eichel")],
+    ),
+    ("Ernst Müller hat angerufen.", [("PERSON", "Ernst Müller")]),
+    ("Thomas hat heute frei.", [("PERSON", "Thomas")]),
+    ("Der Termin mit Nina ist verschoben.", [("PERSON", "Nina")]),
+    ("Anna Maria von der Leyen war da.", [("PERSON", "Anna Maria von der Leyen")]),
+    ("Die Kollegin Mertens ist krank, Mertens kommt morgen.", [("PERSON", "Mertens")]),
+    # structured identifiers
+    (
+        "IBAN DE89 3704 0044 0532 0130 00 bitte verwenden.",
+        [("IBAN", "DE89 3704 0044 0532 0130 00")],
+    ),
+    (
+        "Konto DE89370400440532013000, BIC COBADEFFXXX.",
+        [("IBAN", "DE89370400440532013000"), ("BIC", "COBADEFFXXX")],
+    ),
+    ("Steuer-ID: 86095742719", [("TAX_ID", "86095742719")]),
+    ("Steuer-ID 12 345 678 903", [("TAX_ID", "12 345 678 903")]),
+    ("Steuer-ID 12 345 678 901 (Zahlendreher?)", [("TAX_ID", "12 345 678 901")]),
+    ("Rentenversicherungsnummer 15070649C103", [("SOCIAL_SECURITY", "15070649C103")]),
+    ("Krankenversichertennummer A123456780", [("HEALTH_INSURANCE", "A123456780")]),
+    ("Steuernummer 21/815/08150", [("TAX_NUMBER", "21/815/08150")]),
+    ("USt-IdNr. DE123456789", [("VAT_ID", "DE123456789")]),
+    ("Kennzeichen MZ-AB 1234", [("LICENCE_PLATE", "MZ-AB 1234")]),
+    ("Im Log steht 192.168.178.20.", [("IP_ADDRESS", "192.168.178.20")]),
+    # phone numbers, DE/AT/CH
+    (
+        "Tel. 0611 1234567 oder +49 6131 123456",
+        [("PHONE", "0611 1234567"), ("PHONE", "+49 6131 123456")],
+    ),
+    ("Handy: 0171/1234567", [("PHONE", "0171/1234567")]),
+    (
+        "Erreichbar unter +43 1 5134567 (Wien) und +41 44 668 18 00.",
+        [("PHONE", "+43 1 5134567"), ("PHONE", "+41 44 668 18 00")],
+    ),
+    ("Rückruf bitte unter 0152 7827694.", [("PHONE", "0152 7827694")]),
+    # e-mail
+    ("E-Mail: max.mustermann@web.de", [("EMAIL", "max.mustermann@web.de")]),
+    (
+        "Antwort an erika.m@gmx.net und a.b@stadt.intern",
+        [("EMAIL", "erika.m@gmx.net"), ("EMAIL", "a.b@stadt.intern")],
+    ),
+    # ID card and passport serials: 9 characters, optional separate check digit
+    ("Personalausweis L01X00T47", [("ID_CARD", "L01X00T47")]),
+    (
+        "Reisepass C01X00T41, neue Passnummer CZ6311T47",
+        [("ID_CARD", "C01X00T41"), ("ID_CARD", "CZ6311T47")],
+    ),
+    ("Perso-Nummer LZ6311T47", [("ID_CARD", "LZ6311T47")]),
+    ("Dokumentnummer aus der MRZ: L01X00T471", [("ID_CARD", "L01X00T471")]),
+    ("Maschinenlesbar: L01X00T471", [("ID_CARD", "L01X00T471")]),
+    # dates of birth (with cue only)
+    ("Frau Koch, geb. 12.03.1985, hat angerufen.", [("DATE_OF_BIRTH", "12.03.1985")]),
+    ("Geboren am 1. Mai 1980 in Trier.", [("DATE_OF_BIRTH", "1. Mai 1980")]),
+    ("Das Kind ist am 03.04.2019 geboren.", [("DATE_OF_BIRTH", "03.04.2019")]),
+    ("Geburtsdatum: 1985-03-12", [("DATE_OF_BIRTH", "1985-03-12")]),
+    ("Geburtsdatum des Kindes: 5.9.2013", [("DATE_OF_BIRTH", "5.9.2013")]),
+    # addresses
+    ("Sie wohnt in der Hauptstraße 12, 55116 Mainz.", [("ADDRESS", "Hauptstraße 12, 55116 Mainz")]),
+    ("Karl-Marx-Straße 5a", [("ADDRESS", "Karl-Marx-Straße 5a")]),
+    ("Er wohnt in der Mainzer Str. 17.", [("ADDRESS", "Mainzer Str. 17")]),
+    ("wohnhaft Am Markt 3, 54290 Trier", [("ADDRESS", "Am Markt 3, 54290 Trier")]),
+    ("Er wohnt jetzt Im Wiesengrund 7.", [("ADDRESS", "Im Wiesengrund 7")]),
+    ("Lieferadresse: Am Sportplatz 4", [("ADDRESS", "Am Sportplatz 4")]),
+    # case and customer numbers
+    (
+        "Aktenzeichen 32-1/2024 und Az. 023.12-4711/2024",
+        [("CASE_NUMBER", "32-1/2024"), ("CASE_NUMBER", "023.12-4711/2024")],
+    ),
+    ("Kassenzeichen: 5.1234.567890.1", [("CASE_NUMBER", "5.1234.567890.1")]),
+    ("Kundennummer 1234567", [("CASE_NUMBER", "1234567")]),
+    ("Vorgangsnummer VG-2024-00123.", [("CASE_NUMBER", "VG-2024-00123")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSITIVES, ids=[p[0][:40] for p in POSITIVES])
+def test_positives(redactor, text, expected):
+    assert set(expected) <= found(redactor, text)
+
+
+TRAPS = [
+    # names that are none
+    "Er ist Herr der Lage.",
+    "Es ist Ernst der Lage.",
+    "Die Mark Brandenburg liegt im Osten.",
+    "Rosa Farbe ist für Formulare nicht vorgesehen.",
+    "Wolf und Fuchs sind geschützt.",
+    "Ich war heute bei der Bank.",
+    "Die Stadt Musterstadt erhebt Gebühren.",
+    "Der Bürgermeister eröffnet die Sitzung.",
+    "Sehr geehrte Damen und Herren, vielen Dank für Ihre Anfrage.",
+    "Frau und Mann sind gleichberechtigt.",
+    "Dass jede Frau Anspruch auf Mutterschutz hat, steht im Gesetz.",
+    "Wenn der Antragsteller Widerspruch einlegt, gilt § 70 VwGO.",
+    "Wenn die Sachbearbeiterin Unterlagen anfordert, ruht die Frist.",
+    "Mit freundlichen Grüßen\nIhr Bürgerservice",
+    "Das heißt Folgendes: die Frist läuft.",
+    "Wohin gehören Vorgänge zur Hundesteuer?",
+    "Gilt die Frist auch für Eilanträge?",
+    "Brauche ich für die Ummeldung einen Termin?",
+    "Soweit erforderlich, soll die Behörde anhören. Abweichend von Satz 1 gilt das nicht.",
+    "Mainz, Trier, Koblenz und Ludwigshafen arbeiten zusammen.",
+    "Die Bundesrepublik Deutschland und das Land Rheinland-Pfalz fördern das.",
+    "Die Deutsche Bahn und die Telekom sind keine Behörden.",
+    # laws, norms, numbers
+    "Die Frist ergibt sich aus § 17 BMG.",
+    "Nach PAuswG, PassG, VwVfG, OWiG, BDSG, DSGVO und SGB II gilt das.",
+    "Das regelt Art. 6 Abs. 1 lit. e DSGVO.",
+    "Briefe nach DIN 5008 schreiben.",
+    "Die Verordnung (EU) 2016/679 gilt unmittelbar.",
+    "Paragraf 3 Absatz 2 Satz 1 regelt das.",
+    "Aktenplan 023.12 und 32.10.05 sind falsch zugeordnet.",
+    "Haushaltsstelle 1.1100.5431 wird belastet.",
+    "Die Gebühr beträgt 37,00 € bzw. 1.234,56 Euro.",
+    "Der Kreis hat 217.000 Einwohner und 12.500 Betriebe.",
+    "Die Postleitzahl 55116 gehört zur Innenstadt.",
+    # dates that are no birth dates
+    "Der Bescheid vom 12.03.2024 ist bestandskräftig.",
+    "Die Frist endet am 31. Dezember 2025.",
+    "Ab 2024-10-01 gelten neue Öffnungszeiten.",
+    "Wir erwarten 120 Gäste am 5.5.2025.",
+    "Das Geburtsdatum ist ein Pflichtfeld im Formular.",
+    # places and rooms that look like addresses
+    "Im Jahr 2023 gab es 12 Anträge.",
+    "Auf Seite 12 steht das Gegenteil.",
+    "In der Anlage 3 steht die Gebührentabelle.",
+    "Die Sitzung findet in Raum 3.14 statt.",
+    "Am Montag um 8:30 Uhr öffnet das Standesamt.",
+    "Der Arbeitsplatz 12 im Bürgerbüro ist frei.",
+    "Der Wohnungsmarkt 2024 ist angespannt.",
+    # the city's own contacts
+    "Rufen Sie die 115 an.",
+    "Schreiben Sie an buergerservice@musterstadt.example.",
+    "Marktplatz 1, 55116 Musterstadt ist die Adresse des Rathauses.",
+    # document words without numbers
+    "Der Ausweis kostet 37 Euro, der Reisepass 70 Euro.",
+    "Der Führerschein der Klasse B gilt unbefristet.",
+]
+
+
+@pytest.mark.parametrize("text", TRAPS, ids=[t[:40] for t in TRAPS])
+def test_traps_are_left_alone(redactor, text):
+    assert found(redactor, text) == set()
+
+
+def test_exact_output_of_a_realistic_message(redactor):
+    text = (
+        "Frau Müller aus der Hauptstraße 12 hat ihren Perso verloren, "
+        "Steuer-ID 12 345 678 903, geb. 03.04.1971. Nach § 7 PAuswG muss sie das melden."
+    )
+    assert redactor.redact(text).text == (
+        "Frau <PERSON> aus der <ADDRESS> hat ihren Perso verloren, "
+        "Steuer-ID <TAX_ID>, geb. <DATE_OF_BIRTH>. Nach § 7 PAuswG muss sie das melden."
+    )
+
+
+@pytest.mark.parametrize(
+    ("serial", "digit"), [("L01X00T47", 1), ("C01X00T41", 2), ("T22000129", 3), ("C01X00T4", 1)]
+)
+def test_icao_check_digit(serial, digit):
+    assert icao_check_digit(serial) == digit
