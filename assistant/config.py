@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     )
 
     min_term_coverage: float = Field(
-        0.5,
+        0.3,
         description="Refusal threshold: share of the question's content words a passage must "
         "contain to count as relevant (see docs/retrieval.md).",
     )

@@ -9,13 +9,8 @@ Thresholds live in the settings and are calibrated in docs/retrieval.md.
 
 from __future__ import annotations
 
-import re
-
 from .lexical.analysis import GermanAnalyzer, default_analyzer
 from .models import Hit
-
-_WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
-
 
 class RelevanceGate:
     def __init__(self, min_coverage: float, min_dense: float,
@@ -26,8 +21,7 @@ class RelevanceGate:
 
     def coverage(self, question: str, hit: Hit) -> float:
         """Share of the question's content words found (in any analysed form) in the passage."""
-        words = [self.analyzer.analyze_word(w.lower()) for w in _WORD.findall(question)]
-        words = [forms for forms in words if forms]
+        words = self.analyzer.analyze_query_groups(question)
         if not words:
             return 0.0
         passage = set(self.analyzer.analyze(f"{hit.title} {hit.section} {hit.text}"))

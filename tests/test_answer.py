@@ -46,7 +46,7 @@ def answering(tmp_path, kb, fake_ollama):
 
 
 def test_cited_answer_points_to_passage_containing_it(answering, fake_ollama):
-    answer = answering.answers.ask("Darf ich meinen Hund mit ins Büro bringen?")
+    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?")
     assert answer.mode == "llm" and not answer.refused and not answer.unverified
     assert answer.model == "llama3.1:8b" and len(answer.prompt_version) == 10
     assert answer.citations and answer.citations[0].n == 1
@@ -107,7 +107,7 @@ def test_check_citations(text, valid, invalid):
 @pytest.mark.parametrize("fixed", ["Das regelt Quelle [9].", "Das ist so geregelt."])
 def test_answer_without_valid_citation_is_unverified(answering, fake_ollama, fixed):
     fake_ollama.answer = fixed
-    answer = answering.answers.ask("Darf ich meinen Hund mit ins Büro bringen?")
+    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?")
     assert answer.unverified and answer.mode == "llm"
 
 
@@ -116,7 +116,7 @@ def test_unreachable_model_falls_back_to_search_mode(tmp_path, kb):
     services = Services(settings)
     try:
         services.ingestor.ingest_paths([kb])
-        answer = services.answers.ask("Darf ich meinen Hund mit ins Büro bringen?")
+        answer = services.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?")
     finally:
         services.close()
     assert answer.mode == "search" and "nicht erreichbar" in answer.notice
@@ -125,7 +125,7 @@ def test_unreachable_model_falls_back_to_search_mode(tmp_path, kb):
 
 def test_missing_model_gives_pull_hint(answering, fake_ollama):
     fake_ollama.models = ["bge-m3:latest"]
-    answer = answering.answers.ask("Darf ich meinen Hund mit ins Büro bringen?")
+    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?")
     assert answer.mode == "search" and "ollama pull llama3.1:8b" in answer.notice
 
 
