@@ -3,8 +3,11 @@ fail-closed masking, line mode, and no network."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import socket
+import time
 
 import pytest
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
@@ -19,7 +22,7 @@ from assistant.privacy import (
     redact_lines,
 )
 from assistant.privacy import recognizers as recognizer_module
-from assistant.privacy.engine import merge_overlaps
+from assistant.privacy.engine import CHUNK_CHARS, chunk_bounds, merge_overlaps
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +228,48 @@ def test_builds_and_redacts_without_network(monkeypatch):
     result = redactor.redact("Frau Holle, holle@example.com, holle@stadt.de, Tel. 0611 1234567")
     assert result.text == "Frau <PERSON>, <EMAIL>, <EMAIL>, Tel. <PHONE>"
     assert not result.failed
+
+
+# --- long texts and logs ------------------------------------------------------------------
+
+
+def test_long_text_is_redacted_in_chunks(redactor):
+    filler = "Die Frist nach § 17 BMG läuft zwei Wochen. " * 120
+    text = (
+        "Frau Oyelaran-Koch hat angerufen. "
+        + filler
+        + "Oyelaran-Koch kommt morgen, Tel. 0611 1234567."
+    )
+    assert len(text) > 2 * CHUNK_CHARS
+    result = redactor.redact(text)
+    assert not result.failed
+    assert "Oyelaran" not in result.text and "1234567" not in result.text
+    assert result.counts == {"PERSON": 2, "PHONE": 1}
+
+
+def test_chunk_bounds_cover_text_at_sentence_ends():
+    text = "Ein Satz mit ein paar Wörtern. " * 200
+    bounds = chunk_bounds(text, size=500)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    assert all(end - start <= 500 for start, end in bounds)
+    assert all(text[end - 2 : end] == ". " for _, end in bounds[:-1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Herr " * 15000, "Hauptstraße-" * 5000 + "Weg 1", "1 " * 40000, "Az. " + "a" * 50000],
+    ids=["salutations", "hyphens", "digits", "long-word"],
+)
+def test_pathological_input_finishes_in_time(redactor, text):
+    started = time.perf_counter()
+    result = redactor.redact(text)
+    assert time.perf_counter() - started < redactor.deadline_s
+    assert not result.failed
+
+
+def test_no_text_in_logs_even_at_debug(caplog):
+    with caplog.at_level(logging.DEBUG):
+        redactor = build_redactor()
+        redactor.redact("Frau Oyelaran-Koch, Tel. 0611 1234567, IBAN DE89 3704 0044 0532 0130 00")
+    assert "Oyelaran" not in caplog.text and "1234567" not in caplog.text

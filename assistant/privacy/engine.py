@@ -25,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 MASK = "<REDACTED>"
 PERSON = "PERSON"
+KNOWN_NAME_SCORE = 0.75
+# Long texts are analysed in chunks of about this size: several steps of
+# Presidio's (context words) are quadratic in the length of the text.
+CHUNK_CHARS = 2000
+# Preferred places to cut, best first: paragraph, sentence, line, word.
+_CUTS = (re.compile(r"\n\s*\n"), re.compile(r"[.!?]\s"), re.compile(r"\n"), re.compile(r"\s"))
 
 
 class Redactor:
@@ -47,6 +53,7 @@ class Redactor:
         deadline_s: float = 5.0,
     ) -> None:
         conf = conf or load_conf()
+        _quiet_presidio_debug_logs()
         registry = RecognizerRegistry(supported_languages=[LANGUAGE])
         for recognizer in recognizers:
             registry.add_recognizer(recognizer)
@@ -90,31 +97,38 @@ class Redactor:
             raise ValueError("text too long")
         if not text.strip():
             return ()
+        # Without a conversation map, a map for this text alone still carries
+        # names from one chunk to the next.
+        names = placeholders if placeholders is not None else PlaceholderMap()
+        found: list[Entity] = []
+        for start, end in chunk_bounds(text):
+            found += self._detect_chunk(text[start:end], start, names)
+        allowed = self._allowed_ranges(text)
+        kept = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
+        return merge_overlaps(kept)
+
+    def _detect_chunk(self, chunk: str, offset: int, names: PlaceholderMap) -> list[Entity]:
         # spaCy keeps every new word in its string store; the memory zone drops
         # them afterwards, so no message text lingers in the process.
         with self._pipeline.memory_zone():
             results = self._analyzer.analyze(
-                text=text,
+                text=chunk,
                 language=LANGUAGE,
                 entities=self.entities,
                 score_threshold=self.score_threshold,
             )
         found = [Entity(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results]
-        if placeholders is not None and PERSON in self.entities:
-            found += [
-                Entity(PERSON, s, e, 0.75)
-                for s, e in known_mentions(text, placeholders.is_known_name_token)
-            ]
-        found = [e for e in found if not self._is_allowed(text, e)]
-        return merge_overlaps(found)
+        if PERSON in self.entities:
+            known = known_mentions(chunk, names.is_known_name_token)
+            found += [Entity(PERSON, s, e, KNOWN_NAME_SCORE) for s, e in known]
+            persons = [(e.start, e.end) for e in found if e.type == PERSON]
+            names.remember_name_tokens(name_tokens(chunk, persons))
+        return [Entity(e.type, e.start + offset, e.end + offset, e.score) for e in found]
 
-    def _is_allowed(self, text: str, entity: Entity) -> bool:
+    def _allowed_ranges(self, text: str) -> list[tuple[int, int]]:
         if self._allowed is None:
-            return False
-        return any(
-            m.start() <= entity.start and entity.end <= m.end()
-            for m in self._allowed.finditer(text)
-        )
+            return []
+        return [m.span() for m in self._allowed.finditer(text)]
 
     # --- replacement ----------------------------------------------------------
 
@@ -140,12 +154,28 @@ class Redactor:
         for e in entities:
             value = text[e.start : e.end]
             labels.setdefault(e.type, {})[value] = placeholders.placeholder(e.type, value)
-        persons = [(e.start, e.end) for e in entities if e.type == PERSON]
-        placeholders.remember_name_tokens(name_tokens(text, persons))
         return {
             t: OperatorConfig("custom", {"lambda": lambda v, m=mapping: m[v]})
             for t, mapping in labels.items()
         }
+
+
+def chunk_bounds(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """Cut a long text into pieces of at most `size` characters, at a paragraph,
+    sentence, line or word boundary in the second half of each piece."""
+    bounds, start = [], 0
+    while len(text) - start > size:
+        window = text[start + size // 2 : start + size]
+        cut = start + size
+        for pattern in _CUTS:
+            matches = list(pattern.finditer(window))
+            if matches:
+                cut = start + size // 2 + matches[-1].end()
+                break
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
 
 
 def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
@@ -163,6 +193,15 @@ def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
         start, end = min(e.start for e in group), max(e.end for e in group)
         result.append(Entity(best.type, start, end, max(e.score for e in group)))
     return tuple(result)
+
+
+def _quiet_presidio_debug_logs() -> None:
+    # Presidio's debug lines quote words around each match ("Context list is:
+    # …"); they must not reach a log even when the application logs at DEBUG.
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        presidio_logger = logging.getLogger(name)
+        if presidio_logger.getEffectiveLevel() < logging.INFO:
+            presidio_logger.setLevel(logging.INFO)
 
 
 def _allow_regex(allow_list: Sequence[str]) -> re.Pattern | None:

@@ -301,7 +301,8 @@ class NameRecognizer(LocalRecognizer):
         )
 
     def _skip_titles(self, tokens: list[Token], i: int) -> int:
-        while i < len(tokens) and (
+        limit = i + 4  # "Frau Bürgermeisterin Prof. Dr." at most
+        while i < min(limit, len(tokens)) and (
             tokens[i].text in self.titles
             or self._is_salutation(tokens[i])
             or self.role.fullmatch(tokens[i].text)

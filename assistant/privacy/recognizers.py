@@ -206,7 +206,8 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     """
 
     # No dots: "31.12.2024" and "217.000" are valid German numbers to the library.
-    CANDIDATE = re.compile(r"(?<![\w+.,])\+?\(?\d[\d ()/\-–]{4,}\d(?![\w.,]\d)")
+    CANDIDATE = re.compile(r"(?<![\w+.,])\+?\(?\d[\d ()/\-–]{4,24}\d(?![\w.,]\d)")
+    DIGIT_GROUP = re.compile(r"\d{3}")
     # EU regulations "(EU) 2016/679", tax numbers "21/815/08150", ISO dates.
     NOT_PHONE = re.compile(r"(?:19|20)\d\d/\d{1,4}|\d+/\d+/\d+|(?:19|20)\d\d-\d\d-\d\d")
 
@@ -221,9 +222,16 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         results = []
         for candidate in self.CANDIDATE.finditer(text):
             chunk = candidate.group()
-            if sum(c.isdigit() for c in chunk) >= 6 and not self.NOT_PHONE.fullmatch(chunk):
+            if self._plausible(chunk):
                 results += self._numbers(candidate.group(), candidate.start())
         return EntityRecognizer.remove_duplicates(results)
+
+    def _plausible(self, chunk: str) -> bool:
+        # At least six digits, one group of three (an area code), no date or law.
+        digits = sum(c.isdigit() for c in chunk)
+        return (
+            digits >= 6 and self.DIGIT_GROUP.search(chunk) and not self.NOT_PHONE.fullmatch(chunk)
+        )
 
     def _numbers(self, chunk: str, offset: int) -> list[RecognizerResult]:
         results = []
