@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
@@ -273,3 +274,10 @@ def test_no_text_in_logs_even_at_debug(caplog):
         redactor = build_redactor()
         redactor.redact("Frau Oyelaran-Koch, Tel. 0611 1234567, IBAN DE89 3704 0044 0532 0130 00")
     assert "Oyelaran" not in caplog.text and "1234567" not in caplog.text
+
+
+def test_concurrent_use_from_threads(redactor):
+    texts = [f"Frau Holle{'abcdefgh'[i % 8]}, Tel. 0611 12345{i:02d}" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(redactor.redact, texts))
+    assert all(r.text == "Frau <PERSON>, Tel. <PHONE>" for r in results)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -66,6 +67,7 @@ class Redactor:
             context_aware_enhancer=context_enhancer(conf),
         )
         self._anonymizer = AnonymizerEngine()
+        self._lock = threading.Lock()
         self.supported = sorted({e for r in recognizers for e in r.supported_entities})
         self.entities = list(entities) if entities is not None else self.supported
         self.score_threshold = score_threshold
@@ -109,8 +111,9 @@ class Redactor:
 
     def _detect_chunk(self, chunk: str, offset: int, names: PlaceholderMap) -> list[Entity]:
         # spaCy keeps every new word in its string store; the memory zone drops
-        # them afterwards, so no message text lingers in the process.
-        with self._pipeline.memory_zone():
+        # them afterwards, so no message text lingers in the process. Zones of
+        # two threads must not interleave, hence the lock.
+        with self._lock, self._pipeline.memory_zone():
             results = self._analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,

@@ -39,3 +39,12 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         """Nothing to load: the pipeline was handed in."""
+
+    # Presidio asks these for every word of every text. The stock versions look
+    # the word up in the spaCy vocabulary, which creates a lexeme per new word;
+    # plain set and character tests give the same answers without that.
+    def is_stopword(self, word: str, language: str) -> bool:
+        return word.lower() in self.nlp[language].Defaults.stop_words
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return bool(word) and not any(char.isalnum() for char in word)
