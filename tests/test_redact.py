@@ -281,3 +281,11 @@ def test_concurrent_use_from_threads(redactor):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(redactor.redact, texts))
     assert all(r.text == "Frau <PERSON>, Tel. <PHONE>" for r in results)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"entities": ["PERSON", "SHOE_SIZE"]}, {"score_threshold": 1.5}]
+)
+def test_misconfiguration_is_refused(kwargs):
+    with pytest.raises(ValueError):
+        build_redactor(**kwargs)

@@ -70,6 +70,11 @@ class Redactor:
         self._lock = threading.Lock()
         self.supported = sorted({e for r in recognizers for e in r.supported_entities})
         self.entities = list(entities) if entities is not None else self.supported
+        unknown = sorted(set(self.entities) - set(self.supported))
+        if unknown:
+            raise ValueError(f"unknown entity types {unknown}; supported: {self.supported}")
+        if not 0.0 <= score_threshold <= 1.0:
+            raise ValueError(f"score_threshold must be within [0, 1], not {score_threshold}")
         self.score_threshold = score_threshold
         self._allowed = _allow_regex(allow_list)
         self.max_chars = max_chars
