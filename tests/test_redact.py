@@ -168,12 +168,12 @@ def test_bad_input_is_masked(redactor, bad):
 
 
 def test_too_long_text_is_masked():
-    short = Redactor(build_redactor()._analyzer.registry.recognizers, max_chars=20)
+    short = build_redactor(max_chars=20)
     assert short.redact("Frau Holle wohnt in der Hauptstraße 12.").failed
 
 
 def test_missed_deadline_masks():
-    slow = Redactor(build_redactor()._analyzer.registry.recognizers, deadline_s=0.0)
+    slow = build_redactor(deadline_s=0.0)
     assert slow.redact("Frau Holle").text == MASK
 
 

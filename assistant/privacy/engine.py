@@ -227,11 +227,14 @@ def build_redactor(
     allow_list: Sequence[str] = (),
     entities: Sequence[str] | None = None,
     extra_recognizers: Sequence[EntityRecognizer] = (),
+    max_chars: int = 100_000,
+    deadline_s: float = 5.0,
 ) -> Redactor:
     """The German redactor from ``recognizers.yaml``; `allow_list` adds to the conf's list.
 
     `entities` restricts the types redacted (default: all); `extra_recognizers`
-    are added after the configured ones (a city's own patterns, tests).
+    are added after the configured ones (a city's own patterns, tests). Longer
+    texts than `max_chars`, and redactions slower than `deadline_s`, are masked.
     """
     conf = load_conf()
     recognizers = build_recognizers(conf) + list(extra_recognizers)
@@ -241,4 +244,6 @@ def build_redactor(
         allow_list=[*conf.get("allow_list", ()), *allow_list],
         entities=entities,
         conf=conf,
+        max_chars=max_chars,
+        deadline_s=deadline_s,
     )
