@@ -21,7 +21,7 @@ from langchain_core.output_parsers import StrOutputParser
 
 from .errors import LLMError
 from .models import Hit
-from .prompts import PromptSet, format_context, format_history
+from .prompts import PromptSet, format_context, history_messages
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -130,7 +130,7 @@ class AnswerService:
         t = time.perf_counter()
         try:
             text = self._condense_chain.invoke(
-                {"history": format_history(history), "question": question}
+                {"history": history_messages(history), "question": question}
             )
         except Exception:  # condensation is a help, not a must: fall back to the question
             return question

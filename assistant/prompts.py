@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from .models import Hit
 
@@ -34,7 +34,11 @@ class PromptSet:
 
     @property
     def condense(self) -> ChatPromptTemplate:
-        return ChatPromptTemplate.from_messages([("human", self.condense_template)])
+        return ChatPromptTemplate.from_messages([
+            ("system", self.condense_template),
+            MessagesPlaceholder("history"),
+            ("human", "{question}"),
+        ])
 
 
 def load_prompts(directory: Path = PROMPTS_DIR) -> PromptSet:
@@ -54,6 +58,7 @@ def format_context(hits: Sequence[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
-def format_history(history: Sequence[tuple[str, str]], turns: int = 6) -> str:
-    names = {"user": "Frage", "assistant": "Antwort"}
-    return "\n".join(f"{names.get(role, role)}: {text}" for role, text in list(history)[-turns:])
+def history_messages(history: Sequence[tuple[str, str]], turns: int = 6) -> list[tuple[str, str]]:
+    """The last `turns` messages as LangChain (role, text) pairs."""
+    roles = {"user": "human", "assistant": "ai"}
+    return [(roles.get(role, role), text) for role, text in list(history)[-turns:]]

@@ -85,7 +85,8 @@ class ChromaIndex:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
-        return [(_chunk(i, d, m), 1.0 - dist) for i, d, m, dist in rows]
+        # Chroma may still return ids it has just deleted, without their data: skip them.
+        return [(_chunk(i, d, m), 1.0 - dist) for i, d, m, dist in rows if m is not None]
 
     def versions(self) -> set[tuple[str, int]]:
         got = self._col.get(include=["metadatas"])

@@ -71,9 +71,10 @@ def test_follow_up_is_condensed_with_history(answering, fake_ollama):
     ]
     answer = answering.answers.ask("Und wer muss der Mitnahme zustimmen?", history)
     condense, final = fake_ollama.requests_to("/api/chat")[-2:]
-    prompt = condense.body["messages"][-1]["content"]
-    assert "eigenständige Frage" in prompt
-    assert "Dienstanweisung Hundehaltung" in prompt and "Und wer muss der Mitnahme" in prompt
+    sent = condense.body["messages"]
+    assert sent[0]["role"] == "system" and "eigenständige Frage" in sent[0]["content"]
+    assert "Dienstanweisung Hundehaltung" in sent[1]["content"] and sent[2]["role"] == "assistant"
+    assert sent[-1] == {"role": "user", "content": "Und wer muss der Mitnahme zustimmen?"}
     assert answer.standalone_question != "Und wer muss der Mitnahme zustimmen?"
     assert "<kontext>" in final.body["messages"][-1]["content"]
     assert not answer.refused
@@ -93,13 +94,16 @@ def test_planted_instruction_only_inside_delimited_context(answering, fake_ollam
     assert user["content"].count(PLANTED) == 1
 
 
-@pytest.mark.parametrize(("text", "valid", "invalid"), [
-    ("Aussage [1]. Weitere [2][3].", [1, 2, 3], []),
-    ("Siehe [1, 3] und [2–3].", [1, 3, 2], []),
-    ("Quelle [9] existiert nicht.", [], [9]),
-    ("Gar keine Quelle.", [], []),
-    ("Liste [0] ist ungültig, [1] gültig.", [1], [0]),
-])
+@pytest.mark.parametrize(
+    ("text", "valid", "invalid"),
+    [
+        ("Aussage [1]. Weitere [2][3].", [1, 2, 3], []),
+        ("Siehe [1, 3] und [2–3].", [1, 3, 2], []),
+        ("Quelle [9] existiert nicht.", [], [9]),
+        ("Gar keine Quelle.", [], []),
+        ("Liste [0] ist ungültig, [1] gültig.", [1], [0]),
+    ],
+)
 def test_check_citations(text, valid, invalid):
     assert check_citations(text, 3) == (valid, invalid)
 
@@ -135,10 +139,19 @@ def test_cli_ask_json(run_cli, cli_env, kb, fake_ollama, monkeypatch):
     fake_ollama.models = ["llama3.1:8b"]
     monkeypatch.setenv("ASSISTANT_OLLAMA_BASE_URL", fake_ollama.url)
     assert run_cli("ingest", str(kb)).exit_code == 0
-    data = json.loads(run_cli("ask", "Wann tritt die Dienstanweisung Hundehaltung in Kraft?",
-                              "--json").stdout)
-    for key in ("answer", "citations", "unverified", "refused", "mode", "model",
-                "prompt_version", "timings"):
+    data = json.loads(
+        run_cli("ask", "Wann tritt die Dienstanweisung Hundehaltung in Kraft?", "--json").stdout
+    )
+    for key in (
+        "answer",
+        "citations",
+        "unverified",
+        "refused",
+        "mode",
+        "model",
+        "prompt_version",
+        "timings",
+    ):
         assert key in data
     assert data["mode"] == "llm" and data["citations"][0]["n"] == 1
     for key in ("n", "doc_id", "source", "title", "section", "page", "text"):
