@@ -28,6 +28,7 @@ POSITIVES = [
         [("PERSON", "Klaus-Dieter Meyer-Lüdenscheidt")],
     ),
     ("Frau Koch hat angerufen.", [("PERSON", "Koch")]),
+    ("Name: MÜLLER, Vorname: ERIKA", [("PERSON", "MÜLLER"), ("PERSON", "ERIKA")]),
     # names: roles and form cues
     ("Die Sachbearbeiterin Schmitt hat das geprüft.", [("PERSON", "Schmitt")]),
     ("Antragsteller:in Jana Krause hat unterschrieben.", [("PERSON", "Jana Krause")]),

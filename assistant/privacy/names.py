@@ -325,9 +325,12 @@ class NameRecognizer(LocalRecognizer):
         return k > j and k < len(tokens) and self.lex.is_capitalized(tokens[k].text)
 
     def _lenient_ok(self, tok: Token) -> bool:
-        # Surnames that are also function words (Lange, Anders) count here.
+        # Surnames that are also function words (Lange, Anders) and surnames in
+        # capitals as on forms (Frau MÜLLER) count here.
         listed = tok.text in self.lex.surnames
-        return (self.lex.is_capitalized(tok.text) or listed) and tok.text not in self.titles
+        shouted = tok.text.isupper() and len(tok.text) > 2
+        capitalized = self.lex.is_capitalized(tok.text) or listed or shouted
+        return capitalized and tok.text not in self.titles
 
 
 def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
