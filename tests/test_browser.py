@@ -1,0 +1,220 @@
+"""The chat in a real browser: `assistant serve` as a subprocess, Debian's Chromium, fake Ollama.
+
+Documents of knowledge/ are ingested with the real CLI, then one app and one
+browser page serve the whole module. The tests run in file order over one
+conversation: a streamed, cited answer; search mode while the model is down;
+and, over everything the page fetched meanwhile, that nothing left the app's
+own origin. A failing step saves a screenshot and names it in the message.
+Set AMTSWISSEN_SCREENSHOTS=DIR to keep screenshots of every step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from browser_util import (
+    ASSISTANT_MESSAGES,
+    CHROMIUM,
+    AppServer,
+    Recording,
+    app_env,
+    ask,
+    csp_violations,
+    ingest,
+    launch,
+    open_chat,
+    screenshot_on_failure,
+    start_app,
+    wait_until_done,
+)
+from conftest import KNOWLEDGE, require
+
+from assistant.prompts import load_prompts
+
+DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
+QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
+FOLLOW_UP = "Und bei einer mehrtägigen?"
+SEARCH_QUESTION = "Was ist bei Verlust des Personalausweises zu tun?"
+THIRD_PARTY = re.compile(r"""(?:src|href|content|action)=["'](?:[a-z]+:)?//""", re.IGNORECASE)
+
+
+@dataclass
+class Chat:
+    page: object
+    response: object  # the page's own HTTP response
+    recording: Recording
+    app: AppServer
+    shots: Path
+
+    def shot(self, name: str) -> Path:
+        return self.shots / f"{name}.png"
+
+    def keep(self, name: str, top=None) -> None:
+        """Screenshot for people (AMTSWISSEN_SCREENSHOTS), with `top` scrolled to the top."""
+        if folder := os.environ.get("AMTSWISSEN_SCREENSHOTS"):
+            if top is not None:
+                top.evaluate("e => e.scrollIntoView({block: 'start'})")
+            self.page.wait_for_timeout(800)  # let the side panel finish sliding in
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, fake_ollama):
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    documents = [KNOWLEDGE / name for name in DOCUMENTS]
+    require(all(p.exists() for p in documents), "sample documents in knowledge/ are missing")
+    fake_ollama.start()
+    fake_ollama.reset()
+    fake_ollama.answer, fake_ollama.delay, fake_ollama.token_delay = None, 0.0, 0.0
+    tmp = tmp_path_factory.mktemp("app")
+    env = app_env(tmp / "data", fake_ollama.url)
+    ingest(documents, env, tmp / "ingest.log")
+    server = start_app(env, tmp / "app.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chat(app, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    shots = tmp_path_factory.mktemp("screenshots")
+    recording = Recording()
+    with sync_playwright() as playwright:
+        context = launch(playwright, shots / "profile", recording)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        with screenshot_on_failure(page, shots / "open.png"):
+            response = open_chat(page, app.url)
+        yield Chat(page, response, recording, app, shots)
+        context.close()
+
+
+def test_page_comes_with_privacy_headers_and_no_third_party_links(chat):
+    headers = chat.response.headers
+    csp = headers.get("content-security-policy", "")
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp, csp
+    assert not re.search(r"https?:|//", csp), csp
+    assert headers.get("referrer-policy") == "no-referrer"
+    assert headers.get("x-content-type-options") == "nosniff"
+    html = chat.response.text()
+    assert not THIRD_PARTY.findall(html), html
+    assert "fonts.googleapis.com" not in html and "jsdelivr" not in html
+
+
+def test_answer_is_streamed_cited_labelled_and_opens_its_sources(chat, fake_ollama):
+    page = chat.page
+    fake_ollama.token_delay = 0.1  # slow enough to see the answer grow
+    try:
+        with screenshot_on_failure(page, chat.shot("answer")):
+            before = page.locator(ASSISTANT_MESSAGES).count()
+            ask(page, QUESTION)
+            new = f"{ASSISTANT_MESSAGES} >> nth={before}"
+            _wait_for_text(page, before, contains="Tagegeld", lacks="KI-generiert")  # streaming
+            answer = page.locator(new)
+            label = f"KI-generiert mit llama3.1:8b · Prompt {load_prompts().version}"
+            answer.get_by_text(label).wait_for()
+            text = answer.inner_text()
+            assert "Tagegeld" in text and "[1]" in text and "Quellen" in text, text
+            assert "Ungeprüfte Antwort" not in text, text
+            chat.keep("1-answer")
+
+            source = answer.locator("a.element-link", has_text="[1] Dienstreiserichtlinie")
+            source.click()
+            panel = page.locator("#side-view-content")
+            panel.get_by_text("Zur Abgeltung der Mehraufwendungen", exact=False).wait_for()
+            assert "§ 6" in page.locator("#side-view-title").inner_text()
+
+            answer.locator("a.element-link", has_text="Original-PDF [1]").click()
+            pdf_page = panel.locator(".react-pdf__Page").first
+            pdf_page.locator(".react-pdf__Page__textContent").wait_for()
+            assert pdf_page.get_attribute("data-page-number") == "6"  # the cited page
+            chat.keep("2-pdf-source")
+    finally:
+        fake_ollama.token_delay = 0.0
+
+
+def test_follow_up_is_condensed_with_the_chat_history(chat, fake_ollama):
+    page = chat.page
+    fake_ollama.reset()
+    with screenshot_on_failure(page, chat.shot("follow-up")):
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, FOLLOW_UP)
+        page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").wait_for()
+        wait_until_done(page)
+    condense = [  # the condensing request: its system prompt asks for a standalone question
+        [m["content"] for m in r.body["messages"]]
+        for r in fake_ollama.requests_to("/api/chat")
+        if "eigenständige Frage" in r.body["messages"][0]["content"]
+    ]
+    assert condense, [r.body for r in fake_ollama.requests_to("/api/chat")]
+    assert QUESTION in condense[0] and condense[0][-1] == FOLLOW_UP, condense[0]
+
+
+def test_answer_without_valid_citation_is_flagged(chat, fake_ollama):
+    page = chat.page
+
+    def uncited(messages):  # the question stays as asked; the answer cites nothing valid
+        if "eigenständige Frage" in messages[0]["content"]:
+            return messages[-1]["content"]
+        return "Das Tagegeld beträgt immer 99 Euro [7]."
+
+    fake_ollama.answer = uncited
+    try:
+        with screenshot_on_failure(page, chat.shot("unverified")):
+            before = page.locator(ASSISTANT_MESSAGES).count()
+            ask(page, QUESTION)
+            answer = page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}")
+            answer.get_by_text("KI-generiert mit llama3.1:8b", exact=False).wait_for()
+            text = answer.inner_text()
+            assert "Ungeprüfte Antwort" in text and "Gefundene Textstellen" in text, text
+            assert "[1] Dienstreiserichtlinie" in text, text
+            wait_until_done(page)
+            chat.keep("3-unverified", top=answer)
+    finally:
+        fake_ollama.answer = None
+
+
+def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
+    page = chat.page
+    fake_ollama.stop()
+    try:
+        with screenshot_on_failure(page, chat.shot("search-mode")):
+            before = page.locator(ASSISTANT_MESSAGES).count()
+            ask(page, SEARCH_QUESTION)
+            answer = page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}")
+            answer.get_by_text("Suchmodus – es wird keine KI-Antwort angezeigt").wait_for()
+            text = answer.inner_text()
+            assert "ist nicht erreichbar" in text and "bitte die IT informieren" in text, text
+            assert "[1] Bürgerbüro Musterstadt" in text and "Verlust" in text, text
+            assert "KI-generiert" not in text, text
+            chat.keep("4-search-mode", top=answer)
+    finally:
+        fake_ollama.start()
+
+
+def test_nothing_left_the_apps_own_origin(chat):
+    urls = chat.recording.urls
+    assert any("/ws/socket.io" in u for u in urls), urls  # the recording saw the chat's traffic
+    assert any("pdf.worker" in u for u in urls), urls  # … and the PDF viewer's
+    foreign = chat.recording.foreign(chat.app.url)
+    assert not foreign, f"requests to other origins: {foreign}"
+    assert not csp_violations(chat.page), csp_violations(chat.page)
+    blocked = [e for e in chat.recording.console_errors if "Content Security Policy" in e]
+    assert not blocked, blocked
+
+
+def _wait_for_text(page, index: int, *, contains: str, lacks: str) -> None:
+    """The `index`-th answer shows `contains` while it does not yet show `lacks`."""
+    page.wait_for_function(
+        """([sel, i, yes, no]) => {
+             const m = document.querySelectorAll(sel)[i];
+             return m && m.innerText.includes(yes) && !m.innerText.includes(no);
+           }""",
+        arg=[ASSISTANT_MESSAGES, index, contains, lacks],
+    )
