@@ -102,9 +102,22 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def fake_ollama():
-    """One fake Ollama server for the session (tests reset it as they need)."""
+def ollama_server():
+    """One fake Ollama server for the session (module fixtures use this one)."""
     from fake_ollama import running_fake_ollama
 
     with running_fake_ollama() as fake:
         yield fake
+
+
+@pytest.fixture
+def fake_ollama(ollama_server):
+    """The session's fake Ollama, running and back to its defaults for each test."""
+    from fake_ollama import DEFAULT_MODELS
+
+    ollama_server.start()
+    ollama_server.reset()
+    ollama_server.models = list(DEFAULT_MODELS)
+    ollama_server.answer = None
+    ollama_server.delay = ollama_server.first_token_delay = ollama_server.token_delay = 0.0
+    return ollama_server

@@ -64,10 +64,11 @@ class Chat:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, fake_ollama):
+def app(tmp_path_factory, ollama_server):
     require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
     documents = [KNOWLEDGE / name for name in DOCUMENTS]
     require(all(p.exists() for p in documents), "sample documents in knowledge/ are missing")
+    fake_ollama = ollama_server
     fake_ollama.start()
     fake_ollama.reset()
     fake_ollama.answer, fake_ollama.delay, fake_ollama.token_delay = None, 0.0, 0.0
