@@ -77,6 +77,39 @@ def m001_manifest(conn: Connection) -> None:
         table.create(conn)
 
 
+# One row per answer. Every text column holds redacted text only; the only
+# writer is `assistant.audit.AuditLog`, which redacts inside itself.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("user_id", sa.String(64), nullable=False, index=True),  # keyed hash
+    sa.Column("roles", sa.String(500), nullable=False, default=""),
+    sa.Column("conversation_id", sa.String(100)),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("standalone_question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("citations", sa.JSON, nullable=False),  # [{n, doc_id, version, score}]
+    sa.Column("model", sa.String(200)),
+    sa.Column("prompt_version", sa.String(100)),
+    sa.Column("mode", sa.String(20), nullable=False),
+    sa.Column("refused", sa.Boolean, nullable=False),
+    sa.Column("unverified", sa.Boolean, nullable=False),
+    sa.Column("timings", sa.JSON, nullable=False),
+    sa.Column("pii_counts", sa.JSON, nullable=False),
+    sa.Column("redaction_failed", sa.Boolean, nullable=False, default=False),
+    sa.Column("feedback", sa.SmallInteger),  # +1 / -1 / NULL
+    sa.Column("feedback_comment", sa.Text),
+    sa.Column("feedback_at", sa.DateTime(timezone=True)),
+)
+
+
+@migration
+def m002_audit(conn: Connection) -> None:
+    audit_log.create(conn)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets searches read while an ingest writes; busy_timeout waits for locks.

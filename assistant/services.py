@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from .answer import AnswerService
+    from .audit import AuditLog
     from .config import Settings
     from .ingest.pipeline import Ingestor
     from .lexical import LexicalIndex
     from .manifest import Manifest
+    from .privacy import Redactor
     from .prompts import PromptSet
     from .search import SearchService
     from .vectorstore import ChromaIndex
@@ -95,6 +97,24 @@ class Services:
             model = build_chat_model(self.settings)
         gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
         return AnswerService(self.settings, self.search, self.prompts, model, gate)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        from .privacy import build_redactor
+
+        s = self.settings
+        return build_redactor(
+            score_threshold=getattr(s, "redaction_score_threshold", 0.5),
+            allow_list=getattr(s, "redaction_allow_list", ()),
+        )
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The audit log; opening it applies retention (`retention_days`)."""
+        from .audit import open_audit_log
+
+        # The redactor loads on the first write, so `assistant logs` stays quick.
+        return open_audit_log(self.settings, self.engine, lambda: self.redactor)
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

@@ -79,4 +79,4 @@ def main() -> None:
 
 
 # Imported last: the modules register their commands on `cli`.
-from . import admin, documents, retrieval  # noqa: E402, F401
+from . import admin, documents, logs, privacy, retrieval  # noqa: F401

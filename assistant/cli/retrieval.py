@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import uuid
+
 import click
 from rich.console import Console
 
@@ -52,14 +55,19 @@ def _print_hits(hits) -> None:
 @cli.command()
 @click.argument("question")
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
+@click.option("--user", "-u", help="Wer fragt (für das Protokoll; Standard: der Benutzer des "
+              "Betriebssystems). Gespeichert wird nur ein Pseudonym.")
 @click.option("--json", "as_json", is_flag=True, help="Antwort als JSON.")
 @pass_ctx
 @friendly_errors
-def ask(ctx: Context, question: str, collections, as_json: bool) -> None:
+def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
     """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
     answer = ctx.services.answers.ask(question, collections=list(collections) or None)
+    audit_id = ctx.services.audit.record_answer(
+        answer, user=user or _os_user(), roles=(), conversation_id=uuid.uuid4().hex
+    )
     if as_json:
-        echo_json(answer.to_dict())
+        echo_json({**answer.to_dict(), "audit_id": audit_id})
         return
     console = Console()
     if answer.notice:
@@ -72,3 +80,10 @@ def ask(ctx: Context, question: str, collections, as_json: bool) -> None:
         where = ", ".join(p for p in (c.section, f"S. {c.page}" if c.page else "") if p)
         console.print(f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False,
                       markup=False)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return "unbekannt"

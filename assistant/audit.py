@@ -1,0 +1,410 @@
+"""The audit log: one redacted row per answer, for IT review.
+
+`AuditLog.record_answer` and `AuditLog.record_feedback` are the only code that
+writes audit rows, and they redact every text inside themselves: nothing else
+can put a question or an answer into the store. If redaction fails, the text
+is masked whole (``<REDACTED>``). Users appear only as a keyed hash
+(HMAC-SHA256 with the pseudonym key), never by name.
+
+    audit = open_audit_log(settings, engine, redactor)   # applies retention
+    row_id = audit.record_answer(answer, user="mmuster", roles=["mitarbeitende"])
+    audit.record_feedback(row_id, -1, "Quelle veraltet")
+"""
+
+from __future__ import annotations
+
+import builtins
+import csv
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import sqlalchemy as sa
+
+from .db import audit_log
+from .errors import ConfigError, NotFoundError
+from .logfilter import redacting
+from .privacy.engine import MASK
+from .privacy.results import PlaceholderMap, Redaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from .answer import Answer
+    from .config import Settings
+    from .privacy import Redactor
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "pseudonym.key"
+TEXT_COLUMNS = ("question", "standalone_question", "answer", "feedback_comment")
+EXPORT_FORMATS = ("csv", "jsonl")
+_MASKED = Redaction(MASK, (), {}, True)
+
+
+# --- pseudonyms --------------------------------------------------------------
+
+
+def pseudonym(user: str, key: bytes) -> str:
+    """Keyed hash of a user name (whitespace and case normalized), 64 hex digits."""
+    normalized = " ".join((user or "").split()).casefold()
+    return hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def load_pseudonym_key(settings: Settings) -> bytes:
+    """`settings.pseudonym_key`, or the key in `<data_dir>/pseudonym.key` (created once, 0600)."""
+    configured = getattr(settings, "pseudonym_key", None)
+    if configured:
+        return configured.encode("utf-8")
+    path = settings.ensure_data_dir() / KEY_FILE
+    if not path.exists():
+        _create_key_file(path)
+    return _read_key_file(path)
+
+
+def _create_key_file(path: Path) -> None:
+    # Written to a private temp file and linked into place: atomic, and a
+    # concurrent first start keeps whichever key was linked first.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
+def _read_key_file(path: Path) -> bytes:
+    key = path.read_text(encoding="ascii", errors="replace").strip()
+    if len(key) < 32:
+        raise ConfigError(
+            f"Die Schlüsseldatei {path} ist leer oder beschädigt.",
+            hint="Datei wiederherstellen oder ASSISTANT_PSEUDONYM_KEY setzen "
+            "(neue Schlüssel ergeben neue Pseudonyme).",
+        )
+    return key.encode("ascii")
+
+
+# --- entries -------------------------------------------------------------------
+
+
+@dataclass
+class AuditEntry:
+    """One audit row as read back; every text in it is redacted."""
+
+    id: int
+    created_at: datetime
+    user_id: str
+    roles: list[str]
+    conversation_id: str | None
+    question: str
+    standalone_question: str
+    answer: str
+    citations: list[dict]
+    model: str | None
+    prompt_version: str | None
+    mode: str
+    refused: bool
+    unverified: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    pii_counts: dict[str, int] = field(default_factory=dict)
+    redaction_failed: bool = False
+    feedback: int | None = None
+    feedback_comment: str | None = None
+    feedback_at: datetime | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("created_at", "feedback_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; we always write UTC
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _entry(row) -> AuditEntry:
+    data = dict(row._mapping)
+    data["roles"] = [r for r in (data["roles"] or "").split(",") if r]
+    data["created_at"] = _utc(data["created_at"])
+    data["feedback_at"] = _utc(data["feedback_at"])
+    data["refused"], data["unverified"] = bool(data["refused"]), bool(data["unverified"])
+    data["redaction_failed"] = bool(data["redaction_failed"])
+    return AuditEntry(**data)
+
+
+# --- the store -------------------------------------------------------------------
+
+
+class AuditLog:
+    """Writes (redacted) and reads audit rows.
+
+    `redactor` is a `Redactor` or a function returning one, so read-only uses
+    (``assistant logs``) do not load the analyzer.
+    """
+
+    def __init__(self, engine: Engine, redactor: Redactor | Callable[[], Redactor], key: bytes):
+        self.engine = engine
+        self._redactor = redactor
+        self._key = key
+
+    def pseudonym(self, user: str) -> str:
+        return pseudonym(user, self._key)
+
+    # --- the two writers ------------------------------------------------------
+
+    def record_answer(
+        self,
+        answer: Answer,
+        *,
+        user: str,
+        roles: Sequence[str] = (),
+        conversation_id: str | None = None,
+        placeholders: PlaceholderMap | None = None,
+    ) -> int:
+        """Redact the answer's texts and write one row; returns its id."""
+        started = time.perf_counter()
+        texts = self._redact_answer(answer, placeholders or PlaceholderMap())
+        row = _answer_row(answer, *texts)
+        row.update(
+            user_id=self.pseudonym(user),
+            roles=_roles(roles),
+            conversation_id=str(conversation_id)[:100] if conversation_id else None,
+        )
+        with self.engine.begin() as conn:
+            row_id = conn.execute(audit_log.insert().values(**row)).inserted_primary_key[0]
+        log.debug("audit row %s written in %.1f ms", row_id, (time.perf_counter() - started) * 1e3)
+        return int(row_id)
+
+    def _redact_answer(self, answer: Answer, placeholders: PlaceholderMap) -> tuple[Redaction, ...]:
+        """Question, standalone question and answer, numbered with one placeholder map."""
+        question = self._redact(answer.question, placeholders)
+        standalone = question
+        if answer.standalone_question != answer.question:
+            standalone = self._redact(answer.standalone_question, placeholders)
+        return question, standalone, self._redact(answer.answer, placeholders)
+
+    def record_feedback(
+        self,
+        row_id: int,
+        value: int | None,
+        comment: str | None = None,
+        placeholders: PlaceholderMap | None = None,
+    ) -> None:
+        """Store +1/-1/None and the redacted comment on an answer's row."""
+        if value not in (1, -1, None):
+            raise ValueError("feedback value must be 1, -1 or None")
+        redacted = self._redact(comment, placeholders) if comment and comment.strip() else None
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                sa.select(audit_log.c.pii_counts, audit_log.c.redaction_failed).where(
+                    audit_log.c.id == row_id
+                )
+            ).first()
+            if current is None:
+                raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
+            values = {
+                "feedback": value,
+                "feedback_at": datetime.now(UTC),
+                "feedback_comment": redacted.text if redacted else None,
+            }
+            if redacted:
+                values["pii_counts"] = _sum_counts(current.pii_counts or {}, redacted.counts)
+                values["redaction_failed"] = bool(current.redaction_failed) or redacted.failed
+            conn.execute(audit_log.update().where(audit_log.c.id == row_id).values(**values))
+
+    def _redact(self, text: str | None, placeholders: PlaceholderMap | None) -> Redaction:
+        """Fail closed: any error, or a failed redaction, masks the whole text."""
+        try:
+            redactor = self._redactor if hasattr(self._redactor, "redact") else self._redactor()
+            with redacting():  # a record logged meanwhile is masked, not redacted again
+                result = redactor.redact(text or "", placeholders)
+            if result.failed or not isinstance(result.text, str):
+                return _MASKED
+            return result
+        except Exception as exc:  # noqa: BLE001 - the text must never pass unredacted
+            log.error("audit: redaction raised %s; text masked", type(exc).__name__)
+            return _MASKED
+
+    # --- readers -------------------------------------------------------------------
+
+    def list(
+        self,
+        *,
+        count: int | None = 20,
+        query: str | None = None,
+        since: datetime | None = None,
+        user: str | None = None,
+    ) -> builtins.list[AuditEntry]:
+        """Newest first; `query` searches the redacted texts, `user` is a raw user name."""
+        stmt = self._select(since).order_by(audit_log.c.id.desc())
+        if query:
+            stmt = stmt.where(
+                sa.or_(*(audit_log.c[c].icontains(query, autoescape=True) for c in TEXT_COLUMNS))
+            )
+        if user is not None:
+            stmt = stmt.where(audit_log.c.user_id == self.pseudonym(user))
+        if count:
+            stmt = stmt.limit(count)
+        with self.engine.connect() as conn:
+            return [_entry(row) for row in conn.execute(stmt)]
+
+    def get(self, row_id: int) -> AuditEntry:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(audit_log).where(audit_log.c.id == row_id)).first()
+        if row is None:
+            raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
+        return _entry(row)
+
+    def entries(self, since: datetime | None = None) -> Iterator[AuditEntry]:
+        """All entries, oldest first, streamed."""
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=500).execute(
+                self._select(since).order_by(audit_log.c.id)
+            )
+            for row in result:
+                yield _entry(row)
+
+    def stats(self, since: datetime | None = None) -> dict:
+        """Usage figures: answers per day, refusal and unverified rates, feedback, documents, PII."""
+        return _figures(self.entries(since))
+
+    def export(self, out: TextIO, fmt: str = "jsonl", since: datetime | None = None) -> int:
+        """Write all entries (oldest first) as CSV or JSON lines; returns the count."""
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}")
+        writer = None
+        n = 0
+        for n, entry in enumerate(self.entries(since), 1):
+            data = entry.to_dict()
+            if fmt == "jsonl":
+                out.write(json.dumps(data, ensure_ascii=False) + "\n")
+                continue
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(data), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow({k: _csv_value(v) for k, v in data.items()})
+        return n
+
+    def purge(self, older_than_days: int) -> int:
+        """Delete rows older than this many days; returns how many went."""
+        cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+        with self.engine.begin() as conn:
+            deleted = conn.execute(audit_log.delete().where(audit_log.c.created_at < cutoff))
+        if deleted.rowcount:
+            log.info("audit: purged %d rows older than %d days", deleted.rowcount, older_than_days)
+        return int(deleted.rowcount)
+
+    @staticmethod
+    def _select(since: datetime | None):
+        stmt = sa.select(audit_log)
+        if since is not None:
+            stmt = stmt.where(audit_log.c.created_at >= since.astimezone(UTC))
+        return stmt
+
+
+def open_audit_log(
+    settings: Settings, engine: Engine, redactor: Redactor | Callable[[], Redactor]
+) -> AuditLog:
+    """The audit log of these settings, with retention applied (`retention_days`, 0 keeps all)."""
+    audit = AuditLog(engine, redactor, load_pseudonym_key(settings))
+    days = getattr(settings, "retention_days", 0) or 0
+    if days > 0:
+        audit.purge(days)
+    return audit
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _answer_row(
+    answer: Answer, question: Redaction, standalone: Redaction, reply: Redaction
+) -> dict:
+    return {
+        "created_at": datetime.now(UTC),
+        "question": question.text,
+        "standalone_question": standalone.text,
+        "answer": reply.text,
+        "citations": _citations(answer),
+        "model": answer.model,
+        "prompt_version": answer.prompt_version,
+        "mode": answer.mode,
+        "refused": bool(answer.refused),
+        "unverified": bool(answer.unverified),
+        "timings": {k: float(v) for k, v in (answer.timings or {}).items()},
+        "pii_counts": _sum_counts(question.counts, reply.counts),  # standalone repeats the question
+        "redaction_failed": question.failed or standalone.failed or reply.failed,
+    }
+
+
+def _roles(roles: Sequence[str]) -> str:
+    clean = (str(r).replace(",", " ").strip() for r in roles)
+    return ",".join(r for r in clean if r)[:500]
+
+
+def _citations(answer: Answer) -> list[dict]:
+    hits = answer.hits or []
+    out = []
+    for c in answer.citations:
+        hit = hits[c.n - 1] if 0 < c.n <= len(hits) else None
+        score = round(hit.score, 6) if hit is not None and hit.doc_id == c.doc_id else None
+        out.append({"n": c.n, "doc_id": c.doc_id, "version": c.version, "score": score})
+    return out
+
+
+def _sum_counts(*counts: dict[str, int]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total)
+
+
+def _csv_value(value):
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def _figures(entries: Iterator[AuditEntry]) -> dict:
+    flags: Counter[str] = Counter()
+    per_day, feedback, documents, pii, modes = (Counter() for _ in range(5))
+    for e in entries:
+        flags.update(answers=1, refused=int(e.refused), unverified=int(e.unverified),
+                     redaction_failed=int(e.redaction_failed))  # fmt: skip
+        per_day[e.created_at.date().isoformat()] += 1
+        feedback[{1: "positive", -1: "negative"}.get(e.feedback, "none")] += 1
+        documents.update({c["doc_id"] for c in e.citations})
+        pii.update(e.pii_counts or {})
+        modes[e.mode] += 1
+    n = flags["answers"]
+    return {
+        "answers": n,
+        "per_day": dict(sorted(per_day.items())),
+        "refused": flags["refused"],
+        "refusal_rate": round(flags["refused"] / n, 4) if n else 0.0,
+        "unverified": flags["unverified"],
+        "unverified_rate": round(flags["unverified"] / n, 4) if n else 0.0,
+        "feedback": {k: feedback[k] for k in ("positive", "negative", "none")},
+        "top_documents": [{"doc_id": d, "answers": k} for d, k in documents.most_common(10)],
+        "pii_types": dict(pii.most_common()),
+        "redaction_failed": flags["redaction_failed"],
+        "modes": dict(modes),
+    }

@@ -1,0 +1,56 @@
+"""`assistant redact`, and redaction of the application log for every command."""
+
+from __future__ import annotations
+
+import functools
+import io
+import sys
+
+import click
+
+from . import Context, cli, friendly_errors, pass_ctx
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="Je Zeile JSON mit geschwärztem Text und gefundenen Stellen.")
+@pass_ctx
+@friendly_errors
+def redact(ctx: Context, as_json: bool) -> None:
+    """Personenbezogene Daten schwärzen: liest Zeilen von stdin, schreibt je Zeile eine Zeile.
+
+    Beispiel: echo "Frau Müller, Tel. 0611 123456" | assistant redact
+    """
+    from ..privacy import redact_lines
+
+    # Only "\n" ends a line (a lone "\r" does not), and bad bytes never stop the stream.
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
+                             errors="replace", newline="\n")
+    try:
+        for line in redact_lines(stdin, ctx.services.redactor, as_json=as_json):
+            click.echo(line)
+    finally:
+        stdin.detach()  # leave the process's stdin open
+
+
+def _with_log_redaction(callback):
+    """Wrap the `cli` group callback: after it set up logging, redact every log record
+    (messages and exception texts) until the command ends."""
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        from ..logfilter import install_log_redaction
+
+        result = callback(*args, **kwargs)
+        ctx = click.get_current_context()
+        obj = ctx.ensure_object(Context)
+        ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
+        return result
+
+    wrapper.redacts_logs = True
+    return wrapper
+
+
+# The CLI entry installs the log redaction (see assistant/logfilter.py).
+if not getattr(cli.callback, "redacts_logs", False):
+    cli.callback = _with_log_redaction(cli.callback)
