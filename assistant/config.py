@@ -67,13 +67,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     weight_lexical: float = Field(1.0, description="Fusion weight of the lexical (BM25) ranking.")
     weight_dense: float = Field(
-        0.3,
+        0.2,
         description="Fusion weight of the dense (embedding) ranking. 0 disables dense retrieval. "
         "Chosen by measurement, see docs/retrieval.md.",
     )
 
     min_term_coverage: float = Field(
-        0.3,
+        0.2,
         description="Refusal threshold: share of the question's content words a passage must "
         "contain to count as relevant (see docs/retrieval.md).",
     )
