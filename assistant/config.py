@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     weight_lexical: float = Field(1.0, description="Fusion weight of the lexical (BM25) ranking.")
     weight_dense: float = Field(
-        0.2,
+        0.3,
         description="Fusion weight of the dense (embedding) ranking. 0 disables dense retrieval. "
         "Chosen by measurement, see docs/retrieval.md.",
     )
