@@ -142,7 +142,8 @@ def build_vector_index(settings: Settings, model_id: str) -> ChromaIndex:
             f"Der Index wurde mit dem Embedding-Modell „{recorded}“ aufgebaut, eingestellt ist "
             f"„{model_id}“. Vektoren verschiedener Modelle werden nicht gemischt.",
             code="embedding_mismatch",
-            hint="Entweder die Einstellung zurücksetzen oder neu indexieren: "
-            "`assistant reindex` (baut alle Vektoren mit dem neuen Modell neu auf).",
+            hint="Entweder die Einstellung zurücksetzen oder mit dem neuen Modell neu einlesen: "
+            "ASSISTANT_DATA_DIR auf einen neuen Ordner setzen und `assistant ingest …` mit den "
+            "Quellen erneut ausführen.",
         )
     return ChromaIndex(col, model_id)
