@@ -72,6 +72,10 @@ def cli(ctx: click.Context) -> None:
     )
     for noisy in ("chromadb", "httpx", "unstructured", "presidio-analyzer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Last line of defence: every log record is redacted before any handler sees it.
+    from ..logfilter import install_log_redaction
+
+    ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
 
 
 def main() -> None:

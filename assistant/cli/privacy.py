@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import sys
 
@@ -31,26 +30,3 @@ def redact(ctx: Context, as_json: bool) -> None:
             click.echo(line)
     finally:
         stdin.detach()  # leave the process's stdin open
-
-
-def _with_log_redaction(callback):
-    """Wrap the `cli` group callback: after it set up logging, redact every log record
-    (messages and exception texts) until the command ends."""
-
-    @functools.wraps(callback)
-    def wrapper(*args, **kwargs):
-        from ..logfilter import install_log_redaction
-
-        result = callback(*args, **kwargs)
-        ctx = click.get_current_context()
-        obj = ctx.ensure_object(Context)
-        ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
-        return result
-
-    wrapper.redacts_logs = True
-    return wrapper
-
-
-# The CLI entry installs the log redaction (see assistant/logfilter.py).
-if not getattr(cli.callback, "redacts_logs", False):
-    cli.callback = _with_log_redaction(cli.callback)

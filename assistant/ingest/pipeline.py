@@ -155,8 +155,13 @@ class Ingestor:
                          (valid_from, valid_until), result)
         except IngestError as exc:
             result.status, result.code, result.message = "failed", exc.code, str(exc)
-        except Exception as exc:  # one broken file must never stop the others
-            log.exception("ingest failed for doc %s", result.doc_id)
+        except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
+            # Type and place only: exception texts may quote document content.
+            tb = exc.__traceback__
+            while tb and tb.tb_next:
+                tb = tb.tb_next
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+            log.error("ingest failed: %s at %s", type(exc).__name__, where)
             result.status, result.code = "failed", "internal"
             result.message = (
                 f"Interner Fehler beim Einlesen ({type(exc).__name__}). Die Datei wurde nicht "
