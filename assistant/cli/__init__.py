@@ -83,4 +83,4 @@ def main() -> None:
 
 
 # Imported last: the modules register their commands on `cli`.
-from . import admin, documents, logs, privacy, retrieval  # noqa: F401
+from . import admin, collections, documents, evaluate, logs, privacy, retrieval, users  # noqa: F401

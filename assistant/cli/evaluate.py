@@ -1,0 +1,80 @@
+"""`assistant eval`: retrieval quality of the current index on a question set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import Context, cli, echo_json, friendly_errors, pass_ctx
+
+
+def _parse_ks(value: str) -> list[int]:
+    try:
+        ks = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        ks = []
+    if not ks or ks[0] <= 0:
+        raise click.BadParameter("Bitte positive ganze Zahlen, z. B. 5,10.")
+    return ks
+
+
+@cli.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-k", "ks", default="5,10", show_default=True,
+              help="Recall an diesen Rängen (kommagetrennt).")
+@click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Bericht zusätzlich als Markdown in diese Datei schreiben.")
+@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON.")
+@pass_ctx
+@friendly_errors
+def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as_json) -> None:
+    """Suchqualität messen: Recall@k, MRR@10, nDCG@10 je Fragenart, Fehlgriffe, Ablehnungen.
+
+    QUESTIONS ist eine JSONL-Datei (eine Frage je Zeile, Format in
+    tests/data/eval/README.md). Gesucht wird im aktuellen Index, wie in
+    `assistant search`.
+    """
+    from ..evaluation import evaluate, load_questions, render_markdown
+    from ..relevance import RelevanceGate
+
+    k_list = _parse_ks(ks)
+    items = load_questions(questions)
+    service, settings = ctx.services.search, ctx.settings
+    scope = list(collections) or None
+    gate = RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity)
+    result = evaluate(
+        lambda q, depth: service.search(q, depth, scope).hits,
+        items, k_list, gate=gate, refusal_k=settings.search_k,
+    )
+    markdown = render_markdown(result, f"Auswertung der Suche: {questions.name}")
+    if report:
+        report.write_text(markdown, encoding="utf-8")
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    _print(result)
+
+
+def _print(result) -> None:
+    console = Console()
+    ks = result.ks
+    header = f"{'Art':<14}{'Fragen':>7}" + "".join(f"{'R@' + str(k):>8}" for k in ks)
+    console.print(header + f"{'MRR@10':>9}{'nDCG@10':>9}", highlight=False)
+    for name, f in [("alle", result.overall), *result.by_kind.items()]:
+        recalls = "".join(f"{f.recall[k]:>8.3f}" for k in ks)
+        console.print(f"{name:<14}{f.n:>7}{recalls}{f.mrr:>9.3f}{f.ndcg:>9.3f}", highlight=False)
+    if result.refusal:
+        u, a = result.refusal["unanswerable"], result.refusal["answerable"]
+        console.print(f"Abgelehnt: unbeantwortbar {u['refused']}/{u['total']}, "
+                      f"beantwortbar (fälschlich) {a['refused']}/{a['total']}", highlight=False)
+    misses = result.misses
+    console.print(f"Nicht in den ersten {ks[0]} Treffern: {len(misses)}", highlight=False)
+    for o in misses:
+        found = f"Rang {o.rank}" if o.rank else "nicht gefunden"
+        console.print(f"  {o.id} ({o.kind}, {found}): {o.question}", highlight=False, markup=False)
+        console.print(f"    erwartet: {o.gold}", highlight=False, markup=False)
+        for i, t in enumerate(o.top, 1):
+            console.print(f"    {i}. {t}", highlight=False, markup=False)

@@ -1,0 +1,273 @@
+"""Retrieval evaluation: a question set with gold passages, run through the real search.
+
+The question format (one JSON object per line, documented in tests/data/eval/README.md):
+
+* `question` – the question as staff would ask it (required);
+* `source` – file name of the document that answers it; `null` for an unanswerable
+  question;
+* `section` – heading text of the answering section, and/or
+* `evidence` – a verbatim snippet of the answering passage;
+* `kind` – optional label (`plain`, `everyday`, `english`, …) for figures per kind;
+* `id` – optional; the line number otherwise.
+
+A hit counts when its source file name equals `source` and its section path contains
+`section` or its text contains `evidence` (both after whitespace collapsing). Each
+question has one gold passage, so with r the rank of the first hit (∞ if none):
+recall@k = [r ≤ k], MRR@10 = 1/r if r ≤ 10, nDCG@10 = 1/log2(1 + r) if r ≤ 10.
+Unanswerable questions give refusal figures through the relevance gate instead:
+refused = no top-`refusal_k` hit passes `gate.is_relevant`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import AssistantError
+from .models import Hit
+
+__all__ = [
+    "EvalError",
+    "EvalReport",
+    "Question",
+    "evaluate",
+    "is_hit",
+    "load_questions",
+    "render_markdown",
+]
+
+METRIC_DEPTH = 10  # MRR and nDCG are computed over the first 10 hits
+_WS = re.compile(r"\s+")
+
+
+class EvalError(AssistantError):
+    """The question file cannot be read or a line is not a valid question."""
+
+    code = "eval"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    source: str | None = None
+    section: str | None = None
+    evidence: str | None = None
+    kind: str = "unlabelled"
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.source)
+
+
+def _collapse(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def load_questions(path: Path) -> list[Question]:
+    """The questions of a JSONL file; a German EvalError names the first bad line."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalError(f"Die Fragendatei {path} lässt sich nicht lesen ({exc.strerror}).") from exc
+    questions = [_parse(n, line, path) for n, line in enumerate(lines, 1) if line.strip()]
+    if not questions:
+        raise EvalError(f"Die Fragendatei {path} enthält keine Fragen.")
+    return questions
+
+
+def _parse(n: int, line: str, path: Path) -> Question:
+    def bad(why: str) -> EvalError:
+        return EvalError(
+            f"Zeile {n} in {path}: {why}",
+            hint="Format siehe tests/data/eval/README.md (question, source, section/evidence, kind).",
+        )
+
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise bad(f"kein gültiges JSON ({exc.msg}).") from exc
+    if not isinstance(row, dict) or not str(row.get("question") or "").strip():
+        raise bad("das Feld 'question' fehlt.")
+    source = row.get("source") or None
+    if source and not (row.get("section") or row.get("evidence")):
+        raise bad("zu 'source' gehört 'section' oder 'evidence'.")
+    return Question(
+        id=str(row.get("id") or n),
+        question=str(row["question"]),
+        source=source,
+        section=row.get("section") or None,
+        evidence=row.get("evidence") or None,
+        kind=str(row.get("kind") or ("unanswerable" if not source else "unlabelled")),
+    )
+
+
+def is_hit(hit: Hit, q: Question) -> bool:
+    """Does `hit` show the gold passage of `q`?"""
+    if not q.source or Path(hit.source).name != Path(q.source).name:
+        return False
+    if q.section and _collapse(q.section) in _collapse(hit.section):
+        return True
+    return bool(q.evidence) and _collapse(q.evidence) in _collapse(hit.text)
+
+
+def first_rank(hits: Sequence[Hit], q: Question) -> int | None:
+    """1-based rank of the first hit showing the gold passage, or None."""
+    return next((i for i, h in enumerate(hits, 1) if is_hit(h, q)), None)
+
+
+@dataclass
+class Figures:
+    """Ranking figures over a group of answerable questions."""
+
+    n: int
+    recall: dict[int, float]
+    mrr: float
+    ndcg: float
+
+
+@dataclass
+class Outcome:
+    """What one question found."""
+
+    id: str
+    question: str
+    kind: str
+    gold: str | None
+    rank: int | None = None  # None: not found within the search depth
+    refused: bool | None = None  # None: no gate given
+    top: list[str] = field(default_factory=list)  # "source · section" of the first hits
+    ms: float = 0.0
+
+
+@dataclass
+class EvalReport:
+    ks: list[int]
+    overall: Figures
+    by_kind: dict[str, Figures]
+    outcomes: list[Outcome]
+    refusal: dict[str, dict[str, int]] | None = None  # unanswerable / answerable
+    latency_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def misses(self) -> list[Outcome]:
+        """Answerable questions without a hit in the first ks[0] results."""
+        k = self.ks[0]
+        return [o for o in self.outcomes if o.gold and (o.rank is None or o.rank > k)]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["misses"] = [asdict(o) for o in self.misses]
+        return data
+
+
+def figures(ranks: Sequence[int | None], ks: Sequence[int]) -> Figures:
+    """Recall@k, MRR@10 and nDCG@10 of first-hit ranks (one gold passage per question)."""
+    n = len(ranks)
+    if not n:
+        return Figures(0, {k: 0.0 for k in ks}, 0.0, 0.0)
+    within = [r for r in ranks if r is not None and r <= METRIC_DEPTH]
+    return Figures(
+        n=n,
+        recall={k: sum(1 for r in ranks if r is not None and r <= k) / n for k in ks},
+        mrr=sum(1 / r for r in within) / n,
+        ndcg=sum(1 / math.log2(1 + r) for r in within) / n,
+    )
+
+
+Search = Callable[[str, int], Sequence[Hit]]
+
+
+def evaluate(
+    search: Search,
+    questions: Iterable[Question],
+    ks: Sequence[int] = (5, 10),
+    gate=None,
+    refusal_k: int = 5,
+) -> EvalReport:
+    """Run every question through `search(question, depth)` and score the results.
+
+    `gate` (a RelevanceGate or anything with `is_relevant(question, hit)`) adds refusal
+    figures: a question is refused when none of its first `refusal_k` hits passes."""
+    ks = sorted({int(k) for k in ks if int(k) > 0}) or [5]
+    depth = max(max(ks), METRIC_DEPTH, refusal_k)
+    outcomes: list[Outcome] = []
+    for q in questions:
+        start = time.perf_counter()
+        hits = list(search(q.question, depth))
+        ms = (time.perf_counter() - start) * 1000
+        gold = f"{q.source} · {q.section or q.evidence}" if q.answerable else None
+        outcome = Outcome(
+            q.id, q.question, q.kind, gold,
+            rank=first_rank(hits, q) if q.answerable else None,
+            top=[f"{h.source} · {h.section}" for h in hits[:3]], ms=round(ms, 2),
+        )
+        if gate is not None:
+            outcome.refused = not any(gate.is_relevant(q.question, h) for h in hits[:refusal_k])
+        outcomes.append(outcome)
+    return _report(outcomes, ks, gate is not None)
+
+
+def _report(outcomes: list[Outcome], ks: list[int], with_gate: bool) -> EvalReport:
+    answerable = [o for o in outcomes if o.gold]
+    kinds: dict[str, list[Outcome]] = {}
+    for o in answerable:
+        kinds.setdefault(o.kind, []).append(o)
+    refusal = None
+    if with_gate:
+        unanswerable = [o for o in outcomes if not o.gold]
+        refusal = {
+            "unanswerable": {"refused": sum(bool(o.refused) for o in unanswerable),
+                             "total": len(unanswerable)},
+            "answerable": {"refused": sum(bool(o.refused) for o in answerable),
+                           "total": len(answerable)},
+        }
+    times = sorted(o.ms for o in outcomes)
+    latency = {}
+    if times:
+        latency = {"p50": round(statistics.median(times), 2),
+                   "p95": round(times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)], 2)}
+    return EvalReport(
+        ks=ks,
+        overall=figures([o.rank for o in answerable], ks),
+        by_kind={kind: figures([o.rank for o in group], ks) for kind, group in sorted(kinds.items())},
+        outcomes=outcomes,
+        refusal=refusal,
+        latency_ms=latency,
+    )
+
+
+def render_markdown(report: EvalReport, title: str = "Auswertung der Suche") -> str:
+    """The report as Markdown: figures overall and per kind, refusals, misses."""
+    ks = report.ks
+    head = "| Art | Fragen | " + " | ".join(f"Recall@{k}" for k in ks) + " | MRR@10 | nDCG@10 |"
+    rows = [f"# {title}", "", head, "|" + "---|" * (len(ks) + 4)]
+    groups = [("**alle**", report.overall), *report.by_kind.items()]
+    for name, f in groups:
+        recalls = " | ".join(f"{f.recall[k]:.3f}" for k in ks)
+        rows.append(f"| {name} | {f.n} | {recalls} | {f.mrr:.3f} | {f.ndcg:.3f} |")
+    if report.refusal:
+        u, a = report.refusal["unanswerable"], report.refusal["answerable"]
+        rows += ["", "## Ablehnungen (Relevanzschwelle)", "",
+                 f"* unbeantwortbare Fragen abgelehnt: {u['refused']} / {u['total']}",
+                 f"* beantwortbare Fragen fälschlich abgelehnt: {a['refused']} / {a['total']}"]
+    if report.latency_ms:
+        rows += ["", f"Suchzeit je Frage: p50 {report.latency_ms['p50']} ms, "
+                 f"p95 {report.latency_ms['p95']} ms"]
+    rows += ["", f"## Nicht in den ersten {ks[0]} Treffern ({len(report.misses)})", ""]
+    for o in report.misses:
+        found = f"Rang {o.rank}" if o.rank else "nicht gefunden"
+        rows.append(f"* **{o.id}** ({o.kind}, {found}): {_md(o.question)}")
+        rows.append(f"  * erwartet: {_md(o.gold or '')}")
+        rows.extend(f"  * {i}. {_md(t)}" for i, t in enumerate(o.top, 1))
+    return "\n".join(rows) + "\n"
+
+
+def _md(text: str) -> str:
+    return _collapse(text).replace("|", "\\|")
