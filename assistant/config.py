@@ -110,6 +110,53 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Level of the application log.")
 
+    # --- login and access control -----------------------------------------------
+    auth_mode: Literal["password", "header", "oidc"] = Field(
+        "password",
+        description="How people log in to the chat: 'password' (accounts managed with "
+        "`assistant users`), 'header' (a trusted reverse proxy sets the user and group headers; "
+        "only if nothing else can reach the app) or 'oidc' (Chainlit OAuth, see "
+        "oidc_provider_env). Chainlit needs CHAINLIT_AUTH_SECRET (make run writes one to .env).",
+    )
+    auth_header_user: str = Field(
+        "X-Remote-User", description="auth_mode=header: header with the user name."
+    )
+    auth_header_groups: str = Field(
+        "X-Remote-Groups", description="auth_mode=header: header with the groups, comma-separated."
+    )
+    auth_header_roles: str = Field(
+        "X-Remote-Roles",
+        description="auth_mode=header: header with the roles, comma-separated (missing: "
+        "mitarbeitende).",
+    )
+    oidc_provider_env: str = Field(
+        "OAUTH_GENERIC_CLIENT_ID, OAUTH_GENERIC_CLIENT_SECRET, OAUTH_GENERIC_AUTH_URL, "
+        "OAUTH_GENERIC_TOKEN_URL, OAUTH_GENERIC_USER_INFO_URL, OAUTH_GENERIC_SCOPES=openid "
+        "profile email, OAUTH_GENERIC_USER_IDENTIFIER=preferred_username, OAUTH_GENERIC_NAME",
+        description="auth_mode=oidc: documentation only – Chainlit reads its OAuth provider from "
+        "these variables (without ASSISTANT_ prefix; for Keycloak the OAUTH_KEYCLOAK_* set: "
+        "CLIENT_ID, CLIENT_SECRET, REALM, BASE_URL, NAME) plus CHAINLIT_URL.",
+    )
+    oidc_roles_claim: str = Field(
+        "roles",
+        description="auth_mode=oidc: claim with the roles (dotted path, e.g. "
+        "realm_access.roles for Keycloak); unknown role names are ignored.",
+    )
+    oidc_groups_claim: str = Field(
+        "groups", description="auth_mode=oidc: claim with the groups (leading '/' is dropped)."
+    )
+    login_max_failures: int = Field(
+        5,
+        description="Failed logins (per user name and per client address) before login is "
+        "refused for login_lockout_minutes.",
+    )
+    login_lockout_minutes: int = Field(
+        15, description="Window and lock-out time of the login rate limit, in minutes."
+    )
+    upload_max_files_per_hour: int = Field(
+        30, description="Files one person may upload in the browser per hour."
+    )
+
     def resolved_database_url(self) -> str:
         """The configured database URL, or the SQLite file in the data dir."""
         if self.database_url:

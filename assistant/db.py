@@ -110,6 +110,52 @@ def m002_audit(conn: Connection) -> None:
     audit_log.create(conn)
 
 
+# Accounts, collections and login/upload rate limits (assistant/accounts.py,
+# assistant/collections.py, assistant/upload.py). Lists are JSON arrays.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("password_hash", sa.String(300)),  # NULL: no password login (header/OIDC)
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("groups", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+collections = sa.Table(
+    "collections",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("read_groups", sa.JSON, nullable=False),  # group names, or ["alle"]
+    sa.Column("managers", sa.JSON, nullable=False),  # user names
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per failed login, keyed by "user:<name>" and "client:<address>".
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(300), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per uploaded file (for the per-user upload rate limit).
+upload_events = sa.Table(
+    "upload_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(200), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@migration
+def m003_accounts(conn: Connection) -> None:
+    for table in (users, collections, login_failures, upload_events):
+        table.create(conn)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets searches read while an ingest writes; busy_timeout waits for locks.

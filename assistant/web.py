@@ -25,8 +25,10 @@ import base64
 import hashlib
 import os
 import re
+import secrets
 import sys
 from collections.abc import Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,10 +59,40 @@ def chainlit_command(host: str, port: int, headless: bool) -> list[str]:
     return cmd + (["--headless"] if headless else [])
 
 
+def ensure_auth_secret(env_file: Path) -> bool:
+    """Append a random CHAINLIT_AUTH_SECRET to `env_file` unless it has one; True if added."""
+    text = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+    if re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*\S", text, re.MULTILINE):
+        return False
+    sep = "" if not text or text.endswith("\n") else "\n"
+    line = f"CHAINLIT_AUTH_SECRET={secrets.token_urlsafe(48)}\n"
+    env_file.write_text(f"{text}{sep}{line}", encoding="utf-8")
+    env_file.chmod(0o600)
+    return True
+
+
+def _auth_secret(settings: Settings) -> str:
+    """The secret that signs login tokens: environment, ./.env, else one kept in the data dir."""
+    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return secret
+    for env_file in (Path(".env"), PROJECT_ROOT / ".env"):
+        if env_file.exists():
+            found = re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(),
+                              re.MULTILINE)
+            if found:
+                return found.group(1).strip("'\"")
+    path = settings.ensure_data_dir() / "auth_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
     """Replace this process with the Chainlit server."""
     settings.ensure_data_dir()
     env = dict(os.environ)
+    env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
     # The app process builds its own Settings; pin the data dir it must use.
     env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
     os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
@@ -179,6 +211,25 @@ def _add_headers(start: Message, csp: str) -> None:
     ]
 
 
+# The client address of the HTTP request being handled (for the login rate limit).
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+class ClientAddressMiddleware:
+    """Pure ASGI: remembers the peer address of each request in `client_address`."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        token = client_address.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            client_address.reset(token)
+
+
 def install_privacy(app: Any) -> None:
     """Add `PrivacyMiddleware` to Chainlit's FastAPI app, innermost, before it starts."""
     from starlette.middleware import Middleware
@@ -187,6 +238,8 @@ def install_privacy(app: Any) -> None:
         raise RuntimeError("install_privacy must run before the server starts")
     if not any(m.cls is PrivacyMiddleware for m in app.user_middleware):
         app.user_middleware.append(Middleware(PrivacyMiddleware))
+    if not any(m.cls is ClientAddressMiddleware for m in app.user_middleware):
+        app.user_middleware.append(Middleware(ClientAddressMiddleware))
 
 
 def _sha256(text: str) -> str:

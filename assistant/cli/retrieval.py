@@ -17,15 +17,16 @@ from . import Context, cli, echo_json, friendly_errors, pass_ctx
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help="Datei mit einer Anfrage pro Zeile; gibt eine JSON-Zeile pro Anfrage aus.")
+@click.option("--user", "-u", help="Nur was dieses Konto lesen darf (Sammlungen seiner Gruppen).")
 @click.option("--json", "as_json", is_flag=True, help="Treffer als JSON.")
 @pass_ctx
 @friendly_errors
-def search(ctx: Context, query, k, collections, batch, as_json) -> None:
+def search(ctx: Context, query, k, collections, batch, user, as_json) -> None:
     """Hybride Suche (Stichwort + Vektor), ohne Sprachmodell."""
     if bool(query) == bool(batch):
         raise click.UsageError("Bitte entweder eine Anfrage oder --batch DATEI angeben.")
     service = ctx.services.search
-    scope = list(collections) or None
+    scope = _scope(ctx, user, collections)
     if batch:
         for line in batch:
             q = line.rstrip("\n")
@@ -55,16 +56,19 @@ def _print_hits(hits) -> None:
 @cli.command()
 @click.argument("question")
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
-@click.option("--user", "-u", help="Wer fragt (für das Protokoll; Standard: der Benutzer des "
-              "Betriebssystems). Gespeichert wird nur ein Pseudonym.")
+@click.option("--user", "-u", help="Wer fragt: ein Konto (`assistant users`); es wird nur "
+              "gefunden, was es lesen darf. Ohne: alle Sammlungen, Benutzer des Betriebssystems. "
+              "Im Protokoll steht nur ein Pseudonym.")
 @click.option("--json", "as_json", is_flag=True, help="Antwort als JSON.")
 @pass_ctx
 @friendly_errors
 def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
     """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
-    answer = ctx.services.answers.ask(question, collections=list(collections) or None)
+    scope = _scope(ctx, user, collections)
+    roles = _account(ctx, user).roles if user else ()
+    answer = ctx.services.answers.ask(question, collections=scope)
     audit_id = ctx.services.audit.record_answer(
-        answer, user=user or _os_user(), roles=(), conversation_id=uuid.uuid4().hex
+        answer, user=user or _os_user(), roles=roles, conversation_id=uuid.uuid4().hex
     )
     if as_json:
         echo_json({**answer.to_dict(), "audit_id": audit_id})
@@ -80,6 +84,25 @@ def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
         where = ", ".join(p for p in (c.section, f"S. {c.page}" if c.page else "") if p)
         console.print(f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False,
                       markup=False)
+
+
+def _account(ctx: Context, name: str):
+    from ..accounts import AccountService
+
+    return AccountService(ctx.services.engine, ctx.settings).require(name)
+
+
+def _scope(ctx: Context, user: str | None, collections) -> list[str] | None:
+    """The collections to search: --collection, narrowed to what --user may read."""
+    wanted = list(collections) or None
+    if not user:
+        return wanted
+    from ..collections import CollectionService
+
+    allowed = CollectionService(ctx.services.engine, ctx.settings).allowed_collections(
+        _account(ctx, user)
+    )
+    return [c for c in allowed if wanted is None or c in wanted]
 
 
 def _os_user() -> str:

@@ -1,0 +1,116 @@
+"""Accounts: argon2 hashes, roles, groups, login that reveals nothing, rate limit, CLI."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from assistant.accounts import (
+    LOGIN_FAILED,
+    AccountError,
+    AccountService,
+    user_from_claims,
+    user_from_headers,
+)
+
+
+@pytest.fixture
+def accounts(services):
+    return AccountService(services.engine, services.settings)
+
+
+def test_password_is_stored_as_argon2_hash(accounts, services):
+    accounts.add("anna", "richtig-geheim", ["mitarbeitende"], ["personal"])
+    with services.engine.connect() as conn:
+        stored = conn.exec_driver_sql("select password_hash from users").scalar()
+    assert stored.startswith("$argon2") and "richtig-geheim" not in stored
+    result = accounts.authenticate("anna", "richtig-geheim", "10.0.0.1")
+    assert result.user and result.user.groups == ("personal",)
+
+
+def test_wrong_password_and_unknown_user_look_the_same(accounts):
+    accounts.add("anna", "richtig-geheim")
+    wrong = accounts.authenticate("anna", "falsch-falsch")
+    unknown = accounts.authenticate("niemand", "falsch-falsch")
+    assert wrong.user is None and unknown.user is None
+    assert wrong.message == unknown.message == LOGIN_FAILED
+
+    def timed(name):
+        t = time.perf_counter()
+        accounts.authenticate(name, "falsch-falsch", client=None)
+        return time.perf_counter() - t
+
+    for _ in range(2):
+        accounts._clear_failures("user:anna")
+        accounts._clear_failures("user:niemand")
+    a = statistics.median(timed("anna") for _ in range(3))
+    accounts._clear_failures("user:anna")
+    b = statistics.median(timed("niemand") for _ in range(3))
+    assert 0.5 < a / b < 2.0  # both pay for one argon2 verification
+
+
+def test_rate_limit_per_user_and_per_client_survives_restart(accounts, services, settings):
+    accounts.add("anna", "richtig-geheim")
+    for _ in range(settings.login_max_failures):
+        assert accounts.authenticate("anna", "falsch-falsch", "10.0.0.1").user is None
+    again = AccountService(services.engine, settings)  # a new process would see the same rows
+    locked = again.authenticate("anna", "richtig-geheim", "10.0.0.2")
+    assert locked.user is None and locked.locked and "Zu viele" in locked.message
+    # the client that failed is limited for other names too, unknown ones included
+    assert again.authenticate("niemand", "x" * 8, "10.0.0.1").locked
+    other = AccountService(services.engine, settings)
+    other.add("bernd", "auch-geheim")
+    assert other.authenticate("bernd", "auch-geheim", "10.0.0.3").user
+
+
+def test_roles_are_checked_and_passwords_must_be_long_enough(accounts):
+    with pytest.raises(AccountError, match="Unbekannte Rolle"):
+        accounts.add("anna", "richtig-geheim", ["chef"])
+    with pytest.raises(AccountError, match="zu kurz"):
+        accounts.add("anna", "kurz")
+    accounts.add("anna", "richtig-geheim")
+    assert accounts.set_roles("anna", ["wissensmanagement"]).roles == ("wissensmanagement",)
+    assert accounts.set_groups("anna", ["/personal", "it"]).groups == ("personal", "it")
+    new = accounts.reset_password("anna")
+    assert accounts.authenticate("anna", new).user
+
+
+def test_header_and_oidc_users(settings):
+    headers = {"X-Remote-User": "carla", "X-Remote-Groups": "personal, allgemein",
+               "X-Remote-Roles": "wissensmanagement,chef"}  # fmt: skip
+    user = user_from_headers(headers, settings)
+    assert user.name == "carla" and user.groups == ("personal", "allgemein")
+    assert user.roles == ("wissensmanagement",)
+    assert user_from_headers({}, settings) is None
+    claims = {"roles": ["mitarbeitende", "offline_access"], "groups": ["/personal"]}
+    oidc = user_from_claims("dora", claims, settings)
+    assert oidc.roles == ("mitarbeitende",) and oidc.groups == ("personal",)
+
+
+def test_users_cli_never_takes_a_password_argument(run_cli):
+    added = run_cli("users", "add", "anna", "-g", "personal", "--password-stdin",
+                    input="richtig-geheim\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = run_cli("users", "list", "--json")
+    assert '"anna"' in listed.output and "richtig-geheim" not in listed.output
+    reset = run_cli("users", "reset-password", "anna")
+    assert "nur jetzt" in reset.output
+    assert run_cli("users", "set-roles", "anna", "it").exit_code == 0
+    assert run_cli("users", "set-groups", "anna", "personal,allgemein").exit_code == 0
+    assert run_cli("users", "remove", "anna").exit_code == 0
+    gone = run_cli("users", "remove", "anna")
+    assert gone.exit_code == 1 and "gibt es nicht" in gone.output
+
+
+def test_demo_accounts_have_random_passwords_once(run_cli, tmp_path):
+    first = run_cli("users", "demo", "--env-file", str(tmp_path / ".env"))
+    assert first.exit_code == 0, first.output
+    assert all(name in first.output for name in ("mitarbeiterin", "wissen", "it"))
+    secret = (tmp_path / ".env").read_text()
+    assert secret.startswith("CHAINLIT_AUTH_SECRET=") and len(secret) > 40
+    second = run_cli("users", "demo", "--env-file", str(tmp_path / ".env"))
+    assert "Passw" not in second.output and (tmp_path / ".env").read_text() == secret
+    listed = run_cli("collections", "list", "--json").output
+    assert '"managers": ["wissen"]' in listed
