@@ -156,6 +156,109 @@ def m003_accounts(conn: Connection) -> None:
         table.create(conn)
 
 
+# Chainlit's chat history (assistant/chat_history.py): the tables of Chainlit's
+# SQLAlchemyDataLayer, prefixed `chat_` (`users` is the accounts table). Every
+# text column holds redacted text only; ids are Chainlit's UUID strings;
+# JSON is stored as text, as Chainlit writes it.
+def _chat_id(name: str, **kw) -> sa.Column:
+    return sa.Column(name, sa.String(100), **kw)
+
+
+chat_users = sa.Table(
+    "chat_users",
+    metadata,
+    _chat_id("id", primary_key=True),
+    sa.Column("identifier", sa.String(200), nullable=False, unique=True),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("createdAt", sa.String(40)),
+)
+
+chat_threads = sa.Table(
+    "chat_threads",
+    metadata,
+    _chat_id("id", primary_key=True),
+    sa.Column("createdAt", sa.String(40)),
+    sa.Column("name", sa.Text),
+    _chat_id("userId", index=True),
+    sa.Column("userIdentifier", sa.String(200)),
+    sa.Column("tags", sa.Text),
+    sa.Column("metadata", sa.Text),
+)
+
+chat_steps = sa.Table(
+    "chat_steps",
+    metadata,
+    _chat_id("id", primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.String(50), nullable=False),
+    _chat_id("threadId", nullable=False, index=True),
+    _chat_id("parentId"),
+    sa.Column("streaming", sa.Boolean, nullable=False),
+    sa.Column("waitForAnswer", sa.Boolean),
+    sa.Column("isError", sa.Boolean),
+    sa.Column("metadata", sa.Text),
+    sa.Column("tags", sa.Text),
+    sa.Column("input", sa.Text),
+    sa.Column("output", sa.Text),
+    sa.Column("createdAt", sa.String(40)),
+    sa.Column("command", sa.Text),
+    sa.Column("start", sa.String(40)),
+    sa.Column("end", sa.String(40)),
+    sa.Column("generation", sa.Text),
+    sa.Column("showInput", sa.Text),
+    sa.Column("language", sa.String(50)),
+    sa.Column("indent", sa.Integer),
+    sa.Column("defaultOpen", sa.Boolean),
+    sa.Column("autoCollapse", sa.Boolean),
+)
+
+chat_elements = sa.Table(
+    "chat_elements",
+    metadata,
+    _chat_id("id", primary_key=True),
+    _chat_id("threadId", index=True),
+    sa.Column("type", sa.String(50)),
+    sa.Column("url", sa.Text),
+    sa.Column("chainlitKey", sa.Text),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("display", sa.String(20)),
+    sa.Column("objectKey", sa.Text),
+    sa.Column("size", sa.String(20)),
+    sa.Column("page", sa.Integer),
+    sa.Column("language", sa.String(50)),
+    _chat_id("forId"),
+    sa.Column("mime", sa.String(200)),
+    sa.Column("props", sa.Text),
+    sa.Column("autoPlay", sa.Boolean),
+    sa.Column("playerConfig", sa.Text),
+)
+
+chat_feedbacks = sa.Table(
+    "chat_feedbacks",
+    metadata,
+    _chat_id("id", primary_key=True),
+    _chat_id("forId", nullable=False, index=True),
+    _chat_id("threadId"),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+# Which audit row an answer message (Chainlit step) belongs to, for feedback.
+chat_audit_links = sa.Table(
+    "chat_audit_links",
+    metadata,
+    _chat_id("step_id", primary_key=True),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+)
+
+
+@migration
+def m004_chat_history(conn: Connection) -> None:
+    for table in (chat_users, chat_threads, chat_steps, chat_elements, chat_feedbacks,
+                  chat_audit_links):  # fmt: skip
+        table.create(conn)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets searches read while an ingest writes; busy_timeout waits for locks.

@@ -1,0 +1,370 @@
+"""Chat history for Chainlit, redacted before every write.
+
+`RedactedDataLayer` is Chainlit's `SQLAlchemyDataLayer` with every text that
+people can type or read passed through the redactor first: step input, output
+and (for tool steps) name, the thread name (Chainlit names a thread after its
+first message), thread metadata (Chainlit persists the user session there),
+text elements and feedback comments. One `PlaceholderMap` per thread, so the
+same person is `<PERSON_1>` throughout a conversation; if redaction fails the
+text is masked whole.
+
+Feedback also goes to the audit log: the app calls
+`remember_audit_id(step_id, audit_id)` after `AuditLog.record_answer`, and a
+thumbs up/down on that answer then lands on its audit row.
+
+    cl.data_layer(lambda: build_data_layer(services()))
+
+Tables are `chat_*` (migration m004_chat_history in db.py; `users` belongs to
+the accounts). Chainlit's SQL names them without prefix, so `execute_sql`
+rewrites the table names. Only text elements are stored (redacted, under the
+data dir); PDFs and other files are not copied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiofiles
+import sqlalchemy as sa
+from chainlit.data import get_data_layer
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from chainlit.data.storage_clients.base import BaseStorageClient
+from chainlit.user import User
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .logfilter import redacting
+from .privacy.engine import MASK
+from .privacy.results import PlaceholderMap
+
+if TYPE_CHECKING:
+    from chainlit.element import Element
+    from chainlit.step import StepDict
+    from chainlit.types import Feedback
+    from chainlit.user import PersistedUser
+
+    from .services import Services
+
+log = logging.getLogger(__name__)
+
+TABLES = ("users", "threads", "steps", "elements", "feedbacks")
+_TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)(\s+)(" + "|".join(TABLES) + r")\b")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+STEP_COLUMNS = {
+    "id", "name", "type", "threadId", "parentId", "streaming", "waitForAnswer", "isError",
+    "metadata", "input", "output", "createdAt", "command", "start", "end", "generation",
+    "showInput", "language", "defaultOpen", "autoCollapse",
+}  # fmt: skip
+MESSAGE_TYPES = ("user_message", "assistant_message")  # named after the author, not by text
+# Keys of the user session that Chainlit refills on every access: not persisted.
+SESSION_SKIP = {"user", "env", "http_referer", "languages", "id"}
+SESSION_KEEP = {"chat_profile", "client_type", "is_shared", "shared_at"}  # no free text
+USER_META_SKIP = {"email", "name", "given_name", "family_name", "picture", "image"}
+MAX_THREADS = 2000  # placeholder maps kept in memory
+
+
+class RedactedDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's SQL data layer, redacting before it writes; see the module doc."""
+
+    def __init__(self, conninfo: str, redactor, audit=None, engine=None, files_dir=None, **kw):
+        storage = LocalStorage(files_dir) if files_dir else None
+        super().__init__(conninfo, storage_provider=storage, **kw)
+        self._redactor = redactor  # a Redactor or a function returning one
+        self.audit = audit
+        self.sync_engine = engine  # for the step -> audit row links
+        self._maps: OrderedDict[str, PlaceholderMap] = OrderedDict()
+
+    # --- redaction -------------------------------------------------------------
+
+    def placeholders(self, thread_id: str | None) -> PlaceholderMap:
+        """The thread's placeholder map (pass it to `AuditLog.record_answer` too)."""
+        key = str(thread_id or "")
+        if key in self._maps:
+            self._maps.move_to_end(key)
+        else:
+            self._maps[key] = PlaceholderMap()
+            while len(self._maps) > MAX_THREADS:
+                self._maps.popitem(last=False)
+        return self._maps[key]
+
+    def redact_text(self, value: Any, thread_id: str | None) -> Any:
+        """Redacted text; masked whole on any failure. Non-strings pass unchanged."""
+        if not isinstance(value, str) or not value.strip():
+            return value
+        try:
+            redactor = self._redactor if hasattr(self._redactor, "redact") else self._redactor()
+            with redacting():
+                result = redactor.redact(value, self.placeholders(thread_id))
+            if result.failed or not isinstance(result.text, str):
+                return MASK
+            return result.text
+        except Exception as exc:  # noqa: BLE001 - the text must never pass unredacted
+            log.error("chat history: redaction raised %s; text masked", type(exc).__name__)
+            return MASK
+
+    async def _redact(self, value: Any, thread_id: str | None) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return value
+        return await asyncio.to_thread(self.redact_text, value, thread_id)
+
+    async def _redact_tree(self, value: Any, thread_id: str | None, key: str = "") -> Any:
+        """Every string inside dicts and lists redacted (keys kept)."""
+        if isinstance(value, dict):
+            return {k: await self._redact_tree(v, thread_id, str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [await self._redact_tree(v, thread_id, key) for v in value]
+        return await self._redact(value, thread_id)
+
+    # --- SQL -------------------------------------------------------------------
+
+    async def execute_sql(self, query: str, parameters: dict):
+        """Chainlit's SQL on the `chat_*` tables; errors logged by type only."""
+        query = _TABLE_REF.sub(lambda m: f"{m[1]}{m[2]}chat_{m[3]}", query)
+        async with self.async_session() as session:
+            try:
+                await session.begin()
+                result = await session.execute(text(query), parameters)
+                await session.commit()
+                if result.returns_rows:
+                    return self.clean_result([dict(row._mapping) for row in result.fetchall()])
+                return result.rowcount
+            except (SQLAlchemyError, Exception) as exc:  # noqa: BLE001 - Chainlit expects None
+                await session.rollback()
+                log.warning("chat history: SQL failed: %s", type(exc).__name__)
+                return None
+
+    # --- users -----------------------------------------------------------------
+
+    async def create_user(self, user: User) -> PersistedUser | None:
+        meta = {k: v for k, v in (user.metadata or {}).items() if k not in USER_META_SKIP}
+        return await super().create_user(
+            User(identifier=user.identifier, display_name=user.display_name, metadata=meta)
+        )
+
+    # --- threads and steps -------------------------------------------------------
+
+    async def update_thread(self, thread_id, name=None, user_id=None, metadata=None, tags=None):
+        if not _safe_id(thread_id):
+            log.warning("chat history: thread id refused")
+            return
+        if name is not None:
+            name = await self._redact(name, thread_id)
+        if metadata is not None:
+            metadata = await self._session_metadata(metadata, thread_id)
+        await super().update_thread(thread_id, name=name, user_id=user_id, metadata=metadata)
+
+    async def _session_metadata(self, metadata: dict, thread_id: str) -> dict:
+        out: dict[str, Any] = {}
+        for key, value in metadata.items():
+            if key in SESSION_SKIP:
+                continue
+            keep = key in SESSION_KEEP or value is None
+            out[key] = value if keep else await self._redact_tree(value, thread_id, key)
+        return out
+
+    async def create_step(self, step_dict: StepDict):
+        await self._write_step(step_dict)
+
+    async def update_step(self, step_dict: StepDict):
+        await self._write_step(step_dict)
+
+    async def _write_step(self, step_dict: StepDict) -> None:
+        thread_id = step_dict.get("threadId")
+        if not _safe_id(thread_id):
+            log.warning("chat history: step with bad thread id refused")
+            return
+        step: dict = {k: v for k, v in step_dict.items() if k in STEP_COLUMNS}
+        for key in ("input", "output"):
+            step[key] = await self._redact(step.get(key), thread_id)
+        if step.get("type") not in MESSAGE_TYPES:
+            step["name"] = await self._redact(step.get("name"), thread_id)
+        for key in ("metadata", "generation"):
+            if step.get(key):
+                step[key] = await self._redact_tree(step[key], thread_id)
+        await SQLAlchemyDataLayer.create_step(self, step)  # type: ignore[arg-type]
+
+    # --- feedback ------------------------------------------------------------------
+
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        thread_id = feedback.threadId or await self._thread_of_step(feedback.forId)
+        raw_comment = feedback.comment
+        comment = await self._redact(raw_comment, thread_id)
+        feedback_id = await super().upsert_feedback(replace(feedback, comment=comment))
+        value = 1 if feedback.value == 1 else -1  # Chainlit: 1 thumbs up, 0 thumbs down
+        await self._audit_feedback(feedback.forId, value, raw_comment, thread_id)
+        return feedback_id
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        rows = await self.execute_sql(
+            'SELECT "forId" FROM feedbacks WHERE "id" = :id', {"id": feedback_id}
+        )
+        ok = await super().delete_feedback(feedback_id)
+        if isinstance(rows, list) and rows:
+            await self._audit_feedback(rows[0]["forId"], None, None, None)
+        return ok
+
+    async def _audit_feedback(self, step_id, value, comment, thread_id) -> None:
+        audit_id = await asyncio.to_thread(self.audit_id_for, step_id)
+        if audit_id is None or self.audit is None:
+            return
+        placeholders = self.placeholders(thread_id) if thread_id else None
+        try:
+            await asyncio.to_thread(
+                self.audit.record_feedback, audit_id, value, comment, placeholders
+            )
+        except Exception as exc:  # noqa: BLE001 - the chat keeps its feedback anyway
+            log.error("chat history: audit feedback failed: %s", type(exc).__name__)
+
+    async def _thread_of_step(self, step_id: str) -> str | None:
+        rows = await self.execute_sql(
+            'SELECT "threadId" FROM steps WHERE "id" = :id', {"id": step_id}
+        )
+        return rows[0]["threadId"] if isinstance(rows, list) and rows else None
+
+    # --- step -> audit row -------------------------------------------------------------
+
+    def remember_audit_id(self, step_id: str, audit_id: int) -> None:
+        """Link an answer message (Chainlit step id) to its audit row."""
+        from .db import chat_audit_links
+
+        with self.sync_engine.begin() as conn:
+            conn.execute(
+                chat_audit_links.delete().where(chat_audit_links.c.step_id == str(step_id))
+            )
+            conn.execute(chat_audit_links.insert().values(step_id=str(step_id), audit_id=audit_id))
+
+    def audit_id_for(self, step_id: str) -> int | None:
+        from .db import chat_audit_links
+
+        if self.sync_engine is None:
+            return None
+        with self.sync_engine.connect() as conn:
+            found = conn.execute(
+                sa.select(chat_audit_links.c.audit_id).where(
+                    chat_audit_links.c.step_id == str(step_id)
+                )
+            ).scalar()
+        return int(found) if found is not None else None
+
+    # --- elements ----------------------------------------------------------------------
+
+    async def create_element(self, element: Element):
+        """Text elements only, redacted; files and PDFs are not copied into the history."""
+        if element.type != "text" or not element.for_id or not _safe_id(element.thread_id):
+            return
+        content = element.content
+        if content is None and element.path:
+            async with aiofiles.open(element.path, encoding="utf-8", errors="replace") as f:
+                content = await f.read()
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", errors="replace")
+        redacted = await self._redact(content or "", element.thread_id)
+        name = await self._redact(element.name, element.thread_id)
+        clone = _text_element(element, redacted, name)
+        await super().create_element(clone)
+
+
+def _safe_id(value: Any) -> bool:
+    # Chainlit inlines thread ids into SQL (get_all_user_threads); allow plain ids only.
+    return isinstance(value, str) and bool(_SAFE_ID.fullmatch(value))
+
+
+def _text_element(element: Element, content: str, name: str) -> Element:
+    from chainlit.element import Text
+
+    return Text(
+        id=element.id, thread_id=element.thread_id, for_id=element.for_id, name=name or "Text",
+        content=content, display=element.display, language=getattr(element, "language", None),
+        mime="text/plain",
+    )  # fmt: skip
+
+
+class LocalStorage(BaseStorageClient):
+    """Element files in a folder of the data dir; read back through `/verlauf/element/`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, object_key: str) -> Path:
+        parts = [p for p in str(object_key).split("/") if p]
+        if not parts or not all(_safe_id(p) for p in parts[:2]):
+            raise ValueError("bad object key")
+        return self.root.joinpath(*parts[:2]) / "content.txt"
+
+    async def upload_file(self, object_key, data, mime="text/plain", overwrite=True,
+                          content_disposition=None) -> dict:  # fmt: skip
+        target = self.path(object_key)
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        async with aiofiles.open(target, "wb") as f:
+            await f.write(payload)
+        return {"object_key": object_key, "url": await self.get_read_url(object_key)}
+
+    async def delete_file(self, object_key: str) -> bool:
+        target = self.path(object_key)
+        await asyncio.to_thread(target.unlink, missing_ok=True)
+        return True
+
+    async def get_read_url(self, object_key: str) -> str:
+        return "/verlauf/element/" + "/".join(str(object_key).split("/")[:2])
+
+    async def close(self) -> None:
+        return None
+
+
+# --- wiring ----------------------------------------------------------------------------
+
+
+def async_url(url: str) -> str:
+    """The async driver's URL for a store URL (aiosqlite, asyncpg)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.startswith("sqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme.startswith("postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"no async driver for {scheme!r}")
+
+
+def build_data_layer(services: Services) -> RedactedDataLayer:
+    """The redacting data layer on the app's store (migrated first)."""
+    engine = services.engine  # runs the migrations, m004_chat_history included
+    url = async_url(services.settings.resolved_database_url())
+    connect_args = {"timeout": 10} if url.startswith("sqlite") else {}
+    return RedactedDataLayer(
+        url,
+        redactor=lambda: services.redactor,
+        audit=services.audit,
+        engine=engine,
+        files_dir=services.settings.ensure_data_dir() / "chat_elements",
+        connect_args=connect_args,
+    )
+
+
+def remember_audit_id(step_id: str, audit_id: int) -> None:
+    """Called by the app after `record_answer`: feedback on this message reaches the audit row."""
+    layer = get_data_layer()
+    if isinstance(layer, RedactedDataLayer):
+        layer.remember_audit_id(step_id, audit_id)
+
+
+def thread_placeholders(thread_id: str) -> PlaceholderMap | None:
+    """The thread's placeholder map, to pass to `AuditLog.record_answer(placeholders=…)`."""
+    layer = get_data_layer()
+    return layer.placeholders(thread_id) if isinstance(layer, RedactedDataLayer) else None
+
+
+def element_text(layer: RedactedDataLayer, object_key: str) -> str | None:
+    """Stored (redacted) text of an element, or None."""
+    if layer.storage_provider is None:
+        return None
+    try:
+        target = layer.storage_provider.path(object_key)  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+    return target.read_text(encoding="utf-8") if target.is_file() else None
