@@ -1,0 +1,366 @@
+"""IT review in the browser: the audit log for roles `it` and `admin`.
+
+Served by the Chainlit app itself (`register_it_routes(chainlit.server.app,
+services)`): `/it` lists audit rows with filters and usage figures, and
+`/it/export.csv` exports the filtered rows. The user comes from Chainlit's own
+login token (cookie `access_token` or `Authorization: Bearer`), the roles from
+`user.metadata["roles"]`. Not logged in: the page redirects to the login, the
+export answers 401; any other role gets 403.
+
+Everything is rendered on the server, in German, every value HTML-escaped, no
+script and no external resource (the app's CSP allows its own origin and
+inline styles only). All texts in the audit log are redacted already; users
+appear as pseudonyms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .audit import AuditEntry, _csv_value, _entry, _figures
+from .db import audit_log
+
+if TYPE_CHECKING:
+    from chainlit.user import User
+
+    from .services import Services
+
+IT_ROLES = frozenset({"it", "admin"})
+DEFAULT_ROWS = 50
+MAX_ROWS = 500
+MODES = ("llm", "search")
+PREVIEW_CHARS = 300
+
+
+# --- who is asking -------------------------------------------------------------------
+
+
+def current_user(request: Request) -> User | None:
+    """The user of Chainlit's login token (cookie or bearer header), or None."""
+    from chainlit.auth import get_token_from_cookies
+    from chainlit.auth.jwt import decode_jwt
+
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else None
+    if not token:
+        return None
+    try:
+        return decode_jwt(token)
+    except Exception:  # noqa: BLE001 - expired, forged or no secret: not logged in
+        return None
+
+
+def user_roles(user: User | None) -> set[str]:
+    roles = (user.metadata or {}).get("roles") if user else None
+    return {str(r) for r in roles} if isinstance(roles, list | tuple) else set()
+
+
+def _gate(request: Request, *, page: bool) -> Response | None:
+    """None if the request may see the IT review; else the response to send."""
+    user = current_user(request)
+    if user is None:
+        if page:
+            return RedirectResponse("/login", status_code=303)
+        return _message(401, "Nicht angemeldet", "Bitte melden Sie sich zuerst an.")
+    if not user_roles(user) & IT_ROLES:
+        return _message(
+            403,
+            "Kein Zugriff",
+            "Die Protokollansicht ist nur für die IT und die Administration freigegeben. "
+            "Wenden Sie sich an die Administration, wenn Sie Zugriff brauchen.",
+        )
+    return None
+
+
+# --- filters -------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    since: date | None = None
+    query: str = ""
+    pseudonym: str = ""
+    mode: str = ""
+    refused: str = ""  # "", "ja", "nein"
+    rows: int = DEFAULT_ROWS
+    errors: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, params) -> Filters:
+        errors = []
+        since = None
+        if raw := params.get("since", "").strip():
+            try:
+                since = date.fromisoformat(raw)
+            except ValueError:
+                errors.append("Das Datum muss die Form JJJJ-MM-TT haben.")
+        pseudonym = params.get("user", "").strip().lower()
+        if pseudonym and not all(c in "0123456789abcdef" for c in pseudonym):
+            errors.append("Das Pseudonym besteht nur aus den Zeichen 0–9 und a–f.")
+            pseudonym = ""
+        mode = params.get("mode", "")
+        refused = params.get("refused", "")
+        return cls(
+            since=since,
+            query=params.get("q", "").strip()[:200],
+            pseudonym=pseudonym[:64],
+            mode=mode if mode in MODES else "",
+            refused=refused if refused in ("ja", "nein") else "",
+            rows=_rows(params.get("n", "")),
+            errors=tuple(errors),
+        )
+
+    def select(self):
+        stmt = sa.select(audit_log)
+        if self.since:
+            stmt = stmt.where(audit_log.c.created_at >= datetime.combine(self.since, time(), UTC))
+        if self.query:
+            columns = ("question", "standalone_question", "answer", "feedback_comment")
+            stmt = stmt.where(
+                sa.or_(*(audit_log.c[c].icontains(self.query, autoescape=True) for c in columns))
+            )
+        if self.pseudonym:
+            stmt = stmt.where(audit_log.c.user_id.startswith(self.pseudonym, autoescape=True))
+        if self.mode:
+            stmt = stmt.where(audit_log.c.mode == self.mode)
+        if self.refused:
+            stmt = stmt.where(audit_log.c.refused == (self.refused == "ja"))
+        return stmt
+
+    def query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        values = {"since": self.since.isoformat() if self.since else "", "q": self.query,
+                  "user": self.pseudonym, "mode": self.mode, "refused": self.refused}  # fmt: skip
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def _rows(raw: str) -> int:
+    try:
+        return max(1, min(MAX_ROWS, int(raw)))
+    except ValueError:
+        return DEFAULT_ROWS
+
+
+def newest(engine, filters: Filters) -> list[AuditEntry]:
+    stmt = filters.select().order_by(audit_log.c.id.desc()).limit(filters.rows)
+    with engine.connect() as conn:
+        return [_entry(row) for row in conn.execute(stmt)]
+
+
+def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
+    """All matching entries, oldest first, streamed."""
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=500).execute(
+            filters.select().order_by(audit_log.c.id)
+        )
+        for row in result:
+            yield _entry(row)
+
+
+# --- routes --------------------------------------------------------------------------
+
+
+def register_it_routes(app: Any, services: Services) -> None:
+    """Mount `/it` and `/it/export.csv` on the app, ahead of Chainlit's catch-all route."""
+
+    def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
+        if denied := _gate(request, page=True):
+            return denied
+        filters = Filters.parse(request.query_params)
+        engine = services.audit.engine
+        entries = newest(engine, filters)
+        figures = _figures(matching(engine, filters))
+        return HTMLResponse(render_page(filters, entries, figures), headers=NO_STORE)
+
+    def export(request: Request) -> Response:
+        if denied := _gate(request, page=False):
+            return denied
+        filters = Filters.parse(request.query_params)
+        body = export_csv(matching(services.audit.engine, filters))
+        name = f"amtswissen-protokoll-{datetime.now(UTC):%Y%m%d-%H%M}.csv"
+        headers = {**NO_STORE, "content-disposition": f'attachment; filename="{name}"'}
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+    routes = [
+        Route("/it", page, methods=["GET"], name="it_page"),
+        Route("/it/export.csv", export, methods=["GET"], name="it_export"),
+    ]
+    for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
+        app.router.routes.insert(0, route)
+
+
+NO_STORE = {"cache-control": "no-store"}
+
+
+def export_csv(entries: Iterator[AuditEntry]) -> str:
+    """CSV (all columns of the audit row); cells that spreadsheets read as formulas are quoted."""
+    out = io.StringIO()
+    writer = None
+    for entry in entries:
+        data = {k: _cell(_csv_value(v)) for k, v in entry.to_dict().items()}
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(data), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(data)
+    if writer is None:
+        out.write(",".join(AuditEntry.__dataclass_fields__) + "\n")
+    return out.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b;max-width:90rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}.num{text-align:right}.muted{color:#555}
+form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}
+form.filters label{display:flex;flex-direction:column;font-size:.85rem}
+.figures{display:flex;flex-wrap:wrap;gap:2rem}.figures>section{min-width:16rem}
+.error{color:#a00000}.pseudo{font-family:monospace}
+"""
+
+
+def _message(status: int, title: str, text: str) -> HTMLResponse:
+    body = f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="/">Zum Chat</a></p>'
+    return HTMLResponse(_document(title, body), status_code=status, headers=NO_STORE)
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} – Amtswissen</title><style>{STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def render_page(filters: Filters, entries: list[AuditEntry], figures: dict) -> str:
+    qs = filters.query_string()
+    export = "/it/export.csv" + (f"?{qs}" if qs else "")
+    body = "".join([
+        "<h1>Protokoll und Nutzung (IT)</h1>",
+        '<p class="muted">Alle Texte sind geschwärzt; Nutzende erscheinen nur als Pseudonym.</p>',
+        _filter_form(filters),
+        "".join(f'<p class="error">{escape(e)}</p>' for e in filters.errors),
+        _figures_html(figures),
+        f'<h2>Einträge (neueste zuerst, höchstens {filters.rows})</h2>',
+        f'<p><a href="{escape(export)}">Alle gefilterten Einträge als CSV herunterladen</a></p>',
+        _entries_table(entries),
+    ])  # fmt: skip
+    return _document("Protokoll", body)
+
+
+def _filter_form(f: Filters) -> str:
+    def option(value: str, label: str, current: str) -> str:
+        selected = " selected" if value == current else ""
+        return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
+
+    modes = "".join(option(v, t, f.mode) for v, t in (("", "alle"), ("llm", "Sprachmodell"),
+                                                       ("search", "Suchmodus")))  # fmt: skip
+    refused = "".join(option(v, t, f.refused) for v, t in (("", "alle"), ("ja", "ja"),
+                                                            ("nein", "nein")))  # fmt: skip
+    since = f.since.isoformat() if f.since else ""
+    return (
+        '<form class="filters" method="get" action="/it">'
+        f'<label>Seit<input type="date" name="since" value="{escape(since)}"></label>'
+        f'<label>Textsuche<input type="search" name="q" value="{escape(f.query)}"></label>'
+        f'<label>Pseudonym<input type="text" name="user" value="{escape(f.pseudonym)}"></label>'
+        f'<label>Modus<select name="mode">{modes}</select></label>'
+        f'<label>Abgelehnt<select name="refused">{refused}</select></label>'
+        f'<label>Anzahl<input type="number" name="n" min="1" max="{MAX_ROWS}" '
+        f'value="{f.rows}"></label>'
+        '<button type="submit">Filtern</button></form>'
+    )
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple], empty: str) -> str:
+    if not rows:
+        return f'<p class="muted">{escape(empty)}</p>'
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)  # fmt: skip
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figures_html(fig: dict) -> str:
+    fb = fig["feedback"]
+    summary = [
+        ("Antworten", fig["answers"]),
+        ("Abgelehnt", f"{fig['refused']} ({fig['refusal_rate']:.1%})"),
+        ("Ohne gültige Quelle", f"{fig['unverified']} ({fig['unverified_rate']:.1%})"),
+        ("Rückmeldungen 👍 / 👎", f"{fb['positive']} / {fb['negative']}"),
+        ("Schwärzung fehlgeschlagen", fig["redaction_failed"]),
+    ]
+    sections = [
+        ("Überblick", _table(("Kennzahl", "Wert"), summary, "")),
+        (
+            "Antworten pro Tag",
+            _table(("Tag", "Antworten"), list(fig["per_day"].items()), "Keine Antworten."),
+        ),
+        (
+            "Meistzitierte Dokumente",
+            _table(
+                ("Dokument", "Antworten"),
+                [(d["doc_id"], d["answers"]) for d in fig["top_documents"]],
+                "Keine Zitate.",
+            ),
+        ),
+        (
+            "Gefundene personenbezogene Daten",
+            _table(("Art", "Anzahl"), list(fig["pii_types"].items()), "Keine."),
+        ),
+    ]
+    inner = "".join(f"<section><h2>{escape(t)}</h2>{html}</section>" for t, html in sections)
+    return f'<div class="figures">{inner}</div>'
+
+
+def _entries_table(entries: list[AuditEntry]) -> str:
+    rows = [_entry_row(e) for e in entries]
+    headers = ("Nr.", "Zeit (UTC)", "Pseudonym", "Rollen", "Modus", "Abgelehnt", "Frage",
+               "Antwort", "Quellen", "Rückmeldung")  # fmt: skip
+    return _table(headers, rows, "Keine Einträge für diese Filter.")
+
+
+def _entry_row(e: AuditEntry) -> tuple:
+    feedback = {1: "👍", -1: "👎"}.get(e.feedback, "–")
+    if e.feedback_comment:
+        feedback += f" {e.feedback_comment}"
+    sources = ", ".join(f"{c['doc_id']} v{c.get('version')}" for c in e.citations)
+    return (
+        e.id,
+        f"{e.created_at:%Y-%m-%d %H:%M}",
+        e.user_id[:12],
+        ", ".join(e.roles),
+        {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode),
+        "ja" if e.refused else "nein",
+        _preview(e.question),
+        _preview(e.answer),
+        sources,
+        feedback,
+    )
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + " …"

@@ -1,0 +1,174 @@
+"""IT review page over HTTP: Chainlit's signed login token, roles, filters, stats, CSV, escaping.
+
+Real SQLite audit log written by the real `AuditLog` (redactor included), the
+routes mounted on a FastAPI app (and once on Chainlit's own app, ahead of its
+catch-all route), requests through Starlette's TestClient.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from chainlit.auth.jwt import create_jwt
+from chainlit.user import User
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+from test_audit import PII, make_answer
+
+from assistant.itpage import register_it_routes
+from assistant.privacy import build_redactor
+
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="module")
+def redactor():
+    return build_redactor()
+
+
+@pytest.fixture
+def filled(services, redactor, monkeypatch):
+    """Services with three audit rows: one with PII, one refused search answer, one with <script>."""
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", SECRET)
+    services.__dict__["redactor"] = redactor
+    audit = services.audit
+    first = audit.record_answer(make_answer(), user="mmuster", roles=["mitarbeitende"])
+    audit.record_feedback(first, -1, f"Falsch für {PII['PERSON']}")
+    audit.record_answer(
+        make_answer(
+            "Wie beantrage ich Urlaub?",
+            text="Nichts gefunden.",
+            refused=True,
+            mode="search",
+            citations=[],
+        ),
+        user="kkoch",
+        roles=["mitarbeitende"],
+    )
+    audit.record_answer(
+        make_answer("Was macht <script>alert(1)</script> hier?", text="<b>fett</b> & so [1]"),
+        user="mmuster",
+    )
+    return services
+
+
+def client(services, app=None) -> TestClient:
+    app = app or FastAPI()
+    register_it_routes(app, services)
+    return TestClient(app, follow_redirects=False)
+
+
+def login(c: TestClient, *roles: str, name: str = "pruefer") -> None:
+    token = create_jwt(User(identifier=name, metadata={"roles": list(roles)}))
+    c.cookies.set("access_token", token)
+
+
+def test_not_logged_in(filled):
+    c = client(filled)
+    page = c.get("/it")
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert c.get("/it/export.csv").status_code == 401
+
+
+def test_forged_or_foreign_token_is_not_logged_in(filled):
+    c = client(filled)
+    token = create_jwt(User(identifier="x", metadata={"roles": ["it"]}))
+    c.cookies.set("access_token", token[:-2] + "AA")
+    assert c.get("/it").status_code == 303
+
+
+@pytest.mark.parametrize("roles", [("mitarbeitende",), ("wissensmanagement",), ()])
+def test_other_roles_get_403_in_german(filled, roles):
+    c = client(filled)
+    login(c, *roles)
+    page = c.get("/it")
+    assert page.status_code == 403
+    assert "Kein Zugriff" in page.text and 'lang="de"' in page.text
+    assert "<PERSON" not in page.text and "Urlaub" not in page.text
+    assert c.get("/it/export.csv").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["it", "admin"])
+def test_it_and_admin_see_rows_and_figures(filled, role):
+    c = client(filled)
+    login(c, "mitarbeitende", role)
+    page = c.get("/it")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert "Protokoll und Nutzung" in text
+    assert "&lt;PERSON&gt;" in text and PII["PERSON"] not in text and PII["IBAN"] not in text
+    assert "Wie beantrage ich Urlaub?" in text
+    for heading in ("Antworten pro Tag", "Meistzitierte Dokumente", "Gefundene personenbezogene"):
+        assert heading in text
+    assert "hunde" in text and "IBAN" in text and "33.3%" in text  # 1 of 3 refused
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+
+
+def test_bearer_header_works_too(filled):
+    c = client(filled)
+    token = create_jwt(User(identifier="it1", metadata={"roles": ["it"]}))
+    assert c.get("/it", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_html_is_escaped(filled):
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it").text
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;b&gt;fett&lt;/b&gt; &amp; so" in text
+
+
+def test_filters(filled):
+    c = client(filled)
+    login(c, "it")
+    refused = c.get("/it", params={"refused": "ja"}).text
+    assert "Urlaub" in refused and "&lt;script&gt;" not in refused
+    search = c.get("/it", params={"mode": "search"}).text
+    assert "Urlaub" in search and "Hunde" not in search.split("Einträge")[-1]
+    found = c.get("/it", params={"q": "script"}).text
+    assert "&lt;script&gt;" in found and "Urlaub" not in found
+    pseudo = filled.audit.pseudonym("kkoch")[:10]
+    mine = c.get("/it", params={"user": pseudo}).text
+    assert "Urlaub" in mine and "&lt;script&gt;" not in mine
+    future = c.get("/it", params={"since": "2999-01-01"}).text
+    assert "Keine Einträge für diese Filter." in future
+    bad = c.get("/it", params={"since": "gestern", "user": "Müller"}).text
+    assert "JJJJ-MM-TT" in bad and "0–9" in bad and "Müller" not in bad
+
+
+def test_csv_export(filled):
+    c = client(filled)
+    login(c, "it")
+    res = c.get("/it/export.csv")
+    assert res.status_code == 200
+    assert res.headers["content-type"].startswith("text/csv")
+    assert "attachment" in res.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(res.text)))
+    assert len(rows) == 3 and rows[0]["feedback"] == "-1"
+    assert "<PERSON_1>" in rows[0]["question"] and PII["PERSON"] not in res.text
+    filtered = list(csv.DictReader(io.StringIO(c.get("/it/export.csv?refused=ja").text)))
+    assert [r["question"] for r in filtered] == ["Wie beantrage ich Urlaub?"]
+
+
+def test_csv_quotes_formula_cells(filled):
+    filled.audit.record_answer(make_answer("=HYPERLINK(1)"), user="x")
+    c = client(filled)
+    login(c, "it")
+    rows = list(csv.DictReader(io.StringIO(c.get("/it/export.csv?q=HYPERLINK").text)))
+    assert rows[0]["question"] == "'=HYPERLINK(1)"
+
+
+def test_routes_come_before_chainlits_catch_all(filled):
+    from chainlit.server import app
+
+    before = list(app.router.routes)
+    try:
+        c = client(filled, app)
+        login(c, "mitarbeitende")
+        page = c.get("/it")
+        assert page.status_code == 403 and "Kein Zugriff" in page.text
+    finally:
+        app.router.routes[:] = before
