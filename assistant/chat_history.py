@@ -368,3 +368,27 @@ def element_text(layer: RedactedDataLayer, object_key: str) -> str | None:
     except ValueError:
         return None
     return target.read_text(encoding="utf-8") if target.is_file() else None
+
+
+def register_history_routes(app: Any) -> None:
+    """Mount `/verlauf/element/{user}/{element}`: a stored text element, for its owner only."""
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from .itpage import current_user
+
+    async def element(request) -> PlainTextResponse:
+        user = current_user(request)
+        layer = get_data_layer()
+        if user is None or not isinstance(layer, RedactedDataLayer):
+            return PlainTextResponse("Nicht angemeldet.", status_code=401)
+        owner, element_id = request.path_params["owner"], request.path_params["element"]
+        persisted = await layer.get_user(user.identifier)
+        if persisted is None or persisted.id != owner:
+            return PlainTextResponse("Kein Zugriff.", status_code=403)
+        content = await asyncio.to_thread(element_text, layer, f"{owner}/{element_id}")
+        if content is None:
+            return PlainTextResponse("Nicht gefunden.", status_code=404)
+        return PlainTextResponse(content, headers={"cache-control": "no-store"})
+
+    app.router.routes.insert(0, Route("/verlauf/element/{owner}/{element}", element))

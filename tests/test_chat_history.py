@@ -296,3 +296,36 @@ def test_placeholder_maps_are_bounded(services, monkeypatch):
         layer.placeholders(f"t{i}")
     assert len(layer._maps) == 3 and layer.placeholders("t0") is not first
     run(layer.close())
+
+
+def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
+    import chainlit.data as chainlit_data
+    from chainlit.auth.jwt import create_jwt
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from assistant.chat_history import register_history_routes
+
+    layer = build_data_layer(services)
+
+    async def scenario():
+        ids = await conversation(layer, services.audit)
+        thread = await layer.get_thread(ids["thread"])
+        await layer.close()  # the client below runs its own event loop
+        return thread
+
+    url = run(scenario())["elements"][0]["url"]
+    monkeypatch.setattr(chainlit_data, "_data_layer", layer)
+    monkeypatch.setattr(chainlit_data, "_data_layer_initialized", True)
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "y" * 40)
+    app = FastAPI()
+    register_history_routes(app)
+    c = TestClient(app)
+    assert c.get(url).status_code == 401
+    c.cookies.set("access_token", create_jwt(User(identifier="kkoch")))
+    assert c.get(url).status_code == 403
+    c.cookies.set("access_token", create_jwt(User(identifier="mmuster")))
+    res = c.get(url)
+    assert res.status_code == 200 and res.text.startswith("Antragsteller <PERSON_1>, <ADDRESS")
+    assert PII["PERSON"] not in res.text
+    assert c.get(url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4())).status_code == 404
