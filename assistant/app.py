@@ -1,7 +1,9 @@
 """Chainlit handlers — thin: translate between the chat and the answer service.
 
 Started by `assistant serve` (see web.py), which runs Chainlit from the project
-root. The services are built once per process at start-up; a message goes
+root. People log in (password, trusted proxy header or OIDC – `auth_mode`);
+every search is restricted to the collections their groups may read, and
+knowledge managers attach files to upload them (upload.py does the work). The services are built once per process at start-up; a message goes
 `prepare` (worker thread) → streamed model text → `finish`, or the search-mode
 `fallback` when the model fails; ui.py renders the `Answer`. Every failure
 reaches the person as a German message, and the log gets the exception type
@@ -15,19 +17,31 @@ import functools
 import logging
 import traceback
 from functools import lru_cache
+from pathlib import Path
 
 import chainlit as cl
 from chainlit.server import app as chainlit_app
 
 from assistant import ui
+from assistant.accounts import (
+    AccountService,
+    User,
+    token_claims,
+    user_from_claims,
+    user_from_headers,
+)
+from assistant.collections import CollectionService
 from assistant.config import Settings
 from assistant.errors import AssistantError, LLMError
 from assistant.services import Services
-from assistant.web import install_privacy
+from assistant.web import client_address, install_privacy
 
 log = logging.getLogger("assistant.app")
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
+RETIRE_ACTION = "zurueckziehen"
+DOCS_COMMAND = {"id": ui.DOCS_COMMAND, "icon": "folder-open",
+                "description": "Meine Dokumente: Version, Stand, Rückmeldungen, zurückziehen"}
 
 install_privacy(chainlit_app)
 
@@ -41,9 +55,60 @@ def services() -> Services:
     return Services(settings)
 
 
-def user_collections() -> list[str] | None:
-    """The collections this user may see. No login yet: all (None); the login issue fills this."""
-    return None
+@lru_cache(maxsize=1)
+def accounts() -> AccountService:
+    return AccountService(services().engine, services().settings)
+
+
+@lru_cache(maxsize=1)
+def collections() -> CollectionService:
+    return CollectionService(services().engine, services().settings)
+
+
+def current_user() -> User | None:
+    """The logged-in person; password accounts are re-read, so changes apply at once."""
+    session_user = cl.user_session.get("user")
+    if session_user is None:
+        return None
+    user = User.from_metadata(session_user.identifier, session_user.metadata)
+    return accounts().get(user.name) if user.source == "password" else user
+
+
+def user_collections() -> list[str]:
+    """The collections this user may read (none without a user)."""
+    user = current_user()
+    return collections().allowed_collections(user) if user else []
+
+
+def _chainlit_user(user: User | None) -> cl.User | None:
+    return cl.User(identifier=user.name, metadata=user.to_metadata()) if user else None
+
+
+_MODE = services().settings.auth_mode
+
+if _MODE == "password":
+
+    @cl.password_auth_callback
+    async def password_login(username: str, password: str) -> cl.User | None:
+        client = client_address.get()
+        result = await cl.make_async(accounts().authenticate)(username, password, client)
+        if result.locked:
+            log.warning("login refused: rate limit reached")
+        return _chainlit_user(result.user)
+
+elif _MODE == "header":
+
+    @cl.header_auth_callback
+    async def header_login(headers) -> cl.User | None:
+        return _chainlit_user(user_from_headers(headers, services().settings))
+
+elif _MODE == "oidc":
+
+    @cl.oauth_callback
+    async def oidc_login(provider_id, token, raw_user_data, default_user, id_token=None):
+        claims = {**token_claims(id_token), **(raw_user_data or {})}
+        user = user_from_claims(default_user.identifier, claims, services().settings)
+        return _chainlit_user(user)
 
 
 def guarded(handler):
@@ -96,11 +161,21 @@ async def starters(_user=None, _language=None) -> list[cl.Starter]:
 @cl.on_chat_start
 async def start() -> None:
     cl.user_session.set("history", [])
+    user = current_user()
+    if user and upload_service().may_upload(user):
+        await cl.context.emitter.set_commands([DOCS_COMMAND])
 
 
 @cl.on_message
 @guarded
 async def on_message(message: cl.Message) -> None:
+    files = [e for e in message.elements or [] if getattr(e, "path", None)]
+    if files:
+        await _upload(message, files, current_user())
+        return
+    if message.command == ui.DOCS_COMMAND or message.content.strip() == f"/{ui.DOCS_COMMAND}":
+        await _show_documents(current_user())
+        return
     question = message.content.strip()
     if not question:
         await cl.Message(content=ui.EMPTY_QUESTION).send()
@@ -111,11 +186,24 @@ async def on_message(message: cl.Message) -> None:
     prepared = await cl.make_async(answers.prepare)(question, history, user_collections())
     reply = cl.Message(content="")
     answer = prepared.final or await _stream(answers, prepared, reply)
-    rendered = ui.render_answer(answer)
+    rendered = ui.render_answer(answer, services().manifest.visible())
     reply.content = rendered.content
     await reply.send()
     await _show_sources(reply, rendered)
     _remember(history, question, answer.answer)
+
+
+@cl.action_callback(RETIRE_ACTION)
+@guarded
+async def on_retire(action: cl.Action) -> None:
+    await _retire(action, current_user())
+
+
+@lru_cache(maxsize=1)
+def upload_service():
+    from assistant.upload import UploadService
+
+    return UploadService(services(), collections())
 
 
 async def _stream(answers, prepared, reply: cl.Message):
@@ -155,6 +243,78 @@ async def _clear_sources() -> None:
 def _remember(history: list, question: str, answer: str) -> None:
     history += [("user", question), ("assistant", answer[:HISTORY_CHARS])]
     cl.user_session.set("history", history[-2 * HISTORY_TURNS :])
+
+
+# --- knowledge management: upload, document list, retire --------------------------
+
+
+async def _upload(message: cl.Message, files: list, user: User | None) -> None:
+    """Attached files go into a collection the person manages; a report per file."""
+    from assistant.upload import NO_UPLOAD, parse_validity
+
+    service = upload_service()
+    if user is None or not service.may_upload(user):
+        await cl.Message(content=NO_UPLOAD).send()
+        return
+    valid_from, valid_until = parse_validity(message.content or "")
+    collection = await _pick_collection(service.targets(user))
+    if collection is None:
+        await cl.Message(content=ui.UPLOAD_PICK_TIMEOUT).send()
+        return
+    progress = cl.Message(content=ui.upload_progress(collection, 0, len(files), files[0].name))
+    await progress.send()
+    results = []
+    for i, element in enumerate(files):
+        progress.content = ui.upload_progress(collection, i, len(files), element.name)
+        await progress.update()
+        report = await cl.make_async(service.upload)(  # a worker thread: other chats go on
+            user, collection, [(element.name, Path(element.path))],
+            valid_from=valid_from, valid_until=valid_until,
+        )  # fmt: skip
+        results += report.results
+    progress.content = ui.upload_report(collection, results)
+    await progress.update()
+
+
+async def _pick_collection(targets: list[str]) -> str | None:
+    if len(targets) == 1:
+        return targets[0]
+    actions = [cl.Action(name="sammlung", payload={"name": t}, label=t) for t in targets]
+    answer = await cl.AskActionMessage(content=ui.UPLOAD_PICK, actions=actions, timeout=300).send()
+    return answer.get("payload", {}).get("name") if answer else None
+
+
+async def _show_documents(user: User | None) -> None:
+    service = upload_service()
+    if user is None or not service.may_upload(user):
+        await cl.Message(content=ui.NOTHING_MANAGED).send()
+        return
+    documents = await cl.make_async(service.documents)(user)
+    actions = [cl.Action(name=RETIRE_ACTION, payload={"doc_id": d.record.doc_id},
+                         label=ui.retire_label(d.record), icon="trash-2")
+               for d in documents]  # fmt: skip
+    await cl.Message(content=ui.document_list(documents), actions=actions).send()
+
+
+async def _retire(action: cl.Action, user: User | None) -> None:
+    service = upload_service()
+    record = services().manifest.get(action.payload.get("doc_id", ""))
+    if user is None or record is None:
+        await cl.Message(content="Dieses Dokument gibt es nicht (mehr).").send()
+        return
+    service.check(user, record.collection)
+    confirm = await cl.AskActionMessage(
+        content=ui.RETIRE_CONFIRM.format(title=record.title, version=record.version),
+        actions=[cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
+                 cl.Action(name="nein", payload={"ok": False}, label="Abbrechen")],
+        timeout=120,
+    ).send()  # fmt: skip
+    if not confirm or not confirm.get("payload", {}).get("ok"):
+        await cl.Message(content="Nichts geändert.").send()
+        return
+    await cl.make_async(service.retire)(user, record.doc_id)
+    await action.remove()
+    await cl.Message(content=f"„{record.title}“ wurde zurückgezogen und wird nicht mehr gefunden.").send()
 
 
 def _where(exc: BaseException) -> str:

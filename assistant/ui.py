@@ -15,7 +15,7 @@ message and never a prefix of the `[n]` marks.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ import chainlit as cl
 if TYPE_CHECKING:
     from .answer import Answer, Citation
     from .errors import AssistantError
+    from .manifest import DocumentRecord
     from .models import Hit
 
 # (label, question): typical questions that the sample documents in knowledge/ answer.
@@ -71,6 +72,7 @@ class Source:
     page: int | None
     text: str
     path: str
+    edition: str = ""  # "Version 2, Stand 01.03.2026" (from the manifest)
 
     @property
     def label(self) -> str:
@@ -91,19 +93,28 @@ class Source:
         return f"Original-PDF [{self.n}]"
 
 
-def render_answer(answer: Answer) -> Rendered:
+def render_answer(answer: Answer, documents: Mapping[str, DocumentRecord] | None = None) -> Rendered:
+    """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions."""
     if answer.refused:
         return Rendered(f"{answer.answer}\n\n{NOTHING_FOUND_TIP}", [])
     if answer.mode == "search":
-        return _search_mode(answer)
-    return _generated(answer)
+        return _search_mode(answer, documents or {})
+    return _generated(answer, documents or {})
 
 
-def _generated(answer: Answer) -> Rendered:
-    sources = [_from_citation(c) for c in answer.citations]
+def edition(version: int, record: DocumentRecord | None) -> str:
+    """`Version 2, Stand 01.03.2026`: the cited version and the date it is valid from."""
+    if record is None:
+        return f"Version {version}"
+    day = record.valid_from or record.ingested_at.date()
+    return f"Version {version}, Stand {day:%d.%m.%Y}"
+
+
+def _generated(answer: Answer, documents) -> Rendered:
+    sources = [_from_citation(c, documents) for c in answer.citations]
     heading = "Quellen"
     if not sources:  # nothing valid was cited: show what the answer was based on
-        sources = [_from_hit(i, h) for i, h in enumerate(answer.hits, 1)]
+        sources = [_from_hit(i, h, documents) for i, h in enumerate(answer.hits, 1)]
         heading = "Gefundene Textstellen"
     parts = [UNVERIFIED] if answer.unverified else []
     parts.append(answer.answer or "(Das Sprachmodell hat keine Antwort geliefert.)")
@@ -113,8 +124,8 @@ def _generated(answer: Answer) -> Rendered:
     return Rendered("\n\n".join(parts), _elements(sources))
 
 
-def _search_mode(answer: Answer) -> Rendered:
-    sources = [_from_citation(c) for c in answer.citations]
+def _search_mode(answer: Answer, documents) -> Rendered:
+    sources = [_from_citation(c, documents) for c in answer.citations]
     reason = answer.notice or "Das Sprachmodell ist nicht verfügbar."
     parts = [f"{SEARCH_MODE}\nGrund: {reason} {SEARCH_MODE_FIX}", SEARCH_MODE_HITS]
     for s in sources:
@@ -160,8 +171,8 @@ def _source_list(heading: str, sources: Iterable[Source]) -> str:
 
 
 def _with_pdf(source: Source) -> str:
-    pdf = source.pdf_label
-    return f"{source.label} · {pdf}" if pdf else source.label
+    parts = [source.label, source.pdf_label, source.edition]
+    return " · ".join(p for p in parts if p)
 
 
 def _elements(sources: Iterable[Source]) -> list:
@@ -189,9 +200,73 @@ def _plain(text: str) -> str:
     return re.sub(r"[`*<>]", "", " ".join(text.split()))
 
 
-def _from_citation(c: Citation) -> Source:
-    return Source(c.n, c.title, c.section, c.page, c.text, c.source)
+def _from_citation(c: Citation, documents) -> Source:
+    return Source(c.n, c.title, c.section, c.page, c.text, c.source,
+                  edition(c.version, documents.get(c.doc_id)))  # fmt: skip
 
 
-def _from_hit(n: int, h: Hit) -> Source:
-    return Source(n, h.title, h.section, h.page, h.text, h.source)
+def _from_hit(n: int, h: Hit, documents) -> Source:
+    return Source(n, h.title, h.section, h.page, h.text, h.source,
+                  edition(h.version, documents.get(h.doc_id)))  # fmt: skip
+
+
+# --- knowledge management ------------------------------------------------------------
+
+DOCS_COMMAND = "dokumente"
+UPLOAD_PICK = "In welche Sammlung sollen die Dateien?"
+UPLOAD_PICK_TIMEOUT = "Keine Sammlung gewählt – es wurde nichts hochgeladen."
+NOTHING_MANAGED = "Sie verwalten keine Sammlung; es gibt hier keine Dokumente zu zeigen."
+RETIRE_CONFIRM = "„{title}“ (Version {version}) wirklich zurückziehen? Es wird danach nicht mehr gefunden."
+_STATUS = {
+    "added": "✅ neu aufgenommen",
+    "updated": "✅ ersetzt",
+    "unchanged": "➖ unverändert (gleicher Inhalt schon vorhanden)",
+    "failed": "❌ nicht übernommen",
+}
+
+
+def upload_progress(collection: str, done: int, total: int, current: str | None) -> str:
+    head = f"**Hochladen in „{_plain(collection)}“** – {done} von {total} Dateien fertig"
+    return f"{head}\n\nWird eingelesen: {_plain(current)} …" if current else head
+
+
+def upload_report(collection: str, results) -> str:
+    """Per file: status, version and chunks, warnings, or the German error and what to do."""
+    lines = [f"**Bericht: Hochladen in „{_plain(collection)}“**", ""]
+    for r in results:
+        line = f"- **{_plain(Path(r.path).name)}**: {_STATUS.get(r.status, r.status)}"
+        if r.status in ("added", "updated", "unchanged"):
+            line += f" – Version {r.version}, {r.chunks} Abschnitte"
+        lines.append(line)
+        if r.failed and r.message:
+            lines.append(f"  - {r.message}")
+        lines.extend(f"  - ⚠️ {w}" for w in r.warnings)
+    ok = sum(1 for r in results if not r.failed)
+    lines += ["", f"{ok} von {len(results)} Dateien sind jetzt durchsuchbar oder unverändert."]
+    return "\n".join(lines)
+
+
+def document_list(documents) -> str:
+    """The knowledge manager's view: their documents with version, date, chunks, feedback."""
+    if not documents:
+        return "In Ihren Sammlungen gibt es noch keine Dokumente. Dateien einfach anhängen."
+    lines = ["**Ihre Dokumente**", "",
+             "| Sammlung | Dokument | Version | Stand | gültig bis | Abschnitte | Rückmeldungen 30 Tage |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for d in documents:
+        r = d.record
+        day = r.valid_from or r.ingested_at.date()
+        until = f"{r.valid_until:%d.%m.%Y}" if r.valid_until else "–"
+        lines.append(f"| {_cell(r.collection)} | {_cell(r.title)} | {r.version} | {day:%d.%m.%Y} "
+                     f"| {until} | {r.chunks} | 👍 {d.feedback_up} · 👎 {d.feedback_down} |")
+    lines += ["", ("Zum Ersetzen die geänderte Datei mit gleichem Namen erneut anhängen; "
+              "„gültig ab TT.MM.JJJJ“ / „gültig bis TT.MM.JJJJ“ im Text setzt Gültigkeitsdaten.")]
+    return "\n".join(lines)
+
+
+def retire_label(record) -> str:
+    return f"Zurückziehen: {_plain(record.title)}"[:80]
+
+
+def _cell(text: str) -> str:
+    return _plain(text).replace("|", "/")

@@ -41,6 +41,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The account `open_chat` logs in with; `start_app` creates it (a test password, not a default).
+TEST_USER = ("testperson", "Test-Passwort-123")
+
+
 def app_env(data_dir: Path, ollama_url: str, **extra: str) -> dict[str, str]:
     """The environment of the app and CLI processes: no developer settings leak in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
@@ -48,9 +52,25 @@ def app_env(data_dir: Path, ollama_url: str, **extra: str) -> dict[str, str]:
         "ASSISTANT_DATA_DIR": str(data_dir),
         "ASSISTANT_OLLAMA_BASE_URL": ollama_url,
         "ASSISTANT_OLLAMA_MODEL": "llama3.1:8b",
+        "CHAINLIT_AUTH_SECRET": "test-secret-" + "x" * 40,
         **extra,
     })  # fmt: skip
     return env
+
+
+def cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    """The real CLI in its own process; returns stdout, raises with its output on failure."""
+    done = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode:
+        raise RuntimeError(f"assistant {' '.join(args)} failed: {done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def add_user(env: dict[str, str], name: str, password: str, *options: str) -> None:
+    """An account (`assistant users add`) unless it exists; the password goes through stdin."""
+    if f'"{name}"' not in cli(["users", "list", "--json"], env):
+        cli(["users", "add", name, "--password-stdin", *options], env, stdin=password + "\n")
 
 
 def ingest(paths: list[Path], env: dict[str, str], log: Path) -> None:
@@ -81,6 +101,7 @@ class AppServer:
 
 def start_app(env: dict[str, str], log: Path, timeout: float = 120) -> AppServer:
     """`assistant serve` on a free port; returns once /health answers (services warmed up)."""
+    add_user(env, *TEST_USER, "--group", "allgemein")
     port = free_port()
     cmd = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)]
     out = log.open("w")
@@ -157,12 +178,31 @@ ASSISTANT_MESSAGES = ".ai-message .message-content"
 USER_MESSAGES = "[data-step-type='user_message']"
 
 
-def open_chat(page, url: str):
-    """Load the chat until it can take a question. (A login step goes here once there is one.)"""
+def open_chat(page, url: str, user: tuple[str, str] = TEST_USER):
+    """Log in as `user` (the login form's own request sets the cookie), load the chat and
+    wait until it can take a question; returns the page's HTTP response."""
+    name, password = user
+    answer = page.request.post(f"{url}/login", form={"username": name, "password": password})
+    if not answer.ok:
+        raise AssertionError(f"login as {name} failed: {answer.status} {answer.text()}")
     response = page.goto(url)
     page.wait_for_selector("#chat-input", timeout=30_000)
     page.wait_for_selector("[id^='starter-']", timeout=30_000)  # the session is connected
     return response
+
+
+def login(page, name: str, password: str) -> None:
+    """Fill Chainlit's login form and send it (the caller waits for what should follow)."""
+    page.locator("#email, input[name='email']").first.fill(name)
+    page.locator("#password, input[name='password']").first.fill(password)
+    page.locator("button[type='submit']").first.click()
+
+
+def logout(page, url: str) -> None:
+    """End the session (the auth cookie) and show the login form again."""
+    page.context.clear_cookies()
+    page.goto(f"{url}/login")
+    page.wait_for_selector("#password, input[name='password']", timeout=30_000)
 
 
 def ask(page, question: str) -> None:
