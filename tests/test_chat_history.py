@@ -133,6 +133,7 @@ async def conversation(layer: RedactedDataLayer, audit) -> dict:
     await layer.upsert_feedback(
         Feedback(forId=answer_id, value=0, threadId=thread_id, comment=COMMENT)
     )
+    await layer.engine.dispose()  # pooled connections belong to this event loop
     return {
         "thread": thread_id,
         "question": question_id,
@@ -320,12 +321,12 @@ def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "y" * 40)
     app = FastAPI()
     register_history_routes(app)
-    c = TestClient(app)
-    assert c.get(url).status_code == 401
-    c.cookies.set("access_token", create_jwt(User(identifier="kkoch")))
-    assert c.get(url).status_code == 403
-    c.cookies.set("access_token", create_jwt(User(identifier="mmuster")))
-    res = c.get(url)
-    assert res.status_code == 200 and res.text.startswith("Antragsteller <PERSON_1>, <ADDRESS")
-    assert PII["PERSON"] not in res.text
-    assert c.get(url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4())).status_code == 404
+    with TestClient(app) as c:  # one event loop for all requests (pooled connections)
+        assert c.get(url).status_code == 401
+        c.cookies.set("access_token", create_jwt(User(identifier="kkoch")))
+        assert c.get(url).status_code == 403
+        c.cookies.set("access_token", create_jwt(User(identifier="mmuster")))
+        res = c.get(url)
+        assert res.status_code == 200 and res.text.startswith("Antragsteller <PERSON_1>, <ADDRESS")
+        assert PII["PERSON"] not in res.text
+        assert c.get(url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4())).status_code == 404
