@@ -1,0 +1,128 @@
+"""The IT review page in a real browser: `assistant serve`, Debian's Chromium, real logins.
+
+An audit row is written the way an administrator's script would (`assistant
+ask --user`, a question full of personal data); then an IT account opens
+`/it` and sees it redacted, filters it and downloads the CSV, a staff account
+gets the German 403 page, and a logged-out browser is sent to the login.
+Nothing may leave the app's origin, and the page may not break its CSP.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser_util import (
+    CHROMIUM,
+    Recording,
+    add_user,
+    app_env,
+    cli,
+    csp_violations,
+    launch,
+    screenshot_on_failure,
+    start_app,
+)
+from conftest import require
+
+IT_USER = ("it-pruefung", "IT-Passwort-4711")
+STAFF_USER = ("sachbearbeitung", "Staff-Passwort-0815")
+QUESTION = (
+    "Frau Erika Mustermann, IBAN DE02 1203 0000 0000 2020 51, Tel. 0611 7394825, "
+    "fragt nach dem Tagegeld."
+)
+RAW = ("Mustermann", "Erika", "DE02", "7394825")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, ollama_server):
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    ollama_server.start()
+    ollama_server.reset()
+    tmp = tmp_path_factory.mktemp("itapp")
+    env = app_env(tmp / "data", ollama_server.url)
+    add_user(env, *IT_USER, "--role", "it")
+    add_user(env, *STAFF_USER, "--role", "mitarbeitende")
+    server = start_app(env, tmp / "app.log")  # also creates the chat test account
+    cli(["ask", QUESTION, "--user", "testperson"], env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(app, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    recording = Recording()
+    with sync_playwright() as pw:
+        context = launch(pw, tmp_path_factory.mktemp("profile"), recording)
+        page = context.pages[0] if context.pages else context.new_page()
+        yield page, recording
+        context.close()
+
+
+def log_in(page, url: str, user: tuple[str, str]) -> None:
+    page.context.clear_cookies()
+    name, password = user
+    answer = page.request.post(f"{url}/login", form={"username": name, "password": password})
+    assert answer.ok, f"login as {name} failed: {answer.status}"
+
+
+def test_it_account_sees_the_review(app, browser, tmp_path):
+    page, _ = browser
+    log_in(page, app.url, IT_USER)
+    with screenshot_on_failure(page, tmp_path / "it.png"):
+        response = page.goto(f"{app.url}/it")
+        assert response.status == 200
+        assert page.locator("h1").inner_text() == "Protokoll und Nutzung (IT)"
+        table = page.locator("table").last.inner_text()
+        assert "<PERSON" in table and "<IBAN" in table and "<PHONE" in table
+        assert not [raw for raw in RAW if raw in page.content()]
+        assert "Antworten pro Tag" in page.content()
+        assert csp_violations(page) == []
+
+
+def test_it_account_filters_and_exports(app, browser, tmp_path):
+    page, _ = browser
+    log_in(page, app.url, IT_USER)
+    page.goto(f"{app.url}/it")
+    with screenshot_on_failure(page, tmp_path / "filter.png"):
+        page.fill("input[name='q']", "kein Treffer hier")
+        page.click("button[type='submit']")
+        page.wait_for_url("**/it?*q=kein+Treffer+hier*")
+        assert page.get_by_text("Keine Einträge für diese Filter.").is_visible()
+        page.fill("input[name='q']", "Tagegeld")
+        page.click("button[type='submit']")
+        page.wait_for_url("**/it?*q=Tagegeld*")
+        assert "<PERSON" in page.locator("table").last.inner_text()
+        href = page.get_by_text("als CSV herunterladen").get_attribute("href")
+        export = page.request.get(f"{app.url}{href}")
+        assert export.status == 200 and export.headers["content-type"].startswith("text/csv")
+        assert "Tagegeld" in export.text() and "Mustermann" not in export.text()
+        assert csp_violations(page) == []
+
+
+def test_staff_account_gets_403(app, browser, tmp_path):
+    page, _ = browser
+    log_in(page, app.url, STAFF_USER)
+    with screenshot_on_failure(page, tmp_path / "staff.png"):
+        response = page.goto(f"{app.url}/it")
+        assert response.status == 403
+        assert page.locator("h1").inner_text() == "Kein Zugriff"
+        assert "Tagegeld" not in page.content()
+        assert page.request.get(f"{app.url}/it/export.csv").status == 403
+
+
+def test_logged_out_browser_is_sent_to_login(app, browser, tmp_path):
+    page, _ = browser
+    page.context.clear_cookies()
+    with screenshot_on_failure(page, tmp_path / "logout.png"):
+        page.goto(f"{app.url}/it")
+        page.wait_for_selector("#password, input[name='password']", timeout=30_000)
+        assert "/login" in page.url
+        assert page.request.get(f"{app.url}/it/export.csv").status == 401
+
+
+def test_nothing_left_the_origin(app, browser):
+    _, recording = browser
+    assert recording.foreign(app.url) == []
