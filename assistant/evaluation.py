@@ -204,9 +204,13 @@ def evaluate(
         ms = (time.perf_counter() - start) * 1000
         gold = f"{q.source} · {q.section or q.evidence}" if q.answerable else None
         outcome = Outcome(
-            q.id, q.question, q.kind, gold,
+            q.id,
+            q.question,
+            q.kind,
+            gold,
             rank=first_rank(hits, q) if q.answerable else None,
-            top=[f"{h.source} · {h.section}" for h in hits[:3]], ms=round(ms, 2),
+            top=[f"{h.source} · {h.section}" for h in hits[:3]],
+            ms=round(ms, 2),
         )
         if gate is not None:
             outcome.refused = not any(gate.is_relevant(q.question, h) for h in hits[:refusal_k])
@@ -223,20 +227,28 @@ def _report(outcomes: list[Outcome], ks: list[int], with_gate: bool) -> EvalRepo
     if with_gate:
         unanswerable = [o for o in outcomes if not o.gold]
         refusal = {
-            "unanswerable": {"refused": sum(bool(o.refused) for o in unanswerable),
-                             "total": len(unanswerable)},
-            "answerable": {"refused": sum(bool(o.refused) for o in answerable),
-                           "total": len(answerable)},
+            "unanswerable": {
+                "refused": sum(bool(o.refused) for o in unanswerable),
+                "total": len(unanswerable),
+            },
+            "answerable": {
+                "refused": sum(bool(o.refused) for o in answerable),
+                "total": len(answerable),
+            },
         }
     times = sorted(o.ms for o in outcomes)
     latency = {}
     if times:
-        latency = {"p50": round(statistics.median(times), 2),
-                   "p95": round(times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)], 2)}
+        latency = {
+            "p50": round(statistics.median(times), 2),
+            "p95": round(times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)], 2),
+        }
     return EvalReport(
         ks=ks,
         overall=figures([o.rank for o in answerable], ks),
-        by_kind={kind: figures([o.rank for o in group], ks) for kind, group in sorted(kinds.items())},
+        by_kind={
+            kind: figures([o.rank for o in group], ks) for kind, group in sorted(kinds.items())
+        },
         outcomes=outcomes,
         refusal=refusal,
         latency_ms=latency,
@@ -254,12 +266,16 @@ def render_markdown(report: EvalReport, title: str = "Auswertung der Suche") -> 
         rows.append(f"| {name} | {f.n} | {recalls} | {f.mrr:.3f} | {f.ndcg:.3f} |")
     if report.refusal:
         u, a = report.refusal["unanswerable"], report.refusal["answerable"]
-        rows += ["", "## Ablehnungen (Relevanzschwelle)", "",
-                 f"* unbeantwortbare Fragen abgelehnt: {u['refused']} / {u['total']}",
-                 f"* beantwortbare Fragen fälschlich abgelehnt: {a['refused']} / {a['total']}"]
+        rows += [
+            "",
+            "## Ablehnungen (Relevanzschwelle)",
+            "",
+            f"* unbeantwortbare Fragen abgelehnt: {u['refused']} / {u['total']}",
+            f"* beantwortbare Fragen fälschlich abgelehnt: {a['refused']} / {a['total']}",
+        ]
     if report.latency_ms:
-        rows += ["", f"Suchzeit je Frage: p50 {report.latency_ms['p50']} ms, "
-                 f"p95 {report.latency_ms['p95']} ms"]
+        p50, p95 = report.latency_ms["p50"], report.latency_ms["p95"]
+        rows += ["", f"Suchzeit je Frage: p50 {p50} ms, p95 {p95} ms"]
     rows += ["", f"## Nicht in den ersten {ks[0]} Treffern ({len(report.misses)})", ""]
     for o in report.misses:
         found = f"Rang {o.rank}" if o.rank else "nicht gefunden"

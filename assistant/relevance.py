@@ -1,33 +1,79 @@
 """Is a retrieved passage relevant enough to answer from?
 
 Fused RRF scores are ranks, not relevance, so the gate looks at two absolute
-signals: how many of the question's content words the passage contains (after
-the same German analysis as the lexical index: folding, stemming, compound
-parts), and the dense cosine similarity when the dense ranking found it.
-Thresholds live in the settings and are calibrated in docs/retrieval.md.
+signals: how much of the question the passage covers (after the same German
+analysis and query expansion as the lexical index: folding, stemming, compound
+parts, curated synonyms, English translation), and the dense cosine similarity
+when the dense ranking found it.
+
+Coverage weighs each word of the question by its rarity in the index (BM25's idf)
+when the gate is given the lexical index: "Wie wird das Wetter morgen in
+Musterstadt?" shares "Musterstadt" with every passage, but the word that matters,
+"Wetter", occurs nowhere, so coverage stays low. Without the index every word
+counts alike. Thresholds live in the settings and are calibrated in
+docs/retrieval.md.
 """
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 from .lexical.analysis import GermanAnalyzer, default_analyzer
+from .lexical.expansion import QueryExpander, default_expander
 from .models import Hit
 
+
 class RelevanceGate:
-    def __init__(self, min_coverage: float, min_dense: float,
-                 analyzer: GermanAnalyzer | None = None):
+    def __init__(
+        self,
+        min_coverage: float,
+        min_dense: float,
+        analyzer: GermanAnalyzer | None = None,
+        *,
+        expander: QueryExpander | None = None,
+        lexical=None,
+    ):
         self.min_coverage = min_coverage
         self.min_dense = min_dense
         self.analyzer = analyzer or default_analyzer()
+        if expander is None:
+            expander = default_expander() if analyzer is None else QueryExpander(analyzer)
+        self.expander = expander
+        self.lexical = lexical  # anything with document_frequencies(terms); None: no idf
+        self._words = lru_cache(maxsize=256)(self._weighted_words)
+
+    def _weighted_words(self, question: str) -> tuple[tuple[frozenset[str], float], ...]:
+        """(all analysed forms, weight) of each word of the question."""
+        groups = self.expander.groups(question)
+        weights = [1.0] * len(groups)
+        if self.lexical is not None and groups:
+            strong = [[t for t, w in g.items() if w >= 0.5] or list(g) for g in groups]
+            total, df = self.lexical.document_frequencies(sorted({t for s in strong for t in s}))
+            # A word is as common as its most common strong form (a synonym or a
+            # translation that occurs everywhere makes the word common too).
+            weights = [
+                max(_idf(total, df[t]) for t in terms) if total else 1.0
+                for terms in (sorted(s, key=lambda t: -df[t])[:1] for s in strong)
+            ]
+        return tuple((frozenset(g), w) for g, w in zip(groups, weights))
 
     def coverage(self, question: str, hit: Hit) -> float:
-        """Share of the question's content words found (in any analysed form) in the passage."""
-        words = self.analyzer.analyze_query_groups(question)
-        if not words:
+        """Share (by rarity, when the index is known) of the question's words found,
+        in any analysed or expanded form, in the passage."""
+        words = self._words(question)
+        total = sum(w for _, w in words)
+        if not total:
             return 0.0
         passage = set(self.analyzer.analyze(f"{hit.title} {hit.section} {hit.text}"))
-        return sum(1 for forms in words if passage.intersection(forms)) / len(words)
+        return sum(w for forms, w in words if passage.intersection(forms)) / total
 
     def is_relevant(self, question: str, hit: Hit) -> bool:
         if hit.scores.get("dense", -1.0) >= self.min_dense:
             return True
         return self.coverage(question, hit) >= self.min_coverage
+
+
+def _idf(total: int, df: int) -> float:
+    """BM25's inverse document frequency; a word found nowhere weighs the most."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))

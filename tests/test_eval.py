@@ -20,8 +20,18 @@ from assistant.models import Hit
 
 
 def hit(source="a.md", section="Titel > § 1 Zweck", text="Der Text.", rank=1) -> Hit:
-    return Hit(rank=rank, score=1.0, doc_id=source, chunk_id=f"{source}-{rank}", source=source,
-               title="T", section=section, page=None, collection="allgemein", text=text)
+    return Hit(
+        rank=rank,
+        score=1.0,
+        doc_id=source,
+        chunk_id=f"{source}-{rank}",
+        source=source,
+        title="T",
+        section=section,
+        page=None,
+        collection="allgemein",
+        text=text,
+    )
 
 
 # --- what counts as a hit --------------------------------------------------------------
@@ -33,10 +43,16 @@ HITS = [
     ({"source": "/data/uploads/a.md"}, {"source": "a.md", "section": "§ 1"}, True),  # file name
     ({}, {"source": "a.md", "section": "§ 2 Umfang"}, False),
     ({"section": "Titel >  § 1\n Zweck"}, {"source": "a.md", "section": "§ 1 Zweck"}, True),
-    ({"text": "Die Frist\n  beträgt zwei Wochen."},
-     {"source": "a.md", "section": "§ 9", "evidence": "Frist beträgt zwei"}, True),
-    ({"text": "Die Frist beträgt zwei Wochen."},
-     {"source": "a.md", "evidence": "frist beträgt"}, False),  # case-sensitive
+    (
+        {"text": "Die Frist\n  beträgt zwei Wochen."},
+        {"source": "a.md", "section": "§ 9", "evidence": "Frist beträgt zwei"},
+        True,
+    ),
+    (
+        {"text": "Die Frist beträgt zwei Wochen."},
+        {"source": "a.md", "evidence": "frist beträgt"},
+        False,
+    ),  # case-sensitive
     ({}, {"source": None}, False),  # unanswerable: nothing is a hit
 ]
 
@@ -47,6 +63,7 @@ def test_is_hit(hit_kw, q_kw, expected):
 
 
 # --- figures known by construction ------------------------------------------------------
+
 
 def ranked_search(results: dict[str, list[Hit]]):
     return lambda question, depth: results[question][:depth]
@@ -90,8 +107,10 @@ def test_figures_known_by_construction():
     assert [o.id for o in report.misses] == ["q2", "q3"]  # not in the first k=1
     # refused = no relevant hit in the first 5: q3 (gold beyond) and q4 (nothing found)
     assert [o.refused for o in report.outcomes] == [False, False, True, True]
-    assert report.refusal == {"unanswerable": {"refused": 1, "total": 1},
-                              "answerable": {"refused": 1, "total": 3}}
+    assert report.refusal == {
+        "unanswerable": {"refused": 1, "total": 1},
+        "answerable": {"refused": 1, "total": 3},
+    }
 
 
 def test_rank_beyond_ten_counts_for_recall_at_k_only():
@@ -104,8 +123,7 @@ def test_json_shape_and_markdown():
     results, questions = construction()
     report = evaluate(ranked_search(results), questions, ks=(5, 10), gate=NeverRelevant())
     data = json.loads(json.dumps(report.to_dict()))
-    assert set(data) >= {"ks", "overall", "by_kind", "outcomes", "misses", "refusal",
-                         "latency_ms"}
+    assert set(data) >= {"ks", "overall", "by_kind", "outcomes", "misses", "refusal", "latency_ms"}
     assert data["overall"]["recall"]["5"] == pytest.approx(2 / 3)
     assert set(data["outcomes"][0]) >= {"id", "question", "kind", "gold", "rank", "refused", "top"}
     assert data["misses"][0]["top"][:1] == ["x.md · § 9"]
@@ -150,23 +168,44 @@ def _tiny_kb(folder):
     folder.mkdir()
     for name, times in (("alpha.md", 3), ("beta.md", 2), ("gamma.md", 1)):
         body = " ".join(["Quarzfenster"] * times + [FILLER] * 2 + ["Rathaus"] * (3 - times))
-        (folder / name).write_text(f"# Merkblatt {name[:-3]}\n\n## Reinigung\n\n{body}\n",
-                                   encoding="utf-8")
+        (folder / name).write_text(
+            f"# Merkblatt {name[:-3]}\n\n## Reinigung\n\n{body}\n", encoding="utf-8"
+        )
 
 
 def _questions(path):
     rows = [
-        {"id": "e1", "question": "Quarzfenster", "source": "alpha.md", "section": "Reinigung",
-         "kind": "plain"},
-        {"id": "e3", "question": "Quarzfenster", "source": "gamma.md",
-         "evidence": "Quarzfenster Dieses Merkblatt", "kind": "plain"},
-        {"id": "e0", "question": "Quarzfenster", "source": "delta.md", "section": "Reinigung",
-         "kind": "everyday"},
-        {"id": "u1", "question": "Wie wird das Wetter auf Helgoland?", "source": None,
-         "kind": "unanswerable"},
+        {
+            "id": "e1",
+            "question": "Quarzfenster",
+            "source": "alpha.md",
+            "section": "Reinigung",
+            "kind": "plain",
+        },
+        {
+            "id": "e3",
+            "question": "Quarzfenster",
+            "source": "gamma.md",
+            "evidence": "Quarzfenster Dieses Merkblatt",
+            "kind": "plain",
+        },
+        {
+            "id": "e0",
+            "question": "Quarzfenster",
+            "source": "delta.md",
+            "section": "Reinigung",
+            "kind": "everyday",
+        },
+        {
+            "id": "u1",
+            "question": "Wie wird das Wetter auf Helgoland?",
+            "source": None,
+            "kind": "unanswerable",
+        },
     ]
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture

@@ -22,11 +22,15 @@ def _parse_ks(value: str) -> list[int]:
 
 @cli.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-k", "ks", default="5,10", show_default=True,
-              help="Recall an diesen Rängen (kommagetrennt).")
+@click.option(
+    "-k", "ks", default="5,10", show_default=True, help="Recall an diesen Rängen (kommagetrennt)."
+)
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Bericht zusätzlich als Markdown in diese Datei schreiben.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bericht zusätzlich als Markdown in diese Datei schreiben.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON.")
 @pass_ctx
 @friendly_errors
@@ -47,7 +51,10 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
     gate = RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity)
     result = evaluate(
         lambda q, depth: service.search(q, depth, scope).hits,
-        items, k_list, gate=gate, refusal_k=settings.search_k,
+        items,
+        k_list,
+        gate=gate,
+        refusal_k=settings.search_k,
     )
     markdown = render_markdown(result, f"Auswertung der Suche: {questions.name}")
     if report:
@@ -68,8 +75,11 @@ def _print(result) -> None:
         console.print(f"{name:<14}{f.n:>7}{recalls}{f.mrr:>9.3f}{f.ndcg:>9.3f}", highlight=False)
     if result.refusal:
         u, a = result.refusal["unanswerable"], result.refusal["answerable"]
-        console.print(f"Abgelehnt: unbeantwortbar {u['refused']}/{u['total']}, "
-                      f"beantwortbar (fälschlich) {a['refused']}/{a['total']}", highlight=False)
+        console.print(
+            f"Abgelehnt: unbeantwortbar {u['refused']}/{u['total']}, "
+            f"beantwortbar (fälschlich) {a['refused']}/{a['total']}",
+            highlight=False,
+        )
     misses = result.misses
     console.print(f"Nicht in den ersten {ks[0]} Treffern: {len(misses)}", highlight=False)
     for o in misses:

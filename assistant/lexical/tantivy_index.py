@@ -27,10 +27,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
+from rapidfuzz.distance import OSA
 
 from assistant.errors import ConfigError
 from assistant.lexical import IndexBusyError
 from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
+from assistant.lexical.expansion import QueryExpander, default_expander, is_english
 from assistant.models import Chunk
 
 SCHEMA_VERSION = 2
@@ -39,6 +41,9 @@ _SEP = "\x1f"  # joins key parts; cannot occur in ids typed by people
 _MAX_QUERY_WORDS = 32  # a pasted page must not become a thousand-term query
 _AGG_BATCH = 50_000  # tantivy aborts aggregations above 65,000 buckets
 _TEXT_FIELDS = ("body", "parts", "section", "title")
+# Weight of the indexed word that a misspelt question word is corrected to.
+SPELLING_WEIGHT = 0.8
+_MIN_SPELL_CHARS = 5
 # Extra weight (times the BM25 score) for a chunk that contains every word of the query.
 COORDINATION = 0.5
 # A "§ 17" in the question that names a chunk's own heading beats a mere mention.
@@ -74,17 +79,26 @@ class TantivyLexicalIndex:
         path: Path,
         analyzer: GermanAnalyzer | None = None,
         *,
+        expander: QueryExpander | None = None,
         boosts: dict[str, float] | None = None,
         part_weight: float = PART_WEIGHT,
         coordination: float = COORDINATION,
+        spelling: bool = True,
         lock_timeout_s: float = 10.0,
         writer_heap_bytes: int = 64_000_000,
     ):
         self.path = Path(path)
         self.analyzer = analyzer or default_analyzer()
+        # Query-time only (see expansion.py); the default is the shipped synonym list
+        # plus English translation when Debian's trans-de-en is installed.
+        if expander is None:
+            cache = self.path.parent / "cache"
+            expander = default_expander(cache) if analyzer is None else QueryExpander(analyzer)
+        self.expander = expander
         self.boosts = {**DEFAULT_BOOSTS, **(boosts or {})}
         self.part_weight = part_weight
         self.coordination = coordination
+        self.spelling = spelling
         self.lock_timeout_s = lock_timeout_s
         self._heap = writer_heap_bytes
         self._schema = _schema()
@@ -223,7 +237,7 @@ class TantivyLexicalIndex:
 
     def query_groups(self, query: str) -> list[dict[str, float]]:
         """Weighted terms of user text, one group per word, at most _MAX_QUERY_WORDS."""
-        groups = self.analyzer.analyze_query_groups(query, self.part_weight)
+        groups = self.expander.groups(query, self.part_weight)
         unique = {tuple(sorted(g.items())): g for g in groups}  # "Hund Hund" is one word
         return list(unique.values())[:_MAX_QUERY_WORDS]
 
@@ -277,8 +291,31 @@ class TantivyLexicalIndex:
         if k <= 0 or not groups or (collections is not None and not list(collections)):
             return []
         searcher = self._searcher()
+        if self.spelling and not is_english(query):  # English words are no misspellings
+            groups = [self._correct(g, searcher) for g in groups]
         hits = searcher.search(self.build_query(groups, collections), limit=k, count=False).hits
         return [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]
+
+    def _correct(self, group: dict[str, float], searcher: tantivy.Searcher) -> dict[str, float]:
+        """A word of the question that occurs nowhere in the index ("Elterngled",
+        "persoanlausweis") also searches for the most common indexed word within one
+        edit (two for longer words; a swap of neighbours is one edit) that starts with
+        the same two letters, with a lower weight."""
+        word = next(iter(group))
+        if len(word) < _MIN_SPELL_CHARS or not word.isalpha():
+            return group
+        if any(searcher.doc_freq(f, word) for f in ("body", "section")):
+            return group
+        limit = 1 if len(word) < 8 else 2
+        candidates = [
+            (OSA.distance(word, term, score_cutoff=limit), -df, term)
+            for term, df in searcher.terms_with_prefix("body", word[:2])
+            if abs(len(term) - len(word)) <= limit
+        ]
+        best = min((c for c in candidates if c[0] <= limit), default=None)
+        if best is None:
+            return group
+        return {**group, best[2]: max(group.get(best[2], 0.0), SPELLING_WEIGHT)}
 
     @staticmethod
     def _chunk(doc: tantivy.Document) -> Chunk:
@@ -302,6 +339,12 @@ class TantivyLexicalIndex:
 
     def count(self) -> int:
         return self._searcher().num_docs
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(number of chunks, chunks whose text contains each analysed term) – for
+        weighting a question's words by rarity (the relevance gate)."""
+        searcher = self._searcher()
+        return searcher.num_docs, {t: searcher.doc_freq("body", t) for t in terms}
 
     def close(self) -> None:
         with self._write_lock:
