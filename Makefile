@@ -10,6 +10,7 @@ install:  ## install everything (uv bootstraps itself, then the locked dependenc
 	@$(UV) sync --frozen --quiet
 
 run: install  ## ingest the sample knowledge base and start the chat on http://127.0.0.1:8000
+	$(UV) run --frozen assistant users demo --env-file .env  # first run: demo accounts, random passwords shown once
 	$(UV) run --frozen assistant ingest knowledge/ || true
 	$(UV) run --frozen assistant serve
 

@@ -25,10 +25,15 @@ _STATUS_DE = {
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--collection", "-c", help="Sammlung, in die die Dokumente kommen.")
+@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+              help="Gültig ab (JJJJ-MM-TT oder TT.MM.JJJJ); vorher wird es nicht gefunden.")
+@click.option("--valid-until", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+              help="Gültig bis (einschließlich); danach wird es nicht mehr gefunden.")
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf stdout.")
 @pass_ctx
 @friendly_errors
-def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, as_json: bool) -> None:
+def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_from,
+           valid_until, as_json: bool) -> None:
     """Dateien oder Ordner einlesen (PDF, DOCX, ODT, HTML, MD, TXT, EML).
 
     Unchanged files are skipped, changed files replace their previous version.
@@ -47,13 +52,32 @@ def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, as_jso
         def advance(result) -> None:
             progress.update(task, advance=1, description=Path(result.path).name)
 
-        report = ingestor.ingest_paths(files, collection, on_result=advance)
+        if valid_from or valid_until:
+            report = _ingest_valid(ingestor, files, collection, advance,
+                                   valid_from and valid_from.date(),
+                                   valid_until and valid_until.date())  # fmt: skip
+        else:
+            report = ingestor.ingest_paths(files, collection, on_result=advance)
     if as_json:
         echo_json(report.to_dict())
     else:
         _print_report(report)
     if not report.ok:
         raise SystemExit(1)
+
+
+def _ingest_valid(ingestor, files, collection, advance, valid_from, valid_until):
+    """Like `ingest_paths`, with validity dates on every file."""
+    from ..ingest.pipeline import IngestReport
+
+    report = IngestReport()
+    for path in files:
+        result = ingestor.ingest_file(path, collection, valid_from=valid_from,
+                                      valid_until=valid_until)  # fmt: skip
+        report.results.append(result)
+        advance(result)
+    report.seconds = sum(r.seconds for r in report.results)
+    return report
 
 
 def _print_report(report) -> None:
