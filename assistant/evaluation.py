@@ -7,6 +7,8 @@ The question format (one JSON object per line, documented in tests/data/eval/REA
   question;
 * `section` – heading text of the answering section, and/or
 * `evidence` – a verbatim snippet of the answering passage;
+  with neither, any passage of the file counts (document-level gold, as in
+  LegalQuAD);
 * `kind` – optional label (`plain`, `everyday`, `english`, …) for figures per kind;
 * `id` – optional; the line number otherwise.
 
@@ -96,8 +98,6 @@ def _parse(n: int, line: str, path: Path) -> Question:
     if not isinstance(row, dict) or not str(row.get("question") or "").strip():
         raise bad("das Feld 'question' fehlt.")
     source = row.get("source") or None
-    if source and not (row.get("section") or row.get("evidence")):
-        raise bad("zu 'source' gehört 'section' oder 'evidence'.")
     return Question(
         id=str(row.get("id") or n),
         question=str(row["question"]),
@@ -112,6 +112,8 @@ def is_hit(hit: Hit, q: Question) -> bool:
     """Does `hit` show the gold passage of `q`?"""
     if not q.source or Path(hit.source).name != Path(q.source).name:
         return False
+    if not (q.section or q.evidence):
+        return True  # document-level gold
     if q.section and _collapse(q.section) in _collapse(hit.section):
         return True
     return bool(q.evidence) and _collapse(q.evidence) in _collapse(hit.text)

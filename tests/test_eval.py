@@ -54,6 +54,7 @@ HITS = [
         False,
     ),  # case-sensitive
     ({}, {"source": None}, False),  # unanswerable: nothing is a hit
+    ({}, {"source": "a.md"}, True),  # document-level gold: any passage of the file
 ]
 
 
@@ -138,7 +139,6 @@ BAD_FILES = [
     ("", "keine Fragen"),
     ("{nicht json\n", "Zeile 1"),
     ('{"question": "Frage?"}\n{"source": "a.md"}\n', "Zeile 2"),
-    ('{"question": "Frage?", "source": "a.md"}\n', "section"),
 ]
 
 
