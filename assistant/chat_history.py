@@ -240,16 +240,24 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
             conn.execute(chat_audit_links.insert().values(step_id=str(step_id), audit_id=audit_id))
 
     def audit_id_for(self, step_id: str) -> int | None:
-        from .db import chat_audit_links
+        """The audit row of this answer, or of the answer inside this run step.
+
+        Chainlit puts the thumbs on the run step of `on_message`, whose child is the answer.
+        """
+        from .db import chat_audit_links as links
+        from .db import chat_steps
 
         if self.sync_engine is None:
             return None
+        child = sa.select(chat_steps.c.id).where(chat_steps.c.parentId == str(step_id))
+        stmt = (
+            sa.select(links.c.audit_id)
+            .where(sa.or_(links.c.step_id == str(step_id), links.c.step_id.in_(child)))
+            .order_by(links.c.audit_id.desc())
+            .limit(1)
+        )
         with self.sync_engine.connect() as conn:
-            found = conn.execute(
-                sa.select(chat_audit_links.c.audit_id).where(
-                    chat_audit_links.c.step_id == str(step_id)
-                )
-            ).scalar()
+            found = conn.execute(stmt).scalar()
         return int(found) if found is not None else None
 
     # --- elements ----------------------------------------------------------------------

@@ -330,3 +330,31 @@ def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
         assert res.status_code == 200 and res.text.startswith("Antragsteller <PERSON_1>, <ADDRESS")
         assert PII["PERSON"] not in res.text
         assert c.get(url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4())).status_code == 404
+
+
+def test_feedback_on_the_run_step_reaches_the_answers_audit_row(services):
+    """Chainlit shows the thumbs on the `on_message` run step, the parent of the answer."""
+    layer = build_data_layer(services)
+    thread_id, run_id, answer_id = (str(uuid.uuid4()) for _ in range(3))
+    row_id = services.audit.record_answer(make_answer(), user="mmuster")
+
+    async def scenario():
+        init_http_context(thread_id=thread_id)
+        await layer.update_thread(thread_id, name="Frage")
+        base = {"threadId": thread_id, "streaming": False, "output": ""}
+        await layer.create_step({**base, "id": run_id, "type": "run", "name": "on_message"})
+        await layer.create_step(
+            {
+                **base,
+                "id": answer_id,
+                "type": "assistant_message",
+                "name": "Amtswissen",
+                "parentId": run_id,
+            }
+        )
+        layer.remember_audit_id(answer_id, row_id)
+        await layer.upsert_feedback(Feedback(forId=run_id, value=1, threadId=thread_id))
+        await layer.close()
+
+    run(scenario())
+    assert services.audit.get(row_id).feedback == 1
