@@ -1,6 +1,10 @@
-"""The IT review page in a real browser: `assistant serve`, Debian's Chromium, real logins.
+"""Chat history and the IT review page in a real browser: `assistant serve`, Debian's
+Chromium, real logins.
 
-An audit row is written the way an administrator's script would (`assistant
+A staff account asks a question full of personal data in the chat and gives a
+thumbs down with a comment full of it too: no file under the data dir, and not
+the app's log, holds any of the raw values, and the feedback is on the audit
+row. An audit row is written the way an administrator's script would (`assistant
 ask --user`, a question full of personal data); then an IT account opens
 `/it` and sees it redacted, filters it and downloads the CSV, a staff account
 gets the German 403 page, and a logged-out browser is sent to the login.
@@ -9,21 +13,28 @@ Nothing may leave the app's origin, and the page may not break its CSP.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 import pytest
 from browser_util import (
+    ASSISTANT_MESSAGES,
     CHROMIUM,
     Recording,
     add_user,
     app_env,
+    ask,
     cli,
     csp_violations,
     launch,
+    open_chat,
     screenshot_on_failure,
     start_app,
+    wait_until_done,
 )
 from conftest import require
+from test_audit import PII, PII_QUESTION, raw_values
 
 IT_USER = ("it-pruefung", "IT-Passwort-4711")
 STAFF_USER = ("sachbearbeitung", "Staff-Passwort-0815")
@@ -45,6 +56,7 @@ def app(tmp_path_factory, ollama_server):
     add_user(env, *STAFF_USER, "--role", "mitarbeitende")
     server = start_app(env, tmp / "app.log")  # also creates the chat test account
     cli(["ask", QUESTION, "--user", "testperson"], env)
+    server.env, server.data_dir = env, tmp / "data"
     yield server
     server.stop()
 
@@ -66,6 +78,43 @@ def log_in(page, url: str, user: tuple[str, str]) -> None:
     name, password = user
     answer = page.request.post(f"{url}/login", form={"username": name, "password": password})
     assert answer.ok, f"login as {name} failed: {answer.status}"
+
+
+def test_chat_history_and_feedback_hold_no_personal_data(app, browser, tmp_path):
+    page, _ = browser
+    page.context.clear_cookies()
+    comment = f"Bitte Rückruf an Frau {PII['PERSON']}, Tel. {PII['PHONE']}"
+    with screenshot_on_failure(page, tmp_path / "chat.png"):
+        open_chat(page, app.url, STAFF_USER)
+        ask(page, PII_QUESTION)
+        wait_until_done(page)
+        page.locator(ASSISTANT_MESSAGES).last.wait_for()
+        page.locator(".negative-feedback-off").last.click()
+        page.locator("textarea").last.fill(comment)
+        page.click("#submit-feedback")
+        page.locator(".negative-feedback-on").last.wait_for(timeout=10_000)
+    entry = wait_for(lambda: feedback_entry(app.env))
+    assert "<PERSON_1>" in entry["feedback_comment"] and "<PHONE" in entry["feedback_comment"]
+    page.goto(f"{app.url}/it")  # leaving the chat persists the session (thread metadata)
+    time.sleep(2)
+    files = [p for p in app.data_dir.rglob("*") if p.is_file() and p.name != "pseudonym.key"]
+    stored = "\n".join(p.read_bytes().decode("utf-8", "replace") for p in [*files, app.log])
+    assert not [raw for raw in raw_values() if raw in stored]
+    assert "<PERSON_1>" in stored and "<IBAN_1>" in stored
+
+
+def feedback_entry(env) -> dict | None:
+    entries = json.loads(cli(["logs", "list", "--json"], env) or "[]")
+    return next((e for e in entries if e.get("feedback") == -1), None)
+
+
+def wait_for(probe, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := probe():
+            return found
+        time.sleep(0.5)
+    raise AssertionError("not there in time")
 
 
 def test_it_account_sees_the_review(app, browser, tmp_path):
