@@ -1,6 +1,6 @@
 """IT review page over HTTP: Chainlit's signed login token, roles, filters, stats, CSV, escaping.
 
-Real SQLite audit log written by the real `AuditLog` (redactor included), the
+Real SQLite (and PostgreSQL with TEST_POSTGRES_URL) audit log written by the real `AuditLog` (redactor included), the
 routes mounted on a FastAPI app (and once on Chainlit's own app, ahead of its
 catch-all route), requests through Starlette's TestClient.
 """
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from chainlit.auth.jwt import create_jwt
 from chainlit.user import User
+from conftest import make_settings, require
 from fastapi import FastAPI
 from starlette.testclient import TestClient
-from test_audit import PII, make_answer
+from test_audit import PII, drop_all, make_answer
 
 from assistant.itpage import register_it_routes
 from assistant.privacy import build_redactor
+from assistant.services import Services
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -26,6 +29,21 @@ SECRET = "test-secret-" + "x" * 40
 @pytest.fixture(scope="module")
 def redactor():
     return build_redactor()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def services(request, tmp_path):
+    if request.param == "sqlite":
+        settings = make_settings(tmp_path)
+    else:
+        url = os.environ.get("TEST_POSTGRES_URL")
+        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
+        drop_all(url)
+        settings = make_settings(tmp_path, database_url=url)
+    s = Services(settings)
+    yield s
+    s.engine.dispose()
+    s.close()
 
 
 @pytest.fixture
