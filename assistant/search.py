@@ -1,15 +1,23 @@
 """Hybrid retrieval: German BM25 + dense vectors, fused by weighted reciprocal rank.
 
 Both indexes filter by the caller's collections inside the query, so a chunk
-of a collection the caller may not read is never even a candidate. Hits are
-then checked against the manifest: only the committed, currently valid
-version of a document is returned.
+of a collection the caller may not read is never even a candidate (the dense
+index keeps one Chroma collection per document collection and queries only
+the allowed ones). Hits are then checked against the manifest: only the
+committed, currently valid version of a document is returned.
+
+Latency (docs/benchmarks.md): the lexical search runs in a worker thread while
+the calling thread embeds the query (tantivy and onnxruntime release the GIL),
+and the dense side fetches only `dense_candidates` neighbours — at weight 0.3
+a dense rank beyond ~20 barely moves the fused order.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -21,7 +29,7 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .lexical import LexicalIndex
-    from .manifest import Manifest
+    from .manifest import DocumentRecord, Manifest
     from .vectorstore import ChromaIndex
 
 
@@ -45,6 +53,8 @@ class SearchService:
         self.lexical = lexical
         self._vectors = vectors  # factories: dense parts load only when weighted in
         self._embeddings = embeddings
+        self._pool: ThreadPoolExecutor | None = None
+        self._scope_cache: tuple[dict | None, set[str]] = (None, set())
 
     def search(
         self,
@@ -60,42 +70,121 @@ class SearchService:
         timings: dict[str, float] = {}
         if not query.strip() or (collections is not None and not collections):
             return SearchResult([], timings)
+        t = time.perf_counter()
         visible = self.manifest.visible()
-        n = max(self.settings.candidates, k)
+        timings["manifest_ms"] = _ms(t)
         rankings: list[tuple[str, float, list[tuple[Chunk, float]]]] = []
+        lexical = None
         if w_lex > 0:
-            t = time.perf_counter()
-            rankings.append(("lexical", w_lex, self.lexical.search(query, n, collections)))
-            timings["lexical_ms"] = _ms(t)
+            n = max(self.settings.candidates, k)
+            if w_dense > 0:  # in parallel with the query embedding below
+                lexical = self._executor().submit(self._lexical, query, n, collections)
+            else:
+                rankings.append(("lexical", w_lex, self._lexical(query, n, collections, timings)))
         if w_dense > 0:
-            t = time.perf_counter()
-            vector = self._embeddings().embed_query(query)
-            timings["embed_ms"] = _ms(t)
-            t = time.perf_counter()
-            rankings.append(("dense", w_dense, self._vectors().search(vector, n, collections)))
-            timings["dense_ms"] = _ms(t)
-        hits = _fuse(rankings, visible, self.settings.rrf_k, k)
+            dense = self._dense(query, max(self.settings.dense_candidates, k),
+                                self._dense_scope(collections, visible), timings)
+            rankings.append(("dense", w_dense, dense))
+        if lexical is not None:
+            ranking, timings["lexical_ms"] = lexical.result()
+            rankings.insert(0, ("lexical", w_lex, ranking))
+        t = time.perf_counter()
+        fetch = self._vectors().fetch if w_dense > 0 else None
+        hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch)
+        timings["fuse_ms"] = _ms(t)
         return SearchResult(hits, timings)
 
+    def _lexical(self, query, n, collections, timings=None):
+        t = time.perf_counter()
+        ranking = self.lexical.search(query, n, collections)
+        if timings is None:
+            return ranking, _ms(t)
+        timings["lexical_ms"] = _ms(t)
+        return ranking
 
-def _fuse(rankings, visible, rrf_k: int, k: int) -> list[Hit]:
-    """Weighted reciprocal-rank fusion over the visible candidates of each ranking."""
+    def _dense(self, query: str, n: int, scope: list[str], timings: dict) -> list:
+        """Dense candidates as (chunk id, similarity, collection); chunks are fetched
+        after fusion, only for the hits that are kept."""
+        if not scope:
+            return []
+        t = time.perf_counter()
+        vector = self._embeddings().embed_query(query)
+        timings["embed_ms"] = _ms(t)
+        t = time.perf_counter()
+        ranking = self._vectors().nearest(vector, n, scope)
+        timings["dense_ms"] = _ms(t)
+        return ranking
+
+    def _dense_scope(
+        self, collections: Sequence[str] | None, visible: dict[str, DocumentRecord]
+    ) -> list[str]:
+        """Collections to query in Chroma: the allowed ones that have visible documents
+        (the manifest knows them; listing Chroma's collections per query would not be free)."""
+        cached, present = self._scope_cache
+        if cached is not visible:  # visible() hands out the same dict until a commit
+            present = {r.collection for r in visible.values()}
+            self._scope_cache = (visible, present)
+        if collections is None:
+            return sorted(present)
+        return [c for c in dict.fromkeys(collections) if c in present]
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
+        return self._pool
+
+
+_CHUNK_ID = re.compile(r"(?P<doc>.+):v(?P<version>\d+):\d+")
+
+
+def _fuse(rankings, visible, rrf_k: int, k: int, fetch: Callable | None = None) -> list[Hit]:
+    """Weighted reciprocal-rank fusion over the visible candidates of each ranking.
+
+    A ranking holds (Chunk, score) or, from the dense side, (chunk id, score, collection):
+    doc id and version then come from the chunk id the ingest pipeline builds
+    (`<doc_id>:v<version>:<ordinal>`), and `fetch` loads only the chunks that are kept —
+    checked once more against the manifest."""
     today = date.today()
+
+    def current(doc_id: str, version: int) -> bool:
+        record = visible.get(doc_id)
+        return record is not None and record.version == version and record.is_current(today)
+
     fused: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
+    pending: dict[str, str] = {}  # chunk id -> collection, not loaded yet
     parts: dict[str, dict[str, float]] = {}
     for name, weight, ranking in rankings:
         rank = 0
-        for chunk, raw in ranking:
-            record = visible.get(chunk.doc_id)
-            if record is None or record.version != chunk.version or not record.is_current(today):
+        for item in ranking:
+            if isinstance(item[0], Chunk):
+                chunk, raw = item
+                cid, doc_id, version = chunk.chunk_id, chunk.doc_id, chunk.version
+            else:
+                cid, raw, collection = item
+                parsed = _CHUNK_ID.fullmatch(cid)
+                if parsed is None:  # not a pipeline id: load it to learn doc and version
+                    chunk = (fetch([(cid, collection)]) if fetch else {}).get(cid)
+                    if chunk is None:
+                        continue
+                    doc_id, version = chunk.doc_id, chunk.version
+                else:
+                    chunk, doc_id, version = None, parsed["doc"], int(parsed["version"])
+                    pending.setdefault(cid, collection)
+            if not current(doc_id, version):
                 continue  # uncommitted, replaced, retired or expired
             rank += 1
-            fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weight / (rrf_k + rank)
-            chunks.setdefault(chunk.chunk_id, chunk)
-            parts.setdefault(chunk.chunk_id, {})[name] = raw
+            fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank)
+            if chunk is not None:
+                chunks.setdefault(cid, chunk)
+            parts.setdefault(cid, {})[name] = raw
     best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
-    return [_hit(i + 1, fused[cid], chunks[cid], parts[cid]) for i, cid in enumerate(best)]
+    missing = [(cid, pending[cid]) for cid in best if cid not in chunks]
+    if missing and fetch is not None:
+        chunks.update(fetch(missing))
+    kept = [cid for cid in best if cid in chunks
+            and current(chunks[cid].doc_id, chunks[cid].version)]  # deleted meanwhile: gone
+    return [_hit(i + 1, fused[cid], chunks[cid], parts[cid]) for i, cid in enumerate(kept)]
 
 
 def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float]) -> Hit:

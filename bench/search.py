@@ -109,6 +109,21 @@ def _stats(t: Timings) -> dict:
     return _pct(t, t.cpu)
 
 
+# On a shared machine other jobs' load distorts wall-clock latencies. With
+# --quiet-load X each timed query phase first waits (up to --quiet-wait s) until
+# the 1-minute load average is at most X, and records the load it started at.
+QUIET: dict = {"load": None, "max_wait_s": 900.0}
+
+
+def _quiet() -> dict:
+    start = time.monotonic()
+    while QUIET["load"] is not None and os.getloadavg()[0] > QUIET["load"]:
+        if time.monotonic() - start > QUIET["max_wait_s"]:
+            break
+        time.sleep(10)
+    return {"load1": round(os.getloadavg()[0], 2), "waited_s": round(time.monotonic() - start)}
+
+
 def _unit_vectors(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     v = rng.standard_normal((n, DIM), dtype=np.float32)
@@ -212,6 +227,7 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
     assert services.lexical.count() == len(chunks), "lexical index lost chunks"
     assert services.vectors.count() == len(chunks), "vector index lost chunks"
     search = services.search
+    quiet = _quiet()
     for q in warmup:
         search.search(q, K)
         search.search(q, K, SCOPE)
@@ -237,10 +253,37 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
         "breakdown_p50_ms": {k: round(float(np.median(v)), 3) for k, v in breakdown.items()},
         "empty_results": empty,
         "weights": [services.settings.weight_lexical, services.settings.weight_dense],
+        "load_before_queries": quiet,
+        "variants": variants(services, queries[:100]),
     }
     services.close()
     _release_chroma()
     return out
+
+
+def variants(services, queries: list[str]) -> dict:
+    """What the parts cost, in the same run (ratios are robust under load): more dense
+    candidates, and Chroma alone over one, two or all collections."""
+    from assistant.search import SearchService
+
+    settings = services.settings.model_copy(update={"dense_candidates": 50})
+    wide = SearchService(settings, services.manifest, services.lexical,
+                         vectors=lambda: services.vectors, embeddings=lambda: services.embeddings)
+    vectors = {q: services.embeddings.embed_query(q) for q in queries}
+    dense = services.vectors
+    n = services.settings.dense_candidates
+    collections = list(_synth.COLLECTIONS)
+    return {
+        "hybrid_dense_candidates_50": _stats(_timed(lambda q: wide.search(q, K), queries)),
+        "hybrid_default_again": _stats(_timed(lambda q: services.search.search(q, K), queries)),
+        "embed_only": _stats(_timed(services.embeddings.embed_query, queries)),
+        "manifest_visible": _stats(_timed(lambda q: services.manifest.visible(), queries)),
+        **{f"chroma_{len(c)}_collections_n{n}": _stats(
+            _timed(lambda q, c=c: dense.search(vectors[q], n, c), queries))
+           for c in (collections[:1], collections[:2], collections)},
+        "chroma_3_collections_n50": _stats(
+            _timed(lambda q: dense.search(vectors[q], 50, collections), queries)),
+    }
 
 
 def _release_chroma() -> None:
@@ -342,6 +385,7 @@ def run_baseline(persist: Path, chunks, vectors, queries, warmup, query_embedder
     ensemble = EnsembleRetriever(
         retrievers=[bm25, store.as_retriever(search_kwargs={"k": K})], weights=[0.5, 0.5]
     )
+    quiet = _quiet()
     for q in warmup[:3]:
         ensemble.invoke(q)
     lat = _timed(ensemble.invoke, queries, budget_s)
@@ -350,6 +394,7 @@ def run_baseline(persist: Path, chunks, vectors, queries, warmup, query_embedder
         "ingest_s": round(secs, 2),
         "ingest_chunks_s": round(len(chunks) / secs, 1),
         "bm25_build_s": round(t_bm25, 2),
+        "load_before_queries": quiet,
         "hybrid": _stats(lat),
         "bm25_only": _stats(bm25_lat),
     }
@@ -400,6 +445,50 @@ def run_corpus(corpus: Path, tmp: Path) -> dict:
     _release_chroma()
     return out
 
+
+
+# --- retrieval quality (docs/retrieval.md) ---------------------------------------
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _matches(hit, gold: dict) -> bool:
+    if Path(hit.source).name != gold["source"]:
+        return False
+    return gold["section"] in hit.section or _collapse(gold["evidence"]) in _collapse(hit.text)
+
+
+def run_quality(eval_file: Path, corpus: Path, tmp: Path, variants: dict[str, dict]) -> dict:
+    """R@5 and MRR@10 of the fused ranking on a development set (as in docs/retrieval.md):
+    the corpus ingested with the real embedder, each variant a set of settings overrides."""
+    from assistant.config import Settings
+    from assistant.search import SearchService
+    from assistant.services import Services
+
+    rows = [json.loads(x) for x in eval_file.read_text(encoding="utf-8").splitlines() if x]
+    gold = [r for r in rows if r["source"]]
+    services = Services(_settings(tmp / "quality"))
+    report = services.ingestor.ingest_paths([corpus])
+    out: dict = {"questions": len(gold), "chunks": services.lexical.count()}
+    for name, overrides in variants.items():
+        weights = overrides.pop("weights", None)
+        settings = Settings(**{**services.settings.model_dump(), **overrides})
+        search = SearchService(settings, services.manifest, services.lexical,
+                               vectors=lambda: services.vectors,
+                               embeddings=lambda: services.embeddings)
+        r5 = mrr = 0.0
+        for g in gold:
+            hits = search.search(g["question"], 10, weights=weights).hits
+            ranks = [h.rank for h in hits if _matches(h, g)]
+            r5 += bool(ranks and ranks[0] <= 5)
+            mrr += 1 / ranks[0] if ranks else 0.0
+        out[name] = {"R@5": round(r5 / len(gold), 3), "MRR@10": round(mrr / len(gold), 3)}
+        print(f"quality {name}: {out[name]}", flush=True)
+    out["ingest_failed"] = [r.path for r in report.results if r.failed]
+    services.close()
+    _release_chroma()
+    return out
 
 # --- reporting -----------------------------------------------------------------
 
@@ -496,16 +585,38 @@ def main(argv: list[str] | None = None) -> int:
                     "collection-scoped run before stopping early")
     ap.add_argument("--tail-docs", type=int, default=50,
                     help="documents written one per store write after the bulk load")
+    ap.add_argument("--quiet-load", type=float, metavar="LOAD",
+                    help="before each timed query phase wait until the 1-min load average "
+                    "is at most LOAD (shared machines)")
+    ap.add_argument("--quiet-wait", type=float, default=900.0,
+                    help="longest wait for --quiet-load, in seconds")
     ap.add_argument("--corpus", type=Path, default=_synth.DEFAULT_CORPUS)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="write all figures to this file")
     ap.add_argument("--show", type=Path, metavar="JSON",
                     help="only print the table of an earlier --json run")
+    ap.add_argument("--quality", type=Path, metavar="JSONL",
+                    help="only measure R@5/MRR on a development set (tests/data/eval/…)")
+    ap.add_argument("--quality-corpus", type=Path, default=REPO / "knowledge")
     ap.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--rss-queries", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.rss_child:
         rss_child(args.rss_child, args.rss_queries)
+        return 0
+    if args.quality:
+        variants = {
+            "lexical only": {"weights": (1.0, 0.0)},
+            "dense only, 50 candidates": {"weights": (0.0, 1.0), "dense_candidates": 50},
+            "fused 0.3, 50 dense candidates (before)": {"dense_candidates": 50},
+            "fused 0.3, 20 dense candidates (default)": {"dense_candidates": 20},
+            "fused 0.3, 10 dense candidates": {"dense_candidates": 10},
+        }
+        with tempfile.TemporaryDirectory(prefix="amtswissen-quality-") as tmpname:
+            data = run_quality(args.quality, args.quality_corpus, Path(tmpname), variants)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         return 0
     if args.show:
         data = json.loads(args.show.read_text(encoding="utf-8"))
@@ -514,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    QUIET.update(load=args.quiet_load, max_wait_s=args.quiet_wait)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     started = time.perf_counter()
     meta = {
