@@ -126,6 +126,20 @@ class EnglishGerman:
         return table
 
 
+_SHARED: dict[Path, EnglishGerman] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_dictionary(path: Path, cache_dir: Path | None = None) -> EnglishGerman:
+    """One `EnglishGerman` per dictionary file and process (the table takes ~40 MB),
+    whatever index or data dir asks for it; the first caller's cache dir is used."""
+    key = Path(path).resolve()
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = EnglishGerman(path, cache_dir)
+        return _SHARED[key]
+
+
 def load_thesaurus(path: Path, analyzer: GermanAnalyzer) -> dict[str, tuple[str, ...]]:
     """Stemmed word → stems of its OpenThesaurus synonyms (single words only), in the
     order of the file, the word's own sets first."""

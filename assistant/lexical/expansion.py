@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
-from assistant.lexical.dictionary import EnglishGerman, load_thesaurus
+from assistant.lexical.dictionary import load_thesaurus, shared_dictionary
 
 SYNONYM_WEIGHT = 0.7  # curated expansions: below the question's own words (0.3, 0.5: worse)
 THESAURUS_WEIGHT = 0.2
@@ -98,7 +98,7 @@ class QueryExpander:
                 self.add_rule(keys, targets)
         self._thesaurus_path = thesaurus if thesaurus and thesaurus.exists() else None
         self._dictionary = (
-            EnglishGerman(dictionary, cache_dir) if dictionary and dictionary.exists() else None
+            shared_dictionary(dictionary, cache_dir) if dictionary and dictionary.exists() else None
         )
 
     @property
