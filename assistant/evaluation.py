@@ -156,6 +156,7 @@ class EvalReport:
     outcomes: list[Outcome]
     refusal: dict[str, dict[str, int]] | None = None  # unanswerable / answerable
     latency_ms: dict[str, float] = field(default_factory=dict)
+    setup: dict = field(default_factory=dict)  # what was measured (weights, expansions …)
 
     @property
     def misses(self) -> list[Outcome]:
@@ -261,7 +262,10 @@ def render_markdown(report: EvalReport, title: str = "Auswertung der Suche") -> 
     """The report as Markdown: figures overall and per kind, refusals, misses."""
     ks = report.ks
     head = "| Art | Fragen | " + " | ".join(f"Recall@{k}" for k in ks) + " | MRR@10 | nDCG@10 |"
-    rows = [f"# {title}", "", head, "|" + "---|" * (len(ks) + 4)]
+    rows = [f"# {title}", ""]
+    if report.setup:
+        rows += [", ".join(f"{k}: {v}" for k, v in report.setup.items()), ""]
+    rows += [head, "|" + "---|" * (len(ks) + 4)]
     groups = [("**alle**", report.overall), *report.by_kind.items()]
     for name, f in groups:
         recalls = " | ".join(f"{f.recall[k]:.3f}" for k in ks)

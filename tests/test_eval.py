@@ -230,6 +230,7 @@ def test_cli_eval_json_on_real_index(tiny_kb, run_cli, tmp_path):
     assert data["refusal"]["answerable"] == {"refused": 0, "total": 3}
     report = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert report.startswith("# Auswertung der Suche: q.jsonl") and "**e0**" in report
+    assert "Erweiterungen: synonyms" in report and data["setup"]["Mindestabdeckung"] == 0.2
 
 
 def test_cli_eval_text_output_is_german(tiny_kb, run_cli):

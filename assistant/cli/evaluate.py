@@ -56,6 +56,12 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
         gate=gate,
         refusal_k=settings.search_k,
     )
+    expander = getattr(service.lexical, "expander", None)
+    result.setup = {
+        "Gewichte (Stichwort/Vektor)": f"{settings.weight_lexical}/{settings.weight_dense}",
+        "Erweiterungen": "+".join(expander.sources) if expander else "keine",
+        "Mindestabdeckung": settings.min_term_coverage,
+    }
     markdown = render_markdown(result, f"Auswertung der Suche: {questions.name}")
     if report:
         report.write_text(markdown, encoding="utf-8")
@@ -68,6 +74,8 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
 def _print(result) -> None:
     console = Console()
     ks = result.ks
+    if result.setup:
+        console.print(", ".join(f"{k}: {v}" for k, v in result.setup.items()), highlight=False)
     header = f"{'Art':<14}{'Fragen':>7}" + "".join(f"{'R@' + str(k):>8}" for k in ks)
     console.print(header + f"{'MRR@10':>9}{'nDCG@10':>9}", highlight=False)
     for name, f in [("alle", result.overall), *result.by_kind.items()]:
