@@ -158,10 +158,10 @@ class Settings(BaseSettings):
     )
 
     dense_candidates: int = Field(
-        20,
-        description="Candidates fetched from the dense (vector) index before fusion; the "
-        "lexical side fetches `candidates`. At dense weight 0.3 ranks beyond ~20 barely move "
-        "the fused order (measured in docs/benchmarks.md).",
+        50,
+        description="Candidates fetched from the dense (vector) index before fusion (ids only; "
+        "only kept chunks are loaded). 20 was not faster and lost MRR on the law set "
+        "(docs/benchmarks.md).",
     )
 
     def resolved_database_url(self) -> str:

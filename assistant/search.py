@@ -8,8 +8,9 @@ committed, currently valid version of a document is returned.
 
 Latency (docs/benchmarks.md): the lexical search runs in a worker thread while
 the calling thread embeds the query (tantivy and onnxruntime release the GIL),
-and the dense side fetches only `dense_candidates` neighbours — at weight 0.3
-a dense rank beyond ~20 barely moves the fused order.
+and the dense side asks Chroma for ids and distances only; chunk texts and
+metadata are loaded after fusion for the few hits that are kept (Chroma's
+metadata fetch cost as much as its HNSW search).
 """
 
 from __future__ import annotations

@@ -608,8 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         variants = {
             "lexical only": {"weights": (1.0, 0.0)},
             "dense only, 50 candidates": {"weights": (0.0, 1.0), "dense_candidates": 50},
-            "fused 0.3, 50 dense candidates (before)": {"dense_candidates": 50},
-            "fused 0.3, 20 dense candidates (default)": {"dense_candidates": 20},
+            "fused 0.3, 50 dense candidates (default, as before)": {"dense_candidates": 50},
+            "fused 0.3, 20 dense candidates": {"dense_candidates": 20},
             "fused 0.3, 10 dense candidates": {"dense_candidates": 10},
         }
         with tempfile.TemporaryDirectory(prefix="amtswissen-quality-") as tmpname:
