@@ -280,8 +280,17 @@ async def _pick_collection(targets: list[str]) -> str | None:
     if len(targets) == 1:
         return targets[0]
     actions = [cl.Action(name="sammlung", payload={"name": t}, label=t) for t in targets]
-    answer = await cl.AskActionMessage(content=ui.UPLOAD_PICK, actions=actions, timeout=300).send()
-    return answer.get("payload", {}).get("name") if answer else None
+    ask = cl.AskActionMessage(content=ui.UPLOAD_PICK, actions=actions, timeout=300)
+    answer = await ask.send()
+    picked = answer.get("payload", {}).get("name") if answer else None
+    await _settle(ask, f"Sammlung: {picked}" if picked else ui.UPLOAD_PICK_TIMEOUT)
+    return picked
+
+
+async def _settle(ask: cl.AskActionMessage, content: str) -> None:
+    """Replace Chainlit's English note on the answered question ("Selected: …") with German."""
+    ask.content = content
+    await ask.update()
 
 
 async def _show_documents(user: User | None) -> None:
@@ -308,8 +317,11 @@ async def _retire(action: cl.Action, user: User | None) -> None:
         actions=[cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
                  cl.Action(name="nein", payload={"ok": False}, label="Abbrechen")],
         timeout=120,
-    ).send()  # fmt: skip
-    if not confirm or not confirm.get("payload", {}).get("ok"):
+    )  # fmt: skip
+    answer = await confirm.send()
+    ok = bool(answer and answer.get("payload", {}).get("ok"))
+    await _settle(confirm, f"„{record.title}“ zurückziehen: {'ja' if ok else 'nein'}")
+    if not ok:
         await cl.Message(content="Nichts geändert.").send()
         return
     await cl.make_async(service.retire)(user, record.doc_id)

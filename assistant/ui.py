@@ -218,10 +218,10 @@ UPLOAD_PICK_TIMEOUT = "Keine Sammlung gewählt – es wurde nichts hochgeladen."
 NOTHING_MANAGED = "Sie verwalten keine Sammlung; es gibt hier keine Dokumente zu zeigen."
 RETIRE_CONFIRM = "„{title}“ (Version {version}) wirklich zurückziehen? Es wird danach nicht mehr gefunden."
 _STATUS = {
-    "added": "✅ neu aufgenommen",
-    "updated": "✅ ersetzt",
-    "unchanged": "➖ unverändert (gleicher Inhalt schon vorhanden)",
-    "failed": "❌ nicht übernommen",
+    "added": "neu aufgenommen",
+    "updated": "ersetzt (neue Version)",
+    "unchanged": "unverändert (gleicher Inhalt schon vorhanden)",
+    "failed": "NICHT übernommen",
 }
 
 
@@ -240,7 +240,7 @@ def upload_report(collection: str, results) -> str:
         lines.append(line)
         if r.failed and r.message:
             lines.append(f"  - {r.message}")
-        lines.extend(f"  - ⚠️ {w}" for w in r.warnings)
+        lines.extend(f"  - Hinweis: {w}" for w in r.warnings)
     ok = sum(1 for r in results if not r.failed)
     lines += ["", f"{ok} von {len(results)} Dateien sind jetzt durchsuchbar oder unverändert."]
     return "\n".join(lines)
@@ -258,7 +258,7 @@ def document_list(documents) -> str:
         day = r.valid_from or r.ingested_at.date()
         until = f"{r.valid_until:%d.%m.%Y}" if r.valid_until else "–"
         lines.append(f"| {_cell(r.collection)} | {_cell(r.title)} | {r.version} | {day:%d.%m.%Y} "
-                     f"| {until} | {r.chunks} | 👍 {d.feedback_up} · 👎 {d.feedback_down} |")
+                     f"| {until} | {r.chunks} | {d.feedback_up} hilfreich · {d.feedback_down} nicht hilfreich |")
     lines += ["", ("Zum Ersetzen die geänderte Datei mit gleichem Namen erneut anhängen; "
               "„gültig ab TT.MM.JJJJ“ / „gültig bis TT.MM.JJJJ“ im Text setzt Gültigkeitsdaten.")]
     return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""Knowledge management in a real browser: `assistant serve`, Debian's Chromium, fake Ollama.
+
+The knowledge manager logs in, attaches a DOCX, picks the collection
+`personalamt` (readable by group `personal`) and gets a per-file report; a
+staff member of `personal` asks about it and gets an answer citing it; a staff
+member outside the group does not; a staff member cannot upload. The manager
+retires the document from `/dokumente`. Last, the login: a wrong password and
+an unknown user get the same message, and after repeated failures even the
+right password is refused for a while.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from browser_util import (
+    ASSISTANT_MESSAGES,
+    CHROMIUM,
+    USER_MESSAGES,
+    Recording,
+    add_user,
+    app_env,
+    ask,
+    cli,
+    launch,
+    login,
+    logout,
+    open_chat,
+    screenshot_on_failure,
+    start_app,
+    wait_until_done,
+)
+from conftest import require
+from docgen import docx_bytes
+
+MANAGER = ("wissen-test", "Wissen-Passwort-1")
+INSIDE = ("paula", "Paula-Passwort-22")  # group personal
+OUTSIDE = ("sven", "Sven-Passwort-333")  # group allgemein only
+TITLE = "Dienstanweisung Fortbildungsbudget"
+FACT = "Das Fortbildungsbudget beträgt je Beschäftigter 1.350 Euro im Kalenderjahr."
+QUESTION = "Wie hoch ist das Fortbildungsbudget je Beschäftigter?"
+MAX_FAILURES = 3
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, ollama_server):
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    ollama_server.start()
+    ollama_server.reset()
+    ollama_server.answer, ollama_server.delay, ollama_server.token_delay = None, 0.0, 0.0
+    tmp = tmp_path_factory.mktemp("km")
+    env = app_env(tmp / "data", ollama_server.url,
+                  ASSISTANT_LOGIN_MAX_FAILURES=str(MAX_FAILURES))  # fmt: skip
+    add_user(env, *MANAGER, "--role", "wissensmanagement", "--group", "personal")
+    add_user(env, *INSIDE, "--group", "personal")
+    add_user(env, *OUTSIDE, "--group", "allgemein")
+    cli(["collections", "add", "personalamt", "--group", "personal", "--manager", MANAGER[0]],
+        env)  # fmt: skip
+    cli(["collections", "grant", "allgemein", "--manager", MANAGER[0]], env)
+    server = start_app(env, tmp / "app.log")
+    server.docx = tmp / "fortbildung.docx"
+    server.docx.write_bytes(docx_bytes(TITLE, [("§ 1 Budget", FACT), ("§ 2 Antrag",
+                            "Der Antrag geht an das Personalamt.")]))  # fmt: skip
+    server.tmp = tmp
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(app, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("km-profile")
+    with sync_playwright() as playwright:
+        context = launch(playwright, profile, Recording())
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+        context.close()
+
+
+def last_answer(page, before: int):
+    answer = page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}")
+    answer.wait_for()
+    wait_until_done(page, timeout=120_000)
+    return answer
+
+
+def attach(page, path, text: str) -> None:
+    before = page.locator(USER_MESSAGES).count()
+    with page.expect_response(lambda r: "/project/file" in r.url and r.request.method == "POST",
+                              timeout=60_000) as uploaded:  # fmt: skip
+        page.locator("#upload-button-input").set_input_files(str(path))
+    assert uploaded.value.ok, (uploaded.value.status, uploaded.value.text())
+    page.get_by_text(path.name).first.wait_for()  # the attachment shows in the composer
+    page.wait_for_timeout(1500)  # the composer files the server's id a moment after the upload
+    page.locator("#chat-input").fill(text)
+    page.wait_for_function("() => !document.querySelector('#chat-submit')?.disabled")
+    page.click("#chat-submit")  # enabled once the file is uploaded
+    page.locator(f"{USER_MESSAGES} >> nth={before}").wait_for()
+
+
+def as_user(page, url, user) -> None:
+    page.context.clear_cookies()
+    with page.expect_websocket(lambda ws: "socket.io" in ws.url):
+        open_chat(page, url, user)
+    page.wait_for_timeout(2000)  # the server files uploads under the socket's session
+
+
+def test_manager_uploads_a_docx_into_their_collection(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "upload.png"):
+        as_user(page, app.url, MANAGER)
+        attach(page, app.docx, "Neue Fassung, gültig ab 01.01.2020")
+        page.get_by_text("In welche Sammlung").wait_for()
+        page.get_by_role("button", name="personalamt").click()
+        page.get_by_text("Sammlung: personalamt").wait_for()  # German, not "Selected: …"
+        page.get_by_text("Bericht: Hochladen in „personalamt“").wait_for(timeout=120_000)
+        wait_until_done(page, timeout=120_000)
+        report = page.locator(ASSISTANT_MESSAGES, has_text="Bericht").inner_text()
+        assert "fortbildung.docx" in report and "neu aufgenommen" in report, report
+        assert "Version 1" in report and "Abschnitte" in report, report
+
+
+def test_staff_in_the_group_gets_an_answer_citing_it(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "inside.png"):
+        as_user(page, app.url, INSIDE)
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, QUESTION)
+        answer = last_answer(page, before)
+        answer.get_by_text("KI-generiert", exact=False).wait_for()
+        text = answer.inner_text()
+        assert "1.350 Euro" in text and "[1]" in text, text
+        assert TITLE in text and "Version 1, Stand 01.01.2020" in text, text
+
+
+def test_staff_outside_the_group_does_not(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "outside.png"):
+        as_user(page, app.url, OUTSIDE)
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, QUESTION)
+        text = last_answer(page, before).inner_text()
+        assert "1.350" not in text and TITLE not in text, text
+
+
+def test_staff_cannot_upload(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "staff-upload.png"):
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        attach(page, app.docx, "Bitte aufnehmen")
+        text = last_answer(page, before).inner_text()
+        assert "Hochladen dürfen nur Personen aus dem Wissensmanagement" in text, text
+    [only] = json.loads(cli(["docs", "list", "--json"], _env(app)))
+    assert only["version"] == 1  # the refused upload changed nothing
+
+
+def test_manager_retires_it_from_the_document_list(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "retire.png"):
+        as_user(page, app.url, MANAGER)
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, "/dokumente")
+        listing = last_answer(page, before)
+        listing.get_by_text("Ihre Dokumente").wait_for()
+        assert TITLE in listing.inner_text()
+        page.get_by_role("button", name=f"Zurückziehen: {TITLE}").click()
+        page.get_by_role("button", name="Ja, zurückziehen").click()
+        page.get_by_text("wurde zurückgezogen").wait_for()
+    assert cli(["docs", "list", "--json"], _env(app)).strip() == "[]"
+
+
+def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "login.png"):
+        logout(page, app.url)
+        messages = []
+        for name, password in ((INSIDE[0], "falsches-Passwort"), ("gibt-es-nicht", "egal-egal")):
+            login(page, name, password)
+            error = page.locator("[role='alert'], .text-destructive, .text-red-500").first
+            error.wait_for()
+            messages.append(error.inner_text())
+            page.goto(f"{app.url}/login")
+            page.wait_for_selector("#password, input[name='password']")
+        assert messages[0] == messages[1] and messages[0], messages
+    for _ in range(MAX_FAILURES):
+        page.request.post(f"{app.url}/login", form={"username": INSIDE[0], "password": "nein"})
+    right = page.request.post(f"{app.url}/login",
+                              form={"username": INSIDE[0], "password": INSIDE[1]})  # fmt: skip
+    assert right.status == 401, right.text()
+
+
+def _env(app) -> dict[str, str]:
+    return app_env(app.tmp / "data", "http://127.0.0.1:9")
