@@ -262,19 +262,28 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
 
 
 def variants(services, queries: list[str]) -> dict:
-    """What the parts cost, in the same run (ratios are robust under load): more dense
-    candidates, and Chroma alone over one, two or all collections."""
+    """What the parts cost, in the same run (ratios are robust under load): fewer dense
+    candidates, one onnxruntime thread, and Chroma alone over one, two or all collections."""
     from assistant.search import SearchService
 
-    settings = services.settings.model_copy(update={"dense_candidates": 50})
+    settings = services.settings.model_copy(update={"dense_candidates": 20})
     wide = SearchService(settings, services.manifest, services.lexical,
                          vectors=lambda: services.vectors, embeddings=lambda: services.embeddings)
     vectors = {q: services.embeddings.embed_query(q) for q in queries}
     dense = services.vectors
     n = services.settings.dense_candidates
     collections = list(_synth.COLLECTIONS)
+    single_thread, one = wide, None
+    if services.settings.embedding_backend == "onnx":
+        from assistant.embeddings import OnnxMiniLMEmbeddings
+
+        one = OnnxMiniLMEmbeddings(threads=1)
+        single_thread = SearchService(services.settings, services.manifest, services.lexical,
+                                      vectors=lambda: services.vectors, embeddings=lambda: one)
     return {
-        "hybrid_dense_candidates_50": _stats(_timed(lambda q: wide.search(q, K), queries)),
+        "hybrid_onnx_1_thread": _stats(_timed(lambda q: single_thread.search(q, K), queries)),
+        "embed_only_1_thread": _stats(_timed(one.embed_query, queries)) if one else {},
+        "hybrid_dense_candidates_20": _stats(_timed(lambda q: wide.search(q, K), queries)),
         "hybrid_default_again": _stats(_timed(lambda q: services.search.search(q, K), queries)),
         "embed_only": _stats(_timed(services.embeddings.embed_query, queries)),
         "manifest_visible": _stats(_timed(lambda q: services.manifest.visible(), queries)),
