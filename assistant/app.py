@@ -84,6 +84,19 @@ def _chainlit_user(user: User | None) -> cl.User | None:
     return cl.User(identifier=user.name, metadata=user.to_metadata()) if user else None
 
 
+def _files_in_data_dir() -> None:
+    """Chainlit keeps attached files under ./.files and deletes that folder on shutdown;
+    under the data dir instead, so all state moves with ASSISTANT_DATA_DIR and two
+    instances started from one checkout do not delete each other's uploads."""
+    import chainlit.config
+    import chainlit.server
+
+    folder = services().settings.ensure_data_dir().resolve() / "chat-files"
+    folder.mkdir(exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = chainlit.server.FILES_DIRECTORY = folder
+
+
+_files_in_data_dir()
 _MODE = services().settings.auth_mode
 
 if _MODE == "password":
@@ -312,7 +325,7 @@ async def _retire(action: cl.Action, user: User | None) -> None:
         await cl.Message(content="Dieses Dokument gibt es nicht (mehr).").send()
         return
     service.check(user, record.collection)
-    confirm = await cl.AskActionMessage(
+    confirm = cl.AskActionMessage(
         content=ui.RETIRE_CONFIRM.format(title=record.title, version=record.version),
         actions=[cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
                  cl.Action(name="nein", payload={"ok": False}, label="Abbrechen")],
