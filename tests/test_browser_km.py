@@ -195,3 +195,27 @@ def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):
 
 def _env(app) -> dict[str, str]:
     return app_env(app.tmp / "data", "http://127.0.0.1:9")
+
+
+def test_header_login_from_a_trusted_proxy(app, ollama_server):
+    """auth_mode=header: the proxy's headers log in; without them there is no session."""
+    import urllib.error
+    import urllib.request
+
+    env = app_env(app.tmp / "data-header", ollama_server.url, ASSISTANT_AUTH_MODE="header")
+    server = start_app(env, app.tmp / "app-header.log")
+    try:
+        def post(headers):
+            request = urllib.request.Request(f"{server.url}/auth/header", data=b"",
+                                             headers=headers, method="POST")  # fmt: skip
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status, response.headers.get("set-cookie", "")
+            except urllib.error.HTTPError as exc:
+                return exc.code, ""
+
+        status, cookie = post({"X-Remote-User": "carla", "X-Remote-Groups": "personal"})
+        assert status == 200 and "access_token" in cookie, (status, cookie)
+        assert post({})[0] == 401
+    finally:
+        server.stop()
