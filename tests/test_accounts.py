@@ -114,3 +114,19 @@ def test_demo_accounts_have_random_passwords_once(run_cli, tmp_path):
     assert "Passw" not in second.output and (tmp_path / ".env").read_text() == secret
     listed = run_cli("collections", "list", "--json").output
     assert '"managers": ["wissen"]' in listed
+
+
+def test_oidc_roles_from_a_keycloak_id_token(settings):
+    import base64
+    import json
+
+    from assistant.accounts import token_claims
+
+    payload = {"realm_access": {"roles": ["wissensmanagement", "uma_authorization"]},
+               "groups": ["/personal", "/allgemein"]}  # fmt: skip
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    claims = token_claims(f"e30.{body}.sig")
+    keycloak = settings.model_copy(update={"oidc_roles_claim": "realm_access.roles"})
+    user = user_from_claims("dora", claims, keycloak)
+    assert user.roles == ("wissensmanagement",) and user.groups == ("personal", "allgemein")
+    assert token_claims(None) == {} and token_claims("kaputt") == {}
