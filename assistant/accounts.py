@@ -148,7 +148,7 @@ class AccountService:
     def set_password(self, name: str, password: str) -> None:
         self.require(name)
         self._update(name, password_hash=self._hash(password))
-        self._clear_failures(f"user:{name}")
+        self._clear_failures(f"user:{name.lower()}")  # a reset also lifts the lock
 
     def reset_password(self, name: str) -> str:
         """A new random password (shown once by the caller, stored only as a hash)."""
