@@ -142,8 +142,24 @@ def guarded(handler):
 
 
 @cl.data_layer
-def no_data_layer() -> None:
-    """No chat persistence through Chainlit (it would pick Literal AI from LITERAL_API_KEY)."""
+def data_layer():
+    """Chat history in the app's own store, redacted before every write (chat_history.py);
+    never Chainlit's cloud layers (Literal AI from LITERAL_API_KEY)."""
+    from assistant.chat_history import build_data_layer
+
+    return build_data_layer(services())
+
+
+def _register_routes() -> None:
+    """The IT review page (/it) and stored history elements, ahead of Chainlit's catch-all."""
+    from assistant.chat_history import register_history_routes
+    from assistant.itpage import register_it_routes
+
+    register_it_routes(chainlit_app, services())
+    register_history_routes(chainlit_app)
+
+
+_register_routes()
 
 
 @cl.on_app_startup
@@ -204,6 +220,20 @@ async def on_message(message: cl.Message) -> None:
     await reply.send()
     await _show_sources(reply, rendered)
     _remember(history, question, answer.answer)
+    await _audit(answer, reply)
+
+
+async def _audit(answer, reply: cl.Message) -> None:
+    """One redacted audit row per answer; feedback on the answer reaches that row."""
+    from assistant.chat_history import remember_audit_id, thread_placeholders
+
+    user = current_user()
+    thread_id = cl.context.session.thread_id
+    audit_id = await cl.make_async(services().audit.record_answer)(
+        answer, user=user.name if user else "unbekannt", roles=user.roles if user else (),
+        conversation_id=thread_id, placeholders=thread_placeholders(thread_id),
+    )  # fmt: skip
+    remember_audit_id(reply.id, audit_id)
 
 
 @cl.action_callback(RETIRE_ACTION)
