@@ -108,7 +108,7 @@ def feedback_entry(env) -> dict | None:
     return next((e for e in entries if e.get("feedback") == -1), None)
 
 
-def wait_for(probe, timeout: float = 15):
+def wait_for(probe, timeout: float = 90):  # each probe starts the CLI: slow on a loaded host
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if found := probe():

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import logging
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,12 @@ def test_middleware_sets_headers_on_other_responses_and_keeps_their_body(client)
 
 
 def test_failing_handler_shows_german_message_and_logs_no_text(monkeypatch, caplog):
+    from chainlit.server import app as chainlit_app
+
+    # Another test may have served requests through Chainlit's app in this process,
+    # which builds its middleware stack; the chat module adds its middleware at import.
+    if "assistant.app" not in sys.modules:
+        chainlit_app.middleware_stack = None
     from assistant import app as chat_app
 
     secret = "Frau Erika Mustermann, geboren 01.02.1980"
