@@ -343,7 +343,14 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
     """The redacting data layer on the app's store (migrated first)."""
     engine = services.engine  # runs the migrations, m004_chat_history included
     url = async_url(services.settings.resolved_database_url())
-    connect_args = {"timeout": 10} if url.startswith("sqlite") else {}
+    connect_args = {}
+    if url.startswith("sqlite"):
+        # SQLite allows one writer per file: the chat's async writes and the app's sync
+        # writes (audit, accounts) on one file fail with "database is locked" under load.
+        # On SQLite the chat history therefore gets a file of its own.
+        url, engine = _sqlite_chat_store(services)
+        url = async_url(url)
+        connect_args = {"timeout": 30}
     return RedactedDataLayer(
         url,
         redactor=lambda: services.redactor,
@@ -352,6 +359,24 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
         files_dir=services.settings.ensure_data_dir() / "chat_elements",
         connect_args=connect_args,
     )
+
+
+def _sqlite_chat_store(services: Services):
+    """The chat tables and the step -> audit links in `<data dir>/chat.db` (created if
+    missing); returns its URL and a sync engine on it."""
+    import sqlalchemy as sa
+
+    from . import db
+
+    path = (services.settings.ensure_data_dir() / "chat.db").resolve()
+    url = f"sqlite:///{path}"
+    engine = sa.create_engine(url)
+    sa.event.listen(engine, "connect", db._sqlite_pragmas)
+    with engine.begin() as conn:
+        for table in (db.chat_users, db.chat_threads, db.chat_steps, db.chat_elements,
+                      db.chat_feedbacks, db.chat_audit_links):
+            table.create(conn, checkfirst=True)
+    return url, engine
 
 
 def remember_audit_id(step_id: str, audit_id: int) -> None:
