@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -233,7 +234,9 @@ async def _audit(answer, reply: cl.Message) -> None:
         answer, user=user.name if user else "unbekannt", roles=user.roles if user else (),
         conversation_id=thread_id, placeholders=thread_placeholders(thread_id),
     )  # fmt: skip
-    remember_audit_id(reply.id, audit_id)
+    # A thread: the write waits for SQLite locks that the chat's async writes on this
+    # event loop hold; blocking the loop here would wait on them forever ("database is locked").
+    await asyncio.to_thread(remember_audit_id, reply.id, audit_id)
 
 
 @cl.action_callback(RETIRE_ACTION)
@@ -373,5 +376,13 @@ async def _retire(action: cl.Action, user: User | None) -> None:
 
 
 def _where(exc: BaseException) -> str:
+    """The innermost frame, and the innermost one of our own code when that is elsewhere:
+    a library's line alone does not say which of our calls failed."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    if not frames:
+        return "?"
+    place = f"{frames[-1].filename}:{frames[-1].lineno}"
+    ours = [f for f in frames if f"{os.sep}assistant{os.sep}" in f.filename]
+    if ours and ours[-1] is not frames[-1]:
+        place += f" via {ours[-1].filename}:{ours[-1].lineno} ({ours[-1].name})"
+    return place

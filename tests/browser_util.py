@@ -90,6 +90,8 @@ class AppServer:
     log: Path
 
     def stop(self) -> None:
+        """Stop the app; fail when it logged an error that no test asserted on (the person
+        saw "ein Fehler ist aufgetreten", which a passing test must not hide)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -97,6 +99,9 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        errors = [line for line in self.log.read_text(errors="replace").splitlines()
+                  if " - ERROR - " in line]  # fmt: skip
+        assert not errors, "the app logged errors:\n" + "\n".join(errors)
 
 
 def start_app(env: dict[str, str], log: Path, timeout: float = 120) -> AppServer:
