@@ -132,7 +132,7 @@ class AnswerService:
             text = self._condense_chain.invoke(
                 {"history": history_messages(history), "question": question}
             )
-        except Exception:  # condensation is a help, not a must: fall back to the question
+        except Exception:  # noqa: BLE001 - condensation is a help, not a must: keep the question
             return question
         timings["condense_ms"] = _ms(t)
         line = text.strip().splitlines()[0].strip() if text.strip() else ""
@@ -144,7 +144,7 @@ class AnswerService:
 
         try:
             yield from self._answer_chain.stream(prepared.inputs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every model failure becomes a typed LlmError
             raise classify_error(exc) from None
 
     async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
@@ -153,7 +153,7 @@ class AnswerService:
         try:
             async for text in self._answer_chain.astream(prepared.inputs):
                 yield text
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every model failure becomes a typed LlmError
             raise classify_error(exc) from None
 
     # --- phase 3 ---------------------------------------------------------------

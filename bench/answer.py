@@ -31,15 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_ollama import running_fake_ollama  # noqa: E402
+from fake_ollama import running_fake_ollama
 
-from assistant.config import Settings  # noqa: E402
-from assistant.services import Services  # noqa: E402
+from assistant.config import Settings
+from assistant.services import Services
 
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def first_token(iterator) -> float:

@@ -186,6 +186,7 @@ def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):
             page.goto(f"{app.url}/login")
             page.wait_for_selector("#password, input[name='password']")
         assert messages[0] == messages[1] and messages[0], messages
+        assert "gesperrt" in messages[0], messages  # a locked-out person learns why
     for _ in range(MAX_FAILURES):
         page.request.post(f"{app.url}/login", form={"username": INSIDE[0], "password": "nein"})
     right = page.request.post(f"{app.url}/login",

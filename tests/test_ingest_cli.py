@@ -70,7 +70,7 @@ def test_ingest_search_docs_roundtrip(tmp_path, run_cli, cli_env):
     after = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
     assert all(h["doc_id"] != doc_id for h in after)
     assert _store_counts(cli_env)[0] == 1
-    docs, chunks, lexical, vectors = _store_counts(cli_env)
+    _docs, chunks, lexical, vectors = _store_counts(cli_env)
     assert chunks == lexical == vectors
 
 
