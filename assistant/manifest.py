@@ -93,6 +93,16 @@ class Manifest:
             conn.execute(documents.insert().values(**values))
             _bump(conn)
 
+    def set_validity(self, doc_id: str, valid_from: date | None, valid_until: date | None) -> None:
+        """New validity dates for the visible version (content and version unchanged)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                documents.update()
+                .where(documents.c.doc_id == doc_id)
+                .values(valid_from=valid_from, valid_until=valid_until)
+            )
+            _bump(conn)
+
     def remove(self, doc_id: str) -> bool:
         with self.engine.begin() as conn:
             gone = conn.execute(documents.delete().where(documents.c.doc_id == doc_id)).rowcount

@@ -91,6 +91,22 @@ def test_validity_dates(km, services, run_cli, tmp_path):
         km.put(4, valid_from=today, valid_until=today - timedelta(days=1))
 
 
+def test_new_dates_for_the_same_content_change_the_dates_not_the_version(km, services):
+    today = date.today()
+    first = km.put(1)
+    assert services.search.search("Kilometergeld", 20).hits
+    ended = km.put(1, valid_until=today - timedelta(days=1))
+    assert ended.status == "unchanged" and ended.version == first.version
+    assert any("Gültigkeit geändert" in w for w in ended.warnings), ended.warnings
+    assert not services.search.search("Kilometergeld", 20).hits  # expired now
+    again = km.put(1, valid_until=today + timedelta(days=365))
+    assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
+    assert again.version == first.version and services.search.search("Kilometergeld", 20).hits
+    same = km.put(1)  # no dates given: the stored ones stay
+    assert not same.warnings
+    assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
+
+
 def test_cli_ingest_valid_until(run_cli, tmp_path):
     path = tmp_path / "alt.md"
     path.write_text(document(1))

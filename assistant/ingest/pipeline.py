@@ -207,6 +207,7 @@ class Ingestor:
         if old and old.sha256 == sha and old.collection == collection and data:
             result.status, result.version, result.chunks = "unchanged", old.version, old.chunks
             result.title = old.title
+            self._update_validity(old, validity, result)
             return
         parsed = parse_file(path, max_bytes=self._max_bytes(), max_pages=self.settings.max_pages)
         result.title, result.warnings = parsed.title, list(parsed.warnings)
@@ -237,6 +238,18 @@ class Ingestor:
         self._write(record, chunks, vectors, old)
         result.status = "updated" if old else "added"
         result.version, result.chunks = version, len(chunks)
+
+    def _update_validity(self, old: DocumentRecord, validity, result: FileResult) -> None:
+        """Same content, new dates given (e.g. the manager re-uploads with "gültig bis"):
+        the dates change, the version does not. A date not given keeps its value."""
+        valid_from = validity[0] if validity[0] is not None else old.valid_from
+        valid_until = validity[1] if validity[1] is not None else old.valid_until
+        if (valid_from, valid_until) == (old.valid_from, old.valid_until):
+            return
+        self.manifest.set_validity(old.doc_id, valid_from, valid_until)
+        result.warnings.append(
+            f"Inhalt unverändert; Gültigkeit geändert: {_span(valid_from, valid_until)}."
+        )
 
     def _write(self, record: DocumentRecord, chunks, vectors, old: DocumentRecord | None) -> None:
         self.manifest.journal_begin(record.doc_id, record.version)
@@ -271,3 +284,9 @@ def _embed_text(chunk: Chunk) -> str:
     """What the embedding model sees: where the passage stands, then the passage."""
     head = " – ".join(p for p in (chunk.title, chunk.section) if p)
     return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+def _span(valid_from: date | None, valid_until: date | None) -> str:
+    start = valid_from.strftime("%d.%m.%Y") if valid_from else "offen"
+    end = valid_until.strftime("%d.%m.%Y") if valid_until else "offen"
+    return f"{start} bis {end}"
