@@ -196,6 +196,19 @@ async def start() -> None:
         await cl.context.emitter.set_commands([DOCS_COMMAND])
 
 
+@cl.on_chat_resume
+async def resume(_thread) -> None:
+    """A past conversation goes on. Chainlit restored the session from the thread's
+    metadata, so the history there is the redacted one: follow-ups condense against it."""
+    pairs = cl.user_session.get("history") or []
+    history = [tuple(p) for p in pairs if isinstance(p, list | tuple) and len(p) == 2]
+    cl.user_session.set("history", history[-2 * HISTORY_TURNS :])
+    cl.user_session.set("sources", [])  # the stored ones are plain data, not elements
+    user = current_user()
+    if user and upload_service().may_upload(user):
+        await cl.context.emitter.set_commands([DOCS_COMMAND])
+
+
 @cl.on_message
 @guarded
 async def on_message(message: cl.Message) -> None:

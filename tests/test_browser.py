@@ -199,6 +199,32 @@ def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
         fake_ollama.start()
 
 
+def test_a_past_conversation_can_be_resumed(chat, fake_ollama):
+    """Back in an earlier chat from the history, a follow-up is condensed against it."""
+    page = chat.page
+    with screenshot_on_failure(page, chat.shot("resume")):
+        thread_url = page.url
+        assert "/thread/" in thread_url, thread_url
+        page.goto(chat.app.url)  # a new chat; leaving stores the old chat's session
+        page.wait_for_selector("#chat-input")
+        page.wait_for_timeout(1000)
+        page.goto(thread_url)
+        page.locator(ASSISTANT_MESSAGES).first.wait_for()
+        page.wait_for_selector("#chat-input:not([disabled])")
+        fake_ollama.reset()
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, FOLLOW_UP)
+        page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").wait_for()
+        wait_until_done(page)
+    condense = [
+        [m["content"] for m in r.body["messages"]]
+        for r in fake_ollama.requests_to("/api/chat")
+        if "eigenständige Frage" in r.body["messages"][0]["content"]
+    ]
+    assert condense and condense[0][-1] == FOLLOW_UP, condense
+    assert any(QUESTION in m for m in condense[0][1:-1]), condense[0]
+
+
 def test_nothing_left_the_apps_own_origin(chat):
     urls = chat.recording.urls
     assert any("/ws/socket.io" in u for u in urls), urls  # the recording saw the chat's traffic
