@@ -51,8 +51,9 @@ install_privacy(chainlit_app)
 def services() -> Services:
     settings = Settings()
     logging.getLogger("assistant").setLevel(settings.log_level.upper())
-    for noisy in ("chromadb", "httpx", "unstructured"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from assistant.logfilter import quiet_libraries
+
+    quiet_libraries()
     return Services(settings)
 
 

@@ -33,6 +33,8 @@ TRUSTED = ("assistant.privacy",)
 # their records are masked, never redacted.
 MASKED = ("presidio", "spacy")
 _DONE = "_amtswissen_redacted"
+# Libraries whose INFO lines are noise in the log IT reads (one per recognizer, request…).
+NOISY = ("chromadb", "httpx", "unstructured", "presidio-analyzer")
 _state = threading.local()
 
 
@@ -147,3 +149,18 @@ def install_log_redaction(redactor: Callable[[], Redactor]) -> Callable[[], None
             logging.setLogRecordFactory(previous)
 
     return uninstall
+
+
+def quiet_libraries() -> None:
+    """Libraries log warnings and errors only; Chainlit's warning on every page load that
+    there is no `chainlit_de-DE.md` (chainlit.md is the German page) is dropped."""
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    chainlit_logger = logging.getLogger("chainlit")
+    if not any(isinstance(f, _NoReadmeFallbackWarning) for f in chainlit_logger.filters):
+        chainlit_logger.addFilter(_NoReadmeFallbackWarning())
+
+
+class _NoReadmeFallbackWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Translated markdown file for")

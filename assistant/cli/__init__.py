@@ -70,10 +70,10 @@ def cli(ctx: click.Context) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("chromadb", "httpx", "unstructured", "presidio-analyzer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     # Last line of defence: every log record is redacted before any handler sees it.
-    from ..logfilter import install_log_redaction
+    from ..logfilter import install_log_redaction, quiet_libraries
+
+    quiet_libraries()
 
     ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
 
