@@ -141,7 +141,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _entry(row) -> AuditEntry:
+def entry_from_row(row) -> AuditEntry:
     data = dict(row._mapping)
     data["roles"] = [r for r in (data["roles"] or "").split(",") if r]
     data["created_at"] = _utc(data["created_at"])
@@ -265,14 +265,14 @@ class AuditLog:
         if count:
             stmt = stmt.limit(count)
         with self.engine.connect() as conn:
-            return [_entry(row) for row in conn.execute(stmt)]
+            return [entry_from_row(row) for row in conn.execute(stmt)]
 
     def get(self, row_id: int) -> AuditEntry:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(audit_log).where(audit_log.c.id == row_id)).first()
         if row is None:
             raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
-        return _entry(row)
+        return entry_from_row(row)
 
     def entries(self, since: datetime | None = None) -> Iterator[AuditEntry]:
         """All entries, oldest first, streamed."""
@@ -281,11 +281,11 @@ class AuditLog:
                 self._select(since).order_by(audit_log.c.id)
             )
             for row in result:
-                yield _entry(row)
+                yield entry_from_row(row)
 
     def stats(self, since: datetime | None = None) -> dict:
         """Usage figures: answers per day, refusal and unverified rates, feedback, documents, PII."""
-        return _figures(self.entries(since))
+        return figures_of(self.entries(since))
 
     def export(self, out: TextIO, fmt: str = "jsonl", since: datetime | None = None) -> int:
         """Write all entries (oldest first) as CSV or JSON lines; returns the count."""
@@ -301,7 +301,7 @@ class AuditLog:
             if writer is None:
                 writer = csv.DictWriter(out, fieldnames=list(data), lineterminator="\n")
                 writer.writeheader()
-            writer.writerow({k: _csv_value(v) for k, v in data.items()})
+            writer.writerow({k: csv_value(v) for k, v in data.items()})
         return n
 
     def purge(self, older_than_days: int) -> int:
@@ -377,13 +377,13 @@ def _sum_counts(*counts: dict[str, int]) -> dict[str, int]:
     return dict(total)
 
 
-def _csv_value(value):
+def csv_value(value):
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value
 
 
-def _figures(entries: Iterator[AuditEntry]) -> dict:
+def figures_of(entries: Iterator[AuditEntry]) -> dict:
     flags: Counter[str] = Counter()
     per_day, feedback, documents, pii, modes = (Counter() for _ in range(5))
     for e in entries:

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .audit import AuditEntry, _csv_value, _entry, _figures
+from .audit import AuditEntry, csv_value, entry_from_row, figures_of
 from .db import audit_log
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def _rows(raw: str) -> int:
 def newest(engine, filters: Filters) -> list[AuditEntry]:
     stmt = filters.select().order_by(audit_log.c.id.desc()).limit(filters.rows)
     with engine.connect() as conn:
-        return [_entry(row) for row in conn.execute(stmt)]
+        return [entry_from_row(row) for row in conn.execute(stmt)]
 
 
 def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
@@ -168,7 +168,7 @@ def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
             filters.select().order_by(audit_log.c.id)
         )
         for row in result:
-            yield _entry(row)
+            yield entry_from_row(row)
 
 
 # --- routes --------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def register_it_routes(app: Any, services: Services) -> None:
         filters = Filters.parse(request.query_params)
         engine = services.audit.engine
         entries = newest(engine, filters)
-        figures = _figures(matching(engine, filters))
+        figures = figures_of(matching(engine, filters))
         return HTMLResponse(render_page(filters, entries, figures), headers=NO_STORE)
 
     def export(request: Request) -> Response:
@@ -211,7 +211,7 @@ def export_csv(entries: Iterator[AuditEntry]) -> str:
     out = io.StringIO()
     writer = None
     for entry in entries:
-        data = {k: _cell(_csv_value(v)) for k, v in entry.to_dict().items()}
+        data = {k: _cell(csv_value(v)) for k, v in entry.to_dict().items()}
         if writer is None:
             writer = csv.DictWriter(out, fieldnames=list(data), lineterminator="\n")
             writer.writeheader()
