@@ -34,10 +34,12 @@ from assistant.accounts import (
 from assistant.collections import CollectionService
 from assistant.config import Settings
 from assistant.errors import AssistantError, LLMError
+from assistant.logfilter import quiet_libraries
 from assistant.services import Services
 from assistant.web import client_address, install_privacy
 
 log = logging.getLogger("assistant.app")
+quiet_libraries()  # before anything imports Presidio or Chroma
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
 RETIRE_ACTION = "zurueckziehen"
@@ -51,9 +53,6 @@ install_privacy(chainlit_app)
 def services() -> Services:
     settings = Settings()
     logging.getLogger("assistant").setLevel(settings.log_level.upper())
-    from assistant.logfilter import quiet_libraries
-
-    quiet_libraries()
     return Services(settings)
 
 

@@ -65,16 +65,16 @@ def cli(ctx: click.Context) -> None:
     (see .env.example).
     """
     obj = ctx.ensure_object(Context)
+    # Imported before logging is configured: importing Presidio logs an INFO line.
+    from ..logfilter import install_log_redaction, quiet_libraries
+
+    quiet_libraries()
     logging.basicConfig(
         level=obj.settings.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Last line of defence: every log record is redacted before any handler sees it.
-    from ..logfilter import install_log_redaction, quiet_libraries
-
-    quiet_libraries()
-
     ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
 
 
