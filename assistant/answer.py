@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
 
-from .errors import LLMError
+from .errors import InputError, LLMError
 from .models import Hit
 from .prompts import PromptSet, format_context, history_messages
 
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from .search import SearchService
 
 NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
+EMPTY_SCOPE = (
+    "Die Wissensbasis enthält für Sie noch keine Dokumente – entweder ist noch nichts "
+    "eingelesen oder keine Sammlung für Ihre Gruppen freigegeben. Bitte wenden Sie sich an "
+    "das Wissensmanagement oder die IT."
+)
 _CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
 
 
@@ -106,6 +111,8 @@ class AnswerService:
         history: Sequence[tuple[str, str]] = (),
         collections: Sequence[str] | None = None,
     ) -> Prepared:
+        if not question.strip():
+            raise InputError("Bitte geben Sie eine Frage ein.")
         started = time.perf_counter()
         timings: dict[str, float] = {}
         standalone = self._condense(question, history, timings)
@@ -115,7 +122,7 @@ class AnswerService:
         prepared = Prepared(question, standalone, hits, {}, started, timings)
         relevant = [h for h in hits if self.relevance.is_relevant(standalone, h)]
         if not relevant:
-            prepared.final = self._nothing_found(prepared)
+            prepared.final = self._nothing_found(prepared, collections)
         elif self.model is None:
             prepared.final = self._search_mode(prepared, _no_model_notice())
         else:
@@ -186,9 +193,11 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
-    def _nothing_found(self, prepared: Prepared) -> Answer:
+    def _nothing_found(self, prepared: Prepared, collections=None) -> Answer:
         prepared.timings["total_ms"] = _ms(prepared.started)
+        empty = not prepared.hits and not self.search.has_documents(collections)
         return Answer(
+            notice=EMPTY_SCOPE if empty else None,
             answer=NOTHING_FOUND, citations=[], unverified=False, refused=True,
             mode="search" if self.model is None else "llm", model=None,
             prompt_version=self.prompts.version, timings=prepared.timings,

@@ -41,6 +41,12 @@ class NotFoundError(AssistantError):
     code = "not_found"
 
 
+class InputError(AssistantError):
+    """What the person entered cannot be used (e.g. an empty question)."""
+
+    code = "input"
+
+
 class LLMError(AssistantError):
     """The chat model cannot answer: unreachable, model missing, timed out."""
 

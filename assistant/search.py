@@ -95,6 +95,14 @@ class SearchService:
         timings["fuse_ms"] = _ms(t)
         return SearchResult(hits, timings)
 
+    def has_documents(self, collections: Sequence[str] | None = None) -> bool:
+        """Whether any document valid today lies in `collections` (None: all)."""
+        today = date.today()
+        return any(
+            (collections is None or r.collection in collections) and r.is_current(today)
+            for r in self.manifest.visible().values()
+        )
+
     def _lexical(self, query, n, collections, timings=None):
         t = time.perf_counter()
         ranking = self.lexical.search(query, n, collections)

@@ -96,7 +96,7 @@ class Source:
 def render_answer(answer: Answer, documents: Mapping[str, DocumentRecord] | None = None) -> Rendered:
     """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions."""
     if answer.refused:
-        return Rendered(f"{answer.answer}\n\n{NOTHING_FOUND_TIP}", [])
+        return Rendered(f"{answer.answer}\n\n{answer.notice or NOTHING_FOUND_TIP}", [])
     if answer.mode == "search":
         return _search_mode(answer, documents or {})
     return _generated(answer, documents or {})

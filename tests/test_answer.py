@@ -64,6 +64,31 @@ def test_out_of_scope_question_is_refused_without_model_call(answering, fake_oll
     assert fake_ollama.requests_to("/api/chat") == []
 
 
+def test_refusal_over_an_empty_scope_says_why(answering, fake_ollama):
+    from assistant.answer import EMPTY_SCOPE
+    from assistant.errors import InputError
+
+    answer = answering.answers.ask("Wie wird das Wetter morgen?")
+    assert answer.notice is None  # documents exist, they just do not answer
+    empty = answering.answers.ask("Dürfen Hunde mit ins Büro?", collections=["personalamt"])
+    assert empty.refused and empty.notice == EMPTY_SCOPE and not empty.citations
+    from assistant.ui import render_answer
+
+    assert EMPTY_SCOPE in render_answer(empty).content
+    with pytest.raises(InputError, match="Frage ein"):
+        answering.answers.ask("   ")
+    assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_cli_ask_on_an_empty_knowledge_base_and_without_a_question(run_cli):
+    empty = run_cli("ask", "Wie hoch ist das Tagegeld?")  # cli_env: a fresh, empty data dir
+    assert empty.exit_code == 0 and "noch keine Dokumente" in empty.output, empty.output
+    search = run_cli("search", "Tagegeld")
+    assert "Keine Treffer" in search.output and "noch kein gültiges Dokument" in search.output
+    blank = run_cli("ask", " ")
+    assert blank.exit_code == 1 and "Bitte geben Sie eine Frage ein." in blank.output, blank.output
+
+
 def test_follow_up_is_condensed_with_history(answering, fake_ollama):
     history = [
         ("user", "Ab wann gilt die Dienstanweisung Hundehaltung?"),

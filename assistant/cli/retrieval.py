@@ -37,13 +37,16 @@ def search(ctx: Context, query, k, collections, batch, user, as_json) -> None:
     if as_json:
         echo_json([h.to_dict() for h in result.hits])
         return
-    _print_hits(result.hits)
+    _print_hits(result.hits, empty=not result.hits and not service.has_documents(scope))
 
 
-def _print_hits(hits) -> None:
+def _print_hits(hits, empty: bool = False) -> None:
     console = Console()
     if not hits:
         console.print("Keine Treffer in der Wissensbasis.")
+        if empty:
+            console.print("Hinweis: In den durchsuchten Sammlungen ist noch kein gültiges Dokument "
+                          "eingelesen (`assistant ingest PFAD`, `assistant docs list`).")
         return
     for h in hits:
         where = " · ".join(p for p in (h.section, f"S. {h.page}" if h.page else "") if p)
