@@ -17,6 +17,9 @@ import click
 
 from ..config import Settings
 from ..errors import AssistantError
+from . import german
+
+german.install()  # Click's own texts (usage, headings, errors) in German
 
 
 class Context:
@@ -61,8 +64,8 @@ def echo_json(data) -> None:
 def cli(ctx: click.Context) -> None:
     """Amtswissen – KI-Assistent für die Stadtverwaltung (alles lokal).
 
-    Settings come from ASSISTANT_* environment variables or .env
-    (see .env.example).
+    Einstellungen kommen aus ASSISTANT_*-Umgebungsvariablen oder der Datei
+    .env (siehe .env.example).
     """
     obj = ctx.ensure_object(Context)
     # Imported before logging is configured: importing Presidio logs an INFO line.
@@ -84,3 +87,5 @@ def main() -> None:
 
 # Imported last: the modules register their commands on `cli`.
 from . import admin, collections, documents, evaluate, logs, privacy, retrieval, users  # noqa: F401
+
+german.usage_words(cli)
