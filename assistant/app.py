@@ -165,7 +165,14 @@ _register_routes()
 
 @cl.on_app_startup
 async def warm_up() -> None:
-    """Load indexes and the embedding model before the first question, and log the mode."""
+    """Purge chat history past `chat_retention_days`, load indexes and the embedding model
+    before the first question, and log the mode."""
+    from assistant.chat_retention import apply_chat_retention
+
+    try:
+        await cl.make_async(apply_chat_retention)(services())
+    except Exception as exc:  # noqa: BLE001 - the app still starts; the next start retries
+        log.error("chat retention failed: %s at %s", type(exc).__name__, _where(exc))
     try:
         await cl.make_async(_warm_up)()
     except Exception as exc:  # noqa: BLE001 - the app still starts; a message shows the error

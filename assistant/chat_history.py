@@ -17,7 +17,8 @@ thumbs up/down on that answer then lands on its audit row.
 Tables are `chat_*` (migration m004_chat_history in db.py; `users` belongs to
 the accounts). Chainlit's SQL names them without prefix, so `execute_sql`
 rewrites the table names. Only text elements are stored (redacted, under the
-data dir); PDFs and other files are not copied.
+data dir); PDFs and other files are not copied. Old conversations are deleted
+after `chat_retention_days` (chat_retention.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from chainlit.user import User
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .chat_retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
 from .logfilter import redacting
 from .privacy.engine import MASK
 from .privacy.results import PlaceholderMap
@@ -300,10 +302,7 @@ class LocalStorage(BaseStorageClient):
         self.root = Path(root)
 
     def path(self, object_key: str) -> Path:
-        parts = [p for p in str(object_key).split("/") if p]
-        if not parts or not all(_safe_id(p) for p in parts[:2]):
-            raise ValueError("bad object key")
-        return self.root.joinpath(*parts[:2]) / "content.txt"
+        return element_file(self.root, object_key)
 
     async def upload_file(self, object_key, data, mime="text/plain", overwrite=True,
                           content_disposition=None) -> dict:  # fmt: skip
@@ -356,7 +355,7 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
         redactor=lambda: services.redactor,
         audit=services.audit,
         engine=engine,
-        files_dir=services.settings.ensure_data_dir() / "chat_elements",
+        files_dir=services.settings.ensure_data_dir() / ELEMENTS_DIR,
         connect_args=connect_args,
     )
 
@@ -368,13 +367,12 @@ def _sqlite_chat_store(services: Services):
 
     from . import db
 
-    path = (services.settings.ensure_data_dir() / "chat.db").resolve()
+    path = (services.settings.ensure_data_dir() / CHAT_DB).resolve()
     url = f"sqlite:///{path}"
     engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", db._sqlite_pragmas)
     with engine.begin() as conn:
-        for table in (db.chat_users, db.chat_threads, db.chat_steps, db.chat_elements,
-                      db.chat_feedbacks, db.chat_audit_links):
+        for table in CHAT_TABLES:
             table.create(conn, checkfirst=True)
     return url, engine
 

@@ -166,6 +166,13 @@ class Settings(BaseSettings):
         "(docs/benchmarks.md).",
     )
 
+    chat_retention_days: int = Field(
+        90,
+        description="Chat conversations whose last message is older than this many days are "
+        "deleted at start, with their messages, sources and ratings (0 keeps them; `assistant "
+        "logs purge` deletes by hand).",
+    )
+
     def resolved_database_url(self) -> str:
         """The configured database URL, or the SQLite file in the data dir."""
         if self.database_url:

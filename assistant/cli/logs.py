@@ -220,19 +220,25 @@ def export(ctx: Context, fmt: str, output: str | None, since) -> None:
 
 @logs.command()
 @click.option("--older-than", "days", required=True, callback=_parse_days,
-              help="Einträge löschen, die älter sind als diese Dauer, z. B. 90d oder 12w.")
+              help="Einträge und Chatverläufe löschen, die älter sind als diese Dauer, "
+                   "z. B. 90d oder 12w.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON.")
 @pass_ctx
 @friendly_errors
 def purge(ctx: Context, days: int, as_json: bool) -> None:
-    """Alte Einträge endgültig löschen (geschieht auch automatisch, siehe ASSISTANT_RETENTION_DAYS)."""
+    """Alte Einträge und Chatverläufe endgültig löschen (geschieht auch automatisch beim
+    Start, siehe ASSISTANT_RETENTION_DAYS und ASSISTANT_CHAT_RETENTION_DAYS)."""
+    from ..chat_retention import purge_services_chat_history
+
     deleted = ctx.services.audit.purge(days)
+    threads = purge_services_chat_history(ctx.services, days)
     if as_json:
         echo_json({"deleted": deleted, "older_than_days": days})
         return
     before = (datetime.now(UTC) - timedelta(days=days)).date()
     click.echo(f"{_entries(deleted)} gelöscht (älter als {days} Tage, also vor dem "
                f"{_german_date(before)}).")
+    click.echo(f"{_threads(threads)} gelöscht (seit mehr als {days} Tagen ohne Nachricht).")
 
 
 # --- rendering helpers --------------------------------------------------------------
@@ -271,6 +277,10 @@ def _percent(rate: float) -> str:
 
 def _entries(n: int) -> str:
     return "1 Protokolleintrag" if n == 1 else f"{n} Protokolleinträge"
+
+
+def _threads(n: int) -> str:
+    return "1 Chatverlauf" if n == 1 else f"{n} Chatverläufe"
 
 
 def _german_date(day: date) -> str:
