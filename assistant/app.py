@@ -42,6 +42,8 @@ log = logging.getLogger("assistant.app")
 quiet_libraries()  # before anything imports Presidio or Chroma
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
+RETENTION_INTERVAL_S = 24 * 3600
+_background: set[asyncio.Task] = set()  # tasks the loop must not garbage-collect
 RETIRE_ACTION = "zurueckziehen"
 DOCS_COMMAND = {"id": ui.DOCS_COMMAND, "icon": "folder-open",
                 "description": "Meine Dokumente: Version, Stand, Rückmeldungen, zurückziehen"}
@@ -165,18 +167,26 @@ _register_routes()
 
 @cl.on_app_startup
 async def warm_up() -> None:
-    """Purge chat history past `chat_retention_days`, load indexes and the embedding model
+    """Start the daily retention (audit rows, chats), load indexes and the embedding model
     before the first question, and log the mode."""
-    from assistant.chat_retention import apply_chat_retention
-
-    try:
-        await cl.make_async(apply_chat_retention)(services())
-    except Exception as exc:  # noqa: BLE001 - the app still starts; the next start retries
-        log.error("chat retention failed: %s at %s", type(exc).__name__, _where(exc))
+    _background.add(asyncio.create_task(_retention_daily()))
     try:
         await cl.make_async(_warm_up)()
     except Exception as exc:  # noqa: BLE001 - the app still starts; a message shows the error
         log.error("warm-up failed: %s at %s", type(exc).__name__, _where(exc))
+
+
+async def _retention_daily() -> None:
+    """Retention also in an app that runs for weeks: at start, then once a day."""
+    from assistant.chat_retention import apply_retention
+
+    while True:
+        try:
+            rows, threads = await cl.make_async(apply_retention)(services())
+            log.info("retention: %d audit rows, %d chats removed", rows, threads)
+        except Exception as exc:  # noqa: BLE001 - the app goes on; the next round retries
+            log.error("retention failed: %s at %s", type(exc).__name__, _where(exc))
+        await asyncio.sleep(RETENTION_INTERVAL_S)
 
 
 def _warm_up() -> None:

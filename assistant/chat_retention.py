@@ -55,6 +55,14 @@ def element_file(root: Path, object_key: str) -> Path:
     return Path(root).joinpath(*parts[:2]) / "content.txt"
 
 
+def apply_retention(services: Services) -> tuple[int, int]:
+    """Both retentions, as the running app applies them daily: audit rows past
+    `retention_days` and chats past `chat_retention_days` (0 keeps). Returns both counts."""
+    days = services.settings.retention_days
+    rows = services.audit.purge(days) if days > 0 else 0
+    return rows, apply_chat_retention(services)
+
+
 def apply_chat_retention(services: Services) -> int:
     """Purge with `chat_retention_days` (0 keeps everything); returns threads removed."""
     days = services.settings.chat_retention_days

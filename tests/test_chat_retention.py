@@ -21,10 +21,12 @@ from assistant.chat_retention import (
     CHAT_DB,
     ELEMENTS_DIR,
     apply_chat_retention,
+    apply_retention,
     chat_store,
     element_file,
     purge_services_chat_history,
 )
+from assistant.errors import NotFoundError
 from assistant.privacy import build_redactor
 from assistant.services import Services
 
@@ -156,6 +158,22 @@ def test_retention_setting_applies(tmp_path, redactor):
     old, recent = write_conversations(s, [31, 29])
     assert apply_chat_retention(s) == 1
     assert rows_of(s, old)["chat_threads"] == 0 and rows_of(s, recent)["chat_threads"] == 1
+    s.close()
+
+
+def test_the_apps_daily_round_purges_audit_rows_and_chats(tmp_path, redactor):
+    s = open_services(tmp_path, redactor, chat_retention_days=30, retention_days=30)
+    old, recent = write_conversations(s, [31, 29])
+    audit_ids = [c["row"] for c in (old, recent)]
+    with s.audit.engine.begin() as conn:  # the old conversation's answer was logged 40 days ago
+        conn.execute(db.audit_log.update().where(db.audit_log.c.id == audit_ids[0])
+                     .values(created_at=datetime.now(UTC) - timedelta(days=40)))  # fmt: skip
+    assert apply_retention(s) == (1, 1)
+    with pytest.raises(NotFoundError):
+        s.audit.get(audit_ids[0])
+    assert s.audit.get(audit_ids[1]).id == audit_ids[1]
+    assert rows_of(s, old)["chat_threads"] == 0 and rows_of(s, recent)["chat_threads"] == 1
+    assert apply_retention(s) == (0, 0)
     s.close()
 
 

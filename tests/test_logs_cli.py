@@ -153,6 +153,7 @@ def test_purge(run_cli, rows):
     assert "1 Protokolleintrag gelöscht (älter als 5 Tage" in result.stdout
     assert as_json(run_cli("logs", "purge", "--older-than", "2w", "--json")) == {
         "deleted": 0,
+        "chat_threads_deleted": 0,
         "older_than_days": 14,
     }
     assert len(as_json(run_cli("logs", "--json"))) == 2

@@ -233,7 +233,7 @@ def purge(ctx: Context, days: int, as_json: bool) -> None:
     deleted = ctx.services.audit.purge(days)
     threads = purge_services_chat_history(ctx.services, days)
     if as_json:
-        echo_json({"deleted": deleted, "older_than_days": days})
+        echo_json({"deleted": deleted, "chat_threads_deleted": threads, "older_than_days": days})
         return
     before = (datetime.now(UTC) - timedelta(days=days)).date()
     click.echo(f"{_entries(deleted)} gelöscht (älter als {days} Tage, also vor dem "
