@@ -244,13 +244,15 @@ def _user(row) -> User:
     return User(row.username, tuple(row.roles or ()), tuple(row.groups or ()), "password")
 
 
-def token_claims(id_token: str | None) -> dict:
-    """The payload of an OIDC id token (received directly from the token endpoint)."""
+def token_claims(token: str | None) -> dict:
+    """The payload of a JWT id or access token; {} for an opaque token. Not verified: the
+    app received it directly from the token endpoint (OIDC Core 3.1.3.7)."""
     import base64
     import json
 
     try:
-        payload = (id_token or "").split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        payload = (token or "").split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
         return {}
+    return claims if isinstance(claims, dict) else {}

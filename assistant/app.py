@@ -122,7 +122,9 @@ elif _MODE == "oidc":
 
     @cl.oauth_callback
     async def oidc_login(provider_id, token, raw_user_data, default_user, id_token=None):
-        claims = {**token_claims(id_token), **(raw_user_data or {})}
+        # Chainlit's generic provider passes no id token, and Keycloak puts the realm
+        # roles into the access token only: its claims count too (userinfo wins).
+        claims = {**token_claims(token), **token_claims(id_token), **(raw_user_data or {})}
         user = user_from_claims(default_user.identifier, claims, services().settings)
         return _chainlit_user(user)
 
