@@ -2,8 +2,8 @@
 
 Served by the Chainlit app itself (`register_it_routes(chainlit.server.app,
 services)`): `/it` lists audit rows with filters and usage figures, and
-`/it/export.csv` exports the filtered rows. The user comes from Chainlit's own
-login token (cookie `access_token` or `Authorization: Bearer`), the roles from
+`/it/export.csv` exports the filtered rows, `POST /it/purge` (itpurge.py) deletes
+old audit rows and chats. The user comes from Chainlit's own login token (cookie `access_token` or `Authorization: Bearer`), the roles from
 `user.metadata["roles"]`. Not logged in: the page redirects to the login, the
 export answers 401; any other role gets 403.
 
@@ -46,15 +46,22 @@ PREVIEW_CHARS = 300
 # --- who is asking -------------------------------------------------------------------
 
 
-def current_user(request: Request) -> User | None:
-    """The user of Chainlit's login token (cookie or bearer header), or None."""
+def login_token(request: Request) -> str | None:
+    """Chainlit's login token from its cookie or a bearer header."""
     from chainlit.auth import get_token_from_cookies
-    from chainlit.auth.jwt import decode_jwt
 
     token = get_token_from_cookies(dict(request.cookies))
     if not token:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else None
+    return token or None
+
+
+def current_user(request: Request) -> User | None:
+    """The user of Chainlit's login token (cookie or bearer header), or None."""
+    from chainlit.auth.jwt import decode_jwt
+
+    token = login_token(request)
     if not token:
         return None
     try:
@@ -68,15 +75,15 @@ def user_roles(user: User | None) -> set[str]:
     return {str(r) for r in roles} if isinstance(roles, list | tuple) else set()
 
 
-def _gate(request: Request, *, page: bool) -> Response | None:
+def gate(request: Request, *, page: bool) -> Response | None:
     """None if the request may see the IT review; else the response to send."""
     user = current_user(request)
     if user is None:
         if page:
             return RedirectResponse("/login", status_code=303)
-        return _message(401, "Nicht angemeldet", "Bitte melden Sie sich zuerst an.")
+        return message_page(401, "Nicht angemeldet", "Bitte melden Sie sich zuerst an.")
     if not user_roles(user) & IT_ROLES:
-        return _message(
+        return message_page(
             403,
             "Kein Zugriff",
             "Die Protokollansicht ist nur für die IT und die Administration freigegeben. "
@@ -175,19 +182,22 @@ def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
 
 
 def register_it_routes(app: Any, services: Services) -> None:
-    """Mount `/it` and `/it/export.csv` on the app, ahead of Chainlit's catch-all route."""
+    """Mount `/it`, `/it/export.csv` and `/it/purge`, ahead of Chainlit's catch-all route."""
+    from .itpurge import purge_form, purge_handler, purged_note
 
     def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        if denied := _gate(request, page=True):
+        if denied := gate(request, page=True):
             return denied
         filters = Filters.parse(request.query_params)
         engine = services.audit.engine
         entries = newest(engine, filters)
         figures = figures_of(matching(engine, filters))
-        return HTMLResponse(render_page(filters, entries, figures), headers=NO_STORE)
+        html = render_page(filters, entries, figures, top=purged_note(request.query_params),
+                           bottom=purge_form(request, services.settings.retention_days))
+        return HTMLResponse(html, headers=NO_STORE)
 
     def export(request: Request) -> Response:
-        if denied := _gate(request, page=False):
+        if denied := gate(request, page=False):
             return denied
         filters = Filters.parse(request.query_params)
         body = export_csv(matching(services.audit.engine, filters))
@@ -198,6 +208,7 @@ def register_it_routes(app: Any, services: Services) -> None:
     routes = [
         Route("/it", page, methods=["GET"], name="it_page"),
         Route("/it/export.csv", export, methods=["GET"], name="it_export"),
+        Route("/it/purge", purge_handler(services), methods=["POST"], name="it_purge"),
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
@@ -238,11 +249,11 @@ th{background:#f0f0f0}.num{text-align:right}.muted{color:#555}
 form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .figures{display:flex;flex-wrap:wrap;gap:2rem}.figures>section{min-width:16rem}
-.error{color:#a00000}.pseudo{font-family:monospace}
+.error{color:#a00000}.pseudo{font-family:monospace}.done{color:#05610a;font-weight:600}
 """
 
 
-def _message(status: int, title: str, text: str) -> HTMLResponse:
+def message_page(status: int, title: str, text: str) -> HTMLResponse:
     body = f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="/">Zum Chat</a></p>'
     return HTMLResponse(_document(title, body), status_code=status, headers=NO_STORE)
 
@@ -256,18 +267,23 @@ def _document(title: str, body: str) -> str:
     )
 
 
-def render_page(filters: Filters, entries: list[AuditEntry], figures: dict) -> str:
+def render_page(
+    filters: Filters, entries: list[AuditEntry], figures: dict, top: str = "", bottom: str = ""
+) -> str:
+    """The page; `top` and `bottom` are extra HTML (the purge note and form)."""
     qs = filters.query_string()
     export = "/it/export.csv" + (f"?{qs}" if qs else "")
     body = "".join([
         "<h1>Protokoll und Nutzung (IT)</h1>",
         '<p class="muted">Alle Texte sind geschwärzt; Nutzende erscheinen nur als Pseudonym.</p>',
+        top,
         _filter_form(filters),
         "".join(f'<p class="error">{escape(e)}</p>' for e in filters.errors),
         _figures_html(figures),
         f'<h2>Einträge (neueste zuerst, höchstens {filters.rows})</h2>',
         f'<p><a href="{escape(export)}">Alle gefilterten Einträge als CSV herunterladen</a></p>',
         _entries_table(entries),
+        bottom,
     ])  # fmt: skip
     return _document("Protokoll", body)
 

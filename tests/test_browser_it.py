@@ -172,6 +172,27 @@ def test_logged_out_browser_is_sent_to_login(app, browser, tmp_path):
         assert page.request.get(f"{app.url}/it/export.csv").status == 401
 
 
+def test_it_account_purges_old_entries(app, browser, tmp_path):
+    """Last: it deletes what the tests above looked at."""
+    import sqlite3
+
+    page, _ = browser
+    with sqlite3.connect(app.data_dir / "amtswissen.db") as db:  # as if written 40 days ago
+        db.execute("UPDATE audit_log SET created_at = datetime('now', '-40 days')")
+    log_in(page, app.url, IT_USER)
+    page.goto(f"{app.url}/it")
+    with screenshot_on_failure(page, tmp_path / "purge.png"):
+        page.fill("input[name='days']", "30")
+        page.check("input[name='confirm']")
+        page.click("form[action='/it/purge'] button")
+        page.get_by_role("status").wait_for()
+        note = page.get_by_role("status").inner_text()
+        assert note.startswith("Gelöscht: ") and "älter als 30 Tage" in note, note
+        assert not note.startswith("Gelöscht: 0 "), note
+        assert page.get_by_text("Keine Einträge für diese Filter.").is_visible()
+    assert json.loads(cli(["logs", "--json"], app.env)) == []
+
+
 def test_nothing_left_the_origin(app, browser):
     _, recording = browser
     assert recording.foreign(app.url) == []

@@ -190,3 +190,72 @@ def test_routes_come_before_chainlits_catch_all(filled):
         assert page.status_code == 403 and "Kein Zugriff" in page.text
     finally:
         app.router.routes[:] = before
+
+
+def _age(services, row_id: int, days: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.db import audit_log
+
+    with services.audit.engine.begin() as conn:
+        conn.execute(audit_log.update().where(audit_log.c.id == row_id)
+                     .values(created_at=datetime.now(UTC) - timedelta(days=days)))  # fmt: skip
+
+
+def _ids(services) -> list[int]:
+    return sorted(e.id for e in services.audit.entries())
+
+
+SAME_ORIGIN = {"origin": "http://testserver"}
+
+
+def _key(c: TestClient) -> str:
+    """The form key the logged-in page carries."""
+    import re
+
+    page = c.get("/it")
+    found = re.search(r'name="key" value="([0-9a-f]{32})"', page.text)
+    return found[1] if found else "kein-schluessel"
+
+
+def test_purge_from_the_page(filled):
+    oldest = _ids(filled)[0]
+    _age(filled, oldest, 40)
+    c = client(filled)
+    login(c, "it")
+    page = c.get("/it")
+    assert 'action="/it/purge"' in page.text and 'name="confirm"' in page.text
+    form = {"days": "30", "confirm": "ja", "key": _key(c)}
+    done = c.post("/it/purge", data=form, headers={"origin": "null"})  # no-referrer policy
+    assert done.status_code == 303 and done.headers["location"].startswith("/it?")
+    assert oldest not in _ids(filled) and len(_ids(filled)) == 2
+    note = c.get(done.headers["location"]).text
+    assert "Gelöscht: 1 Protokolleinträge und 0 Chatverläufe, die älter als 30 Tage" in note
+
+
+@pytest.mark.parametrize(
+    ("roles", "form", "headers", "status", "german"),
+    [
+        ((), {"days": "1", "confirm": "ja"}, SAME_ORIGIN, 401, "Nicht angemeldet"),
+        (("mitarbeitende",), {"days": "1", "confirm": "ja"}, SAME_ORIGIN, 403, "Kein Zugriff"),
+        (("it",), {"days": "1", "confirm": "ja"}, {"origin": "https://evil.example"}, 403,
+         "nur über das Formular"),
+        (("it",), {"days": "1", "confirm": "ja", "key": "0" * 32}, SAME_ORIGIN, 403,
+         "nur über das Formular"),
+        (("it",), {"days": "1", "confirm": "ja", "key": ""}, {}, 403, "nur über das Formular"),
+        (("it",), {"days": "1"}, SAME_ORIGIN, 400, "Häkchen"),
+        (("admin",), {"days": "0", "confirm": "ja"}, SAME_ORIGIN, 400, "ab 1"),
+        (("admin",), {"days": "bald", "confirm": "ja"}, SAME_ORIGIN, 400, "ab 1"),
+    ],
+)
+def test_purge_is_refused_unless_it_confirmed_from_this_page(filled, roles, form, headers,
+                                                              status, german):  # fmt: skip
+    for row in _ids(filled):
+        _age(filled, row, 400)
+    c = client(filled)
+    if roles:
+        login(c, *roles)
+    form = {"key": _key(c), **form}  # the page's own key unless the case brings another
+    refused = c.post("/it/purge", data=form, headers=headers)
+    assert refused.status_code == status and german in refused.text, refused.text
+    assert len(_ids(filled)) == 3  # nothing deleted
