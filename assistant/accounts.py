@@ -83,6 +83,16 @@ def check_roles(roles: Iterable[str]) -> tuple[str, ...]:
     return roles or ("mitarbeitende",)
 
 
+def user_key(name: str | None) -> str:
+    """User names are case-insensitive ("Anna" logs in as "anna"): stored and compared
+    lower-cased, so one person never becomes two accounts or two pseudonyms."""
+    return (name or "").strip().lower()
+
+
+def _named(name: str | None):
+    return sa.func.lower(users.c.username) == user_key(name)
+
+
 def clean_groups(groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(g.strip().lstrip("/") for g in groups if g and g.strip()))
 
@@ -105,6 +115,7 @@ class AccountService:
                 f"Ungültiger Benutzername „{name}“.",
                 hint="Erlaubt: Buchstaben, Ziffern, Punkt, Bindestrich, Unterstrich, @.",
             )
+        name = user_key(name)
         if self.get(name):
             raise AccountError(f"Den Benutzer „{name}“ gibt es schon.")
         user = User(name, check_roles(roles), clean_groups(groups))
@@ -117,7 +128,7 @@ class AccountService:
 
     def get(self, name: str) -> User | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.username == name)).first()
+            row = conn.execute(sa.select(users).where(_named(name))).first()
         return _user(row) if row else None
 
     def require(self, name: str) -> User:
@@ -135,7 +146,7 @@ class AccountService:
     def remove(self, name: str) -> None:
         self.require(name)
         with self.engine.begin() as conn:
-            conn.execute(users.delete().where(users.c.username == name))
+            conn.execute(users.delete().where(_named(name)))
 
     def set_roles(self, name: str, roles: Iterable[str]) -> User:
         self.require(name)
@@ -148,7 +159,7 @@ class AccountService:
     def set_password(self, name: str, password: str) -> None:
         self.require(name)
         self._update(name, password_hash=self._hash(password))
-        self._clear_failures(f"user:{name.lower()}")  # a reset also lifts the lock
+        self._clear_failures(f"user:{user_key(name)}")  # a reset also lifts the lock
 
     def reset_password(self, name: str) -> str:
         """A new random password (shown once by the caller, stored only as a hash)."""
@@ -159,13 +170,13 @@ class AccountService:
     # --- login -------------------------------------------------------------------
     def authenticate(self, name: str, password: str, client: str | None = None) -> LoginResult:
         """Check a password login; rate-limited per user name and per client address."""
-        keys = [f"user:{(name or '').lower()[:200]}"] + ([f"client:{client}"] if client else [])
+        keys = [f"user:{user_key(name)[:200]}"] + ([f"client:{client}"] if client else [])
         if any(self._failures(k) >= self.settings.login_max_failures for k in keys):
             self._verify(self._dummy, password)  # the same work as a real attempt
             minutes = self.settings.login_lockout_minutes
             return LoginResult(None, LOCKED.format(minutes=minutes), locked=True)
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.username == name)).first()
+            row = conn.execute(sa.select(users).where(_named(name))).first()
         stored = row.password_hash if row is not None and row.password_hash else self._dummy
         ok = self._verify(stored, password or "") and row is not None and bool(row.password_hash)
         if not ok:
@@ -173,7 +184,7 @@ class AccountService:
             return LoginResult(None, LOGIN_FAILED)
         self._clear_failures(keys[0])
         if self.hasher.check_needs_rehash(stored):
-            self._update(name, password_hash=self._hash(password))
+            self._update(row.username, password_hash=self._hash(password))
         return LoginResult(_user(row))
 
     # --- helpers -------------------------------------------------------------------
@@ -190,7 +201,7 @@ class AccountService:
 
     def _update(self, name: str, **values) -> User:
         with self.engine.begin() as conn:
-            conn.execute(users.update().where(users.c.username == name).values(**values))
+            conn.execute(users.update().where(_named(name)).values(**values))
         return self.require(name)
 
     def _window_start(self) -> datetime:
@@ -216,7 +227,7 @@ class AccountService:
 
 def user_from_headers(headers: Mapping[str, str], settings: Settings) -> User | None:
     """The user a trusted reverse proxy names in its headers (auth_mode=header)."""
-    name = (headers.get(settings.auth_header_user) or "").strip()
+    name = user_key(headers.get(settings.auth_header_user))
     if not name:
         return None
     groups = (headers.get(settings.auth_header_groups) or "").split(",")
@@ -228,7 +239,7 @@ def user_from_claims(name: str, claims: Mapping, settings: Settings) -> User:
     """The user of an OIDC login, roles and groups taken from the token's claims."""
     roles = [r for r in _claim(claims, settings.oidc_roles_claim) if r in ROLES]
     groups = _claim(claims, settings.oidc_groups_claim)
-    return User(name, check_roles(roles), clean_groups(groups), "oidc")
+    return User(user_key(name), check_roles(roles), clean_groups(groups), "oidc")
 
 
 def _claim(claims: Mapping, path: str) -> list[str]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from .accounts import clean_groups
+from .accounts import clean_groups, user_key
 from .db import collections as table
 from .errors import AssistantError, NotFoundError
 
@@ -93,7 +93,8 @@ class CollectionService:
         if user.has_role("admin"):
             return self.get(collection) is not None
         found = self.get(collection)
-        return bool(found and user.has_role("wissensmanagement") and user.name in found.managers)
+        managers = {user_key(m) for m in found.managers} if found else set()
+        return bool(found and user.has_role("wissensmanagement") and user_key(user.name) in managers)
 
     def managed_by(self, user: User) -> list[str]:
         return [c.name for c in self.list() if self.can_manage(user, c.name)]
@@ -110,7 +111,7 @@ class CollectionService:
         with self.engine.begin() as conn:
             conn.execute(table.insert().values(
                 name=name, read_groups=list(clean_groups(read_groups)),
-                managers=list(clean_groups(managers)), created_at=datetime.now(UTC),
+                managers=list(clean_names(managers)), created_at=datetime.now(UTC),
             ))  # fmt: skip
         return self.require(name)
 
@@ -123,7 +124,8 @@ class CollectionService:
         current = self._registered(name)
         return self._save(current.name,
                           tuple(g for g in current.read_groups if g not in set(groups)),
-                          tuple(m for m in current.managers if m not in set(managers)))  # fmt: skip
+                          tuple(m for m in current.managers
+                                if user_key(m) not in {user_key(x) for x in managers}))  # fmt: skip
 
     def _registered(self, name: str) -> Collection:
         """The stored row; the implicit default collection is stored on first change."""
@@ -137,10 +139,15 @@ class CollectionService:
     def _save(self, name: str, read_groups, managers) -> Collection:
         with self.engine.begin() as conn:
             conn.execute(table.update().where(table.c.name == name).values(
-                read_groups=list(clean_groups(read_groups)), managers=list(clean_groups(managers)),
+                read_groups=list(clean_groups(read_groups)), managers=list(clean_names(managers)),
             ))  # fmt: skip
         return self.require(name)
 
 
 def _collection(row) -> Collection:
     return Collection(row.name, tuple(row.read_groups or ()), tuple(row.managers or ()))
+
+
+def clean_names(names) -> tuple[str, ...]:
+    """Managers' user names as accounts store them (lower-cased, once each)."""
+    return tuple(dict.fromkeys(user_key(n) for n in names if user_key(n)))

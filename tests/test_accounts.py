@@ -77,8 +77,28 @@ def test_roles_are_checked_and_passwords_must_be_long_enough(accounts):
     assert accounts.authenticate("anna", new).user
 
 
+def test_user_names_are_case_insensitive(accounts, services):
+    from assistant.collections import CollectionService
+
+    added = accounts.add("Anna.Berg", "richtig-geheim", ["mitarbeitende", "wissensmanagement"])
+    assert added.name == "anna.berg"
+    with pytest.raises(AccountError, match="gibt es schon"):
+        accounts.add("ANNA.BERG", "anderes-geheim")
+    assert accounts.authenticate("ANNA.Berg", "richtig-geheim").user.name == "anna.berg"
+    for _ in range(services.settings.login_max_failures):  # one lock for all spellings
+        accounts.authenticate("anna.berg", "falsch-falsch")
+    assert accounts.authenticate("Anna.Berg", "richtig-geheim").locked
+    collections = CollectionService(services.engine, services.settings)
+    collections.add("personalamt", ["personal"], managers=["Anna.Berg"])
+    assert collections.can_manage(accounts.get("anna.berg"), "personalamt")
+    collections.revoke("personalamt", managers=["ANNA.BERG"])
+    assert not collections.can_manage(accounts.get("anna.berg"), "personalamt")
+    accounts.remove("Anna.BERG")
+    assert accounts.get("anna.berg") is None
+
+
 def test_header_and_oidc_users(settings):
-    headers = {"X-Remote-User": "carla", "X-Remote-Groups": "personal, allgemein",
+    headers = {"X-Remote-User": "Carla", "X-Remote-Groups": "personal, allgemein",
                "X-Remote-Roles": "wissensmanagement,chef"}  # fmt: skip
     user = user_from_headers(headers, settings)
     assert user.name == "carla" and user.groups == ("personal", "allgemein")
