@@ -13,6 +13,7 @@ and ids only, never text of a question or an answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -43,6 +44,7 @@ quiet_libraries()  # before anything imports Presidio or Chroma
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
 RETENTION_INTERVAL_S = 24 * 3600
+SIDEBAR_TITLE_DELAY_S = 0.8
 _background: set[asyncio.Task] = set()  # tasks the loop must not garbage-collect
 RETIRE_ACTION = "zurueckziehen"
 DOCS_COMMAND = {"id": ui.DOCS_COMMAND, "icon": "folder-open",
@@ -171,7 +173,7 @@ _register_routes()
 async def warm_up() -> None:
     """Start the daily retention (audit rows, chats), load indexes and the embedding model
     before the first question, and log the mode."""
-    _background.add(asyncio.create_task(_retention_daily()))
+    _spawn(_retention_daily())
     try:
         await cl.make_async(_warm_up)()
     except Exception as exc:  # noqa: BLE001 - the app still starts; a message shows the error
@@ -304,6 +306,23 @@ async def _show_sources(reply: cl.Message, rendered: ui.Rendered) -> None:
     cl.user_session.set("sources", rendered.elements)
     if rendered.elements:
         await cl.ElementSidebar.set_title(rendered.sources_title)
+        # The browser renames the panel after the last side element it rendered
+        # ("Original-PDF [5]") once the elements are drawn, which can come after the
+        # title above: say it again when they are.
+        _spawn(_title_again(rendered.sources_title))
+
+
+def _spawn(coroutine) -> None:
+    """Run in the background; keep a reference until done (the loop holds tasks weakly)."""
+    task = asyncio.create_task(coroutine)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _title_again(title: str, delay: float = SIDEBAR_TITLE_DELAY_S) -> None:
+    await asyncio.sleep(delay)
+    with contextlib.suppress(Exception):  # the person may have left meanwhile
+        await cl.ElementSidebar.set_title(title)
 
 
 async def _clear_sources() -> None:

@@ -195,6 +195,15 @@ def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
             assert "[1] Bürgerbüro Musterstadt" in text and "Verlust" in text, text
             assert "KI-generiert" not in text, text
             chat.keep("4-search-mode", top=answer)
+            # With PDFs among the sources the panel keeps its own title, not the name of the
+            # last PDF the browser drew (seen: "Original-PDF [5]").
+            before = page.locator(ASSISTANT_MESSAGES).count()
+            ask(page, QUESTION)
+            page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").get_by_text(
+                "Original-PDF", exact=False).first.wait_for()  # fmt: skip
+            wait_until_done(page)
+            page.wait_for_timeout(2500)  # long after the elements were drawn
+            assert page.locator("#side-view-title").inner_text() == "Gefundene Textstellen"
     finally:
         fake_ollama.start()
 
