@@ -326,7 +326,7 @@ def _figures_html(fig: dict) -> str:
         ("Antworten", fig["answers"]),
         ("Abgelehnt", f"{fig['refused']} ({fig['refusal_rate']:.1%})"),
         ("Ohne gültige Quelle", f"{fig['unverified']} ({fig['unverified_rate']:.1%})"),
-        ("Rückmeldungen 👍 / 👎", f"{fb['positive']} / {fb['negative']}"),
+        ("Rückmeldungen positiv / negativ", f"{fb['positive']} / {fb['negative']}"),
         ("Schwärzung fehlgeschlagen", fig["redaction_failed"]),
     ]
     sections = [
@@ -360,10 +360,10 @@ def _entries_table(entries: list[AuditEntry]) -> str:
 
 
 def _entry_row(e: AuditEntry) -> tuple:
-    feedback = {1: "👍", -1: "👎"}.get(e.feedback, "–")
+    feedback = {1: "positiv", -1: "negativ"}.get(e.feedback, "–")
     if e.feedback_comment:
         feedback += f" {e.feedback_comment}"
-    sources = ", ".join(f"{c['doc_id']} v{c.get('version')}" for c in e.citations)
+    sources = _sources(e.citations)
     return (
         e.id,
         f"{e.created_at:%Y-%m-%d %H:%M}",
@@ -380,3 +380,12 @@ def _entry_row(e: AuditEntry) -> tuple:
 
 def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + " …"
+
+
+def _sources(citations: list[dict]) -> str:
+    """Each cited document once, with how many of its passages were cited."""
+    counts: dict[str, int] = {}
+    for c in citations:
+        key = f"{c['doc_id']} v{c.get('version')}"
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(k if n == 1 else f"{k} ({n} Stellen)" for k, n in counts.items())

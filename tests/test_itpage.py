@@ -259,3 +259,12 @@ def test_purge_is_refused_unless_it_confirmed_from_this_page(filled, roles, form
     refused = c.post("/it/purge", data=form, headers=headers)
     assert refused.status_code == status and german in refused.text, refused.text
     assert len(_ids(filled)) == 3  # nothing deleted
+
+
+def test_sources_column_names_each_document_once():
+    from assistant.itpage import _sources
+
+    citations = [{"doc_id": "reise", "version": 2}, {"doc_id": "reise", "version": 2},
+                 {"doc_id": "hunde", "version": 1}]  # fmt: skip
+    assert _sources(citations) == "reise v2 (2 Stellen), hunde v1"
+    assert _sources([]) == ""
