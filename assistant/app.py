@@ -218,11 +218,14 @@ async def start() -> None:
 
 
 @cl.on_chat_resume
-async def resume(_thread) -> None:
+async def resume(thread) -> None:
     """A past conversation goes on. Chainlit restored the session from the thread's
-    metadata, so the history there is the redacted one: follow-ups condense against it."""
+    metadata, so the history there is the redacted one: follow-ups condense against it.
+    Metadata is written when a session ends; after a crash the stored messages serve."""
     pairs = cl.user_session.get("history") or []
     history = [tuple(p) for p in pairs if isinstance(p, list | tuple) and len(p) == 2]
+    if not history:
+        history = [(r, t[:HISTORY_CHARS]) for r, t in ui.history_from_steps(thread.get("steps") or [])]
     cl.user_session.set("history", history[-2 * HISTORY_TURNS :])
     cl.user_session.set("sources", [])  # the stored ones are plain data, not elements
     user = current_user()

@@ -270,3 +270,24 @@ def retire_label(record) -> str:
 
 def _cell(text: str) -> str:
     return _plain(text).replace("|", "/")
+
+
+def history_from_steps(steps: Iterable[Mapping]) -> list[tuple[str, str]]:
+    """The (role, text) history of a stored conversation, from its message steps (already
+    redacted), for a thread whose session metadata holds none (e.g. after a restart).
+    Each question counts with the last reply to it, without the appended source list."""
+    history: list[tuple[str, str]] = []
+    answering = False  # replies to a command (/dokumente) belong to no question
+    for step in sorted(steps, key=lambda st: str(st.get("createdAt") or "")):
+        text = str(step.get("output") or "").strip()
+        if step.get("type") == "user_message" and text:
+            answering = not text.startswith("/")
+            if answering:
+                history.append(("user", text))
+        elif step.get("type") == "assistant_message" and text and answering:
+            reply = text.split("\n\n**Quellen**")[0].split("\n\n**Gefundene Textstellen**")[0]
+            if history[-1][0] == "assistant":
+                history.pop()
+            history.append(("assistant", reply))
+    return [turn for i, turn in enumerate(history)
+            if turn[0] == "assistant" or (i + 1 < len(history) and history[i + 1][0] == "assistant")]
