@@ -384,14 +384,15 @@ def csv_value(value):
 
 
 def figures_of(entries: Iterator[AuditEntry]) -> dict:
+    """Usage figures of audit entries (or rows with the same attributes)."""
     flags: Counter[str] = Counter()
     per_day, feedback, documents, pii, modes = (Counter() for _ in range(5))
     for e in entries:
         flags.update(answers=1, refused=int(e.refused), unverified=int(e.unverified),
                      redaction_failed=int(e.redaction_failed))  # fmt: skip
-        per_day[e.created_at.date().isoformat()] += 1
+        per_day[_utc(e.created_at).date().isoformat()] += 1
         feedback[{1: "positive", -1: "negative"}.get(e.feedback, "none")] += 1
-        documents.update({c["doc_id"] for c in e.citations})
+        documents.update({c["doc_id"] for c in e.citations or []})
         pii.update(e.pii_counts or {})
         modes[e.mode] += 1
     n = flags["answers"]

@@ -268,3 +268,16 @@ def test_sources_column_names_each_document_once():
                  {"doc_id": "hunde", "version": 1}]  # fmt: skip
     assert _sources(citations) == "reise v2 (2 Stellen), hunde v1"
     assert _sources([]) == ""
+
+
+def test_figures_cover_the_last_30_days_unless_a_period_is_chosen(filled):
+    from datetime import UTC, datetime, timedelta
+
+    _age(filled, _ids(filled)[0], 40)
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it").text
+    assert "(die letzten 30 Tage)" in text and "<td>Antworten</td><td>2</td>" in text
+    since = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+    chosen = c.get(f"/it?since={since}").text
+    assert "die letzten 30 Tage" not in chosen and "<td>Antworten</td><td>3</td>" in chosen
