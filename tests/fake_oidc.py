@@ -23,13 +23,11 @@ are in the access token but not in the userinfo answer.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
 import secrets
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -38,6 +36,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from fake_http import LoopbackFake
 
 PREFIX = "/realms/stadt/protocol/openid-connect"
 DEFAULT_CLAIMS = {
@@ -60,7 +60,7 @@ class RecordedRequest:
 
 
 @dataclass(eq=False)
-class FakeOidc:
+class FakeOidc(LoopbackFake):
     """A real HTTP server on a free loopback port that behaves like a Keycloak realm.
 
     Knobs (attributes, change them any time): `claims` (userinfo and both tokens),
@@ -76,18 +76,10 @@ class FakeOidc:
     access_only_claims: dict = field(default_factory=dict)
     client_id: str = "amtswissen"
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    port: int = 0
     requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
     _codes: dict[str, tuple[str, dict]] = field(default_factory=dict, init=False, repr=False)
     _tokens: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
     _errors: dict[str, int] = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _server: _Server | None = field(default=None, init=False, repr=False)
-    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def issuer(self) -> str:
@@ -108,20 +100,11 @@ class FakeOidc:
 
     def start(self) -> Self:
         if not self._server:
-            self._server = _Server(("127.0.0.1", self.port), self)
-            self.port = self._server.server_address[1]
-            serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-            self._thread = threading.Thread(target=serve, daemon=True)
-            self._thread.start()
+            self._listen(_Server(("127.0.0.1", self.port), self))
         return self
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-            if self._thread:
-                self._thread.join(timeout=5)
+        self._close()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -17,7 +17,6 @@ live in the test modules (and may be added to a conftest by its owner).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import socket
@@ -32,6 +31,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
+from fake_http import LoopbackFake
 from fake_ollama_text import (  # noqa: F401 - re-exported: tests import them from here
     NO_CONTEXT_ANSWER,
     answer_for,
@@ -70,7 +70,7 @@ class _ForcedError:
 
 
 @dataclass(eq=False)
-class FakeOllama:
+class FakeOllama(LoopbackFake):
     """A real HTTP server on a free loopback port that behaves like Ollama.
 
     Knobs (attributes, change them any time): `models` installed, `embedding_dim`,
@@ -87,44 +87,27 @@ class FakeOllama:
     token_delay: float = 0.0
     answer: Answer = None
     version: str = OLLAMA_VERSION
-    port: int = 0
     requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
     _errors: list[_ForcedError] = field(default_factory=list, init=False, repr=False)
     _mid_stream: tuple[str, int] | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _connections: set[socket.socket] = field(default_factory=set, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
-    _server: _Server | None = field(default=None, init=False, repr=False)
-    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     def start(self) -> Self:
         """Listen (again) — on the same port after a stop."""
         if self._server:
             return self
         self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", self.port), self)
-        self.port = self._server.server_address[1]
-        # A short poll interval makes stop() quick: tests start and stop a lot.
-        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-        self._thread = threading.Thread(target=serve, daemon=True)
-        self._thread.start()
+        self._listen(_Server(("127.0.0.1", self.port), self))
         return self
 
     def stop(self) -> None:
         """Stop listening and cut every open connection, also one mid-stream."""
-        server, self._server = self._server, None
-        if not server:
-            return
-        self._stopping.set()
-        server.shutdown()
+        if self._server:
+            self._stopping.set()
+        self._close(after_shutdown=self._cut_connections)
+
+    def _cut_connections(self) -> None:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
@@ -132,9 +115,6 @@ class FakeOllama:
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # already gone
-        server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
 
     def restart(self) -> Self:
         self.stop()
