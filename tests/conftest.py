@@ -51,6 +51,27 @@ def settings(tmp_path):
     return make_settings(tmp_path)
 
 
+def store_settings(tmp: Path, store: str = "sqlite", **overrides):
+    """Settings on SQLite, or on an emptied PostgreSQL (`TEST_POSTGRES_URL`: skipped
+    locally when missing, required in CI)."""
+    if store == "sqlite":
+        return make_settings(tmp, **overrides)
+    url = os.environ.get("TEST_POSTGRES_URL")
+    require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
+    drop_all(url)
+    return make_settings(tmp, database_url=url, **overrides)
+
+
+def drop_all(url: str) -> None:
+    """An empty PostgreSQL schema: every test starts from nothing."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    eng.dispose()
+
+
 @pytest.fixture
 def services(settings):
     from assistant.services import Services

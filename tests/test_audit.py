@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_settings, require
+from conftest import make_settings, store_settings
 from presidio_analyzer import EntityRecognizer
 
 from assistant.answer import Answer, Citation
@@ -67,19 +66,7 @@ def redactor():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request, tmp_path):
-    if request.param == "sqlite":
-        return make_settings(tmp_path)
-    url = os.environ.get("TEST_POSTGRES_URL")
-    require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-    drop_all(url)
-    return make_settings(tmp_path, database_url=url)
-
-
-def drop_all(url: str) -> None:
-    eng = sa.create_engine(url)
-    with eng.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    eng.dispose()
+    return store_settings(tmp_path, request.param)
 
 
 @pytest.fixture

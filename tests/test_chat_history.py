@@ -7,7 +7,6 @@ data layer called the way Chainlit calls it.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
@@ -16,8 +15,8 @@ from chainlit.context import init_http_context
 from chainlit.element import Text
 from chainlit.types import Feedback
 from chainlit.user import User
-from conftest import make_settings, require
-from test_audit import PII, PII_QUESTION, drop_all, make_answer, raw_values
+from conftest import store_settings
+from test_audit import PII, PII_QUESTION, make_answer, raw_values
 
 from assistant.chat_history import RedactedDataLayer, async_url, build_data_layer
 from assistant.privacy import MASK, build_redactor
@@ -34,14 +33,7 @@ def redactor():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def services(request, tmp_path, redactor):
-    if request.param == "sqlite":
-        settings = make_settings(tmp_path)
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL")
-        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-        drop_all(url)
-        settings = make_settings(tmp_path, database_url=url)
-    s = Services(settings)
+    s = Services(store_settings(tmp_path, request.param))
     s.__dict__["redactor"] = redactor  # built once per module
     yield s
     s.engine.dispose()

@@ -6,13 +6,11 @@ then dated back in the store. Real SQLite (chat.db), and PostgreSQL with TEST_PO
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_settings, require
-from test_audit import drop_all
+from conftest import store_settings
 from test_chat_history import conversation, run
 
 from assistant import db
@@ -40,14 +38,7 @@ def redactor():
 
 
 def open_services(tmp_path, redactor, store: str = "sqlite", **overrides) -> Services:
-    if store == "sqlite":
-        settings = make_settings(tmp_path, **overrides)
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL")
-        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-        drop_all(url)
-        settings = make_settings(tmp_path, database_url=url, **overrides)
-    s = Services(settings)
+    s = Services(store_settings(tmp_path, store, **overrides))
     s.__dict__["redactor"] = redactor
     return s
 

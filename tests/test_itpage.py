@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 import pytest
 from chainlit.auth.jwt import create_jwt
 from chainlit.user import User
-from conftest import make_settings, require
+from conftest import store_settings
 from fastapi import FastAPI
 from starlette.testclient import TestClient
-from test_audit import PII, drop_all, make_answer
+from test_audit import PII, make_answer
 
 from assistant.itpage import register_it_routes
 from assistant.privacy import build_redactor
@@ -33,14 +32,7 @@ def redactor():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def services(request, tmp_path):
-    if request.param == "sqlite":
-        settings = make_settings(tmp_path)
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL")
-        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-        drop_all(url)
-        settings = make_settings(tmp_path, database_url=url)
-    s = Services(settings)
+    s = Services(store_settings(tmp_path, request.param))
     yield s
     s.engine.dispose()
     s.close()

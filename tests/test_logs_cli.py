@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
-from conftest import make_settings, require
-from test_audit import assert_no_raw, backdate, drop_all, make_answer
+from conftest import store_settings
+from test_audit import assert_no_raw, backdate, make_answer
 
 from assistant.audit import AuditLog, load_pseudonym_key, pseudonym
 from assistant.db import build_engine
@@ -24,14 +23,10 @@ def redactor():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rows(request, cli_env, monkeypatch, redactor):
     """Three answers written the way the app writes them, in the CLI's own store."""
-    overrides = {"data_dir": Path(cli_env["ASSISTANT_DATA_DIR"])}
-    if request.param == "postgresql":
-        url = os.environ.get("TEST_POSTGRES_URL")
-        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-        drop_all(url)
-        monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
-        overrides["database_url"] = url
-    settings = make_settings(Path(cli_env["ASSISTANT_DATA_DIR"]).parent, **overrides)
+    data_dir = Path(cli_env["ASSISTANT_DATA_DIR"])
+    settings = store_settings(data_dir.parent, request.param, data_dir=data_dir)
+    if request.param == "postgresql":  # the CLI reads the same store
+        monkeypatch.setenv("ASSISTANT_DATABASE_URL", settings.database_url)
     engine = build_engine(settings)
     audit = AuditLog(engine, redactor, load_pseudonym_key(settings))
     old = audit.record_answer(make_answer(), user="Erika Mustermann", roles=["mitarbeitende"])

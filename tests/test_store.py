@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_settings, require
+from conftest import store_settings
 
 from assistant.db import MIGRATIONS, build_engine, migrate
 from assistant.manifest import DocumentRecord, Manifest
@@ -23,22 +22,8 @@ def _record(doc_id="d1", version=1, **kw):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        settings = make_settings(tmp_path)
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL")
-        require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-        settings = make_settings(tmp_path, database_url=url)
-        _drop_all(url)
-    eng = build_engine(settings)
+    eng = build_engine(store_settings(tmp_path, request.param))
     yield eng
-    eng.dispose()
-
-
-def _drop_all(url):
-    eng = sa.create_engine(url)
-    with eng.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     eng.dispose()
 
 
