@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from assistant.config import Settings
 
 metadata = sa.MetaData()
 
@@ -78,7 +78,7 @@ def m001_manifest(conn: Connection) -> None:
 
 
 # One row per answer. Every text column holds redacted text only; the only
-# writer is `assistant.audit.AuditLog`, which redacts inside itself.
+# writer is `assistant.privacy.audit.AuditLog`, which redacts inside itself.
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -110,8 +110,8 @@ def m002_audit(conn: Connection) -> None:
     audit_log.create(conn)
 
 
-# Accounts, collections and login/upload rate limits (assistant/accounts.py,
-# assistant/collections.py, assistant/upload.py). Lists are JSON arrays.
+# Accounts, collections and login/upload rate limits (assistant/access/accounts.py,
+# assistant/access/collections.py, assistant/ingest/upload.py). Lists are JSON arrays.
 users = sa.Table(
     "users",
     metadata,
@@ -156,7 +156,7 @@ def m003_accounts(conn: Connection) -> None:
         table.create(conn)
 
 
-# Chainlit's chat history (assistant/chat_history.py): the tables of Chainlit's
+# Chainlit's chat history (assistant/web/chat_history.py): the tables of Chainlit's
 # SQLAlchemyDataLayer, prefixed `chat_` (`users` is the accounts table). Every
 # text column holds redacted text only; ids are Chainlit's UUID strings;
 # JSON is stored as text, as Chainlit writes it.

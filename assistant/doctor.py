@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .services import Services
+    from assistant.services import Services
 
 
 @dataclass
@@ -76,7 +76,7 @@ def _lexical(s: Services) -> Check:
 
 
 def _embeddings(s: Services) -> Check:
-    from .embeddings import embedding_model_id
+    from assistant.retrieval.embeddings import embedding_model_id
 
     model = embedding_model_id(s.settings)
     if s.settings.weight_dense <= 0:
@@ -86,7 +86,7 @@ def _embeddings(s: Services) -> Check:
 
 
 def _vectors(s: Services) -> Check:
-    from .errors import ConfigError
+    from assistant.errors import ConfigError
 
     try:
         count = s.vectors.count()
@@ -99,7 +99,7 @@ def _vectors(s: Services) -> Check:
 
 def _ollama(s: Services) -> Check:
     try:
-        from .llm import check_ollama
+        from assistant.answering.llm import check_ollama
     except ImportError:
         return Check("ollama", "warn", "Sprachmodell-Anbindung nicht installiert",
                      "Nur Suchmodus verfügbar.", "Search mode only.")

@@ -14,16 +14,16 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from sqlalchemy.engine import Engine
 
-    from .answer import AnswerService
-    from .audit import AuditLog
-    from .config import Settings
-    from .ingest.pipeline import Ingestor
-    from .lexical import LexicalIndex
-    from .manifest import Manifest
-    from .privacy import Redactor
-    from .prompts import PromptSet
-    from .search import SearchService
-    from .vectorstore import ChromaIndex
+    from assistant.answering.answer import AnswerService
+    from assistant.answering.prompts import PromptSet
+    from assistant.config import Settings
+    from assistant.ingest.pipeline import Ingestor
+    from assistant.privacy import Redactor
+    from assistant.privacy.audit import AuditLog
+    from assistant.retrieval.lexical import LexicalIndex
+    from assistant.retrieval.manifest import Manifest
+    from assistant.retrieval.search import SearchService
+    from assistant.retrieval.vectorstore import ChromaIndex
 
 
 class Services:
@@ -32,44 +32,44 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        from .db import build_engine
+        from assistant.db import build_engine
 
         return build_engine(self.settings)
 
     @cached_property
     def manifest(self) -> Manifest:
-        from .manifest import Manifest
+        from assistant.retrieval.manifest import Manifest
 
         return Manifest(self.engine)
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        from .lexical import open_lexical_index
+        from assistant.retrieval.lexical import open_lexical_index
 
         return open_lexical_index(self.settings.ensure_data_dir() / "lexical")
 
     @cached_property
     def embeddings(self) -> Embeddings:
-        from .embeddings import build_embeddings
+        from assistant.retrieval.embeddings import build_embeddings
 
         return build_embeddings(self.settings)
 
     @cached_property
     def vectors(self) -> ChromaIndex:
-        from .embeddings import embedding_model_id
-        from .vectorstore import build_vector_index
+        from assistant.retrieval.embeddings import embedding_model_id
+        from assistant.retrieval.vectorstore import build_vector_index
 
         return build_vector_index(self.settings, embedding_model_id(self.settings))
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        from .ingest.pipeline import Ingestor
+        from assistant.ingest.pipeline import Ingestor
 
         return Ingestor(self.settings, self.manifest, self.lexical, self.vectors, self.embeddings)
 
     @cached_property
     def search(self) -> SearchService:
-        from .search import SearchService
+        from assistant.retrieval.search import SearchService
 
         return SearchService(
             self.settings,
@@ -81,18 +81,18 @@ class Services:
 
     @cached_property
     def prompts(self) -> PromptSet:
-        from .prompts import load_prompts
+        from assistant.answering.prompts import load_prompts
 
         return load_prompts()
 
     @cached_property
     def answers(self) -> AnswerService:
-        from .answer import AnswerService
-        from .relevance import RelevanceGate
+        from assistant.answering.answer import AnswerService
+        from assistant.retrieval.relevance import RelevanceGate
 
         model = None
         if self.settings.ollama_model:
-            from .llm import build_chat_model
+            from assistant.answering.llm import build_chat_model
 
             model = build_chat_model(self.settings)
         gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
@@ -100,7 +100,7 @@ class Services:
 
     @cached_property
     def redactor(self) -> Redactor:
-        from .privacy import build_redactor
+        from assistant.privacy import build_redactor
 
         s = self.settings
         return build_redactor(
@@ -111,7 +111,7 @@ class Services:
     @cached_property
     def audit(self) -> AuditLog:
         """The audit log; opening it applies retention (`retention_days`)."""
-        from .audit import open_audit_log
+        from assistant.privacy.audit import open_audit_log
 
         # The redactor loads on the first write, so `assistant logs` stays quick.
         return open_audit_log(self.settings, self.engine, lambda: self.redactor)

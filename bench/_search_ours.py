@@ -35,7 +35,7 @@ ENTRY_POINT = HERE / "search.py"
 
 
 def _record(part, now):
-    from assistant.manifest import DocumentRecord
+    from assistant.retrieval.manifest import DocumentRecord
 
     first = part[0]
     return DocumentRecord(
@@ -134,7 +134,7 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
 def variants(services, queries: list[str]) -> dict:
     """What the parts cost, in the same run (ratios are robust under load): fewer dense
     candidates, the query embedded on 2 threads, and Chroma alone over one, two or all collections."""
-    from assistant.search import SearchService
+    from assistant.retrieval.search import SearchService
 
     settings = services.settings.model_copy(update={"dense_candidates": 20})
     wide = SearchService(settings, services.manifest, services.lexical,
@@ -145,7 +145,7 @@ def variants(services, queries: list[str]) -> dict:
     collections = list(_synth.COLLECTIONS)
     threaded, two = wide, None
     if services.settings.embedding_backend == "onnx":  # the query on 2 threads, as before
-        from assistant.embeddings import OnnxMiniLMEmbeddings
+        from assistant.retrieval.embeddings import OnnxMiniLMEmbeddings
 
         two = OnnxMiniLMEmbeddings(query_threads=min(4, os.cpu_count() or 1))
         threaded = SearchService(services.settings, services.manifest, services.lexical,

@@ -86,7 +86,7 @@ def run_quality(eval_file: Path, corpus: Path, tmp: Path, variants: dict[str, di
     """R@5 and MRR@10 of the fused ranking on a development set (as in docs/retrieval.md):
     the corpus ingested with the real embedder, each variant a set of settings overrides."""
     from assistant.config import Settings
-    from assistant.search import SearchService
+    from assistant.retrieval.search import SearchService
     from assistant.services import Services
 
     rows = [json.loads(x) for x in eval_file.read_text(encoding="utf-8").splitlines() if x]

@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer
-from assistant.lexical.tantivy_index import (
+from assistant.models import Chunk
+from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer
+from assistant.retrieval.lexical.tantivy_index import (
     COORDINATION,
     DEFAULT_BOOSTS,
     TantivyLexicalIndex,
 )
-from assistant.models import Chunk
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")

@@ -179,7 +179,7 @@ def _benchmark(args, argv: list[str] | None) -> int:
 
     vocab = _synth.load_vocabulary(args.corpus)
     results: list[dict] = []
-    from assistant.embeddings import OnnxMiniLMEmbeddings
+    from assistant.retrieval.embeddings import OnnxMiniLMEmbeddings
 
     query_embedder = OnnxMiniLMEmbeddings()  # baseline's; ours uses Services' own instance
     with tempfile.TemporaryDirectory(prefix="amtswissen-bench-") as tmpname:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from assistant.accounts import (
+from assistant.access.accounts import (
     LOGIN_FAILED,
     AccountError,
     AccountService,
@@ -78,7 +78,7 @@ def test_roles_are_checked_and_passwords_must_be_long_enough(accounts):
 
 
 def test_user_names_are_case_insensitive(accounts, services):
-    from assistant.collections import CollectionService
+    from assistant.access.collections import CollectionService
 
     added = accounts.add("Anna.Berg", "richtig-geheim", ["mitarbeitende", "wissensmanagement"])
     assert added.name == "anna.berg"
@@ -140,7 +140,7 @@ def test_oidc_roles_from_a_keycloak_id_token(settings):
     import base64
     import json
 
-    from assistant.accounts import token_claims
+    from assistant.access.accounts import token_claims
 
     payload = {"realm_access": {"roles": ["wissensmanagement", "uma_authorization"]},
                "groups": ["/personal", "/allgemein"]}  # fmt: skip

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from conftest import make_settings, store_settings
 from presidio_analyzer import EntityRecognizer
 
-from assistant.answer import Answer, Citation
-from assistant.audit import AuditLog, load_pseudonym_key, open_audit_log, pseudonym
+from assistant.answering.answer import Answer, Citation
 from assistant.db import audit_log, build_engine
 from assistant.errors import NotFoundError
 from assistant.models import Hit
 from assistant.privacy import MASK, PlaceholderMap, Redaction, build_redactor
+from assistant.privacy.audit import AuditLog, load_pseudonym_key, open_audit_log, pseudonym
 
 # Raw values in the style of the redactor's test data (tests/data/pii); each must
 # vanish from every stored text.

@@ -33,7 +33,7 @@ from browser_util import (
 )
 from conftest import KNOWLEDGE, require
 
-from assistant.prompts import load_prompts
+from assistant.answering.prompts import load_prompts
 
 DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"

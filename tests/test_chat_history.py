@@ -18,9 +18,9 @@ from chainlit.user import User
 from conftest import store_settings
 from test_audit import PII, PII_QUESTION, make_answer, raw_values
 
-from assistant.chat_history import RedactedDataLayer, async_url, build_data_layer
 from assistant.privacy import MASK, build_redactor
 from assistant.services import Services
+from assistant.web.chat_history import RedactedDataLayer, async_url, build_data_layer
 
 CHAT_TABLES = ("chat_users", "chat_threads", "chat_steps", "chat_elements", "chat_feedbacks")
 COMMENT = f"Bitte Rückruf an Frau {PII['PERSON']}, Tel. {PII['PHONE']}"
@@ -280,7 +280,7 @@ def test_unsafe_thread_ids_are_refused(services):
 
 
 def test_placeholder_maps_are_bounded(services, monkeypatch):
-    import assistant.chat_history as ch
+    import assistant.web.chat_history as ch
 
     monkeypatch.setattr(ch, "MAX_THREADS", 3)
     layer = build_data_layer(services)
@@ -297,7 +297,7 @@ def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
     from fastapi import FastAPI
     from starlette.testclient import TestClient
 
-    from assistant.chat_history import register_history_routes
+    from assistant.web.chat_history import register_history_routes
 
     layer = build_data_layer(services)
 

@@ -14,8 +14,9 @@ from conftest import store_settings
 from test_chat_history import conversation, run
 
 from assistant import db
-from assistant.chat_history import build_data_layer
-from assistant.chat_retention import (
+from assistant.errors import NotFoundError
+from assistant.privacy import build_redactor
+from assistant.privacy.retention import (
     CHAT_DB,
     ELEMENTS_DIR,
     apply_chat_retention,
@@ -24,9 +25,8 @@ from assistant.chat_retention import (
     element_file,
     purge_services_chat_history,
 )
-from assistant.errors import NotFoundError
-from assistant.privacy import build_redactor
 from assistant.services import Services
+from assistant.web.chat_history import build_data_layer
 
 CONTENT = (db.chat_threads, db.chat_steps, db.chat_elements, db.chat_feedbacks,
            db.chat_audit_links)  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embeddings import OnnxMiniLMEmbeddings
+from assistant.retrieval.embeddings import OnnxMiniLMEmbeddings
 
 
 def test_onnx_embeddings_offline_and_sound(no_network):

@@ -1,4 +1,4 @@
-"""`assistant eval` and assistant/evaluation.py: figures known by construction."""
+"""`assistant eval` and assistant/retrieval/evaluation.py: figures known by construction."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from assistant.evaluation import (
+from assistant.models import Hit
+from assistant.retrieval.evaluation import (
     EvalError,
     Question,
     evaluate,
@@ -16,7 +17,6 @@ from assistant.evaluation import (
     load_questions,
     render_markdown,
 )
-from assistant.models import Hit
 
 
 def hit(source="a.md", section="Titel > § 1 Zweck", text="Der Text.", rank=1) -> Hit:

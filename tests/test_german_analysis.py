@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer, fold
+from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer, fold
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 from test_audit import PII, make_answer
 
-from assistant.itpage import register_it_routes
 from assistant.privacy import build_redactor
 from assistant.services import Services
+from assistant.web.itpage import register_it_routes
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -254,7 +254,7 @@ def test_purge_is_refused_unless_it_confirmed_from_this_page(filled, roles, form
 
 
 def test_sources_column_names_each_document_once():
-    from assistant.itpage import _sources
+    from assistant.web.itpage import _sources
 
     citations = [{"doc_id": "reise", "version": 2}, {"doc_id": "reise", "version": 2},
                  {"doc_id": "hunde", "version": 1}]  # fmt: skip

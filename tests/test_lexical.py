@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.lexical import IndexBusyError, open_lexical_index
-from assistant.lexical.analysis import GermanAnalyzer
-from assistant.lexical.tantivy_index import TantivyLexicalIndex
 from assistant.models import Chunk
+from assistant.retrieval.lexical import IndexBusyError, open_lexical_index
+from assistant.retrieval.lexical.analysis import GermanAnalyzer
+from assistant.retrieval.lexical.tantivy_index import TantivyLexicalIndex
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -244,7 +244,7 @@ def test_another_process_writes_while_we_search(tmp_path):
     here.add([chunk("mine", text="Hundesteuer")])
     script = (
         "import sys; sys.path.insert(0, sys.argv[2]);"
-        "from pathlib import Path; from assistant.lexical import open_lexical_index;"
+        "from pathlib import Path; from assistant.retrieval.lexical import open_lexical_index;"
         "from assistant.models import Chunk;"
         "i = open_lexical_index(Path(sys.argv[1]));"
         "i.add([Chunk(f'x{n}', 'ext', 1, 'allgemein', 's', 't', '', None, n, 'Hundesteuer extern')"

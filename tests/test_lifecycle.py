@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assistant.accounts import User
-from assistant.collections import CollectionService
-from assistant.upload import UploadRefused, UploadService
+from assistant.access.accounts import User
+from assistant.access.collections import CollectionService
+from assistant.ingest.upload import UploadRefused, UploadService
 
 MANAGER = User("wissen", ("mitarbeitende", "wissensmanagement"), ("allgemein",))
 STAFF = User("sabine", ("mitarbeitende",), ("allgemein",))
@@ -152,9 +152,9 @@ def test_replace_and_retire_are_atomic_under_concurrent_searches(km, services):
 
 
 def test_sources_show_version_and_date():
-    from assistant import ui
-    from assistant.answer import Citation
-    from assistant.manifest import DocumentRecord
+    from assistant.answering.answer import Citation
+    from assistant.retrieval.manifest import DocumentRecord
+    from assistant.web import ui
 
     record = DocumentRecord("d1", "allgemein", "/x.md", "Reisekosten", "0" * 64, 3, 4, None, 10,
                             "md", datetime(2026, 3, 1, tzinfo=UTC), date(2026, 4, 1))  # fmt: skip

@@ -14,9 +14,7 @@ from fake_ollama import FakeOllama, running_fake_ollama
 from langchain_core.messages import HumanMessage, SystemMessage
 from ollama import ResponseError
 
-from assistant.config import Settings
-from assistant.errors import LLMError
-from assistant.llm import (
+from assistant.answering.llm import (
     OllamaStatus,
     astream_chat,
     build_chat_model,
@@ -27,6 +25,8 @@ from assistant.llm import (
     keep_alive_seconds,
     stream_chat,
 )
+from assistant.config import Settings
+from assistant.errors import LLMError
 
 SYSTEM = "Antworte nur aus dem Kontext und zitiere mit [n]."
 QUESTION = (

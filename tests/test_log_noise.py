@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from assistant.logfilter import quiet_libraries
+from assistant.privacy.logfilter import quiet_libraries
 
 
 def test_library_info_lines_and_the_readme_fallback_warning_are_dropped(caplog):

@@ -10,9 +10,9 @@ import pytest
 from conftest import store_settings
 from test_audit import assert_no_raw, backdate, make_answer
 
-from assistant.audit import AuditLog, load_pseudonym_key, pseudonym
 from assistant.db import build_engine
 from assistant.privacy import build_redactor
+from assistant.privacy.audit import AuditLog, load_pseudonym_key, pseudonym
 
 
 @pytest.fixture(scope="module")

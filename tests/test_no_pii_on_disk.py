@@ -18,9 +18,9 @@ import pytest
 from docgen import GOOD_MD, GOOD_TXT
 from test_audit import PII, PII_QUESTION, raw_values
 
-from assistant.answer import AnswerService
-from assistant.logfilter import RedactingFilter, install_log_redaction, redacting
+from assistant.answering.answer import AnswerService
 from assistant.privacy import build_redactor
+from assistant.privacy.logfilter import RedactingFilter, install_log_redaction, redacting
 
 USER = "Erika Mustermann"
 LOGIN = "sachbearbeitung7"  # an account name: stored as is (login), so not a person's name
@@ -54,7 +54,7 @@ def echoing_ollama(fake_ollama, cli_env, monkeypatch):
 def leaky_answer_service(monkeypatch):
     """A careless log call in the answer path: the CLI's log redaction must catch it."""
     real_ask = AnswerService.ask
-    log = logging.getLogger("assistant.answer")
+    log = logging.getLogger("assistant.answering.answer")
 
     def ask(self, question, history=(), collections=None):
         log.warning("answering question %s", question)
@@ -202,7 +202,7 @@ def test_log_filter_masks_what_it_must_not_redact(caplog):
     try:
         logging.getLogger("presidio-analyzer").warning("Context list is: %s", USER)
         with redacting():
-            logging.getLogger("assistant.search").info("inside a redaction: %s", USER)
+            logging.getLogger("assistant.retrieval.search").info("inside a redaction: %s", USER)
         logging.getLogger("assistant.privacy.engine").error("redaction failed (%s)", "TypeError")
     finally:
         uninstall()

@@ -174,6 +174,6 @@ def test_userinfo_without_user_name_gives_no_session(app, idp, browser):
     ],
 )
 def test_token_claims_only_from_a_jwt_object(token, claims):
-    from assistant.accounts import token_claims
+    from assistant.access.accounts import token_claims
 
     assert token_claims(token) == claims

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lexical.analysis import PART_WEIGHT
-from assistant.lexical.dictionary import EnglishGerman, parse_dictionary
-from assistant.lexical.expansion import (
+from assistant.models import Chunk, Hit
+from assistant.retrieval.lexical.analysis import PART_WEIGHT
+from assistant.retrieval.lexical.dictionary import EnglishGerman, parse_dictionary
+from assistant.retrieval.lexical.expansion import (
     SYNONYM_WEIGHT,
     THESAURUS_WEIGHT,
     TRANSLATION_WEIGHT,
@@ -14,9 +15,8 @@ from assistant.lexical.expansion import (
     _read_synonym_lines,
     is_english,
 )
-from assistant.lexical.tantivy_index import TantivyLexicalIndex
-from assistant.models import Chunk, Hit
-from assistant.relevance import RelevanceGate
+from assistant.retrieval.lexical.tantivy_index import TantivyLexicalIndex
+from assistant.retrieval.relevance import RelevanceGate
 
 # A few lines in the format of Debian's trans-de-en (Ding).
 DING = """\

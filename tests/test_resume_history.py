@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.ui import history_from_steps
+from assistant.web.ui import history_from_steps
 
 
 def step(kind: str, output: str, at: str) -> dict:

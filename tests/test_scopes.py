@@ -88,8 +88,8 @@ def test_each_index_filters_inside_and_the_chat_path_too(world, cli_env):
     """Lexical and dense rankings alone, and the chat's path (allowed collections → prepare)."""
     from conftest import make_settings  # noqa: F401 - same settings as the CLI above
 
-    from assistant.accounts import AccountService
-    from assistant.collections import CollectionService
+    from assistant.access.accounts import AccountService
+    from assistant.access.collections import CollectionService
     from assistant.config import Settings
     from assistant.services import Services
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from conftest import store_settings
 
 from assistant.db import MIGRATIONS, build_engine, migrate
-from assistant.manifest import DocumentRecord, Manifest
+from assistant.retrieval.manifest import DocumentRecord, Manifest
 
 
 def _record(doc_id="d1", version=1, **kw):

@@ -10,9 +10,9 @@ from datetime import date
 import conftest_ingest as make
 import pytest
 
-from assistant.accounts import User
-from assistant.collections import CollectionService
-from assistant.upload import NO_UPLOAD, UploadRefused, UploadService, parse_validity
+from assistant.access.accounts import User
+from assistant.access.collections import CollectionService
+from assistant.ingest.upload import NO_UPLOAD, UploadRefused, UploadService, parse_validity
 
 MANAGER = User("wissen", ("mitarbeitende", "wissensmanagement"), ("allgemein",))
 OTHER_MANAGER = User("petra", ("wissensmanagement",), ("personal",))

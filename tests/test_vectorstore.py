@@ -7,7 +7,7 @@ from conftest import make_settings
 
 from assistant.errors import ConfigError
 from assistant.models import Chunk
-from assistant.vectorstore import _client, build_vector_index, chroma_name
+from assistant.retrieval.vectorstore import _client, build_vector_index, chroma_name
 
 
 def _chunk(i: int, collection: str) -> Chunk:

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from assistant.web import PrivacyMiddleware, clean_html, content_security_policy
+from assistant.web.middleware import PrivacyMiddleware, clean_html, content_security_policy
 
 FOREIGN = re.compile(r"""(?:src|href|content)=["'](?:[a-z]+:)?//""", re.IGNORECASE)
 
@@ -101,9 +101,9 @@ def test_failing_handler_shows_german_message_and_logs_no_text(monkeypatch, capl
 
     # Another test may have served requests through Chainlit's app in this process,
     # which builds its middleware stack; the chat module adds its middleware at import.
-    if "assistant.app" not in sys.modules:
+    if "assistant.web.app" not in sys.modules:
         chainlit_app.middleware_stack = None
-    from assistant import app as chat_app
+    from assistant.web import app as chat_app
 
     secret = "Frau Erika Mustermann, geboren 01.02.1980"
     sent: list[str] = []

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import click
 
-from ..config import Settings
-from ..errors import AssistantError
-from . import german
+from assistant.cli import german
+from assistant.config import Settings
+from assistant.errors import AssistantError
 
 german.install()  # Click's own texts (usage, headings, errors) in German
 
@@ -32,7 +32,7 @@ class Context:
     @property
     def services(self):
         if self._services is None:
-            from ..services import Services
+            from assistant.services import Services
 
             self._services = Services(self.settings)
         return self._services
@@ -69,7 +69,7 @@ def cli(ctx: click.Context) -> None:
     """
     obj = ctx.ensure_object(Context)
     # Imported before logging is configured: importing Presidio logs an INFO line.
-    from ..logfilter import install_log_redaction, quiet_libraries
+    from assistant.privacy.logfilter import install_log_redaction, quiet_libraries
 
     quiet_libraries()
     logging.basicConfig(
@@ -86,6 +86,6 @@ def main() -> None:
 
 
 # Imported last: the modules register their commands on `cli`.
-from . import admin, collections, documents, evaluate, logs, privacy, retrieval, users  # noqa: F401
+from assistant.cli import admin, collections, documents, evaluate, logs, privacy, retrieval, users  # noqa: F401
 
 german.usage_words(cli)

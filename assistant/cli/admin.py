@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 _MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
 
@@ -17,7 +17,7 @@ _MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red
 @friendly_errors
 def doctor(ctx: Context, as_json: bool) -> None:
     """Prüfen, was funktioniert und was fehlt – mit Hinweis zur Behebung."""
-    from ..doctor import exit_code, run_checks
+    from assistant.doctor import exit_code, run_checks
 
     checks = run_checks(ctx.services)
     if as_json:
@@ -38,6 +38,6 @@ def doctor(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, headless: bool) -> None:
     """Die Chat-Oberfläche (Chainlit) starten."""
-    from ..web import run_app
+    from assistant.web.launcher import run_app
 
     run_app(ctx.settings, host=host, port=port, headless=headless)

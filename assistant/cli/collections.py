@@ -6,11 +6,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 def collection_service(ctx: Context):
-    from ..collections import CollectionService
+    from assistant.access.collections import CollectionService
 
     return CollectionService(ctx.services.engine, ctx.settings)
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import NotFoundError
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.errors import NotFoundError
 
 err = Console(stderr=True)
 
@@ -39,7 +39,7 @@ def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_
     Unchanged files are skipped, changed files replace their previous version.
     Exit code 1 if any file could not be ingested; the others are ingested anyway.
     """
-    from ..ingest.pipeline import iter_files
+    from assistant.ingest.pipeline import iter_files
 
     files = list(iter_files(paths))
     ingestor = ctx.services.ingestor
@@ -68,7 +68,7 @@ def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_
 
 def _ingest_valid(ingestor, files, collection, advance, valid_from, valid_until):
     """Like `ingest_paths`, with validity dates on every file."""
-    from ..ingest.pipeline import IngestReport
+    from assistant.ingest.pipeline import IngestReport
 
     report = IngestReport()
     for path in files:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 def _parse_ks(value: str) -> list[int]:
@@ -41,8 +41,8 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
     tests/data/eval/README.md). Gesucht wird im aktuellen Index, wie in
     `assistant search`.
     """
-    from ..evaluation import evaluate, load_questions, render_markdown
-    from ..relevance import RelevanceGate
+    from assistant.retrieval.evaluation import evaluate, load_questions, render_markdown
+    from assistant.retrieval.relevance import RelevanceGate
 
     k_list = _parse_ks(ks)
     items = load_questions(questions)

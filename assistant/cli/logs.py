@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 PII_LABELS = {
     "PERSON": "Name", "ADDRESS": "Anschrift", "POSTCODE": "Postleitzahl", "PHONE": "Telefon",
@@ -228,7 +228,7 @@ def export(ctx: Context, fmt: str, output: str | None, since) -> None:
 def purge(ctx: Context, days: int, as_json: bool) -> None:
     """Alte Einträge und Chatverläufe endgültig löschen (geschieht auch automatisch beim
     Start, siehe ASSISTANT_RETENTION_DAYS und ASSISTANT_CHAT_RETENTION_DAYS)."""
-    from ..chat_retention import purge_services_chat_history
+    from assistant.privacy.retention import purge_services_chat_history
 
     deleted = ctx.services.audit.purge(days)
     threads = purge_services_chat_history(ctx.services, days)

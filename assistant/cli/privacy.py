@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from . import Context, cli, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, friendly_errors, pass_ctx
 
 
 @cli.command()
@@ -20,7 +20,7 @@ def redact(ctx: Context, as_json: bool) -> None:
 
     Beispiel: echo "Frau Müller, Tel. 0611 123456" | assistant redact
     """
-    from ..privacy import redact_lines
+    from assistant.privacy import redact_lines
 
     # Only "\n" ends a line (a lone "\r" does not), and bad bytes never stop the stream.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",

@@ -8,7 +8,7 @@ import uuid
 import click
 from rich.console import Console
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 @cli.command()
@@ -90,7 +90,7 @@ def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
 
 
 def _account(ctx: Context, name: str):
-    from ..accounts import AccountService
+    from assistant.access.accounts import AccountService
 
     return AccountService(ctx.services.engine, ctx.settings).require(name)
 
@@ -100,7 +100,7 @@ def _scope(ctx: Context, user: str | None, collections) -> list[str] | None:
     wanted = list(collections) or None
     if not user:
         return wanted
-    from ..collections import CollectionService
+    from assistant.access.collections import CollectionService
 
     allowed = CollectionService(ctx.services.engine, ctx.settings).allowed_collections(
         _account(ctx, user)

@@ -14,11 +14,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 def account_service(ctx: Context):
-    from ..accounts import AccountService
+    from assistant.access.accounts import AccountService
 
     return AccountService(ctx.services.engine, ctx.settings)
 
@@ -125,8 +125,8 @@ def users_reset_password(ctx: Context, name: str, password_stdin: bool) -> None:
 @friendly_errors
 def users_demo(ctx: Context, env_file: Path) -> None:
     """Erststart: Demo-Konten mit Zufallspasswörtern (nur wenn es noch keine Konten gibt)."""
-    from ..collections import CollectionService
-    from ..web import ensure_auth_secret
+    from assistant.access.collections import CollectionService
+    from assistant.web.launcher import ensure_auth_secret
 
     if ensure_auth_secret(env_file):
         click.echo(f"CHAINLIT_AUTH_SECRET (zufällig) in {env_file} eingetragen.")

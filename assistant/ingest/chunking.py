@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .parse import Block, ParsedDocument
+from assistant.ingest.parse import Block, ParsedDocument
 
 SECTION_SEPARATOR = " › "
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import IngestError
-from . import headings, offline
+from assistant.errors import IngestError
+from assistant.ingest import headings, offline
 
 log = logging.getLogger(__name__)
 

@@ -26,16 +26,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import IngestError
-from ..manifest import DocumentRecord, Manifest
-from ..models import Chunk
+from assistant.errors import IngestError
+from assistant.models import Chunk
+from assistant.retrieval.manifest import DocumentRecord, Manifest
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from ..config import Settings
-    from ..lexical import LexicalIndex
-    from ..vectorstore import ChromaIndex
+    from assistant.config import Settings
+    from assistant.retrieval.lexical import LexicalIndex
+    from assistant.retrieval.vectorstore import ChromaIndex
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,8 @@ class Ingestor:
 
     # --- steps -----------------------------------------------------------------
     def _ingest(self, path, collection, source_key, validity, result: FileResult) -> None:
-        from .chunking import chunk_document
-        from .parse import parse_file
+        from assistant.ingest.chunking import chunk_document
+        from assistant.ingest.parse import parse_file
 
         if not path.exists():
             raise IngestError("Die Datei wurde nicht gefunden.", code="not_found")

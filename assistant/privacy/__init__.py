@@ -6,9 +6,9 @@ redactor.redact("Frau Müller, Tel. 0611 123456").text
 # 'Frau <PERSON>, Tel. <PHONE>'
 """
 
-from .engine import MASK, Redactor, build_redactor
-from .lines import redact_lines
-from .results import Entity, PlaceholderMap, Redaction
+from assistant.privacy.engine import MASK, Redactor, build_redactor
+from assistant.privacy.lines import redact_lines
+from assistant.privacy.results import Entity, PlaceholderMap, Redaction
 
 __all__ = [
     "MASK",

@@ -9,8 +9,8 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
-from .names import NameRecognizer
-from .recognizers import (
+from assistant.privacy.names import NameRecognizer
+from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
     BicRecognizer,
     CueRecognizer,

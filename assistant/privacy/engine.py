@@ -17,10 +17,10 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 
-from .conf import build_recognizers, context_enhancer, load_conf
-from .names import known_mentions, name_tokens
-from .nlp import LANGUAGE, LoadedSpacyNlpEngine
-from .results import Entity, PlaceholderMap, Redaction
+from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
+from assistant.privacy.names import known_mentions, name_tokens
+from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
+from assistant.privacy.results import Entity, PlaceholderMap, Redaction
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from .engine import Redactor
+from assistant.privacy.engine import Redactor
 
 
 def redact_lines(lines: Iterable[str], redactor: Redactor, *, as_json: bool) -> Iterator[str]:

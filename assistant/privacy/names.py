@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from .lexicon import Lexicon, Token, tokenize
+from assistant.privacy.lexicon import Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
 SENTENCE_MARKS = set('!?:;\n"„“»«(')

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from ollama import ResponseError
 
-from .config import Settings
-from .errors import LLMError
+from assistant.config import Settings
+from assistant.errors import LLMError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

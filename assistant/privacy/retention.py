@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from . import db
+from assistant import db
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from .services import Services
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .db import login_failures, users
-from .errors import AssistantError, NotFoundError
+from assistant.db import login_failures, users
+from assistant.errors import AssistantError, NotFoundError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from .config import Settings
+    from assistant.config import Settings
 
 ROLES = ("mitarbeitende", "wissensmanagement", "it", "admin")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")

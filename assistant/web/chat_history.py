@@ -40,10 +40,10 @@ from chainlit.user import User
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .chat_retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
-from .logfilter import redacting
-from .privacy.engine import MASK
-from .privacy.results import PlaceholderMap
+from assistant.privacy.engine import MASK
+from assistant.privacy.logfilter import redacting
+from assistant.privacy.results import PlaceholderMap
+from assistant.privacy.retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
 
 if TYPE_CHECKING:
     from chainlit.element import Element
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from chainlit.types import Feedback
     from chainlit.user import PersistedUser
 
-    from .services import Services
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
 
     def remember_audit_id(self, step_id: str, audit_id: int) -> None:
         """Link an answer message (Chainlit step id) to its audit row."""
-        from .db import chat_audit_links
+        from assistant.db import chat_audit_links
 
         with self.sync_engine.begin() as conn:
             conn.execute(
@@ -246,8 +246,8 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
 
         Chainlit puts the thumbs on the run step of `on_message`, whose child is the answer.
         """
-        from .db import chat_audit_links as links
-        from .db import chat_steps
+        from assistant.db import chat_audit_links as links
+        from assistant.db import chat_steps
 
         if self.sync_engine is None:
             return None
@@ -365,7 +365,7 @@ def _sqlite_chat_store(services: Services):
     missing); returns its URL and a sync engine on it."""
     import sqlalchemy as sa
 
-    from . import db
+    from assistant import db
 
     path = (services.settings.ensure_data_dir() / CHAT_DB).resolve()
     url = f"sqlite:///{path}"
@@ -406,7 +406,7 @@ def register_history_routes(app: Any) -> None:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from .itpage import current_user
+    from assistant.web.itpage import current_user
 
     async def element(request) -> PlainTextResponse:
         user = current_user(request)

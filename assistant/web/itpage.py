@@ -28,13 +28,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .audit import AuditEntry, csv_value, entry_from_row, figures_of
-from .db import audit_log
+from assistant.db import audit_log
+from assistant.privacy.audit import AuditEntry, csv_value, entry_from_row, figures_of
 
 if TYPE_CHECKING:
     from chainlit.user import User
 
-    from .services import Services
+    from assistant.services import Services
 
 IT_ROLES = frozenset({"it", "admin"})
 DEFAULT_ROWS = 50
@@ -203,7 +203,7 @@ def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
 
 def register_it_routes(app: Any, services: Services) -> None:
     """Mount `/it`, `/it/export.csv` and `/it/purge`, ahead of Chainlit's catch-all route."""
-    from .itpurge import purge_form, purge_handler, purged_note
+    from assistant.web.itpurge import purge_form, purge_handler, purged_note
 
     def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
         if denied := gate(request, page=True):

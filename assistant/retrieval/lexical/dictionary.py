@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.lexical.analysis import GermanAnalyzer
+    from assistant.retrieval.lexical.analysis import GermanAnalyzer
 
 DEFAULT_DICTIONARY = Path("/usr/share/trans/de-en")
 DEFAULT_THESAURUS = Path("/usr/share/openthesaurus-de/openthesaurus.txt")

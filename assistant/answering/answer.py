@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
 
-from .errors import InputError, LLMError
-from .models import Hit
-from .prompts import PromptSet, format_context, history_messages
+from assistant.answering.prompts import PromptSet, format_context, history_messages
+from assistant.errors import InputError, LLMError
+from assistant.models import Hit
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from .config import Settings
-    from .search import SearchService
+    from assistant.config import Settings
+    from assistant.retrieval.search import SearchService
 
 NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
 EMPTY_SCOPE = (
@@ -147,7 +147,7 @@ class AnswerService:
 
     # --- phase 2 ---------------------------------------------------------------
     def stream(self, prepared: Prepared) -> Iterator[str]:
-        from .llm import classify_error
+        from assistant.answering.llm import classify_error
 
         try:
             yield from self._answer_chain.stream(prepared.inputs)
@@ -155,7 +155,7 @@ class AnswerService:
             raise classify_error(exc) from None
 
     async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
-        from .llm import classify_error
+        from assistant.answering.llm import classify_error
 
         try:
             async for text in self._answer_chain.astream(prepared.inputs):

@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from .db import audit_log, upload_events
-from .errors import AssistantError, NotFoundError
-from .ingest.pipeline import FileResult
+from assistant.db import audit_log, upload_events
+from assistant.errors import AssistantError, NotFoundError
+from assistant.ingest.pipeline import FileResult
 
 if TYPE_CHECKING:
-    from .accounts import User
-    from .collections import CollectionService
-    from .manifest import DocumentRecord
-    from .services import Services
+    from assistant.access.accounts import User
+    from assistant.access.collections import CollectionService
+    from assistant.retrieval.manifest import DocumentRecord
+    from assistant.services import Services
 
 MANAGER_ROLES = ("wissensmanagement", "admin")
 NO_UPLOAD = (
@@ -175,7 +175,7 @@ class UploadService:
         return self.settings.ensure_data_dir() / "uploads"
 
     def _doc_id(self, collection: str, safe: str) -> str:
-        from .ingest.pipeline import doc_id_for
+        from assistant.ingest.pipeline import doc_id_for
 
         return doc_id_for(f"upload:{collection}:{safe}", Path(safe).stem)
 

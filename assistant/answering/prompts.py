@@ -13,9 +13,9 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from .models import Hit
+from assistant.models import Hit
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FILES = ("system.md", "answer.md", "condense.md")
 
 

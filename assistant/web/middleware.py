@@ -1,9 +1,6 @@
-"""Start the Chainlit app (`assistant serve`) and keep its page inside the city's network.
+"""Web middleware: keep the page inside the city's network, remember the client address.
 
-Chainlit reads `.chainlit/config.toml`, `chainlit.md` and `public/` from its
-working directory, so the app runs from the project root that ships them.
-
-What leaves the network otherwise, and what stops it here:
+What would leave the network, and what stops it here:
 
 * Chainlit's built page (`chainlit/frontend/dist/index.html`) links Google Fonts
   (`fonts.googleapis.com`, `fonts.gstatic.com`, with `preconnect`) and the KaTeX
@@ -23,80 +20,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import secrets
-import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-    from .config import Settings
-
-APP_FILE = Path(__file__).with_name("app.py")
-PROJECT_ROOT = APP_FILE.parent.parent
-
-
-# --- starting ----------------------------------------------------------------------
-
-
-def chainlit_command(host: str, port: int, headless: bool) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "chainlit",
-        "run",
-        str(APP_FILE),
-        "--host",
-        host,
-        "--port",
-        str(port),
-    ]
-    return cmd + (["--headless"] if headless else [])
-
-
-def ensure_auth_secret(env_file: Path) -> bool:
-    """Append a random CHAINLIT_AUTH_SECRET to `env_file` unless it has one; True if added."""
-    text = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
-    if re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*\S", text, re.MULTILINE):
-        return False
-    sep = "" if not text or text.endswith("\n") else "\n"
-    line = f"CHAINLIT_AUTH_SECRET={secrets.token_urlsafe(48)}\n"
-    env_file.write_text(f"{text}{sep}{line}", encoding="utf-8")
-    env_file.chmod(0o600)
-    return True
-
-
-def _auth_secret(settings: Settings) -> str:
-    """The secret that signs login tokens: environment, ./.env, else one kept in the data dir."""
-    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
-        return secret
-    for env_file in (Path(".env"), PROJECT_ROOT / ".env"):
-        if env_file.exists():
-            found = re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(),
-                              re.MULTILINE)
-            if found:
-                return found.group(1).strip("'\"")
-    path = settings.ensure_data_dir() / "auth_secret"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
-    """Replace this process with the Chainlit server."""
-    settings.ensure_data_dir()
-    env = dict(os.environ)
-    env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
-    # The app process builds its own Settings; pin the data dir it must use.
-    env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
-    os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
-    os.execvpe(sys.executable, chainlit_command(host, port, headless), env)
 
 
 # --- the page: only the app's own origin ---------------------------------------------

@@ -30,13 +30,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .models import Chunk
+from assistant.errors import ConfigError
+from assistant.models import Chunk
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from .config import Settings
+    from assistant.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 
 if TYPE_CHECKING:
-    from .answer import Answer, Citation
-    from .errors import AssistantError
-    from .manifest import DocumentRecord
-    from .models import Hit
+    from assistant.answering.answer import Answer, Citation
+    from assistant.errors import AssistantError
+    from assistant.models import Hit
+    from assistant.retrieval.manifest import DocumentRecord
 
 # (label, question): typical questions that the sample documents in knowledge/ answer.
 STARTERS = [

@@ -20,12 +20,12 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .itpage import gate, login_token, message_page
+from assistant.web.itpage import gate, login_token, message_page
 
 if TYPE_CHECKING:
-    from .services import Services
+    from assistant.services import Services
 
-log = logging.getLogger("assistant.itpage")
+log = logging.getLogger("assistant.web.itpage")
 MAX_DAYS = 36500
 
 
@@ -70,7 +70,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 def purge_old_entries(services: Services, form: dict[str, str]) -> Response:
     """Delete audit rows and chats older than `days` days; back to /it with the counts."""
-    from .chat_retention import purge_services_chat_history
+    from assistant.privacy.retention import purge_services_chat_history
 
     try:
         days = int(form.get("days", ""))

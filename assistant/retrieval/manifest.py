@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import documents, ingest_journal, state
+from assistant.db import documents, ingest_journal, state
 
 _GENERATION = "manifest_generation"
 

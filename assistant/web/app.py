@@ -24,22 +24,22 @@ from pathlib import Path
 import chainlit as cl
 from chainlit.server import app as chainlit_app
 
-from assistant import ui
-from assistant.accounts import (
+from assistant.access.accounts import (
     AccountService,
     User,
     token_claims,
     user_from_claims,
     user_from_headers,
 )
-from assistant.collections import CollectionService
+from assistant.access.collections import CollectionService
 from assistant.config import Settings
 from assistant.errors import AssistantError, LLMError
-from assistant.logfilter import quiet_libraries
+from assistant.privacy.logfilter import quiet_libraries
 from assistant.services import Services
-from assistant.web import client_address, install_privacy
+from assistant.web import ui
+from assistant.web.middleware import client_address, install_privacy
 
-log = logging.getLogger("assistant.app")
+log = logging.getLogger("assistant.web.app")
 quiet_libraries()  # before anything imports Presidio or Chroma
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
@@ -152,15 +152,15 @@ def guarded(handler):
 def data_layer():
     """Chat history in the app's own store, redacted before every write (chat_history.py);
     never Chainlit's cloud layers (Literal AI from LITERAL_API_KEY)."""
-    from assistant.chat_history import build_data_layer
+    from assistant.web.chat_history import build_data_layer
 
     return build_data_layer(services())
 
 
 def _register_routes() -> None:
     """The IT review page (/it) and stored history elements, ahead of Chainlit's catch-all."""
-    from assistant.chat_history import register_history_routes
-    from assistant.itpage import register_it_routes
+    from assistant.web.chat_history import register_history_routes
+    from assistant.web.itpage import register_it_routes
 
     register_it_routes(chainlit_app, services())
     register_history_routes(chainlit_app)
@@ -182,7 +182,7 @@ async def warm_up() -> None:
 
 async def _retention_daily() -> None:
     """Retention also in an app that runs for weeks: at start, then once a day."""
-    from assistant.chat_retention import apply_retention
+    from assistant.privacy.retention import apply_retention
 
     while True:
         try:
@@ -194,7 +194,7 @@ async def _retention_daily() -> None:
 
 
 def _warm_up() -> None:
-    from assistant.llm import check_ollama
+    from assistant.answering.llm import check_ollama
 
     s = services()
     s.search.search("Dienstreise", 1)
@@ -263,7 +263,7 @@ async def on_message(message: cl.Message) -> None:
 
 async def _audit(answer, reply: cl.Message) -> None:
     """One redacted audit row per answer; feedback on the answer reaches that row."""
-    from assistant.chat_history import remember_audit_id, thread_placeholders
+    from assistant.web.chat_history import remember_audit_id, thread_placeholders
 
     user = current_user()
     thread_id = cl.context.session.thread_id
@@ -284,7 +284,7 @@ async def on_retire(action: cl.Action) -> None:
 
 @lru_cache(maxsize=1)
 def upload_service():
-    from assistant.upload import UploadService
+    from assistant.ingest.upload import UploadService
 
     return UploadService(services(), collections())
 
@@ -350,7 +350,7 @@ def _remember(history: list, question: str, answer: str) -> None:
 
 async def _upload(message: cl.Message, files: list, user: User | None) -> None:
     """Attached files go into a collection the person manages; a report per file."""
-    from assistant.upload import NO_UPLOAD, parse_validity
+    from assistant.ingest.upload import NO_UPLOAD, parse_validity
 
     service = upload_service()
     if user is None or not service.may_upload(user):

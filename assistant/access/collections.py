@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from .accounts import clean_groups, user_key
-from .db import collections as table
-from .errors import AssistantError, NotFoundError
+from assistant.access.accounts import clean_groups, user_key
+from assistant.db import collections as table
+from assistant.errors import AssistantError, NotFoundError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from .accounts import User
-    from .config import Settings
+    from assistant.access.accounts import User
+    from assistant.config import Settings
 
 EVERYONE = "alle"
 

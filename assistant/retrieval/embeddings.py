@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from assistant.config import Settings
 
 TOKENIZER_PATH = Path(__file__).parent / "resources" / "minilm-tokenizer.json"
 ONNX_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
@@ -118,7 +118,7 @@ def build_embeddings(settings: Settings) -> Embeddings:
     if settings.embedding_backend == "onnx":
         return OnnxMiniLMEmbeddings()
     if settings.embedding_backend == "ollama":
-        from .llm import build_ollama_embeddings
+        from assistant.answering.llm import build_ollama_embeddings
 
         return build_ollama_embeddings(settings)
     raise ConfigError(f"Unbekanntes Embedding-Backend: {settings.embedding_backend}")

@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .lexical.analysis import GermanAnalyzer, default_analyzer
-from .lexical.expansion import QueryExpander, default_expander
-from .models import Hit
+from assistant.models import Hit
+from assistant.retrieval.lexical.analysis import GermanAnalyzer, default_analyzer
+from assistant.retrieval.lexical.expansion import QueryExpander, default_expander
 
 
 class RelevanceGate:

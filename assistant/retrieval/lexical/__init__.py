@@ -67,7 +67,7 @@ class LexicalIndex(Protocol):
 
 def open_lexical_index(path: Path) -> LexicalIndex:
     """The tantivy index in directory `path`, created if missing."""
-    from assistant.lexical.tantivy_index import TantivyLexicalIndex
+    from assistant.retrieval.lexical.tantivy_index import TantivyLexicalIndex
 
     return TantivyLexicalIndex(Path(path))
 

@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .models import Chunk, Hit
+from assistant.models import Chunk, Hit
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from .config import Settings
-    from .lexical import LexicalIndex
-    from .manifest import DocumentRecord, Manifest
-    from .vectorstore import ChromaIndex
+    from assistant.config import Settings
+    from assistant.retrieval.lexical import LexicalIndex
+    from assistant.retrieval.manifest import DocumentRecord, Manifest
+    from assistant.retrieval.vectorstore import ChromaIndex
 
 
 @dataclass

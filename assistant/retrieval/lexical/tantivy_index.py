@@ -30,10 +30,10 @@ import tantivy
 from rapidfuzz.distance import OSA
 
 from assistant.errors import ConfigError
-from assistant.lexical import IndexBusyError
-from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
-from assistant.lexical.expansion import QueryExpander, default_expander, is_english
 from assistant.models import Chunk
+from assistant.retrieval.lexical import IndexBusyError
+from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
+from assistant.retrieval.lexical.expansion import QueryExpander, default_expander, is_english
 
 SCHEMA_VERSION = 2
 _MARKER = "amtswissen-lexical.json"  # records schema and analyzer that built the index

@@ -25,8 +25,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from assistant.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
-from assistant.lexical.dictionary import load_thesaurus, shared_dictionary
+from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
+from assistant.retrieval.lexical.dictionary import load_thesaurus, shared_dictionary
 
 SYNONYM_WEIGHT = 0.7  # curated expansions: below the question's own words (0.3, 0.5: worse)
 THESAURUS_WEIGHT = 0.2
@@ -55,7 +55,7 @@ Group = dict[str, float]
 
 def _read_synonym_lines(name: str = "synonyms_de.txt") -> list[tuple[list[str], list[str]]]:
     """(keys, expansions) of each `key, key = expansion, expansion` line."""
-    text = resources.files("assistant.lexical").joinpath("data", name).read_text("utf-8")
+    text = resources.files("assistant.retrieval.lexical").joinpath("data", name).read_text("utf-8")
     rules = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -238,6 +238,6 @@ def default_expander(cache_dir: Path | None = None) -> QueryExpander:
     """Curated synonyms and, when Debian's dictionary is installed, English translation
     (its parsed table cached in `cache_dir`). One per process and cache dir: the
     dictionary table is large."""
-    from assistant.lexical.dictionary import DEFAULT_DICTIONARY
+    from assistant.retrieval.lexical.dictionary import DEFAULT_DICTIONARY
 
     return QueryExpander(dictionary=DEFAULT_DICTIONARY, cache_dir=cache_dir)

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import AssistantError
-from .models import Hit
+from assistant.errors import AssistantError
+from assistant.models import Hit
 
 __all__ = [
     "EvalError",

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .privacy.engine import MASK
+from assistant.privacy.engine import MASK
 
 if TYPE_CHECKING:
-    from .privacy import Redactor
+    from assistant.privacy import Redactor
 
 # Our redactor's own logger: reviewed to log types, counts and timings only.
 TRUSTED = ("assistant.privacy",)

@@ -31,18 +31,18 @@ from typing import TYPE_CHECKING, TextIO
 
 import sqlalchemy as sa
 
-from .db import audit_log
-from .errors import ConfigError, NotFoundError
-from .logfilter import redacting
-from .privacy.engine import MASK
-from .privacy.results import PlaceholderMap, Redaction
+from assistant.db import audit_log
+from assistant.errors import ConfigError, NotFoundError
+from assistant.privacy.engine import MASK
+from assistant.privacy.logfilter import redacting
+from assistant.privacy.results import PlaceholderMap, Redaction
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from .answer import Answer
-    from .config import Settings
-    from .privacy import Redactor
+    from assistant.answering.answer import Answer
+    from assistant.config import Settings
+    from assistant.privacy import Redactor
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ def fold(word: str) -> str:
 
 def _read_word_list(name: str) -> list[str]:
     """Words of a data file: whitespace separated, '#' starts a comment."""
-    text = resources.files("assistant.lexical").joinpath("data", name).read_text("utf-8")
+    text = resources.files("assistant.retrieval.lexical").joinpath("data", name).read_text("utf-8")
     words: list[str] = []
     for line in text.splitlines():
         words.extend(line.split("#", 1)[0].split())

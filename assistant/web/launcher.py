@@ -1,0 +1,76 @@
+"""Start the Chainlit app (`assistant serve`): the CLI's launcher.
+
+Chainlit reads `.chainlit/config.toml`, `chainlit.md` and `public/` from its
+working directory, so the app runs from the project root that ships them. This
+module imports neither Chainlit nor the app: the CLI may use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+APP_FILE = Path(__file__).with_name("app.py")
+PROJECT_ROOT = APP_FILE.parents[2]
+
+
+def chainlit_command(host: str, port: int, headless: bool) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        str(APP_FILE),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    return cmd + (["--headless"] if headless else [])
+
+
+def ensure_auth_secret(env_file: Path) -> bool:
+    """Append a random CHAINLIT_AUTH_SECRET to `env_file` unless it has one; True if added."""
+    text = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+    if re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*\S", text, re.MULTILINE):
+        return False
+    sep = "" if not text or text.endswith("\n") else "\n"
+    line = f"CHAINLIT_AUTH_SECRET={secrets.token_urlsafe(48)}\n"
+    env_file.write_text(f"{text}{sep}{line}", encoding="utf-8")
+    env_file.chmod(0o600)
+    return True
+
+
+def _auth_secret(settings: Settings) -> str:
+    """The secret that signs login tokens: environment, ./.env, else one kept in the data dir."""
+    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return secret
+    for env_file in (Path(".env"), PROJECT_ROOT / ".env"):
+        if env_file.exists():
+            found = re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(),
+                              re.MULTILINE)
+            if found:
+                return found.group(1).strip("'\"")
+    path = settings.ensure_data_dir() / "auth_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
+    """Replace this process with the Chainlit server."""
+    settings.ensure_data_dir()
+    env = dict(os.environ)
+    env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
+    # The app process builds its own Settings; pin the data dir it must use.
+    env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
+    os.execvpe(sys.executable, chainlit_command(host, port, headless), env)
