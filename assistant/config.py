@@ -8,6 +8,7 @@ and checked by a test, so the two never drift apart.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -110,6 +111,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         90, description="Audit rows older than this are purged at start (0 keeps them)."
     )
+    redaction_score_threshold: float = Field(
+        0.5,
+        description="Lowest detection score at which a piece of personal data is redacted "
+        "(0-1; lower redacts more).",
+    )
+    redaction_allow_list: list[str] = Field(
+        default_factory=list,
+        description='Words never redacted, in addition to privacy/recognizers.yaml, as a JSON '
+        'list, e.g. ["Amtswissen", "Musterstadt"].',
+    )
     log_level: str = Field("INFO", description="Level of the application log.")
 
     # --- login and access control -----------------------------------------------
@@ -193,8 +204,9 @@ def render_env_example() -> str:
         "",
     ]
     for name, field in Settings.model_fields.items():
-        default = field.default
-        value = "" if default is None else str(default)
+        default = field.get_default(call_default_factory=True)
+        value = "" if default is None else (json.dumps(default) if isinstance(default, list)
+                                            else str(default))  # fmt: skip
         lines.append(f"# {field.description}")
         lines.append(f"#ASSISTANT_{name.upper()}={value}")
         lines.append("")

@@ -51,3 +51,9 @@ class LLMError(AssistantError):
     """The chat model cannot answer: unreachable, model missing, timed out."""
 
     code = "llm"
+
+
+class AccessDenied(AssistantError):
+    """The person is not (or no longer) allowed to do this."""
+
+    code = "forbidden"

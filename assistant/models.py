@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -52,3 +53,53 @@ class Hit:
             "version": self.version,
             "text": self.text,
         }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The collections one request may read.
+
+    There is no default and no "None means all": search and answering take a
+    scope explicitly. A person's scope comes from their groups
+    (`CollectionService.scope`); only the operator at the terminal, who owns the
+    data dir anyway, gets `Scope.everything()`.
+    """
+
+    collections: tuple[str, ...] | None  # None: every collection (the operator's scope)
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> Scope:
+        return cls(tuple(dict.fromkeys(str(n) for n in names)))
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @property
+    def is_everything(self) -> bool:
+        return self.collections is None
+
+    @property
+    def empty(self) -> bool:
+        return self.collections is not None and not self.collections
+
+    def names(self) -> list[str] | None:
+        """For the index filters: the names, or None for no filter."""
+        return None if self.collections is None else list(self.collections)
+
+    def allows(self, collection: str) -> bool:
+        return self.collections is None or collection in self.collections
+
+    def narrowed(self, wanted: Iterable[str]) -> Scope:
+        """Only the wanted collections of this scope (nothing wanted: unchanged)."""
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return self
+        return Scope.of(w for w in wanted if self.allows(w))
+
+
+def require_scope(scope: object) -> Scope:
+    """A `Scope`, or a TypeError: a caller that forgot the scope must fail, never see all."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"a Scope is required, got {type(scope).__name__}")
+    return scope

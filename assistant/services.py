@@ -1,8 +1,9 @@
 """Wiring: build each service once from the settings, lazily.
 
-The CLI and the Chainlit app both hold one `Services`; nothing here does work
-of its own. Heavy parts (the ONNX model, Chroma) load on first use, so quick
-commands such as `assistant docs list` stay quick.
+The CLI and the Chainlit app both hold one `Services`, built in their entry
+point; every service is built here and nowhere else, and nothing here does work
+of its own. Heavy parts (the ONNX model, Chroma, Presidio) load on first use, so
+quick commands such as `assistant docs list` stay quick.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from sqlalchemy.engine import Engine
 
+    from assistant.access.accounts import AccountService
+    from assistant.access.collections import CollectionService
     from assistant.answering.answer import AnswerService
+    from assistant.answering.ask import Assistant
     from assistant.answering.prompts import PromptSet
     from assistant.config import Settings
     from assistant.ingest.pipeline import Ingestor
+    from assistant.ingest.upload import UploadService
     from assistant.privacy import Redactor
     from assistant.privacy.audit import AuditLog
+    from assistant.privacy.redact import ConversationRedactor
     from assistant.retrieval.lexical import LexicalIndex
     from assistant.retrieval.manifest import Manifest
     from assistant.retrieval.search import SearchService
@@ -104,9 +110,16 @@ class Services:
 
         s = self.settings
         return build_redactor(
-            score_threshold=getattr(s, "redaction_score_threshold", 0.5),
-            allow_list=getattr(s, "redaction_allow_list", ()),
+            score_threshold=s.redaction_score_threshold,
+            allow_list=tuple(s.redaction_allow_list),
         )
+
+    @cached_property
+    def conversations(self) -> ConversationRedactor:
+        """Redaction per conversation, shared by the chat history and the audit log."""
+        from assistant.privacy.redact import ConversationRedactor
+
+        return ConversationRedactor(lambda: self.redactor)
 
     @cached_property
     def audit(self) -> AuditLog:
@@ -114,7 +127,33 @@ class Services:
         from assistant.privacy.audit import open_audit_log
 
         # The redactor loads on the first write, so `assistant logs` stays quick.
-        return open_audit_log(self.settings, self.engine, lambda: self.redactor)
+        return open_audit_log(self.settings, self.engine, lambda: self.redactor,
+                              self.conversations)  # fmt: skip
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from assistant.access.accounts import AccountService
+
+        return AccountService(self.engine, self.settings)
+
+    @cached_property
+    def collections(self) -> CollectionService:
+        from assistant.access.collections import CollectionService
+
+        return CollectionService(self.engine, self.settings)
+
+    @cached_property
+    def uploads(self) -> UploadService:
+        from assistant.ingest.upload import UploadService
+
+        return UploadService(self, self.collections)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The ask use case every channel goes through."""
+        from assistant.answering.ask import Assistant
+
+        return Assistant(self.answers, self.accounts, self.collections, self.audit)
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

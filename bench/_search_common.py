@@ -11,9 +11,12 @@ from pathlib import Path
 import _synth
 import numpy as np
 
+from assistant.models import Scope
+
 DIM = 384
 K = 5
-SCOPE = ["allgemein", "personal"]  # two of the three collections
+SCOPE = Scope.of(["allgemein", "personal"])  # two of the three collections
+EVERYTHING = Scope.everything()  # the operator's scope: the whole index
 WARMUP = 10
 TARGET_P95_MS = 25.0
 TARGET_RATIO = 10.0

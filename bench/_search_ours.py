@@ -16,6 +16,7 @@ from pathlib import Path
 import _synth
 import numpy as np
 from _search_common import (
+    EVERYTHING,
     SCOPE,
     K,
     _documents,
@@ -99,7 +100,7 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
     search = services.search
     quiet = _quiet()
     for q in warmup:
-        search.search(q, K)
+        search.search(q, K, EVERYTHING)
         search.search(q, K, SCOPE)
 
     breakdown: dict[str, list[float]] = {}
@@ -107,7 +108,7 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
 
     def hybrid(q):
         nonlocal empty
-        res = search.search(q, K)
+        res = search.search(q, K, EVERYTHING)
         empty += not res.hits
         for key, ms in res.timings.items():
             breakdown.setdefault(key, []).append(ms)
@@ -117,7 +118,7 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
         "ingest_bulk": bulk,
         "ingest_per_document": single,
         "hybrid": _stats(_timed(hybrid, queries)),
-        "lexical": _stats(_timed(lambda q: search.search(q, K, weights=(1.0, 0.0)), queries)),
+        "lexical": _stats(_timed(lambda q: search.search(q, K, EVERYTHING, weights=(1.0, 0.0)), queries)),
         # Chroma's metadata filter is slow at 100k: bounded like the baseline.
         "scoped": _stats(_timed(lambda q: search.search(q, K, SCOPE), queries, budget_s)),
         "breakdown_p50_ms": {k: round(float(np.median(v)), 3) for k, v in breakdown.items()},
@@ -152,10 +153,10 @@ def variants(services, queries: list[str]) -> dict:
                                  vectors=lambda: services.vectors, embeddings=lambda: two)
     return {
         "hybrid_query_embedding_2_threads": _stats(
-            _timed(lambda q: threaded.search(q, K), queries)),
+            _timed(lambda q: threaded.search(q, K, EVERYTHING), queries)),
         "embed_only_2_threads": _stats(_timed(two.embed_query, queries)) if two else {},
-        "hybrid_dense_candidates_20": _stats(_timed(lambda q: wide.search(q, K), queries)),
-        "hybrid_default_again": _stats(_timed(lambda q: services.search.search(q, K), queries)),
+        "hybrid_dense_candidates_20": _stats(_timed(lambda q: wide.search(q, K, EVERYTHING), queries)),
+        "hybrid_default_again": _stats(_timed(lambda q: services.search.search(q, K, EVERYTHING), queries)),
         "embed_only": _stats(_timed(services.embeddings.embed_query, queries)),
         "manifest_visible": _stats(_timed(lambda q: services.manifest.visible(), queries)),
         **{f"chroma_{len(c)}_collections_n{n}": _stats(
@@ -176,7 +177,7 @@ def rss_child(data_dir: Path, queries_file: Path) -> None:
     lat = []
     for q in queries:
         t = time.perf_counter()
-        hits += len(services.search.search(q, K).hits)
+        hits += len(services.search.search(q, K, EVERYTHING).hits)
         lat.append((time.perf_counter() - t) * 1000)
     result = {
         "vmhwm_mb": round(_vm("VmHWM"), 1),

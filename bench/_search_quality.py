@@ -10,6 +10,8 @@ from pathlib import Path
 
 from _search_common import _release_chroma, _settings
 
+from assistant.models import Scope
+
 # --- real embedder on the corpus -------------------------------------------------
 
 
@@ -75,7 +77,7 @@ def _score(search, gold: list[dict], weights) -> dict:
     """R@5 and MRR@10 of one search service over the gold questions."""
     r5 = mrr = 0.0
     for g in gold:
-        hits = search.search(g["question"], 10, weights=weights).hits
+        hits = search.search(g["question"], 10, Scope.everything(), weights=weights).hits
         ranks = [h.rank for h in hits if _matches(h, g)]
         r5 += bool(ranks and ranks[0] <= 5)
         mrr += 1 / ranks[0] if ranks else 0.0

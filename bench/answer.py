@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_ollama import running_fake_ollama
 
 from assistant.config import Settings
+from assistant.models import Scope
 from assistant.services import Services
 
 
@@ -55,7 +56,7 @@ def measure(services: Services, questions: list[str]) -> dict:
     ours, bare, prepare, refused = [], [], [], 0
     for question in questions:
         start = time.perf_counter()
-        prepared = answers.prepare(question)
+        prepared = answers.prepare(question, Scope.everything())
         prep_ms = (time.perf_counter() - start) * 1000
         if prepared.final is not None:  # refused without a model call: no first token
             refused += 1
@@ -97,7 +98,7 @@ def main() -> None:
         t = time.perf_counter()
         report = services.ingestor.ingest_paths([ROOT / "knowledge"])
         print(f"ingested {report.counts()} in {time.perf_counter() - t:.1f} s")
-        services.answers.ask("Wie hoch ist das Tagegeld?")  # warm-up: models, caches
+        services.answers.ask("Wie hoch ist das Tagegeld?", Scope.everything())  # warm-up: models, caches
         result = measure(services, questions)
         result["loadavg"] = os.getloadavg()
         services.close()

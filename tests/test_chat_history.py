@@ -279,15 +279,16 @@ def test_unsafe_thread_ids_are_refused(services):
         assert conn.execute(sa.text("SELECT count(*) FROM chat_steps")).scalar() == 0
 
 
-def test_placeholder_maps_are_bounded(services, monkeypatch):
-    import assistant.web.chat_history as ch
+def test_placeholder_maps_are_bounded_and_shared_with_the_audit(services):
+    from assistant.privacy.redact import ConversationRedactor
 
-    monkeypatch.setattr(ch, "MAX_THREADS", 3)
     layer = build_data_layer(services)
-    first = layer.placeholders("t0")
+    assert layer.conversations is services.conversations is services.audit.conversations
+    bounded = ConversationRedactor(lambda: services.redactor, max_conversations=3)
+    first = bounded.placeholders("t0")
     for i in range(1, 5):
-        layer.placeholders(f"t{i}")
-    assert len(layer._maps) == 3 and layer.placeholders("t0") is not first
+        bounded.placeholders(f"t{i}")
+    assert len(bounded) == 3 and bounded.placeholders("t0") is not first
     run(layer.close())
 
 
@@ -311,8 +312,10 @@ def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
     monkeypatch.setattr(chainlit_data, "_data_layer", layer)
     monkeypatch.setattr(chainlit_data, "_data_layer_initialized", True)
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "y" * 40)
+    for name in ("kkoch", "mmuster"):  # people are looked up in the account store
+        services.accounts.add(name, "passwort-" + name)
     app = FastAPI()
-    register_history_routes(app)
+    register_history_routes(app, services)
     with TestClient(app) as c:  # one event loop for all requests (pooled connections)
         assert c.get(url).status_code == 401
         c.cookies.set("access_token", create_jwt(User(identifier="kkoch")))

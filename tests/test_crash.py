@@ -18,6 +18,7 @@ import time
 import pytest
 from conftest import make_settings
 
+from assistant.models import Scope
 from assistant.services import Services
 
 
@@ -90,7 +91,7 @@ def _assert_consistent(services, marker: str) -> None:
     assert len(lexical_ids) == len(set(lexical_ids)) == doc.chunks == services.lexical.count()
     assert services.vectors.count() == doc.chunks
     assert services.manifest.journal() == []
-    hits = services.search.search(f"Fassung {marker}", 10).hits
+    hits = services.search.search(f"Fassung {marker}", 10, Scope.everything()).hits
     assert hits and all(h.version == doc.version and marker in h.text for h in hits)
 
 
@@ -121,7 +122,7 @@ def test_kill_during_replace_keeps_old_version_visible(tmp_path, env, fake_ollam
 
     services = _state(tmp_path, fake_ollama.url)  # recovery not yet run: search only
     try:
-        hits = services.search.search("Fassung", 20).hits
+        hits = services.search.search("Fassung", 20, Scope.everything()).hits
         assert hits and all(h.version == 1 and "Fassung A" in h.text for h in hits)
     finally:
         services.close()

@@ -67,10 +67,21 @@ def filled(services, redactor, monkeypatch):
 def client(services, app=None) -> TestClient:
     app = app or FastAPI()
     register_it_routes(app, services)
-    return TestClient(app, follow_redirects=False)
+    c = TestClient(app, follow_redirects=False)
+    c.services = services
+    return c
+
+
+def account(services, name: str, *roles: str) -> None:
+    """The page reads roles from the account store, not the token: the account exists."""
+    if services.accounts.get(name):
+        services.accounts.set_roles(name, roles)
+    else:
+        services.accounts.add(name, "passwort-" + name, roles)
 
 
 def login(c: TestClient, *roles: str, name: str = "pruefer") -> None:
+    account(c.services, name, *roles)
     token = create_jwt(User(identifier=name, metadata={"roles": list(roles)}))
     c.cookies.set("access_token", token)
 
@@ -118,6 +129,7 @@ def test_it_and_admin_see_rows_and_figures(filled, role):
 
 def test_bearer_header_works_too(filled):
     c = client(filled)
+    account(filled, "it1", "it")
     token = create_jwt(User(identifier="it1", metadata={"roles": ["it"]}))
     assert c.get("/it", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 

@@ -12,6 +12,7 @@ import pytest
 from assistant.access.accounts import User
 from assistant.access.collections import CollectionService
 from assistant.ingest.upload import UploadRefused, UploadService
+from assistant.models import Scope
 
 MANAGER = User("wissen", ("mitarbeitende", "wissensmanagement"), ("allgemein",))
 STAFF = User("sabine", ("mitarbeitende",), ("allgemein",))
@@ -48,7 +49,7 @@ def test_same_content_is_a_no_op_and_a_change_replaces(km, services):
     assert again.status == "unchanged" and again.version == 1 and again.doc_id == first.doc_id
     changed = km.put(2)
     assert changed.status == "updated" and changed.version == 2
-    hits = services.search.search("Kilometergeld Fassung1", 20).hits
+    hits = services.search.search("Kilometergeld Fassung1", 20, Scope.everything()).hits
     assert hits and all(h.version == 2 and "Fassung2" in h.text for h in hits)
     left = services.lexical.search("Kilometergeld Fassung1", 50, None)
     assert left and {c.version for c, _ in left} == {2}  # the old version's chunks are gone
@@ -64,7 +65,7 @@ def test_retire_from_the_view_and_the_cli(km, services, run_cli, cli_env):
     assert listed.record.doc_id == doc_id and listed.record.chunks > 1
     km.retire(MANAGER, doc_id)
     assert services.manifest.get(doc_id) is None
-    assert not services.search.search("Kilometergeld", 20).hits
+    assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits
     assert services.lexical.search("Kilometergeld", 50, None) == []
 
 
@@ -82,11 +83,11 @@ def test_validity_dates(km, services, run_cli, tmp_path):
     today = date.today()
     expired = km.put(1, valid_until=today - timedelta(days=1))
     assert expired.status == "added"
-    assert not services.search.search("Kilometergeld", 20).hits  # expired: not retrieved
+    assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # expired: not retrieved
     km.put(2, valid_from=today + timedelta(days=30))
-    assert not services.search.search("Kilometergeld", 20).hits  # not yet valid
+    assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # not yet valid
     km.put(3, valid_from=today - timedelta(days=1), valid_until=today + timedelta(days=1))
-    assert services.search.search("Kilometergeld", 20).hits
+    assert services.search.search("Kilometergeld", 20, Scope.everything()).hits
     with pytest.raises(UploadRefused, match="vor"):
         km.put(4, valid_from=today, valid_until=today - timedelta(days=1))
 
@@ -94,14 +95,14 @@ def test_validity_dates(km, services, run_cli, tmp_path):
 def test_new_dates_for_the_same_content_change_the_dates_not_the_version(km, services):
     today = date.today()
     first = km.put(1)
-    assert services.search.search("Kilometergeld", 20).hits
+    assert services.search.search("Kilometergeld", 20, Scope.everything()).hits
     ended = km.put(1, valid_until=today - timedelta(days=1))
     assert ended.status == "unchanged" and ended.version == first.version
     assert any("Gültigkeit geändert" in w for w in ended.warnings), ended.warnings
-    assert not services.search.search("Kilometergeld", 20).hits  # expired now
+    assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # expired now
     again = km.put(1, valid_until=today + timedelta(days=365))
     assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
-    assert again.version == first.version and services.search.search("Kilometergeld", 20).hits
+    assert again.version == first.version and services.search.search("Kilometergeld", 20, Scope.everything()).hits
     same = km.put(1)  # no dates given: the stored ones stay
     assert not same.warnings
     assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
@@ -118,7 +119,7 @@ def test_cli_ingest_valid_until(run_cli, tmp_path):
 
 def test_replace_and_retire_are_atomic_under_concurrent_searches(km, services):
     km.put(1)
-    services.search.search("warm up", 1)
+    services.search.search("warm up", 1, Scope.everything())
     errors: list[BaseException] = []
     seen: set[int] = set()
     stop = threading.Event()
@@ -126,7 +127,7 @@ def test_replace_and_retire_are_atomic_under_concurrent_searches(km, services):
     def searcher() -> None:
         while not stop.is_set():
             try:
-                hits = services.search.search("Kilometergeld Reisekostenregel", 20).hits
+                hits = services.search.search("Kilometergeld Reisekostenregel", 20, Scope.everything()).hits
             except BaseException as exc:  # noqa: BLE001 - any error fails the test
                 errors.append(exc)
                 return
@@ -148,7 +149,7 @@ def test_replace_and_retire_are_atomic_under_concurrent_searches(km, services):
             t.join(timeout=60)
     assert not errors, errors[:3]
     assert len(seen) >= 2  # the searches really ran across replacements
-    assert not services.search.search("Kilometergeld Reisekostenregel", 20).hits
+    assert not services.search.search("Kilometergeld Reisekostenregel", 20, Scope.everything()).hits
 
 
 def test_sources_show_version_and_date():

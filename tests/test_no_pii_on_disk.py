@@ -53,18 +53,18 @@ def echoing_ollama(fake_ollama, cli_env, monkeypatch):
 @pytest.fixture
 def leaky_answer_service(monkeypatch):
     """A careless log call in the answer path: the CLI's log redaction must catch it."""
-    real_ask = AnswerService.ask
+    real_prepare = AnswerService.prepare
     log = logging.getLogger("assistant.answering.answer")
 
-    def ask(self, question, history=(), collections=None):
+    def prepare(self, question, scope, history=()):
         log.warning("answering question %s", question)
         try:
             raise ValueError(f"cannot parse {question!r}")
         except ValueError:
             log.exception("while answering for %s", USER)
-        return real_ask(self, question, history, collections)
+        return real_prepare(self, question, scope, history)
 
-    monkeypatch.setattr(AnswerService, "ask", ask)
+    monkeypatch.setattr(AnswerService, "prepare", prepare)
 
 
 def variants(value: str) -> list[bytes]:
@@ -145,7 +145,8 @@ def _assert_placeholders_in_audit_db(db: Path, audit_id: int) -> None:
     for entity_type in PII:
         assert f"<{entity_type}_1>" in row[2], entity_type
     assert "<IBAN_1>" in row[3]  # numbered like the question: one map per answer
-    assert row[4] == "Bitte Rückruf an <PERSON>, Tel. <PHONE>"  # feedback: no map given
+    # Feedback: numbered with the map of the row's conversation (a new process: a new map).
+    assert row[4] == "Bitte Rückruf an <PERSON_1>, Tel. <PHONE_1>"
     assert len(row[1]) == 64 and rows[0][1] != rows[1][1]  # pseudonyms, two different users
     assert json.loads(row[5])["IBAN"] >= 2  # in the question and in the echoed answer
 

@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from assistant.models import Scope
+
 SECRET = (
     "Die Leistungsprämie für Sachbearbeiterinnen im Personalamt beträgt im Jahr 2026 "
     "genau 777 Euro und wird mit dem Märzgehalt ausgezahlt."
@@ -99,10 +101,10 @@ def test_each_index_filters_inside_and_the_chat_path_too(world, cli_env):
         allowed = CollectionService(services.engine, services.settings).allowed_collections(staff)
         assert allowed == ["allgemein"]
         for weights in ((1.0, 0.0), (0.0, 1.0)):
-            hits = services.search.search(SECRET, 50, allowed, weights=weights).hits
+            hits = services.search.search(SECRET, 50, Scope.of(allowed), weights=weights).hits
             assert hits and all(h.collection == "allgemein" for h in hits)
-        prepared = services.answers.prepare(SECRET, [], allowed)
+        prepared = services.answers.prepare(SECRET, Scope.of(allowed), [])
         assert all(h.collection == "allgemein" for h in prepared.hits)
-        assert not services.search.search(SECRET, 50, []).hits  # no collection: nothing
+        assert not services.search.search(SECRET, 50, Scope.of([])).hits  # no collection: nothing
     finally:
         services.close()

@@ -13,7 +13,7 @@ from itertools import pairwise
 import pytest
 from conftest import make_settings
 
-from assistant.models import Chunk
+from assistant.models import Chunk, Scope
 from assistant.services import Services
 
 ALLGEMEIN = """# Dienstreiserichtlinie
@@ -77,7 +77,7 @@ def _chunk(doc_id: str, version: int, collection: str, text: str) -> Chunk:
 
 
 def _docs(store, query, collections=None, weights=(1.0, 0.3), k=10) -> list[str]:
-    return [h.doc_id for h in store.search.search(query, k, collections, weights=weights).hits]
+    return [h.doc_id for h in store.search.search(query, k, _scope(collections), weights=weights).hits]
 
 
 # --- fusion semantics, one row per case -------------------------------------------
@@ -101,7 +101,7 @@ CASES = [
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_search_semantics(store, query, collections, weights, expect):
     for name, w in weights.items():
-        hits = store.search.search(query, 10, collections, weights=w).hits
+        hits = store.search.search(query, 10, _scope(collections), weights=w).hits
         docs = [h.doc_id for h in hits]
         if expect is None:
             assert hits == [], name
@@ -140,7 +140,7 @@ def test_scope_is_applied_inside_both_indexes(store):
                                                 ((1.0, 0.3), {"lexical", "dense"})])
 def test_zero_weight_disables_a_side(store, ollama_server, weights, sides):
     ollama_server.reset()
-    hits = store.search.search("Tagegeld Dienstreise", 10, weights=weights).hits
+    hits = store.search.search("Tagegeld Dienstreise", 10, Scope.everything(), weights=weights).hits
     assert hits and set().union(*(h.scores for h in hits)) == sides
     embedded = bool(ollama_server.requests_to("/api/embed"))
     assert embedded == ("dense" in sides)  # no query embedding when dense is off
@@ -148,7 +148,7 @@ def test_zero_weight_disables_a_side(store, ollama_server, weights, sides):
 
 def test_fused_ranking_is_weighted_rrf(store):
     s = store.settings
-    hits = store.search.search("Tagegeld Dienstreise", 10, weights=(1.0, 0.3)).hits
+    hits = store.search.search("Tagegeld Dienstreise", 10, Scope.everything(), weights=(1.0, 0.3)).hits
     top = hits[0]
     assert set(top.scores) == {"lexical", "dense"}
     assert top.score == pytest.approx(1.0 / (s.rrf_k + 1) + 0.3 / (s.rrf_k + 1))
@@ -169,3 +169,7 @@ def test_new_collection_from_another_process_is_searched(store, tmp_path):
     for w in WEIGHTS.values():
         assert _docs(store, "Bauantrag Okapi bescheiden", ["bauamt"], w), w
     assert store.vectors.search(store.embeddings.embed_query("Okapi"), 3, ["allgemein"])
+
+
+def _scope(collections) -> Scope:
+    return Scope.everything() if collections is None else Scope.of(collections)

@@ -13,6 +13,7 @@ import pytest
 from assistant.access.accounts import User
 from assistant.access.collections import CollectionService
 from assistant.ingest.upload import NO_UPLOAD, UploadRefused, UploadService, parse_validity
+from assistant.models import Scope
 
 MANAGER = User("wissen", ("mitarbeitende", "wissensmanagement"), ("allgemein",))
 OTHER_MANAGER = User("petra", ("wissensmanagement",), ("personal",))
@@ -94,7 +95,7 @@ def test_per_user_upload_rate_limit(services, tmp_path):
 
 
 def test_upload_does_not_block_searches(service, tmp_path):
-    service.services.search.search("warm up", 1)
+    service.services.search.search("warm up", 1, Scope.everything())
     big = good(tmp_path, "gross.md", "Lange Regel über Dienstreisen und Kilometergeld. " * 3000)
     done = threading.Event()
     worker = threading.Thread(target=lambda: (service.upload(MANAGER, "allgemein",
@@ -103,7 +104,7 @@ def test_upload_does_not_block_searches(service, tmp_path):
     latencies = []
     while not done.is_set():
         t = time.perf_counter()
-        service.services.search.search("Kilometergeld", 5)
+        service.services.search.search("Kilometergeld", 5, Scope.everything())
         latencies.append(time.perf_counter() - t)
     worker.join()
     assert latencies and max(latencies) < 5.0, max(latencies)

@@ -65,6 +65,23 @@ class User:
                    meta.get("source", "password"))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Operator:
+    """The person at the terminal without `--user`: runs the installation, owns its data
+    dir, and so reads every collection. Never a person logged in through the chat."""
+
+    name: str
+    roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    source: str = "operator"
+
+    def has_role(self, role: str) -> bool:
+        return False
+
+
+Person = User | Operator
+
+
 @dataclass
 class LoginResult:
     user: User | None
@@ -130,6 +147,17 @@ class AccountService:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(_named(name))).first()
         return _user(row) if row else None
+
+    def current(self, person: User | None) -> User | None:
+        """Who this person is now: the one lookup for every request of the chat, `/it`,
+        `/dokumente` and uploads. Password accounts are re-read from the store (roles and
+        groups changed meanwhile apply at once; a removed account is nobody); a proxy or
+        OIDC login carries what its source vouched for."""
+        if person is None:
+            return None
+        if person.source == "password":
+            return self.get(person.name)
+        return person
 
     def require(self, name: str) -> User:
         user = self.get(name)

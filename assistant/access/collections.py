@@ -3,8 +3,8 @@
 Every document belongs to a collection (its manifest row says which). A
 collection lists the groups allowed to read it – or "alle" – and the
 knowledge managers who may upload, replace and retire its documents.
-`allowed_collections(user)` is what the search service filters by; it is
-computed here and nowhere else.
+`scope(person)` is what search and answering filter by; it is computed here
+and nowhere else.
 
 The default collection (`settings.default_collection`, "allgemein") is
 readable by everybody until it is registered with other groups; any other
@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from assistant.access.accounts import clean_groups, user_key
+from assistant.access.accounts import Operator, Person, clean_groups, user_key
 from assistant.db import collections as table
 from assistant.errors import AssistantError, NotFoundError
+from assistant.models import Scope
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -88,6 +89,13 @@ class CollectionService:
     def allowed_collections(self, user: User) -> list[str]:
         """Names of the collections `user` may read (an empty list: none)."""
         return [c.name for c in self.list() if c.readable_by(user)]
+
+    def scope(self, person: Person, wanted: Iterable[str] = ()) -> Scope:
+        """What `person` may read, narrowed to `wanted` when given. Only the operator at
+        the terminal reads everything; a person reads their groups' collections."""
+        if isinstance(person, Operator):
+            return Scope.everything().narrowed(wanted)
+        return Scope.of(self.allowed_collections(person)).narrowed(wanted)
 
     def can_manage(self, user: User, collection: str) -> bool:
         if user.has_role("admin"):

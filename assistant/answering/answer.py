@@ -21,7 +21,7 @@ from langchain_core.output_parsers import StrOutputParser
 
 from assistant.answering.prompts import PromptSet, format_context, history_messages
 from assistant.errors import InputError, LLMError
-from assistant.models import Hit
+from assistant.models import Hit, Scope, require_scope
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -106,23 +106,23 @@ class AnswerService:
 
     # --- phase 1 ---------------------------------------------------------------
     def prepare(
-        self,
-        question: str,
-        history: Sequence[tuple[str, str]] = (),
-        collections: Sequence[str] | None = None,
+        self, question: str, scope: Scope, history: Sequence[tuple[str, str]] = ()
     ) -> Prepared:
+        """Condense, retrieve within `scope` (required), decide whether the model is asked."""
+        require_scope(scope)
         if not question.strip():
             raise InputError("Bitte geben Sie eine Frage ein.")
         started = time.perf_counter()
         timings: dict[str, float] = {}
         standalone = self._condense(question, history, timings)
         t = time.perf_counter()
-        hits = self.search.search(standalone, self.settings.search_k, collections).hits
+        result = self.search.search(standalone, self.settings.search_k, scope)
+        hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings)
-        relevant = [h for h in hits if self.relevance.is_relevant(standalone, h)]
+        relevant = [h for h in hits if self.relevance.is_relevant(standalone, h, result.query)]
         if not relevant:
-            prepared.final = self._nothing_found(prepared, collections)
+            prepared.final = self._nothing_found(prepared, scope)
         elif self.model is None:
             prepared.final = self._search_mode(prepared, _no_model_notice())
         else:
@@ -181,9 +181,10 @@ class AnswerService:
         notice = f"{error.message} {error.hint or ''}".strip()
         return self._search_mode(prepared, notice)
 
-    def ask(self, question: str, history=(), collections=None) -> Answer:
-        """The whole path without streaming (CLI, tests)."""
-        prepared = self.prepare(question, history, collections)
+    def ask(self, question: str, scope: Scope, history=()) -> Answer:
+        """The whole path without streaming (tests, benchmarks; people go through
+        `Assistant.ask`, which also resolves the scope and writes the audit row)."""
+        prepared = self.prepare(question, scope, history)
         if prepared.final:
             return prepared.final
         try:
@@ -193,9 +194,9 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
-    def _nothing_found(self, prepared: Prepared, collections=None) -> Answer:
+    def _nothing_found(self, prepared: Prepared, scope: Scope) -> Answer:
         prepared.timings["total_ms"] = _ms(prepared.started)
-        empty = not prepared.hits and not self.search.has_documents(collections)
+        empty = not prepared.hits and not self.search.has_documents(scope)
         return Answer(
             notice=EMPTY_SCOPE if empty else None,
             answer=NOTHING_FOUND, citations=[], unverified=False, refused=True,

@@ -10,9 +10,7 @@ from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 def collection_service(ctx: Context):
-    from assistant.access.collections import CollectionService
-
-    return CollectionService(ctx.services.engine, ctx.settings)
+    return ctx.services.collections
 
 
 def _split(values) -> list[str]:

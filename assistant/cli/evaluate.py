@@ -46,11 +46,13 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
 
     k_list = _parse_ks(ks)
     items = load_questions(questions)
+    from assistant.models import Scope
+
     service, settings = ctx.services.search, ctx.settings
-    scope = list(collections) or None
-    gate = RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity)
+    scope = Scope.everything().narrowed(collections)  # the operator measures the index
+    gate = _SharedAnalysis(RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity))
     result = evaluate(
-        lambda q, depth: service.search(q, depth, scope).hits,
+        lambda q, depth: gate.remember(q, service.search(q, depth, scope)).hits,
         items,
         k_list,
         gate=gate,
@@ -96,3 +98,18 @@ def _print(result) -> None:
         console.print(f"    erwartet: {o.gold}", highlight=False, markup=False)
         for i, t in enumerate(o.top, 1):
             console.print(f"    {i}. {t}", highlight=False, markup=False)
+
+
+class _SharedAnalysis:
+    """The gate judges with the search's own analysis of each question, as in answering."""
+
+    def __init__(self, gate):
+        self.gate = gate
+        self._analysed: dict = {}
+
+    def remember(self, question: str, result):
+        self._analysed[question] = result.query
+        return result
+
+    def is_relevant(self, question: str, hit) -> bool:
+        return self.gate.is_relevant(question, hit, self._analysed.get(question))

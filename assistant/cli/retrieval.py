@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import getpass
-import uuid
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
+from assistant.access.accounts import Operator
 from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from assistant.access.accounts import Person
+    from assistant.models import Scope
 
 
 @cli.command()
@@ -67,15 +72,14 @@ def _print_hits(hits, empty: bool = False) -> None:
 @friendly_errors
 def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
     """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
-    scope = _scope(ctx, user, collections)
-    roles = _account(ctx, user).roles if user else ()
-    answer = ctx.services.answers.ask(question, collections=scope)
-    audit_id = ctx.services.audit.record_answer(
-        answer, user=user or _os_user(), roles=roles, conversation_id=uuid.uuid4().hex
-    )
+    reply = ctx.services.assistant.ask(_person(ctx, user), question, collections=collections)
     if as_json:
-        echo_json({**answer.to_dict(), "audit_id": audit_id})
-        return
+        echo_json({**reply.answer.to_dict(), "audit_id": reply.audit_id})
+    else:
+        _print_answer(reply.answer)
+
+
+def _print_answer(answer) -> None:
     console = Console()
     if answer.notice:
         console.print(f"[yellow]Hinweis:[/yellow] {answer.notice}", highlight=False)
@@ -89,23 +93,15 @@ def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
                       markup=False)
 
 
-def _account(ctx: Context, name: str):
-    from assistant.access.accounts import AccountService
+def _person(ctx: Context, user: str | None) -> Person:
+    """`--user NAME`: that account, as the store knows it; without: the operator at this
+    terminal, who reads every collection (and is named by the OS user in the audit)."""
+    return ctx.services.accounts.require(user) if user else Operator(_os_user())
 
-    return AccountService(ctx.services.engine, ctx.settings).require(name)
 
-
-def _scope(ctx: Context, user: str | None, collections) -> list[str] | None:
-    """The collections to search: --collection, narrowed to what --user may read."""
-    wanted = list(collections) or None
-    if not user:
-        return wanted
-    from assistant.access.collections import CollectionService
-
-    allowed = CollectionService(ctx.services.engine, ctx.settings).allowed_collections(
-        _account(ctx, user)
-    )
-    return [c for c in allowed if wanted is None or c in wanted]
+def _scope(ctx: Context, user: str | None, collections) -> Scope:
+    """The collections to search: what the person may read, narrowed to --collection."""
+    return ctx.services.collections.scope(_person(ctx, user), collections)
 
 
 def _os_user() -> str:

@@ -18,9 +18,7 @@ from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 
 def account_service(ctx: Context):
-    from assistant.access.accounts import AccountService
-
-    return AccountService(ctx.services.engine, ctx.settings)
+    return ctx.services.accounts
 
 
 def _split(values) -> list[str]:
@@ -125,7 +123,6 @@ def users_reset_password(ctx: Context, name: str, password_stdin: bool) -> None:
 @friendly_errors
 def users_demo(ctx: Context, env_file: Path) -> None:
     """Erststart: Demo-Konten mit Zufallspasswörtern (nur wenn es noch keine Konten gibt)."""
-    from assistant.access.collections import CollectionService
     from assistant.web.launcher import ensure_auth_secret
 
     if ensure_auth_secret(env_file):
@@ -140,8 +137,7 @@ def users_demo(ctx: Context, env_file: Path) -> None:
     for name, roles, groups in demo:
         service.add(name, "x" * 8, roles, groups)
         lines.append(f"  {name:14} {service.reset_password(name):20} ({', '.join(roles)})")
-    collections = CollectionService(ctx.services.engine, ctx.settings)
-    collections.grant(ctx.settings.default_collection, managers=["wissen"])
+    ctx.services.collections.grant(ctx.settings.default_collection, managers=["wissen"])
     click.echo("Demo-Konten angelegt – Passwörter werden nur jetzt angezeigt, bitte notieren:")
     click.echo("\n".join(lines))
     click.echo("Passwort vergessen? `assistant users reset-password NAME`")

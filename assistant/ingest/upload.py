@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from assistant.db import audit_log, upload_events
+from assistant.db import upload_events
 from assistant.errors import AssistantError, NotFoundError
 from assistant.ingest.pipeline import FileResult
 
@@ -146,17 +146,9 @@ class UploadService:
         docs = {r.doc_id: ManagedDocument(r) for r in self.services.manifest.list()
                 if r.collection in managed}  # fmt: skip
         since = datetime.now(UTC) - timedelta(days=days)
-        query = sa.select(audit_log.c.citations, audit_log.c.feedback).where(
-            audit_log.c.feedback.is_not(None), audit_log.c.created_at >= since
-        )
-        with self.services.engine.connect() as conn:
-            for citations, feedback in conn.execute(query):
-                for doc_id in {c.get("doc_id") for c in citations or []}:
-                    if doc_id in docs:
-                        if feedback > 0:
-                            docs[doc_id].feedback_up += 1
-                        else:
-                            docs[doc_id].feedback_down += 1
+        for doc_id, (up, down) in self.services.audit.feedback_by_document(since).items():
+            if doc_id in docs:
+                docs[doc_id].feedback_up, docs[doc_id].feedback_down = up, down
         return list(docs.values())
 
     def retire(self, user: User, doc_id: str) -> DocumentRecord:

@@ -33,8 +33,7 @@ import sqlalchemy as sa
 
 from assistant.db import audit_log
 from assistant.errors import ConfigError, NotFoundError
-from assistant.privacy.engine import MASK
-from assistant.privacy.logfilter import redacting
+from assistant.privacy.redact import redact_or_mask
 from assistant.privacy.results import PlaceholderMap, Redaction
 
 if TYPE_CHECKING:
@@ -43,13 +42,13 @@ if TYPE_CHECKING:
     from assistant.answering.answer import Answer
     from assistant.config import Settings
     from assistant.privacy import Redactor
+    from assistant.privacy.redact import ConversationRedactor
 
 log = logging.getLogger(__name__)
 
 KEY_FILE = "pseudonym.key"
 TEXT_COLUMNS = ("question", "standalone_question", "answer", "feedback_comment")
 EXPORT_FORMATS = ("csv", "jsonl")
-_MASKED = Redaction(MASK, (), {}, True)
 
 
 # --- pseudonyms --------------------------------------------------------------
@@ -63,7 +62,7 @@ def pseudonym(user: str, key: bytes) -> str:
 
 def load_pseudonym_key(settings: Settings) -> bytes:
     """`settings.pseudonym_key`, or the key in `<data_dir>/pseudonym.key` (created once, 0600)."""
-    configured = getattr(settings, "pseudonym_key", None)
+    configured = settings.pseudonym_key
     if configured:
         return configured.encode("utf-8")
     path = settings.ensure_data_dir() / KEY_FILE
@@ -151,6 +150,49 @@ def entry_from_row(row) -> AuditEntry:
     return AuditEntry(**data)
 
 
+# --- what readers ask for -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which rows a reader wants; every reader (CLI, IT page, document list) asks the
+    audit log through one of these, never with SQL of its own."""
+
+    since: datetime | None = None
+    text: str = ""  # searched in the redacted texts
+    user_id: str = ""  # a pseudonym (a prefix is enough)
+    mode: str = ""  # "llm" | "search"
+    refused: bool | None = None
+    with_feedback: bool = False
+    limit: int | None = None
+
+    def where(self, stmt):
+        c = audit_log.c
+        if self.since is not None:
+            stmt = stmt.where(c.created_at >= _aware(self.since))
+        if self.text:
+            stmt = stmt.where(sa.or_(*(c[n].icontains(self.text, autoescape=True)
+                                       for n in TEXT_COLUMNS)))  # fmt: skip
+        if self.user_id:
+            stmt = stmt.where(c.user_id.startswith(self.user_id, autoescape=True))
+        if self.mode:
+            stmt = stmt.where(c.mode == self.mode)
+        if self.refused is not None:
+            stmt = stmt.where(c.refused == self.refused)
+        if self.with_feedback:
+            stmt = stmt.where(c.feedback.is_not(None))
+        return stmt
+
+
+def _aware(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# What the figures read: no texts, so 100k rows take a fraction of the time (docs/privacy.md).
+FIGURE_COLUMNS = ("created_at", "refused", "unverified", "redaction_failed", "feedback",
+                  "citations", "pii_counts", "mode")  # fmt: skip
+
+
 # --- the store -------------------------------------------------------------------
 
 
@@ -158,13 +200,22 @@ class AuditLog:
     """Writes (redacted) and reads audit rows.
 
     `redactor` is a `Redactor` or a function returning one, so read-only uses
-    (``assistant logs``) do not load the analyzer.
+    (``assistant logs``) do not load the analyzer. With `conversations`, the texts of
+    a conversation are redacted with its placeholder map, once for the chat history
+    and the audit row together.
     """
 
-    def __init__(self, engine: Engine, redactor: Redactor | Callable[[], Redactor], key: bytes):
+    def __init__(
+        self,
+        engine: Engine,
+        redactor: Redactor | Callable[[], Redactor],
+        key: bytes,
+        conversations: ConversationRedactor | None = None,
+    ):
         self.engine = engine
         self._redactor = redactor
         self._key = key
+        self.conversations = conversations
 
     def pseudonym(self, user: str) -> str:
         return pseudonym(user, self._key)
@@ -182,7 +233,9 @@ class AuditLog:
     ) -> int:
         """Redact the answer's texts and write one row; returns its id."""
         started = time.perf_counter()
-        texts = self._redact_answer(answer, placeholders or PlaceholderMap())
+        # One map for the row's texts, so the same person is the same placeholder in each.
+        numbered = placeholders if placeholders is not None else PlaceholderMap()
+        texts = self._redact_answer(answer, self._redacting(conversation_id, numbered, placeholders))
         row = _answer_row(answer, *texts)
         row.update(
             user_id=self.pseudonym(user),
@@ -194,13 +247,28 @@ class AuditLog:
         log.debug("audit row %s written in %.1f ms", row_id, (time.perf_counter() - started) * 1e3)
         return int(row_id)
 
-    def _redact_answer(self, answer: Answer, placeholders: PlaceholderMap) -> tuple[Redaction, ...]:
+    @staticmethod
+    def _redact_answer(answer: Answer, redact: Callable[[str], Redaction]) -> tuple:
         """Question, standalone question and answer, numbered with one placeholder map."""
-        question = self._redact(answer.question, placeholders)
+        question = redact(answer.question)
         standalone = question
         if answer.standalone_question != answer.question:
-            standalone = self._redact(answer.standalone_question, placeholders)
-        return question, standalone, self._redact(answer.answer, placeholders)
+            standalone = redact(answer.standalone_question)
+        return question, standalone, redact(answer.answer)
+
+    def _redacting(
+        self,
+        conversation_id: str | None,
+        placeholders: PlaceholderMap | None,
+        given: PlaceholderMap | None = None,
+    ) -> Callable[[str | None], Redaction]:
+        """Through the conversation (its placeholders; what the chat history redacted
+        already is reused) unless the caller `given` its own map; else with `placeholders`
+        (None: unnumbered placeholders)."""
+        if given is None and conversation_id and self.conversations is not None:
+            conversations, cid = self.conversations, str(conversation_id)
+            return lambda text: conversations.redact(text, cid, where="audit")
+        return lambda text: redact_or_mask(self._redactor, text, placeholders, where="audit")
 
     def record_feedback(
         self,
@@ -209,40 +277,30 @@ class AuditLog:
         comment: str | None = None,
         placeholders: PlaceholderMap | None = None,
     ) -> None:
-        """Store +1/-1/None and the redacted comment on an answer's row."""
+        """Store +1/-1/None and the redacted comment (with the placeholders of the row's
+        conversation) on an answer's row."""
         if value not in (1, -1, None):
             raise ValueError("feedback value must be 1, -1 or None")
-        redacted = self._redact(comment, placeholders) if comment and comment.strip() else None
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             current = conn.execute(
-                sa.select(audit_log.c.pii_counts, audit_log.c.redaction_failed).where(
-                    audit_log.c.id == row_id
-                )
-            ).first()
-            if current is None:
-                raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
-            values = {
-                "feedback": value,
-                "feedback_at": datetime.now(UTC),
-                "feedback_comment": redacted.text if redacted else None,
-            }
-            if redacted:
-                values["pii_counts"] = _sum_counts(current.pii_counts or {}, redacted.counts)
-                values["redaction_failed"] = bool(current.redaction_failed) or redacted.failed
+                sa.select(audit_log.c.pii_counts, audit_log.c.redaction_failed,
+                          audit_log.c.conversation_id).where(audit_log.c.id == row_id)
+            ).first()  # fmt: skip
+        if current is None:
+            raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
+        redacted = None
+        if comment and comment.strip():  # outside the write transaction: it takes a while
+            redacted = self._redacting(current.conversation_id, placeholders, placeholders)(comment)
+        values = {
+            "feedback": value,
+            "feedback_at": datetime.now(UTC),
+            "feedback_comment": redacted.text if redacted else None,
+        }
+        if redacted:
+            values["pii_counts"] = _sum_counts(current.pii_counts or {}, redacted.counts)
+            values["redaction_failed"] = bool(current.redaction_failed) or redacted.failed
+        with self.engine.begin() as conn:
             conn.execute(audit_log.update().where(audit_log.c.id == row_id).values(**values))
-
-    def _redact(self, text: str | None, placeholders: PlaceholderMap | None) -> Redaction:
-        """Fail closed: any error, or a failed redaction, masks the whole text."""
-        try:
-            redactor = self._redactor if hasattr(self._redactor, "redact") else self._redactor()
-            with redacting():  # a record logged meanwhile is masked, not redacted again
-                result = redactor.redact(text or "", placeholders)
-            if result.failed or not isinstance(result.text, str):
-                return _MASKED
-            return result
-        except Exception as exc:  # noqa: BLE001 - the text must never pass unredacted
-            log.error("audit: redaction raised %s; text masked", type(exc).__name__)
-            return _MASKED
 
     # --- readers -------------------------------------------------------------------
 
@@ -255,17 +313,44 @@ class AuditLog:
         user: str | None = None,
     ) -> builtins.list[AuditEntry]:
         """Newest first; `query` searches the redacted texts, `user` is a raw user name."""
-        stmt = self._select(since).order_by(audit_log.c.id.desc())
-        if query:
-            stmt = stmt.where(
-                sa.or_(*(audit_log.c[c].icontains(query, autoescape=True) for c in TEXT_COLUMNS))
-            )
+        stmt = AuditQuery(since=since, text=query or "").where(sa.select(audit_log))
+        stmt = stmt.order_by(audit_log.c.id.desc())
         if user is not None:
             stmt = stmt.where(audit_log.c.user_id == self.pseudonym(user))
         if count:
             stmt = stmt.limit(count)
         with self.engine.connect() as conn:
             return [entry_from_row(row) for row in conn.execute(stmt)]
+
+    def newest(self, query: AuditQuery) -> builtins.list[AuditEntry]:
+        """The matching rows, newest first, at most `query.limit`."""
+        stmt = query.where(sa.select(audit_log)).order_by(audit_log.c.id.desc())
+        with self.engine.connect() as conn:
+            return [entry_from_row(row) for row in conn.execute(stmt.limit(query.limit))]
+
+    def matching(self, query: AuditQuery) -> Iterator[AuditEntry]:
+        """All matching rows, oldest first, streamed."""
+        with self.engine.connect() as conn:
+            stmt = query.where(sa.select(audit_log)).order_by(audit_log.c.id)
+            for row in conn.execution_options(yield_per=500).execute(stmt):
+                yield entry_from_row(row)
+
+    def figures(self, query: AuditQuery) -> dict:
+        """`figures_of` over the matching rows, reading only the columns it needs."""
+        stmt = query.where(sa.select(*(audit_log.c[name] for name in FIGURE_COLUMNS)))
+        with self.engine.connect() as conn:
+            return figures_of(conn.execution_options(yield_per=2000).execute(stmt))
+
+    def feedback_by_document(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """doc id -> (thumbs up, thumbs down) of the answers that cited it since then."""
+        counts: dict[str, builtins.list[int]] = {}
+        stmt = AuditQuery(since=since, with_feedback=True).where(
+            sa.select(audit_log.c.citations, audit_log.c.feedback))
+        with self.engine.connect() as conn:
+            for citations, feedback in conn.execute(stmt):
+                for doc_id in {c.get("doc_id") for c in citations or []}:
+                    counts.setdefault(doc_id, [0, 0])[0 if feedback > 0 else 1] += 1
+        return {doc_id: (up, down) for doc_id, (up, down) in counts.items()}
 
     def get(self, row_id: int) -> AuditEntry:
         with self.engine.connect() as conn:
@@ -276,12 +361,7 @@ class AuditLog:
 
     def entries(self, since: datetime | None = None) -> Iterator[AuditEntry]:
         """All entries, oldest first, streamed."""
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=500).execute(
-                self._select(since).order_by(audit_log.c.id)
-            )
-            for row in result:
-                yield entry_from_row(row)
+        return self.matching(AuditQuery(since=since))
 
     def stats(self, since: datetime | None = None) -> dict:
         """Usage figures: answers per day, refusal and unverified rates, feedback, documents, PII."""
@@ -313,20 +393,17 @@ class AuditLog:
             log.info("audit: purged %d rows older than %d days", deleted.rowcount, older_than_days)
         return int(deleted.rowcount)
 
-    @staticmethod
-    def _select(since: datetime | None):
-        stmt = sa.select(audit_log)
-        if since is not None:
-            stmt = stmt.where(audit_log.c.created_at >= since.astimezone(UTC))
-        return stmt
 
 
 def open_audit_log(
-    settings: Settings, engine: Engine, redactor: Redactor | Callable[[], Redactor]
+    settings: Settings,
+    engine: Engine,
+    redactor: Redactor | Callable[[], Redactor],
+    conversations: ConversationRedactor | None = None,
 ) -> AuditLog:
     """The audit log of these settings, with retention applied (`retention_days`, 0 keeps all)."""
-    audit = AuditLog(engine, redactor, load_pseudonym_key(settings))
-    days = getattr(settings, "retention_days", 0) or 0
+    audit = AuditLog(engine, redactor, load_pseudonym_key(settings), conversations)
+    days = settings.retention_days or 0
     if days > 0:
         audit.purge(days)
     return audit

@@ -20,11 +20,10 @@ from presidio_anonymizer.entities import OperatorConfig
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
 from assistant.privacy.names import known_mentions, name_tokens
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
-from assistant.privacy.results import Entity, PlaceholderMap, Redaction
+from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction
 
 logger = logging.getLogger(__name__)
 
-MASK = "<REDACTED>"
 PERSON = "PERSON"
 KNOWN_NAME_SCORE = 0.75
 # Long texts are analysed in chunks of about this size: several steps of

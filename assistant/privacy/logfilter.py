@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from assistant.privacy.engine import MASK
+from assistant.privacy.results import MASK
 
 if TYPE_CHECKING:
     from assistant.privacy import Redactor
 
-# Our redactor's own logger: reviewed to log types, counts and timings only.
+# The privacy package's own loggers (redactor, audit, retention): reviewed to log
+# types, counts, ids and timings only.
 TRUSTED = ("assistant.privacy",)
 # The redactor's libraries: their debug lines quote the analysed text, and they
 # log from inside the redactor (whose lock a nested redaction would wait for):
@@ -83,8 +84,9 @@ class RedactingFilter(logging.Filter):
 
     @staticmethod
     def _text(redactor: Redactor, text: str) -> str:
-        result = redactor.redact(text)
-        return MASK if result.failed else result.text
+        from assistant.privacy.redact import redact_or_mask
+
+        return redact_or_mask(redactor, text, where="log filter").text
 
 
 def _mask(record: logging.LogRecord) -> None:

@@ -7,6 +7,8 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
+MASK = "<REDACTED>"  # a whole text when redaction failed: nothing of it is kept
+
 
 @dataclass(frozen=True)
 class Entity:

@@ -20,6 +20,7 @@ import math
 from functools import lru_cache
 
 from assistant.models import Hit
+from assistant.retrieval.lexical import AnalysedQuery
 from assistant.retrieval.lexical.analysis import GermanAnalyzer, default_analyzer
 from assistant.retrieval.lexical.expansion import QueryExpander, default_expander
 
@@ -43,12 +44,11 @@ class RelevanceGate:
         self.lexical = lexical  # anything with document_frequencies(terms); None: no idf
         self._words = lru_cache(maxsize=256)(self._weighted_words)
 
-    def _weighted_words(self, question: str) -> tuple[tuple[frozenset[str], float], ...]:
+    def _weighted_words(self, groups: tuple[Group, ...]) -> tuple[tuple[frozenset[str], float], ...]:
         """(all analysed forms, weight) of each word of the question."""
-        groups = self.expander.groups(question)
         weights = [1.0] * len(groups)
         if self.lexical is not None and groups:
-            strong = [[t for t, w in g.items() if w >= 0.5] or list(g) for g in groups]
+            strong = [[t for t, w in g if w >= 0.5] or [t for t, _ in g] for g in groups]
             total, df = self.lexical.document_frequencies(sorted({t for s in strong for t in s}))
             # A word is as common as its most common strong form (a synonym or a
             # translation that occurs everywhere makes the word common too).
@@ -56,22 +56,31 @@ class RelevanceGate:
                 max(_idf(total, df[t]) for t in terms) if total else 1.0
                 for terms in (sorted(s, key=lambda t: -df[t])[:1] for s in strong)
             ]
-        return tuple((frozenset(g), w) for g, w in zip(groups, weights))
+        return tuple((frozenset(t for t, _ in g), w) for g, w in zip(groups, weights))
 
-    def coverage(self, question: str, hit: Hit) -> float:
+    def coverage(self, question: str, hit: Hit, query: AnalysedQuery | None = None) -> float:
         """Share (by rarity, when the index is known) of the question's words found,
-        in any analysed or expanded form, in the passage."""
-        words = self._words(question)
+        in any analysed or expanded form, in the passage. `query` is the search's own
+        analysis of the question; without it the gate analyses the question itself."""
+        words = self._words(_frozen(query.groups if query else self.expander.groups(question)))
         total = sum(w for _, w in words)
         if not total:
             return 0.0
         passage = set(self.analyzer.analyze(f"{hit.title} {hit.section} {hit.text}"))
         return sum(w for forms, w in words if passage.intersection(forms)) / total
 
-    def is_relevant(self, question: str, hit: Hit) -> bool:
+    def is_relevant(self, question: str, hit: Hit, query: AnalysedQuery | None = None) -> bool:
         if hit.scores.get("dense", -1.0) >= self.min_dense:
             return True
-        return self.coverage(question, hit) >= self.min_coverage
+        return self.coverage(question, hit, query) >= self.min_coverage
+
+
+Group = tuple[tuple[str, float], ...]
+
+
+def _frozen(groups) -> tuple[Group, ...]:
+    """Hashable groups (for the cache), in the order of the question's words."""
+    return tuple(tuple(g.items()) for g in groups)
 
 
 def _idf(total: int, df: int) -> float:

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from assistant.models import Chunk, Hit
+from assistant.models import Chunk, Hit, Scope, require_scope
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from assistant.config import Settings
-    from assistant.retrieval.lexical import LexicalIndex
+    from assistant.retrieval.lexical import AnalysedQuery, LexicalIndex
     from assistant.retrieval.manifest import DocumentRecord, Manifest
     from assistant.retrieval.vectorstore import ChromaIndex
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 class SearchResult:
     hits: list[Hit]
     timings: dict[str, float] = field(default_factory=dict)
+    query: AnalysedQuery | None = None  # the analysed question, for the relevance gate
 
 
 class SearchService:
@@ -60,28 +61,30 @@ class SearchService:
     def search(
         self,
         query: str,
-        k: int | None = None,
-        collections: Sequence[str] | None = None,
+        k: int | None,
+        scope: Scope,
         *,
         weights: tuple[float, float] | None = None,
     ) -> SearchResult:
-        """Best `k` passages for `query`, restricted to `collections` (None: all)."""
+        """Best `k` passages for `query` within `scope` (required: there is no default)."""
+        collections = require_scope(scope).names()
         k = k or self.settings.search_k
         w_lex, w_dense = weights or (self.settings.weight_lexical, self.settings.weight_dense)
         timings: dict[str, float] = {}
-        if not query.strip() or (collections is not None and not collections):
+        if not query.strip() or scope.empty:
             return SearchResult([], timings)
         t = time.perf_counter()
         visible = self.manifest.visible()
+        analysed = self.lexical.analyse(query)
         timings["manifest_ms"] = _ms(t)
         rankings: list[tuple[str, float, list[tuple[Chunk, float]]]] = []
         lexical = None
         if w_lex > 0:
             n = max(self.settings.candidates, k)
             if w_dense > 0:  # in parallel with the query embedding below
-                lexical = self._executor().submit(self._lexical, query, n, collections)
+                lexical = self._executor().submit(self._lexical, analysed, n, collections)
             else:
-                rankings.append(("lexical", w_lex, self._lexical(query, n, collections, timings)))
+                rankings.append(("lexical", w_lex, self._lexical(analysed, n, collections, timings)))
         if w_dense > 0:
             dense = self._dense(query, max(self.settings.dense_candidates, k),
                                 self._dense_scope(collections, visible), timings)
@@ -93,13 +96,14 @@ class SearchService:
         fetch = self._vectors().fetch if w_dense > 0 else None
         hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch)
         timings["fuse_ms"] = _ms(t)
-        return SearchResult(hits, timings)
+        return SearchResult(hits, timings, analysed)
 
-    def has_documents(self, collections: Sequence[str] | None = None) -> bool:
-        """Whether any document valid today lies in `collections` (None: all)."""
+    def has_documents(self, scope: Scope) -> bool:
+        """Whether any document valid today lies in `scope`."""
+        require_scope(scope)
         today = date.today()
         return any(
-            (collections is None or r.collection in collections) and r.is_current(today)
+            scope.allows(r.collection) and r.is_current(today)
             for r in self.manifest.visible().values()
         )
 

@@ -4,21 +4,23 @@
 people can type or read passed through the redactor first: step input, output
 and (for tool steps) name, the thread name (Chainlit names a thread after its
 first message), thread metadata (Chainlit persists the user session there),
-text elements and feedback comments. One `PlaceholderMap` per thread, so the
-same person is `<PERSON_1>` throughout a conversation; if redaction fails the
-text is masked whole.
+text elements and feedback comments. Redaction goes through the services'
+`ConversationRedactor`, shared with the audit log: one placeholder map per
+thread, so the same person is `<PERSON_1>` throughout a conversation and in its
+audit rows, and each text is redacted once; if redaction fails the text is
+masked whole.
 
 Feedback also goes to the audit log: the app calls
-`remember_audit_id(step_id, audit_id)` after `AuditLog.record_answer`, and a
-thumbs up/down on that answer then lands on its audit row.
+`remember_audit_id(step_id, audit_id)` after the answer's audit row is written,
+and a thumbs up/down on that answer then lands on its audit row.
 
-    cl.data_layer(lambda: build_data_layer(services()))
+    cl.data_layer(lambda: build_data_layer(services))
 
 Tables are `chat_*` (migration m004_chat_history in db.py; `users` belongs to
 the accounts). Chainlit's SQL names them without prefix, so `execute_sql`
 rewrites the table names. Only text elements are stored (redacted, under the
 data dir); PDFs and other files are not copied. Old conversations are deleted
-after `chat_retention_days` (chat_retention.py).
+after `chat_retention_days` (privacy/retention.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,8 +41,7 @@ from chainlit.user import User
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.privacy.engine import MASK
-from assistant.privacy.logfilter import redacting
+from assistant.privacy.redact import ConversationRedactor
 from assistant.privacy.results import PlaceholderMap
 from assistant.privacy.retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
 
@@ -68,47 +68,31 @@ MESSAGE_TYPES = ("user_message", "assistant_message")  # named after the author,
 SESSION_SKIP = {"user", "env", "http_referer", "languages", "id"}
 SESSION_KEEP = {"chat_profile", "client_type", "is_shared", "shared_at"}  # no free text
 USER_META_SKIP = {"email", "name", "given_name", "family_name", "picture", "image"}
-MAX_THREADS = 2000  # placeholder maps kept in memory
 
 
 class RedactedDataLayer(SQLAlchemyDataLayer):
     """Chainlit's SQL data layer, redacting before it writes; see the module doc."""
 
-    def __init__(self, conninfo: str, redactor, audit=None, engine=None, files_dir=None, **kw):
+    def __init__(self, conninfo: str, redactor, audit=None, engine=None, files_dir=None,
+                 conversations: ConversationRedactor | None = None, **kw):  # fmt: skip
         storage = LocalStorage(files_dir) if files_dir else None
         super().__init__(conninfo, storage_provider=storage, **kw)
-        self._redactor = redactor  # a Redactor or a function returning one
+        # Shared with the audit log (Services.conversations); a redactor alone makes one.
+        self.conversations = conversations if conversations is not None else ConversationRedactor(redactor)
         self.audit = audit
         self.sync_engine = engine  # for the step -> audit row links
-        self._maps: OrderedDict[str, PlaceholderMap] = OrderedDict()
 
     # --- redaction -------------------------------------------------------------
 
     def placeholders(self, thread_id: str | None) -> PlaceholderMap:
-        """The thread's placeholder map (pass it to `AuditLog.record_answer` too)."""
-        key = str(thread_id or "")
-        if key in self._maps:
-            self._maps.move_to_end(key)
-        else:
-            self._maps[key] = PlaceholderMap()
-            while len(self._maps) > MAX_THREADS:
-                self._maps.popitem(last=False)
-        return self._maps[key]
+        """The thread's placeholder map (the audit log's rows of the thread use it too)."""
+        return self.conversations.placeholders(thread_id)
 
     def redact_text(self, value: Any, thread_id: str | None) -> Any:
         """Redacted text; masked whole on any failure. Non-strings pass unchanged."""
         if not isinstance(value, str) or not value.strip():
             return value
-        try:
-            redactor = self._redactor if hasattr(self._redactor, "redact") else self._redactor()
-            with redacting():
-                result = redactor.redact(value, self.placeholders(thread_id))
-            if result.failed or not isinstance(result.text, str):
-                return MASK
-            return result.text
-        except Exception as exc:  # noqa: BLE001 - the text must never pass unredacted
-            log.error("chat history: redaction raised %s; text masked", type(exc).__name__)
-            return MASK
+        return self.conversations.redact(value, thread_id, where="chat history").text
 
     async def _redact(self, value: Any, thread_id: str | None) -> Any:
         if not isinstance(value, str) or not value.strip():
@@ -215,11 +199,8 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         audit_id = await asyncio.to_thread(self.audit_id_for, step_id)
         if audit_id is None or self.audit is None:
             return
-        placeholders = self.placeholders(thread_id) if thread_id else None
-        try:
-            await asyncio.to_thread(
-                self.audit.record_feedback, audit_id, value, comment, placeholders
-            )
+        try:  # the audit log redacts with the placeholders of the row's conversation
+            await asyncio.to_thread(self.audit.record_feedback, audit_id, value, comment)
         except Exception as exc:  # noqa: BLE001 - the chat keeps its feedback anyway
             log.error("chat history: audit feedback failed: %s", type(exc).__name__)
 
@@ -353,6 +334,7 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
     return RedactedDataLayer(
         url,
         redactor=lambda: services.redactor,
+        conversations=services.conversations,
         audit=services.audit,
         engine=engine,
         files_dir=services.settings.ensure_data_dir() / ELEMENTS_DIR,
@@ -384,12 +366,6 @@ def remember_audit_id(step_id: str, audit_id: int) -> None:
         layer.remember_audit_id(step_id, audit_id)
 
 
-def thread_placeholders(thread_id: str) -> PlaceholderMap | None:
-    """The thread's placeholder map, to pass to `AuditLog.record_answer(placeholders=…)`."""
-    layer = get_data_layer()
-    return layer.placeholders(thread_id) if isinstance(layer, RedactedDataLayer) else None
-
-
 def element_text(layer: RedactedDataLayer, object_key: str) -> str | None:
     """Stored (redacted) text of an element, or None."""
     if layer.storage_provider is None:
@@ -401,20 +377,20 @@ def element_text(layer: RedactedDataLayer, object_key: str) -> str | None:
     return target.read_text(encoding="utf-8") if target.is_file() else None
 
 
-def register_history_routes(app: Any) -> None:
+def register_history_routes(app: Any, services: Services) -> None:
     """Mount `/verlauf/element/{user}/{element}`: a stored text element, for its owner only."""
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from assistant.web.itpage import current_user
+    from assistant.web.http import current_person
 
     async def element(request) -> PlainTextResponse:
-        user = current_user(request)
+        person = await asyncio.to_thread(current_person, request, services.accounts)
         layer = get_data_layer()
-        if user is None or not isinstance(layer, RedactedDataLayer):
+        if person is None or not isinstance(layer, RedactedDataLayer):
             return PlainTextResponse("Nicht angemeldet.", status_code=401)
         owner, element_id = request.path_params["owner"], request.path_params["element"]
-        persisted = await layer.get_user(user.identifier)
+        persisted = await layer.get_user(person.name)
         if persisted is None or persisted.id != owner:
             return PlainTextResponse("Kein Zugriff.", status_code=403)
         content = await asyncio.to_thread(element_text, layer, f"{owner}/{element_id}")

@@ -3,9 +3,10 @@
 Served by the Chainlit app itself (`register_it_routes(chainlit.server.app,
 services)`): `/it` lists audit rows with filters and usage figures, and
 `/it/export.csv` exports the filtered rows, `POST /it/purge` (itpurge.py) deletes
-old audit rows and chats. The user comes from Chainlit's own login token (cookie `access_token` or `Authorization: Bearer`), the roles from
-`user.metadata["roles"]`. Not logged in: the page redirects to the login, the
-export answers 401; any other role gets 403.
+old audit rows and chats. Who asks is decided by `http.gate`: the person of the
+login token as the account store knows them now. Not logged in: the page
+redirects to the login, the export answers 401; any other role than it/admin
+gets 403. The rows come from `AuditLog` queries; this module has no SQL.
 
 Everything is rendered on the server, in German, every value HTML-escaped, no
 script and no external resource (the app's CSP allows its own origin and
@@ -23,74 +24,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from assistant.db import audit_log
-from assistant.privacy.audit import AuditEntry, csv_value, entry_from_row, figures_of
+from assistant.privacy.audit import AuditEntry, AuditQuery, csv_value
+from assistant.web.http import NO_STORE, document, gate
 
 if TYPE_CHECKING:
-    from chainlit.user import User
-
     from assistant.services import Services
 
-IT_ROLES = frozenset({"it", "admin"})
 DEFAULT_ROWS = 50
 MAX_ROWS = 500
 MODES = ("llm", "search")
 PREVIEW_CHARS = 300
 FIGURE_DAYS = 30
-
-
-# --- who is asking -------------------------------------------------------------------
-
-
-def login_token(request: Request) -> str | None:
-    """Chainlit's login token from its cookie or a bearer header."""
-    from chainlit.auth import get_token_from_cookies
-
-    token = get_token_from_cookies(dict(request.cookies))
-    if not token:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        token = value.strip() if scheme.lower() == "bearer" else None
-    return token or None
-
-
-def current_user(request: Request) -> User | None:
-    """The user of Chainlit's login token (cookie or bearer header), or None."""
-    from chainlit.auth.jwt import decode_jwt
-
-    token = login_token(request)
-    if not token:
-        return None
-    try:
-        return decode_jwt(token)
-    except Exception:  # noqa: BLE001 - expired, forged or no secret: not logged in
-        return None
-
-
-def user_roles(user: User | None) -> set[str]:
-    roles = (user.metadata or {}).get("roles") if user else None
-    return {str(r) for r in roles} if isinstance(roles, list | tuple) else set()
-
-
-def gate(request: Request, *, page: bool) -> Response | None:
-    """None if the request may see the IT review; else the response to send."""
-    user = current_user(request)
-    if user is None:
-        if page:
-            return RedirectResponse("/login", status_code=303)
-        return message_page(401, "Nicht angemeldet", "Bitte melden Sie sich zuerst an.")
-    if not user_roles(user) & IT_ROLES:
-        return message_page(
-            403,
-            "Kein Zugriff",
-            "Die Protokollansicht ist nur für die IT und die Administration freigegeben. "
-            "Wenden Sie sich an die Administration, wenn Sie Zugriff brauchen.",
-        )
-    return None
 
 
 # --- filters -------------------------------------------------------------------------
@@ -131,22 +79,12 @@ class Filters:
             errors=tuple(errors),
         )
 
-    def select(self, *columns):
-        stmt = sa.select(*columns) if columns else sa.select(audit_log)
-        if self.since:
-            stmt = stmt.where(audit_log.c.created_at >= datetime.combine(self.since, time(), UTC))
-        if self.query:
-            columns = ("question", "standalone_question", "answer", "feedback_comment")
-            stmt = stmt.where(
-                sa.or_(*(audit_log.c[c].icontains(self.query, autoescape=True) for c in columns))
-            )
-        if self.pseudonym:
-            stmt = stmt.where(audit_log.c.user_id.startswith(self.pseudonym, autoescape=True))
-        if self.mode:
-            stmt = stmt.where(audit_log.c.mode == self.mode)
-        if self.refused:
-            stmt = stmt.where(audit_log.c.refused == (self.refused == "ja"))
-        return stmt
+    def audit_query(self) -> AuditQuery:
+        """What to ask the audit log for."""
+        since = datetime.combine(self.since, time(), UTC) if self.since else None
+        refused = None if not self.refused else self.refused == "ja"
+        return AuditQuery(since=since, text=self.query, user_id=self.pseudonym, mode=self.mode,
+                          refused=refused, limit=self.rows)  # fmt: skip
 
     def figure_window(self) -> Filters:
         """The figures cover the chosen period, else the last FIGURE_DAYS days: counting
@@ -170,34 +108,6 @@ def _rows(raw: str) -> int:
         return DEFAULT_ROWS
 
 
-def newest(engine, filters: Filters) -> list[AuditEntry]:
-    stmt = filters.select().order_by(audit_log.c.id.desc()).limit(filters.rows)
-    with engine.connect() as conn:
-        return [entry_from_row(row) for row in conn.execute(stmt)]
-
-
-# What the figures read: no texts, so 100k rows take a fraction of the time (docs/privacy.md).
-FIGURE_COLUMNS = ("created_at", "refused", "unverified", "redaction_failed", "feedback",
-                  "citations", "pii_counts", "mode")  # fmt: skip
-
-
-def figures_for(engine, filters: Filters) -> dict:
-    """`figures_of` over the matching rows, reading only the columns it needs."""
-    stmt = filters.select(*(audit_log.c[name] for name in FIGURE_COLUMNS))
-    with engine.connect() as conn:
-        return figures_of(conn.execution_options(yield_per=2000).execute(stmt))
-
-
-def matching(engine, filters: Filters) -> Iterator[AuditEntry]:
-    """All matching entries, oldest first, streamed."""
-    with engine.connect() as conn:
-        result = conn.execution_options(yield_per=500).execute(
-            filters.select().order_by(audit_log.c.id)
-        )
-        for row in result:
-            yield entry_from_row(row)
-
-
 # --- routes --------------------------------------------------------------------------
 
 
@@ -206,21 +116,20 @@ def register_it_routes(app: Any, services: Services) -> None:
     from assistant.web.itpurge import purge_form, purge_handler, purged_note
 
     def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        if denied := gate(request, page=True):
+        if denied := gate(request, services.accounts, page=True):
             return denied
         filters = Filters.parse(request.query_params)
-        engine = services.audit.engine
-        entries = newest(engine, filters)
-        figures = figures_for(engine, filters.figure_window())
+        entries = services.audit.newest(filters.audit_query())
+        figures = services.audit.figures(filters.figure_window().audit_query())
         html = render_page(filters, entries, figures, top=purged_note(request.query_params),
                            bottom=purge_form(request, services.settings.retention_days))
         return HTMLResponse(html, headers=NO_STORE)
 
     def export(request: Request) -> Response:
-        if denied := gate(request, page=False):
+        if denied := gate(request, services.accounts, page=False):
             return denied
         filters = Filters.parse(request.query_params)
-        body = export_csv(matching(services.audit.engine, filters))
+        body = export_csv(services.audit.matching(replace(filters.audit_query(), limit=None)))
         name = f"amtswissen-protokoll-{datetime.now(UTC):%Y%m%d-%H%M}.csv"
         headers = {**NO_STORE, "content-disposition": f'attachment; filename="{name}"'}
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
@@ -233,8 +142,6 @@ def register_it_routes(app: Any, services: Services) -> None:
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
 
-
-NO_STORE = {"cache-control": "no-store"}
 
 
 def export_csv(entries: Iterator[AuditEntry]) -> str:
@@ -260,33 +167,6 @@ def _cell(value):
 
 # --- HTML ------------------------------------------------------------------------------
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b;max-width:90rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0}.num{text-align:right}.muted{color:#555}
-form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}
-form.filters label{display:flex;flex-direction:column;font-size:.85rem}
-.figures{display:flex;flex-wrap:wrap;gap:2rem}.figures>section{min-width:16rem}
-.error{color:#a00000}.pseudo{font-family:monospace}.done{color:#05610a;font-weight:600}
-"""
-
-
-def message_page(status: int, title: str, text: str) -> HTMLResponse:
-    body = f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="/">Zum Chat</a></p>'
-    return HTMLResponse(_document(title, body), status_code=status, headers=NO_STORE)
-
-
-def _document(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} – Amtswissen</title><style>{STYLE}</style></head>"
-        f"<body>{body}</body></html>"
-    )
-
-
 def render_page(
     filters: Filters, entries: list[AuditEntry], figures: dict, top: str = "", bottom: str = ""
 ) -> str:
@@ -306,7 +186,7 @@ def render_page(
         _entries_table(entries),
         bottom,
     ])  # fmt: skip
-    return _document("Protokoll", body)
+    return document("Protokoll", body)
 
 
 def _filter_form(f: Filters) -> str:

@@ -1,7 +1,7 @@
 """Deleting old entries from the IT page: `POST /it/purge`, its form and its note.
 
 Audit rows and chats older than a number of days go for good (both retentions
-also run daily on their own, see `chat_retention.apply_retention`). Only for
+also run daily on their own, see `privacy.retention.apply_retention`). Only for
 `it`/`admin`, only with the confirmation ticked, and only with the form key of
 the person's own page, so another site cannot make an IT person's browser send
 the form.
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from assistant.web.itpage import gate, login_token, message_page
+from assistant.web.http import gate, login_token, message_page
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -35,7 +35,7 @@ def purge_handler(services: Services):
     async def purge(request: Request) -> Response:
         import anyio
 
-        if denied := gate(request, page=False):
+        if denied := gate(request, services.accounts, page=False):
             return denied
         form = await _form(request)
         if not same_origin(request) or not hmac.compare_digest(form.get("key", ""),

@@ -12,6 +12,7 @@ remove versions that never committed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
 
 __all__ = [
+    "AnalysedQuery",
     "IndexBusyError",
     "LexicalIndex",
     "build_lexical_index",
@@ -35,6 +37,16 @@ class IndexBusyError(AssistantError):
     code = "index_busy"
 
 
+@dataclass(frozen=True)
+class AnalysedQuery:
+    """A question after German analysis and query expansion: one weighted term group
+    per word. Analysed once; the lexical search and the relevance gate share it."""
+
+    text: str
+    groups: tuple[dict[str, float], ...]
+    english: bool = False
+
+
 class LexicalIndex(Protocol):
     """Keyword search over chunks. Implementations are safe to search from many threads."""
 
@@ -46,10 +58,15 @@ class LexicalIndex(Protocol):
         """Remove one version of a document, or every version when `version` is None."""
         ...
 
+    def analyse(self, query: str) -> AnalysedQuery:
+        """The question's term groups, as `search` uses them."""
+        ...
+
     def search(
-        self, query: str, k: int, collections: Sequence[str] | None = None
+        self, query: str | AnalysedQuery, k: int, collections: Sequence[str] | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Best `k` chunks for free user text, best first; `collections=None` means all."""
+        """Best `k` chunks for free user text (or its analysis), best first;
+        `collections=None` means no collection filter (callers pass a `Scope`'s names)."""
         ...
 
     def versions(self) -> set[tuple[str, int]]:

@@ -31,7 +31,7 @@ from rapidfuzz.distance import OSA
 
 from assistant.errors import ConfigError
 from assistant.models import Chunk
-from assistant.retrieval.lexical import IndexBusyError
+from assistant.retrieval.lexical import AnalysedQuery, IndexBusyError
 from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
 from assistant.retrieval.lexical.expansion import QueryExpander, default_expander, is_english
 
@@ -287,15 +287,21 @@ class TantivyLexicalIndex:
             ]
         )
 
+    def analyse(self, query: str) -> AnalysedQuery:
+        """The question's weighted term groups, computed once per question: the search
+        and the relevance gate both use them."""
+        return AnalysedQuery(query, tuple(self.query_groups(query)), is_english(query))
+
     def search(
-        self, query: str, k: int, collections: Sequence[str] | None = None
+        self, query: str | AnalysedQuery, k: int, collections: Sequence[str] | None = None
     ) -> list[tuple[Chunk, float]]:
         self._live_index()  # a closed index fails loudly, even for an empty query
-        groups = self.query_groups(query)
+        analysed = query if isinstance(query, AnalysedQuery) else self.analyse(query)
+        groups = list(analysed.groups)
         if k <= 0 or not groups or (collections is not None and not list(collections)):
             return []
         searcher = self._searcher()
-        if self.spelling and not is_english(query):  # English words are no misspellings
+        if self.spelling and not analysed.english:  # English words are no misspellings
             groups = [self._correct(g, searcher) for g in groups]
         hits = searcher.search(self.build_query(groups, collections), limit=k, count=False).hits
         return [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]

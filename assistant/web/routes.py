@@ -1,0 +1,31 @@
+"""The app's own routes and folders inside Chainlit's server, mounted at start-up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.services import Services
+
+
+def mount(app: Any, services: Services) -> None:
+    """The IT review (/it) and stored history elements ahead of Chainlit's catch-all;
+    attached files under the data dir."""
+    from assistant.web.chat_history import register_history_routes
+    from assistant.web.itpage import register_it_routes
+
+    files_in_data_dir(services)
+    register_it_routes(app, services)
+    register_history_routes(app, services)
+
+
+def files_in_data_dir(services: Services) -> None:
+    """Chainlit keeps attached files under ./.files and deletes that folder on shutdown;
+    under the data dir instead, so all state moves with ASSISTANT_DATA_DIR and two
+    instances started from one checkout do not delete each other's uploads."""
+    import chainlit.config
+    import chainlit.server
+
+    folder = services.settings.ensure_data_dir().resolve() / "chat-files"
+    folder.mkdir(exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = chainlit.server.FILES_DIRECTORY = folder
