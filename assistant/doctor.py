@@ -99,7 +99,7 @@ def _vectors(s: Services) -> Check:
 
 def _ollama(s: Services) -> Check:
     try:
-        from assistant.answering.llm import check_ollama
+        from assistant.ollama import check_ollama
     except ImportError:
         return Check("ollama", "warn", "Sprachmodell-Anbindung nicht installiert",
                      "Nur Suchmodus verfügbar.", "Search mode only.")

@@ -14,7 +14,9 @@ from fake_ollama import FakeOllama, running_fake_ollama
 from langchain_core.messages import HumanMessage, SystemMessage
 from ollama import ResponseError
 
-from assistant.answering.llm import (
+from assistant.config import Settings
+from assistant.errors import LLMError
+from assistant.ollama import (
     OllamaStatus,
     astream_chat,
     build_chat_model,
@@ -25,8 +27,6 @@ from assistant.answering.llm import (
     keep_alive_seconds,
     stream_chat,
 )
-from assistant.config import Settings
-from assistant.errors import LLMError
 
 SYSTEM = "Antworte nur aus dem Kontext und zitiere mit [n]."
 QUESTION = (

@@ -147,7 +147,7 @@ class AnswerService:
 
     # --- phase 2 ---------------------------------------------------------------
     def stream(self, prepared: Prepared) -> Iterator[str]:
-        from assistant.answering.llm import classify_error
+        from assistant.ollama import classify_error
 
         try:
             yield from self._answer_chain.stream(prepared.inputs)
@@ -155,7 +155,7 @@ class AnswerService:
             raise classify_error(exc) from None
 
     async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
-        from assistant.answering.llm import classify_error
+        from assistant.ollama import classify_error
 
         try:
             async for text in self._answer_chain.astream(prepared.inputs):

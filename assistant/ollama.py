@@ -1,4 +1,4 @@
-"""The chat-model seam: Ollama through langchain-ollama.
+"""The Ollama seam (chat model and embeddings) through langchain-ollama.
 
 `build_chat_model` and `build_ollama_embeddings` return LangChain's own base
 types; `check_ollama` says (without raising) whether the server and models are
