@@ -22,6 +22,7 @@ test: install  ## run the whole test suite
 
 lint: install
 	$(UV) run --frozen ruff check assistant tests bench
+	$(UV) run --frozen ruff format --check assistant tests bench
 	$(UV) run --frozen lint-imports  # the layer rules: pyproject.toml, docs/architecture.md
 
 env-example: install  ## regenerate .env.example from the settings

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, description="Largest file accepted for ingestion, in MiB.")
     max_pages: int = Field(2000, description="Largest number of PDF pages accepted per document.")
     chunk_chars: int = Field(1200, description="Target chunk size in characters.")
-    chunk_overlap: int = Field(150, description="Characters of overlap between neighbouring chunks.")
+    chunk_overlap: int = Field(
+        150, description="Characters of overlap between neighbouring chunks."
+    )
     default_collection: str = Field(
         "allgemein", description="Collection a document goes to when none is given."
     )
@@ -118,7 +120,7 @@ class Settings(BaseSettings):
     )
     redaction_allow_list: list[str] = Field(
         default_factory=list,
-        description='Words never redacted, in addition to privacy/recognizers.yaml, as a JSON '
+        description="Words never redacted, in addition to privacy/recognizers.yaml, as a JSON "
         'list, e.g. ["Amtswissen", "Musterstadt"].',
     )
     log_level: str = Field("INFO", description="Level of the application log.")
@@ -205,8 +207,11 @@ def render_env_example() -> str:
     ]
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
-        value = "" if default is None else (json.dumps(default) if isinstance(default, list)
-                                            else str(default))  # fmt: skip
+        value = (
+            ""
+            if default is None
+            else (json.dumps(default) if isinstance(default, list) else str(default))
+        )
         lines.append(f"# {field.description}")
         lines.append(f"#ASSISTANT_{name.upper()}={value}")
         lines.append("")

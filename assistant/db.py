@@ -254,8 +254,14 @@ chat_audit_links = sa.Table(
 
 @migration
 def m004_chat_history(conn: Connection) -> None:
-    for table in (chat_users, chat_threads, chat_steps, chat_elements, chat_feedbacks,
-                  chat_audit_links):  # fmt: skip
+    for table in (
+        chat_users,
+        chat_threads,
+        chat_steps,
+        chat_elements,
+        chat_feedbacks,
+        chat_audit_links,
+    ):
         table.create(conn)
 
 

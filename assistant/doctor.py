@@ -30,15 +30,28 @@ class Check:
 
 def run_checks(services: Services) -> list[Check]:
     checks: list[Callable[[Services], Check]] = [
-        _python, _data_dir, _database, _lexical, _embeddings, _vectors, _ollama,
+        _python,
+        _data_dir,
+        _database,
+        _lexical,
+        _embeddings,
+        _vectors,
+        _ollama,
     ]
     out = []
     for check in checks:
         try:
             out.append(check(services))
         except Exception as exc:  # noqa: BLE001 - a doctor must report, not crash
-            out.append(Check(check.__name__.strip("_"), "fail", f"{type(exc).__name__}: {exc}",
-                             "Details im Anwendungsprotokoll.", "See the application log."))
+            out.append(
+                Check(
+                    check.__name__.strip("_"),
+                    "fail",
+                    f"{type(exc).__name__}: {exc}",
+                    "Details im Anwendungsprotokoll.",
+                    "See the application log.",
+                )
+            )
     return out
 
 
@@ -54,9 +67,13 @@ def _data_dir(s: Services) -> Check:
         with tempfile.NamedTemporaryFile(dir=path):
             pass
     except OSError as exc:
-        return Check("data_dir", "fail", f"{path}: {exc.strerror}",
-                     "ASSISTANT_DATA_DIR auf einen beschreibbaren Ordner setzen.",
-                     "Point ASSISTANT_DATA_DIR to a writable directory.")
+        return Check(
+            "data_dir",
+            "fail",
+            f"{path}: {exc.strerror}",
+            "ASSISTANT_DATA_DIR auf einen beschreibbaren Ordner setzen.",
+            "Point ASSISTANT_DATA_DIR to a writable directory.",
+        )
     return Check("data_dir", "ok", str(path))
 
 
@@ -66,8 +83,13 @@ def _database(s: Services) -> Check:
     url = s.engine.url.render_as_string(hide_password=True)
     detail = f"{url}: {len(docs)} Dokumente, {chunks} Abschnitte"
     if not docs:
-        return Check("database", "warn", detail, "Dokumente einlesen: `assistant ingest knowledge/`",
-                     "Ingest documents: `assistant ingest knowledge/`")
+        return Check(
+            "database",
+            "warn",
+            detail,
+            "Dokumente einlesen: `assistant ingest knowledge/`",
+            "Ingest documents: `assistant ingest knowledge/`",
+        )
     return Check("database", "ok", detail)
 
 
@@ -91,8 +113,13 @@ def _vectors(s: Services) -> Check:
     try:
         count = s.vectors.count()
     except ConfigError as exc:
-        return Check("vector_index", "fail", exc.message, exc.hint or "",
-                     "Embedding model differs from the one that built the index; re-index.")
+        return Check(
+            "vector_index",
+            "fail",
+            exc.message,
+            exc.hint or "",
+            "Embedding model differs from the one that built the index; re-index.",
+        )
     where = s.settings.chroma_url or str((s.settings.data_dir / "chroma").resolve())
     return Check("vector_index", "ok", f"Chroma {where}: {count} Vektoren")
 
@@ -101,18 +128,34 @@ def _ollama(s: Services) -> Check:
     try:
         from assistant.ollama import check_ollama
     except ImportError:
-        return Check("ollama", "warn", "Sprachmodell-Anbindung nicht installiert",
-                     "Nur Suchmodus verfügbar.", "Search mode only.")
+        return Check(
+            "ollama",
+            "warn",
+            "Sprachmodell-Anbindung nicht installiert",
+            "Nur Suchmodus verfügbar.",
+            "Search mode only.",
+        )
     status = check_ollama(s.settings)
     url = s.settings.ollama_base_url
     if not s.settings.ollama_model:
-        return Check("ollama", "warn", "kein Modell eingestellt – Suchmodus",
-                     "ASSISTANT_OLLAMA_MODEL setzen, um Antworten zu erzeugen.",
-                     "Set ASSISTANT_OLLAMA_MODEL to enable generated answers.")
+        return Check(
+            "ollama",
+            "warn",
+            "kein Modell eingestellt – Suchmodus",
+            "ASSISTANT_OLLAMA_MODEL setzen, um Antworten zu erzeugen.",
+            "Set ASSISTANT_OLLAMA_MODEL to enable generated answers.",
+        )
     if not status.reachable or not status.model_present:
-        return Check("ollama", "warn", f"{url}: {status.problem} – Suchmodus",
-                     status.hint or "", _ollama_hint_en(status, s.settings.ollama_model))
-    return Check("ollama", "ok", f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}")
+        return Check(
+            "ollama",
+            "warn",
+            f"{url}: {status.problem} – Suchmodus",
+            status.hint or "",
+            _ollama_hint_en(status, s.settings.ollama_model),
+        )
+    return Check(
+        "ollama", "ok", f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
+    )
 
 
 def _ollama_hint_en(status, model: str) -> str:
@@ -123,4 +166,3 @@ def _ollama_hint_en(status, model: str) -> str:
 
 def exit_code(checks: list[Check]) -> int:
     return 1 if any(c.status == "fail" for c in checks) else 0
-

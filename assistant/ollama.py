@@ -37,8 +37,12 @@ _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 # What the ollama/httpx clients raise; anything else is a bug and propagates.
 CLIENT_ERRORS: tuple[type[BaseException], ...] = (
-    httpx.HTTPError, httpx.InvalidURL, ResponseError, OSError, ValueError,
-)  # fmt: skip
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    ResponseError,
+    OSError,
+    ValueError,
+)
 
 
 @dataclass
@@ -129,8 +133,9 @@ def check_ollama(settings: Settings, *, timeout: float | None = None) -> OllamaS
             models = _model_names(_get_json(client, "/api/tags"))
     except CLIENT_ERRORS as exc:
         error = classify_error(exc, base_url=settings.ollama_base_url)
-        return OllamaStatus(reachable=reached, version=version, problem=error.message,
-                            hint=error.hint)  # fmt: skip
+        return OllamaStatus(
+            reachable=reached, version=version, problem=error.message, hint=error.hint
+        )
     return _judge_models(settings, version, models)
 
 
@@ -148,10 +153,12 @@ def _model_names(tags: dict[str, Any]) -> list[str]:
 def _judge_models(settings: Settings, version: str | None, models: list[str]) -> OllamaStatus:
     chat, embedding = settings.ollama_model.strip(), settings.ollama_embedding_model.strip()
     status = OllamaStatus(
-        reachable=True, version=version, models=models,
+        reachable=True,
+        version=version,
+        models=models,
         model_present=bool(chat) and has_model(models, chat),
         embedding_model_present=bool(embedding) and has_model(models, embedding),
-    )  # fmt: skip
+    )
     missing = [chat] if chat and not status.model_present else []
     if settings.embedding_backend == "ollama" and embedding and not status.embedding_model_present:
         missing.append(embedding)
@@ -215,20 +222,29 @@ def classify_error(
     if isinstance(exc, httpx.ConnectError | ConnectionError | httpx.UnsupportedProtocol):
         return _unreachable(base_url)
     if isinstance(exc, httpx.InvalidURL):
-        return LLMError(f"Die Adresse von {SERVER} ist ungültig.", code="unreachable",
-                        hint=_check_url(base_url))  # fmt: skip
+        return LLMError(
+            f"Die Adresse von {SERVER} ist ungültig.", code="unreachable", hint=_check_url(base_url)
+        )
     if isinstance(exc, ValueError):  # unreadable JSON, or an empty stream
-        return LLMError(f"{SERVER} hat unerwartet geantwortet.", code="server",
-                        hint=_check_url(base_url))  # fmt: skip
-    return LLMError("Das Sprachmodell konnte nicht antworten.", code="server",
-                    hint="Details stehen im Anwendungsprotokoll.")  # fmt: skip
+        return LLMError(
+            f"{SERVER} hat unerwartet geantwortet.", code="server", hint=_check_url(base_url)
+        )
+    return LLMError(
+        "Das Sprachmodell konnte nicht antworten.",
+        code="server",
+        hint="Details stehen im Anwendungsprotokoll.",
+    )
 
 
 # A connection that was up and broke: the server stopped or crashed mid-answer.
 _INTERRUPTED = (
-    httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
-    ConnectionResetError, ConnectionAbortedError, BrokenPipeError,
-)  # fmt: skip
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
 
 
 def _unreachable(base_url: str | None) -> LLMError:
@@ -264,10 +280,16 @@ def _from_status(status: int, error: str, model: str | None, base_url: str | Non
     if status == 404 and (found or re.search(r"model.*not found", error, re.IGNORECASE)):
         return _model_missing(found.group("name") if found else model)
     if status == -1:  # reported inside a stream that had already begun
-        return LLMError(f"{SERVER} hat die Antwort mit einem Fehler abgebrochen.",
-                        code="server", hint=_server_hint(error, base_url, status))  # fmt: skip
-    return LLMError(f"{SERVER} hat einen Fehler gemeldet (HTTP {status}).",
-                    code="server", hint=_server_hint(error, base_url, status))  # fmt: skip
+        return LLMError(
+            f"{SERVER} hat die Antwort mit einem Fehler abgebrochen.",
+            code="server",
+            hint=_server_hint(error, base_url, status),
+        )
+    return LLMError(
+        f"{SERVER} hat einen Fehler gemeldet (HTTP {status}).",
+        code="server",
+        hint=_server_hint(error, base_url, status),
+    )
 
 
 def _model_missing(model: str | None) -> LLMError:
@@ -283,8 +305,10 @@ def _server_hint(error: str, base_url: str | None, status: int) -> str:
     # Known server conditions get a concrete step; the rest is in Ollama's log.
     text = error.casefold()
     if "memory" in text:
-        return "Der Arbeitsspeicher des Servers reicht für das Modell nicht; ein kleineres " \
-            "Modell einstellen (ASSISTANT_OLLAMA_MODEL)."  # fmt: skip
+        return (
+            "Der Arbeitsspeicher des Servers reicht für das Modell nicht; ein kleineres "
+            "Modell einstellen (ASSISTANT_OLLAMA_MODEL)."
+        )
     if status == 503 or "busy" in text or "maximum pending" in text:
         return "Der Server ist ausgelastet; bitte gleich noch einmal versuchen."
     if status == 404:

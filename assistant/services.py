@@ -127,8 +127,7 @@ class Services:
         from assistant.privacy.audit import open_audit_log
 
         # The redactor loads on the first write, so `assistant logs` stays quick.
-        return open_audit_log(self.settings, self.engine, lambda: self.redactor,
-                              self.conversations)  # fmt: skip
+        return open_audit_log(self.settings, self.engine, lambda: self.redactor, self.conversations)
 
     @cached_property
     def accounts(self) -> AccountService:

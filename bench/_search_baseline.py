@@ -18,6 +18,7 @@ def _retrievers():
         warnings.simplefilter("ignore")  # langchain-community's sunset notice
         from langchain_chroma import Chroma
         from langchain_community.retrievers import BM25Retriever
+
         try:
             from langchain_classic.retrievers import EnsembleRetriever
         except ImportError:  # langchain < 1.0
@@ -47,16 +48,23 @@ def _langchain_documents(chunks):
 
     return [
         Document(
-            id=c.chunk_id, page_content=c.text,
-            metadata={"doc_id": c.doc_id, "collection": c.collection, "title": c.title,
-                      "section": c.section, "source": c.source},
+            id=c.chunk_id,
+            page_content=c.text,
+            metadata={
+                "doc_id": c.doc_id,
+                "collection": c.collection,
+                "title": c.title,
+                "section": c.section,
+                "source": c.source,
+            },
         )
         for c in chunks
     ]
 
 
-def run_baseline(persist: Path, chunks, vectors, queries, warmup, query_embedder,
-                 budget_s: float) -> dict:
+def run_baseline(
+    persist: Path, chunks, vectors, queries, warmup, query_embedder, budget_s: float
+) -> dict:
     BM25Retriever, Chroma, EnsembleRetriever = _retrievers()
     embeddings = _lookup_embeddings(chunks, vectors, query_embedder)
     docs = _langchain_documents(chunks)
@@ -64,8 +72,10 @@ def run_baseline(persist: Path, chunks, vectors, queries, warmup, query_embedder
     bm25 = BM25Retriever.from_documents(docs, k=K)
     t_bm25 = time.perf_counter() - start
     store = Chroma(
-        collection_name="baseline", embedding_function=embeddings,
-        persist_directory=str(persist), collection_metadata={"hnsw:space": "cosine"},
+        collection_name="baseline",
+        embedding_function=embeddings,
+        persist_directory=str(persist),
+        collection_metadata={"hnsw:space": "cosine"},
     )
     for i in range(0, len(docs), 5000):  # LangChain batches itself below Chroma's limit
         store.add_documents(docs[i : i + 5000], ids=[d.id for d in docs[i : i + 5000]])

@@ -111,9 +111,16 @@ def _chunks(synth: list[_synth.SynthChunk]):
 
     return [
         Chunk(
-            chunk_id=f"{s.doc_id}:v1:{s.ordinal}", doc_id=s.doc_id, version=1,
-            collection=s.collection, source=f"/synthetisch/{s.doc_id}.md", title=s.title,
-            section=s.section, page=None, ordinal=s.ordinal, text=s.text,
+            chunk_id=f"{s.doc_id}:v1:{s.ordinal}",
+            doc_id=s.doc_id,
+            version=1,
+            collection=s.collection,
+            source=f"/synthetisch/{s.doc_id}.md",
+            title=s.title,
+            section=s.section,
+            page=None,
+            ordinal=s.ordinal,
+            text=s.text,
         )
         for s in synth
     ]

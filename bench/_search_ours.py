@@ -40,15 +40,23 @@ def _record(part, now):
 
     first = part[0]
     return DocumentRecord(
-        doc_id=first.doc_id, collection=first.collection, source=first.source,
-        title=first.title, sha256=hashlib.sha256(first.doc_id.encode()).hexdigest(), version=1,
-        chunks=len(part), pages=None, bytes=sum(len(c.text) for c in part), format="md",
+        doc_id=first.doc_id,
+        collection=first.collection,
+        source=first.source,
+        title=first.title,
+        sha256=hashlib.sha256(first.doc_id.encode()).hexdigest(),
+        version=1,
+        chunks=len(part),
+        pages=None,
+        bytes=sum(len(c.text) for c in part),
+        format="md",
         ingested_at=now,
     )
 
 
-def ingest_ours(services, chunks, vectors: np.ndarray, docs: list[tuple[int, int]],
-                docs_per_write: int) -> dict:
+def ingest_ours(
+    services, chunks, vectors: np.ndarray, docs: list[tuple[int, int]], docs_per_write: int
+) -> dict:
     """Write documents with the pipeline's protocol (journal rows, lexical, Chroma,
     manifest commit, journal end), `docs_per_write` documents per store write.
     Returns seconds, chunks/s and seconds per store."""
@@ -79,12 +87,18 @@ def ingest_ours(services, chunks, vectors: np.ndarray, docs: list[tuple[int, int
         steps["manifest_s"] += (t1 - t0) + (t4 - t3)
         n += b - a
     secs = clock() - start
-    return {"chunks": n, "docs": len(docs), "seconds": round(secs, 2),
-            "chunks_s": round(n / secs, 1), **{k: round(v, 2) for k, v in steps.items()}}
+    return {
+        "chunks": n,
+        "docs": len(docs),
+        "seconds": round(secs, 2),
+        "chunks_s": round(n / secs, 1),
+        **{k: round(v, 2) for k, v in steps.items()},
+    }
 
 
-def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
-             budget_s: float) -> dict:
+def run_ours(
+    data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int, budget_s: float
+) -> dict:
     from assistant.services import Services
 
     services = Services(_settings(data_dir))
@@ -118,7 +132,9 @@ def run_ours(data_dir: Path, chunks, vectors, queries, warmup, tail_docs: int,
         "ingest_bulk": bulk,
         "ingest_per_document": single,
         "hybrid": _stats(_timed(hybrid, queries)),
-        "lexical": _stats(_timed(lambda q: search.search(q, K, EVERYTHING, weights=(1.0, 0.0)), queries)),
+        "lexical": _stats(
+            _timed(lambda q: search.search(q, K, EVERYTHING, weights=(1.0, 0.0)), queries)
+        ),
         # Chroma's metadata filter is slow at 100k: bounded like the baseline.
         "scoped": _stats(_timed(lambda q: search.search(q, K, SCOPE), queries, budget_s)),
         "breakdown_p50_ms": {k: round(float(np.median(v)), 3) for k, v in breakdown.items()},
@@ -138,8 +154,13 @@ def variants(services, queries: list[str]) -> dict:
     from assistant.retrieval.search import SearchService
 
     settings = services.settings.model_copy(update={"dense_candidates": 20})
-    wide = SearchService(settings, services.manifest, services.lexical,
-                         vectors=lambda: services.vectors, embeddings=lambda: services.embeddings)
+    wide = SearchService(
+        settings,
+        services.manifest,
+        services.lexical,
+        vectors=lambda: services.vectors,
+        embeddings=lambda: services.embeddings,
+    )
     vectors = {q: services.embeddings.embed_query(q) for q in queries}
     dense = services.vectors
     n = services.settings.dense_candidates
@@ -149,21 +170,35 @@ def variants(services, queries: list[str]) -> dict:
         from assistant.retrieval.embeddings import OnnxMiniLMEmbeddings
 
         two = OnnxMiniLMEmbeddings(query_threads=min(4, os.cpu_count() or 1))
-        threaded = SearchService(services.settings, services.manifest, services.lexical,
-                                 vectors=lambda: services.vectors, embeddings=lambda: two)
+        threaded = SearchService(
+            services.settings,
+            services.manifest,
+            services.lexical,
+            vectors=lambda: services.vectors,
+            embeddings=lambda: two,
+        )
     return {
         "hybrid_query_embedding_2_threads": _stats(
-            _timed(lambda q: threaded.search(q, K, EVERYTHING), queries)),
+            _timed(lambda q: threaded.search(q, K, EVERYTHING), queries)
+        ),
         "embed_only_2_threads": _stats(_timed(two.embed_query, queries)) if two else {},
-        "hybrid_dense_candidates_20": _stats(_timed(lambda q: wide.search(q, K, EVERYTHING), queries)),
-        "hybrid_default_again": _stats(_timed(lambda q: services.search.search(q, K, EVERYTHING), queries)),
+        "hybrid_dense_candidates_20": _stats(
+            _timed(lambda q: wide.search(q, K, EVERYTHING), queries)
+        ),
+        "hybrid_default_again": _stats(
+            _timed(lambda q: services.search.search(q, K, EVERYTHING), queries)
+        ),
         "embed_only": _stats(_timed(services.embeddings.embed_query, queries)),
         "manifest_visible": _stats(_timed(lambda q: services.manifest.visible(), queries)),
-        **{f"chroma_{len(c)}_collections_n{n}": _stats(
-            _timed(lambda q, c=c: dense.search(vectors[q], n, c), queries))
-           for c in (collections[:1], collections[:2], collections)},
+        **{
+            f"chroma_{len(c)}_collections_n{n}": _stats(
+                _timed(lambda q, c=c: dense.search(vectors[q], n, c), queries)
+            )
+            for c in (collections[:1], collections[:2], collections)
+        },
         "chroma_3_collections_n50": _stats(
-            _timed(lambda q: dense.search(vectors[q], 50, collections), queries)),
+            _timed(lambda q: dense.search(vectors[q], 50, collections), queries)
+        ),
     }
 
 
@@ -195,9 +230,19 @@ def measure_rss(data_dir: Path, queries: list[str], tmp: Path) -> dict:
     qfile = tmp / "rss-queries.json"
     qfile.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, str(ENTRY_POINT), "--rss-child", str(data_dir),
-         "--rss-queries", str(qfile)],
-        capture_output=True, text=True, timeout=1800, cwd=str(REPO), check=False,
+        [
+            sys.executable,
+            str(ENTRY_POINT),
+            "--rss-child",
+            str(data_dir),
+            "--rss-queries",
+            str(qfile),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=str(REPO),
+        check=False,
     )
     for line in proc.stdout.splitlines():
         if line.startswith("RSS-RESULT "):

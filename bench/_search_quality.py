@@ -36,8 +36,11 @@ def _time_embeddings(services, spent: dict) -> None:
 def run_corpus(corpus: Path, tmp: Path) -> dict:
     import importlib.util
 
-    missing = [m for m in ("assistant.ingest.parse", "assistant.ingest.chunking")
-               if importlib.util.find_spec(m) is None]
+    missing = [
+        m
+        for m in ("assistant.ingest.parse", "assistant.ingest.chunking")
+        if importlib.util.find_spec(m) is None
+    ]
     if missing:
         return {"pending": f"missing {', '.join(missing)}"}
     from assistant.services import Services
@@ -62,6 +65,7 @@ def run_corpus(corpus: Path, tmp: Path) -> dict:
 
 
 # --- retrieval quality (docs/retrieval.md) ---------------------------------------
+
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
@@ -99,9 +103,13 @@ def run_quality(eval_file: Path, corpus: Path, tmp: Path, variants: dict[str, di
     for name, overrides in variants.items():
         weights = overrides.pop("weights", None)
         settings = Settings(**{**services.settings.model_dump(), **overrides})
-        search = SearchService(settings, services.manifest, services.lexical,
-                               vectors=lambda: services.vectors,
-                               embeddings=lambda: services.embeddings)
+        search = SearchService(
+            settings,
+            services.manifest,
+            services.lexical,
+            vectors=lambda: services.vectors,
+            embeddings=lambda: services.embeddings,
+        )
         out[name] = _score(search, gold, weights)
         print(f"quality {name}: {out[name]}", flush=True)
     out["ingest_failed"] = [r.path for r in report.results if r.failed]

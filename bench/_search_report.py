@@ -27,28 +27,75 @@ def _rows(r: dict) -> list[tuple]:
     ratio = base["hybrid"]["p95_ms"] / hyb["p95_ms"] if base else None
     per_doc = ours["ingest_per_document"]
     rows = [
-        (f"{size:,}", "ours hybrid (incl. query embedding)", f"{ours['ingest_chunks_s']:.0f}",
-         f"{hyb['p50_ms']:.2f}", f"{hyb['p95_ms']:.2f}",
-         f"{ratio:.1f}×" if ratio else "—", f"{rss['vmhwm_mb']:.0f}" if rss else "—",
-         _cpu(hyb)),
-        ("", f"ours ingest, 1 document per write (last {per_doc['docs']} docs)",
-         f"{per_doc['chunks_s']:.0f}", "", "", "", "", ""),
-        ("", "ours lexical only", "", f"{lex['p50_ms']:.2f}", f"{lex['p95_ms']:.2f}", "", "",
-         _cpu(lex)),
-        ("", _capped("ours hybrid, scoped to 2 of 3 collections", scoped, nq), "",
-         f"{scoped['p50_ms']:.2f}", f"{scoped['p95_ms']:.2f}", "", "", _cpu(scoped)),
+        (
+            f"{size:,}",
+            "ours hybrid (incl. query embedding)",
+            f"{ours['ingest_chunks_s']:.0f}",
+            f"{hyb['p50_ms']:.2f}",
+            f"{hyb['p95_ms']:.2f}",
+            f"{ratio:.1f}×" if ratio else "—",
+            f"{rss['vmhwm_mb']:.0f}" if rss else "—",
+            _cpu(hyb),
+        ),
+        (
+            "",
+            f"ours ingest, 1 document per write (last {per_doc['docs']} docs)",
+            f"{per_doc['chunks_s']:.0f}",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "",
+            "ours lexical only",
+            "",
+            f"{lex['p50_ms']:.2f}",
+            f"{lex['p95_ms']:.2f}",
+            "",
+            "",
+            _cpu(lex),
+        ),
+        (
+            "",
+            _capped("ours hybrid, scoped to 2 of 3 collections", scoped, nq),
+            "",
+            f"{scoped['p50_ms']:.2f}",
+            f"{scoped['p95_ms']:.2f}",
+            "",
+            "",
+            _cpu(scoped),
+        ),
     ]
     if base:
         bh = base["hybrid"]
-        rows.append(("", _capped("EnsembleRetriever(BM25Retriever, Chroma)", bh, nq),
-                     f"{base['ingest_chunks_s']:.0f}", f"{bh['p50_ms']:.2f}",
-                     f"{bh['p95_ms']:.2f}", "1.0×", "—", _cpu(bh)))
+        rows.append(
+            (
+                "",
+                _capped("EnsembleRetriever(BM25Retriever, Chroma)", bh, nq),
+                f"{base['ingest_chunks_s']:.0f}",
+                f"{bh['p50_ms']:.2f}",
+                f"{bh['p95_ms']:.2f}",
+                "1.0×",
+                "—",
+                _cpu(bh),
+            )
+        )
     return rows
 
 
 def table(results: list[dict]) -> str:
-    head = ("size", "system", "ingest chunks/s", "p50 ms", "p95 ms", "ratio (p95)", "RSS MB",
-            "CPU p50 / p95 ms")
+    head = (
+        "size",
+        "system",
+        "ingest chunks/s",
+        "p50 ms",
+        "p95 ms",
+        "ratio (p95)",
+        "RSS MB",
+        "CPU p50 / p95 ms",
+    )
     rows = [row for r in results for row in _rows(r)]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
 
@@ -65,16 +112,22 @@ def verdict(results: list[dict]) -> list[str]:
         if r["size"] < 100_000:
             continue
         p95 = r["ours"]["hybrid"]["p95_ms"]
-        out.append(f"hybrid p95 {p95:.2f} ms ≤ {TARGET_P95_MS:.0f} ms at {r['size']:,}: "
-                   f"{'MET' if p95 <= TARGET_P95_MS else 'NOT MET'}")
+        out.append(
+            f"hybrid p95 {p95:.2f} ms ≤ {TARGET_P95_MS:.0f} ms at {r['size']:,}: "
+            f"{'MET' if p95 <= TARGET_P95_MS else 'NOT MET'}"
+        )
         if r.get("baseline"):
             ratio = r["baseline"]["hybrid"]["p95_ms"] / p95
-            out.append(f"≥ {TARGET_RATIO:.0f}× faster than EnsembleRetriever (p95): {ratio:.1f}× "
-                       f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+            out.append(
+                f"≥ {TARGET_RATIO:.0f}× faster than EnsembleRetriever (p95): {ratio:.1f}× "
+                f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}"
+            )
         if r.get("rss"):
             mb = r["rss"]["vmhwm_mb"]
-            out.append(f"serving RSS {mb:.0f} MB < {TARGET_RSS_MB:.0f} MB: "
-                       f"{'MET' if mb < TARGET_RSS_MB else 'NOT MET'}")
+            out.append(
+                f"serving RSS {mb:.0f} MB < {TARGET_RSS_MB:.0f} MB: "
+                f"{'MET' if mb < TARGET_RSS_MB else 'NOT MET'}"
+            )
     return out
 
 
@@ -86,7 +139,9 @@ def report(results: list[dict], corpus: dict | None, corpus_path: Path) -> None:
         if "pending" in corpus:
             print(f"\nreal embedder on {corpus_path.name}: pending ({corpus['pending']})")
         else:
-            print(f"\nreal embedder on {corpus_path.name}: {corpus['files']} files, "
-                  f"{corpus['chunks']} chunks in {corpus['seconds']} s = "
-                  f"{corpus['chunks_s']} chunks/s (of which embedding {corpus['embed_s']} s); "
-                  f"{corpus['counts']}")
+            print(
+                f"\nreal embedder on {corpus_path.name}: {corpus['files']} files, "
+                f"{corpus['chunks']} chunks in {corpus['seconds']} s = "
+                f"{corpus['chunks_s']} chunks/s (of which embedding {corpus['embed_s']} s); "
+                f"{corpus['counts']}"
+            )

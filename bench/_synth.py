@@ -22,8 +22,14 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "bundesrecht"
 
 COLLECTIONS = ("allgemein", "personal", "bauamt")
 DOC_KINDS = (
-    "Dienstanweisung", "Richtlinie", "Merkblatt", "Verwaltungsvorschrift", "Leitfaden",
-    "Arbeitshilfe", "Rundverfügung", "Geschäftsanweisung",
+    "Dienstanweisung",
+    "Richtlinie",
+    "Merkblatt",
+    "Verwaltungsvorschrift",
+    "Leitfaden",
+    "Arbeitshilfe",
+    "Rundverfügung",
+    "Geschäftsanweisung",
 )
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
@@ -34,7 +40,86 @@ _WORD = re.compile(r"[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]+")
 # Function words are never query words: a query of only "nur kann" would be
 # empty after stop-word removal and flatter the lexical index.
 _STOP = frozenset(
-    ["aber", "alle", "als", "also", "am", "an", "auch", "auf", "aus", "bei", "bis", "dann", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese", "diesem", "diesen", "dieser", "dieses", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "für", "gegen", "hat", "hier", "ihm", "ihn", "ihr", "im", "in", "ist", "kann", "können", "muss", "nach", "nicht", "noch", "nur", "ob", "oder", "ohne", "sein", "sich", "sie", "sind", "so", "soll", "sollen", "soweit", "über", "um", "und", "unter", "vom", "von", "vor", "wenn", "werden", "wer", "wird", "wie", "zu", "zum", "zur", "zwischen"]
+    [
+        "aber",
+        "alle",
+        "als",
+        "also",
+        "am",
+        "an",
+        "auch",
+        "auf",
+        "aus",
+        "bei",
+        "bis",
+        "dann",
+        "das",
+        "dass",
+        "dem",
+        "den",
+        "der",
+        "des",
+        "die",
+        "dies",
+        "diese",
+        "diesem",
+        "diesen",
+        "dieser",
+        "dieses",
+        "durch",
+        "ein",
+        "eine",
+        "einem",
+        "einen",
+        "einer",
+        "eines",
+        "er",
+        "es",
+        "für",
+        "gegen",
+        "hat",
+        "hier",
+        "ihm",
+        "ihn",
+        "ihr",
+        "im",
+        "in",
+        "ist",
+        "kann",
+        "können",
+        "muss",
+        "nach",
+        "nicht",
+        "noch",
+        "nur",
+        "ob",
+        "oder",
+        "ohne",
+        "sein",
+        "sich",
+        "sie",
+        "sind",
+        "so",
+        "soll",
+        "sollen",
+        "soweit",
+        "über",
+        "um",
+        "und",
+        "unter",
+        "vom",
+        "von",
+        "vor",
+        "wenn",
+        "werden",
+        "wer",
+        "wird",
+        "wie",
+        "zu",
+        "zum",
+        "zur",
+        "zwischen",
+    ]
 )
 
 
@@ -71,8 +156,9 @@ def load_vocabulary(corpus: Path = DEFAULT_CORPUS) -> Vocabulary:
     successors: dict[str, list[str]] = {}
     for a, b in pairwise(tokens):
         successors.setdefault(a, []).append(b)
-    starts = [b for a, b in pairwise(tokens)
-              if a.endswith(".") and b[:1].isupper() and b in successors]
+    starts = [
+        b for a, b in pairwise(tokens) if a.endswith(".") and b[:1].isupper() and b in successors
+    ]
     return Vocabulary(successors, starts or list(successors), sorted(set(sections)))
 
 

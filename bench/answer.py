@@ -73,15 +73,22 @@ def measure(services: Services, questions: list[str]) -> dict:
     # separately timed bare call is noisy (it has its own HTTP set-up), so report both.
     overhead = prepare
     return {
-        "questions": len(questions), "model_calls": len(ours), "refused_without_model": refused,
-        "ours_first_token_ms": _stats(ours), "bare_model_first_token_ms": _stats(bare),
-        "prepare_ms": _stats(prepare), "overhead_ms": _stats(overhead),
+        "questions": len(questions),
+        "model_calls": len(ours),
+        "refused_without_model": refused,
+        "ours_first_token_ms": _stats(ours),
+        "bare_model_first_token_ms": _stats(bare),
+        "prepare_ms": _stats(prepare),
+        "overhead_ms": _stats(overhead),
     }
 
 
 def _stats(values: list[float]) -> dict:
-    return {"p50": round(pct(values, 0.5), 2), "p95": round(pct(values, 0.95), 2),
-            "mean": round(statistics.fmean(values), 2) if values else None}
+    return {
+        "p50": round(pct(values, 0.5), 2),
+        "p95": round(pct(values, 0.95), 2),
+        "mean": round(statistics.fmean(values), 2) if values else None,
+    }
 
 
 def main() -> None:
@@ -92,13 +99,16 @@ def main() -> None:
     rows = [json.loads(line) for line in (ROOT / "tests/data/eval/knowledge.jsonl").open()]
     questions = [r["question"] for r in rows][: args.questions or None]
     with tempfile.TemporaryDirectory() as tmp, running_fake_ollama() as fake:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), ollama_base_url=fake.url,
-                            ollama_model="llama3.1:8b")
+        settings = Settings(
+            _env_file=None, data_dir=Path(tmp), ollama_base_url=fake.url, ollama_model="llama3.1:8b"
+        )
         services = Services(settings)
         t = time.perf_counter()
         report = services.ingestor.ingest_paths([ROOT / "knowledge"])
         print(f"ingested {report.counts()} in {time.perf_counter() - t:.1f} s")
-        services.answers.ask("Wie hoch ist das Tagegeld?", Scope.everything())  # warm-up: models, caches
+        services.answers.ask(
+            "Wie hoch ist das Tagegeld?", Scope.everything()
+        )  # warm-up: models, caches
         result = measure(services, questions)
         result["loadavg"] = os.getloadavg()
         services.close()
@@ -108,15 +118,19 @@ def main() -> None:
 
 
 def _print(r: dict) -> None:
-    print(f"{r['questions']} questions, {r['model_calls']} model calls, "
-          f"{r['refused_without_model']} refused without a model call; load {r['loadavg']}")
+    print(
+        f"{r['questions']} questions, {r['model_calls']} model calls, "
+        f"{r['refused_without_model']} refused without a model call; load {r['loadavg']}"
+    )
     print(f"{'measure':34} {'p50 ms':>8} {'p95 ms':>8}")
     for key in ("ours_first_token_ms", "bare_model_first_token_ms", "prepare_ms", "overhead_ms"):
         print(f"{key:34} {r[key]['p50']:8.1f} {r[key]['p95']:8.1f}")
     ratio = r["ours_first_token_ms"]["p95"] / max(r["bare_model_first_token_ms"]["p95"], 1e-9)
     verdict = "met" if r["overhead_ms"]["p95"] <= 100 else "NOT met"
-    print(f"ratio ours/bare-model first token (p95): {ratio:.1f}x; "
-          f"overhead p95 {r['overhead_ms']['p95']:.1f} ms vs target 100 ms: {verdict}")
+    print(
+        f"ratio ours/bare-model first token (p95): {ratio:.1f}x; "
+        f"overhead p95 {r['overhead_ms']['p95']:.1f} ms vs target 100 ms: {verdict}"
+    )
 
 
 if __name__ == "__main__":

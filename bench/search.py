@@ -54,8 +54,18 @@ from _search_report import report, table, verdict
 
 # The parts live in bench/_search_*.py; these names stay importable from here.
 __all__ = [
-    "ingest_ours", "main", "measure_rss", "report", "rss_child", "run_baseline", "run_corpus",
-    "run_ours", "run_quality", "table", "variants", "verdict",
+    "ingest_ours",
+    "main",
+    "measure_rss",
+    "report",
+    "rss_child",
+    "run_baseline",
+    "run_corpus",
+    "run_ours",
+    "run_quality",
+    "table",
+    "variants",
+    "verdict",
 ]
 
 
@@ -66,23 +76,41 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--skip-baseline", action="store_true", help="no LangChain baseline")
     ap.add_argument("--skip-corpus", action="store_true", help="no real-embedder ingest")
     ap.add_argument("--skip-rss", action="store_true", help="no RSS subprocess")
-    ap.add_argument("--baseline-budget", type=float, default=300.0,
-                    help="seconds of querying per size for the baseline and for our "
-                    "collection-scoped run before stopping early")
-    ap.add_argument("--tail-docs", type=int, default=50,
-                    help="documents written one per store write after the bulk load")
-    ap.add_argument("--quiet-load", type=float, metavar="LOAD",
-                    help="before each timed query phase wait until the 1-min load average "
-                    "is at most LOAD (shared machines)")
-    ap.add_argument("--quiet-wait", type=float, default=900.0,
-                    help="longest wait for --quiet-load, in seconds")
+    ap.add_argument(
+        "--baseline-budget",
+        type=float,
+        default=300.0,
+        help="seconds of querying per size for the baseline and for our "
+        "collection-scoped run before stopping early",
+    )
+    ap.add_argument(
+        "--tail-docs",
+        type=int,
+        default=50,
+        help="documents written one per store write after the bulk load",
+    )
+    ap.add_argument(
+        "--quiet-load",
+        type=float,
+        metavar="LOAD",
+        help="before each timed query phase wait until the 1-min load average "
+        "is at most LOAD (shared machines)",
+    )
+    ap.add_argument(
+        "--quiet-wait", type=float, default=900.0, help="longest wait for --quiet-load, in seconds"
+    )
     ap.add_argument("--corpus", type=Path, default=_synth.DEFAULT_CORPUS)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="write all figures to this file")
-    ap.add_argument("--show", type=Path, metavar="JSON",
-                    help="only print the table of an earlier --json run")
-    ap.add_argument("--quality", type=Path, metavar="JSONL",
-                    help="only measure R@5/MRR on a development set (tests/data/eval/…)")
+    ap.add_argument(
+        "--show", type=Path, metavar="JSON", help="only print the table of an earlier --json run"
+    )
+    ap.add_argument(
+        "--quality",
+        type=Path,
+        metavar="JSONL",
+        help="only measure R@5/MRR on a development set (tests/data/eval/…)",
+    )
     ap.add_argument("--quality-corpus", type=Path, default=REPO / "knowledge")
     ap.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--rss-queries", type=Path, help=argparse.SUPPRESS)
@@ -123,27 +151,43 @@ def _run_size(size: int, args, vocab, tmp: Path, query_embedder) -> dict:
     warmup = _synth.generate_queries(synth, WARMUP, seed=args.seed + 2)
     vectors = _unit_vectors(size, args.seed)
     del synth
-    print(f"\n## {size:,} chunks ({len(_documents(chunks)):,} documents), "
-          f"{len(queries)} queries — generated in {time.perf_counter() - t:.1f} s",
-          flush=True)
-    r: dict = {"size": size, "queries": len(queries), "example_queries": queries[:5],
-               "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+    print(
+        f"\n## {size:,} chunks ({len(_documents(chunks)):,} documents), "
+        f"{len(queries)} queries — generated in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
+    r: dict = {
+        "size": size,
+        "queries": len(queries),
+        "example_queries": queries[:5],
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+    }
     ours_dir = tmp / f"ours-{size}"
-    r["ours"] = run_ours(ours_dir, chunks, vectors, queries, warmup, args.tail_docs,
-                         args.baseline_budget)
+    r["ours"] = run_ours(
+        ours_dir, chunks, vectors, queries, warmup, args.tail_docs, args.baseline_budget
+    )
     print("ours:", json.dumps(r["ours"]), flush=True)
     if not args.skip_rss:
         r["rss"] = measure_rss(ours_dir, queries, tmp)
         print("rss:", json.dumps(r["rss"]), flush=True)
     shutil.rmtree(ours_dir, ignore_errors=True)
     if not args.skip_baseline:
-        r["baseline"] = run_baseline(tmp / f"baseline-{size}", chunks, vectors, queries,
-                                     warmup, query_embedder, args.baseline_budget)
+        r["baseline"] = run_baseline(
+            tmp / f"baseline-{size}",
+            chunks,
+            vectors,
+            queries,
+            warmup,
+            query_embedder,
+            args.baseline_budget,
+        )
         print("baseline:", json.dumps(r["baseline"]), flush=True)
         shutil.rmtree(tmp / f"baseline-{size}", ignore_errors=True)
     r["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    print(f"load average (1/5/15 min) at start {r['loadavg_start']}, "
-          f"at end {r['loadavg_end']}", flush=True)
+    print(
+        f"load average (1/5/15 min) at start {r['loadavg_start']}, at end {r['loadavg_end']}",
+        flush=True,
+    )
     return r
 
 
@@ -165,17 +209,20 @@ def _benchmark(args, argv: list[str] | None) -> int:
     meta = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         "command": "bench/search.py " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     print(f"# search benchmark  {meta['date']}  {meta['machine']}", flush=True)
 
     def save(results: list[dict], corpus: dict | None) -> None:
         if args.json:
-            data = {**meta, "total_s": round(time.perf_counter() - started, 1),
-                    "results": results, "corpus": corpus}
-            args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2),
-                                 encoding="utf-8")
+            data = {
+                **meta,
+                "total_s": round(time.perf_counter() - started, 1),
+                "results": results,
+                "corpus": corpus,
+            }
+            args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
     vocab = _synth.load_vocabulary(args.corpus)
     results: list[dict] = []

@@ -24,9 +24,15 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Every `securitypolicyviolation` of the page, collected before any script of the app runs.
 RECORD_CSP = """
 window.__cspViolations = [];
@@ -48,20 +54,30 @@ TEST_USER = ("testperson", "Test-Passwort-123")
 def app_env(data_dir: Path, ollama_url: str, **extra: str) -> dict[str, str]:
     """The environment of the app and CLI processes: no developer settings leak in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update({
-        "ASSISTANT_DATA_DIR": str(data_dir),
-        "ASSISTANT_OLLAMA_BASE_URL": ollama_url,
-        "ASSISTANT_OLLAMA_MODEL": "llama3.1:8b",
-        "CHAINLIT_AUTH_SECRET": "test-secret-" + "x" * 40,
-        **extra,
-    })  # fmt: skip
+    env.update(
+        {
+            "ASSISTANT_DATA_DIR": str(data_dir),
+            "ASSISTANT_OLLAMA_BASE_URL": ollama_url,
+            "ASSISTANT_OLLAMA_MODEL": "llama3.1:8b",
+            "CHAINLIT_AUTH_SECRET": "test-secret-" + "x" * 40,
+            **extra,
+        }
+    )
     return env
 
 
 def cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     """The real CLI in its own process; returns stdout, raises with its output on failure."""
-    done = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"assistant {' '.join(args)} failed: {done.stdout}{done.stderr}")
     return done.stdout
@@ -77,8 +93,9 @@ def ingest(paths: list[Path], env: dict[str, str], log: Path) -> None:
     """The real CLI in its own process, as an administrator would run it."""
     cmd = [sys.executable, "-m", "assistant", "ingest", *map(str, paths), "--json"]
     with log.open("w") as out:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                              timeout=300, check=False)  # fmt: skip
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=False
+        )
     if done.returncode:
         raise RuntimeError(f"ingest failed ({done.returncode}), see {log}:\n{_tail(log)}")
 
@@ -99,8 +116,11 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-        errors = [line for line in self.log.read_text(errors="replace").splitlines()
-                  if " - ERROR - " in line]  # fmt: skip
+        errors = [
+            line
+            for line in self.log.read_text(errors="replace").splitlines()
+            if " - ERROR - " in line
+        ]
         assert not errors, "the app logged errors:\n" + "\n".join(errors)
 
 
@@ -137,17 +157,24 @@ class Recording:
     def foreign(self, origin: str) -> list[str]:
         """URLs (http, https, ws, wss) that went anywhere but `origin`."""
         own = urlsplit(origin).netloc
-        return [u for u in self.urls
-                if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-                and urlsplit(u).netloc != own]  # fmt: skip
+        return [
+            u
+            for u in self.urls
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own
+        ]
 
 
 def launch(playwright, profile: Path, recording: Recording):
     """Debian's Chromium with a fresh profile; every request and console error is recorded."""
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-        locale="de-DE", color_scheme="light", viewport={"width": 1400, "height": 900},
-    )  # fmt: skip
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        locale="de-DE",
+        color_scheme="light",
+        viewport={"width": 1400, "height": 900},
+    )
     context.add_init_script(RECORD_CSP)
     context.on("request", lambda request: recording.urls.append(request.url))
     context.on("page", lambda page: watch(page, recording))
@@ -217,8 +244,9 @@ def ask(page, question: str) -> None:
     page.click("#chat-submit")
     page.wait_for_function(
         "([sel, n]) => document.querySelectorAll(sel).length > n",
-        arg=[USER_MESSAGES, before], timeout=10_000,
-    )  # fmt: skip
+        arg=[USER_MESSAGES, before],
+        timeout=10_000,
+    )
 
 
 def wait_until_done(page, timeout: float = 30_000) -> None:

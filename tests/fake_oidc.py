@@ -158,10 +158,12 @@ class FakeOidc(LoopbackFake):
         with self._lock:
             self._tokens[access] = claims
         return {
-            "access_token": access, "token_type": "Bearer", "expires_in": 300,
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": 300,
             "id_token": self._jwt({**base, "typ": "ID", "aud": self.client_id}),
             "scope": "openid profile email",
-        }  # fmt: skip
+        }
 
     def _claims_of(self, token: str) -> dict | None:
         with self._lock:
@@ -236,8 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def token(self, params: dict[str, str]) -> None:
         if (params.get("client_id"), params.get("client_secret")) != (
-            self.fake.client_id, self.fake.client_secret,
-        ):  # fmt: skip
+            self.fake.client_id,
+            self.fake.client_secret,
+        ):
             return self._json(401, {"error": "invalid_client"})
         if params.get("grant_type") != "authorization_code":
             return self._json(400, {"error": "unsupported_grant_type"})

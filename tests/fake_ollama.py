@@ -127,9 +127,13 @@ class FakeOllama(LoopbackFake):
         self.stop()
 
     def fail_next(
-        self, status: int = 500, message: str = "internal error", *, times: int = 1,
+        self,
+        status: int = 500,
+        message: str = "internal error",
+        *,
+        times: int = 1,
         path: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Answer the next `times` requests (to `path`, or any `/api/` path) with an error."""
         with self._lock:
             self._errors.append(_ForcedError(status, message, times, path))
@@ -299,8 +303,15 @@ class _Handler(BaseHTTPRequestHandler):
         dim = min(int(body.get("dimensions") or self.fake.embedding_dim), self.fake.embedding_dim)
         vectors = [embed_text(t, dim) for t in texts]  # unit length at any dimension
         count = sum(len(t.split()) for t in texts)
-        self._json(200, {"model": name, "embeddings": vectors, **_durations(started),
-                         "prompt_eval_count": count})  # fmt: skip
+        self._json(
+            200,
+            {
+                "model": name,
+                "embeddings": vectors,
+                **_durations(started),
+                "prompt_eval_count": count,
+            },
+        )
 
     def chat(self, body: dict) -> None:
         started = time.perf_counter_ns()
@@ -310,10 +321,13 @@ class _Handler(BaseHTTPRequestHandler):
         tokens = tokens_of(self.fake._answer(messages))
         self._pause(self.fake.first_token_delay)
         final = {
-            "model": name, "created_at": _now(), "done": True, "done_reason": "stop",
+            "model": name,
+            "created_at": _now(),
+            "done": True,
+            "done_reason": "stop",
             "prompt_eval_count": sum(len(str(m.get("content", "")).split()) for m in messages),
             "eval_count": len(tokens),
-        }  # fmt: skip
+        }
         if body.get("stream", True) is False:  # Ollama streams unless told otherwise
             message = {"role": "assistant", "content": "".join(tokens)}
             return self._json(200, {**final, "message": message, **_durations(started)})
@@ -369,13 +383,20 @@ def _model_entry(name: str) -> dict:
     full = normalize_model(name)
     family = "bert" if _is_embedding_model(full) else "llama"
     return {
-        "name": full, "model": full, "modified_at": "2025-01-15T10:00:00.000000000+01:00",
-        "size": 4_920_753_328, "digest": hashlib.sha256(full.encode()).hexdigest(),
+        "name": full,
+        "model": full,
+        "modified_at": "2025-01-15T10:00:00.000000000+01:00",
+        "size": 4_920_753_328,
+        "digest": hashlib.sha256(full.encode()).hexdigest(),
         "details": {
-            "parent_model": "", "format": "gguf", "family": family, "families": [family],
-            "parameter_size": "8.0B", "quantization_level": "Q4_K_M",
+            "parent_model": "",
+            "format": "gguf",
+            "family": family,
+            "families": [family],
+            "parameter_size": "8.0B",
+            "quantization_level": "Q4_K_M",
         },
-    }  # fmt: skip
+    }
 
 
 def _show_entry(name: str, embedding_dim: int) -> dict:
@@ -383,15 +404,19 @@ def _show_entry(name: str, embedding_dim: int) -> dict:
     family = entry["details"]["family"]
     embedding = _is_embedding_model(name)
     return {
-        "license": "", "modelfile": f"FROM {name}\n", "parameters": "", "template": "",
-        "details": entry["details"], "modified_at": entry["modified_at"],
+        "license": "",
+        "modelfile": f"FROM {name}\n",
+        "parameters": "",
+        "template": "",
+        "details": entry["details"],
+        "modified_at": entry["modified_at"],
         "model_info": {
             "general.architecture": family,
             f"{family}.context_length": 8192 if embedding else 131072,
             f"{family}.embedding_length": embedding_dim,
         },
         "capabilities": ["embedding"] if embedding else ["completion", "tools"],
-    }  # fmt: skip
+    }
 
 
 @contextmanager

@@ -28,10 +28,38 @@ _ITEM = re.compile(r"^[ \t>*_#-]*\[(\d{1,3})\][*_:).\t ]*", re.MULTILINE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[\"„(A-ZÄÖÜ§]|\s*$)")
 # A period after these words (or after a number or single letter) ends no sentence.
 _ABBREVIATIONS = {
-    "abs", "abschn", "anl", "art", "bspw", "buchst", "bzgl", "bzw", "ca", "dr", "einschl",
-    "etc", "evtl", "ggf", "gem", "inkl", "kap", "lfd", "lt", "max", "min", "mind", "nr",
-    "rd", "sog", "str", "tel", "usw", "vgl", "ziff", "zzgl",
-}  # fmt: skip
+    "abs",
+    "abschn",
+    "anl",
+    "art",
+    "bspw",
+    "buchst",
+    "bzgl",
+    "bzw",
+    "ca",
+    "dr",
+    "einschl",
+    "etc",
+    "evtl",
+    "ggf",
+    "gem",
+    "inkl",
+    "kap",
+    "lfd",
+    "lt",
+    "max",
+    "min",
+    "mind",
+    "nr",
+    "rd",
+    "sog",
+    "str",
+    "tel",
+    "usw",
+    "vgl",
+    "ziff",
+    "zzgl",
+}
 _CONDENSE = re.compile(r"eigenständig\w*\s+(?:\w+\s+){0,2}Frage|stand-?alone", re.IGNORECASE)
 _FOLLOWUP_LABEL = re.compile(
     r"^[ \t*]*(?:Folgefrage|Neue Frage|Nachfrage|Aktuelle Frage|Follow[- ]?up(?: question| input)?)"
@@ -44,11 +72,38 @@ _USER_LINE = re.compile(
 )
 # Words of prompts and questions that are never "the topic" of a history.
 _NOT_TOPIC = {
-    "antwort", "assistent", "assistentin", "benutzer", "chatverlauf", "dabei", "darf", "dürfen",
-    "folgefrage", "frage", "fragen", "gespräch", "gesprächsverlauf", "history", "input",
-    "kann", "kontext", "können", "muss", "müssen", "nachfrage", "nutzer", "question",
-    "soll", "standalone", "verlauf", "warum", "welche", "welcher", "welches", "wieso",
-}  # fmt: skip
+    "antwort",
+    "assistent",
+    "assistentin",
+    "benutzer",
+    "chatverlauf",
+    "dabei",
+    "darf",
+    "dürfen",
+    "folgefrage",
+    "frage",
+    "fragen",
+    "gespräch",
+    "gesprächsverlauf",
+    "history",
+    "input",
+    "kann",
+    "kontext",
+    "können",
+    "muss",
+    "müssen",
+    "nachfrage",
+    "nutzer",
+    "question",
+    "soll",
+    "standalone",
+    "verlauf",
+    "warum",
+    "welche",
+    "welcher",
+    "welches",
+    "wieso",
+}
 
 
 def parse_context(text: str) -> dict[int, str]:

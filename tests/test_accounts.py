@@ -98,8 +98,11 @@ def test_user_names_are_case_insensitive(accounts, services):
 
 
 def test_header_and_oidc_users(settings):
-    headers = {"X-Remote-User": "Carla", "X-Remote-Groups": "personal, allgemein",
-               "X-Remote-Roles": "wissensmanagement,chef"}  # fmt: skip
+    headers = {
+        "X-Remote-User": "Carla",
+        "X-Remote-Groups": "personal, allgemein",
+        "X-Remote-Roles": "wissensmanagement,chef",
+    }
     user = user_from_headers(headers, settings)
     assert user.name == "carla" and user.groups == ("personal", "allgemein")
     assert user.roles == ("wissensmanagement",)
@@ -110,8 +113,9 @@ def test_header_and_oidc_users(settings):
 
 
 def test_users_cli_never_takes_a_password_argument(run_cli):
-    added = run_cli("users", "add", "anna", "-g", "personal", "--password-stdin",
-                    input="richtig-geheim\n")  # fmt: skip
+    added = run_cli(
+        "users", "add", "anna", "-g", "personal", "--password-stdin", input="richtig-geheim\n"
+    )
     assert added.exit_code == 0, added.output
     listed = run_cli("users", "list", "--json")
     assert '"anna"' in listed.output and "richtig-geheim" not in listed.output
@@ -142,8 +146,10 @@ def test_oidc_roles_from_a_keycloak_id_token(settings):
 
     from assistant.access.accounts import token_claims
 
-    payload = {"realm_access": {"roles": ["wissensmanagement", "uma_authorization"]},
-               "groups": ["/personal", "/allgemein"]}  # fmt: skip
+    payload = {
+        "realm_access": {"roles": ["wissensmanagement", "uma_authorization"]},
+        "groups": ["/personal", "/allgemein"],
+    }
     body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     claims = token_claims(f"e30.{body}.sig")
     keycloak = settings.model_copy(update={"oidc_roles_claim": "realm_access.roles"})

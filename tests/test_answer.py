@@ -47,7 +47,9 @@ def answering(tmp_path, kb, fake_ollama):
 
 
 def test_cited_answer_points_to_passage_containing_it(answering, fake_ollama):
-    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything())
+    answer = answering.answers.ask(
+        "Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything()
+    )
     assert answer.mode == "llm" and not answer.refused and not answer.unverified
     assert answer.model == "llama3.1:8b" and len(answer.prompt_version) == 10
     assert answer.citations and answer.citations[0].n == 1
@@ -95,7 +97,9 @@ def test_follow_up_is_condensed_with_history(answering, fake_ollama):
         ("user", "Ab wann gilt die Dienstanweisung Hundehaltung?"),
         ("assistant", "Sie tritt am 1. März 2026 in Kraft [1]."),
     ]
-    answer = answering.answers.ask("Und wer muss der Mitnahme zustimmen?", Scope.everything(), history)
+    answer = answering.answers.ask(
+        "Und wer muss der Mitnahme zustimmen?", Scope.everything(), history
+    )
     condense, final = fake_ollama.requests_to("/api/chat")[-2:]
     sent = condense.body["messages"]
     assert sent[0]["role"] == "system" and "eigenständige Frage" in sent[0]["content"]
@@ -107,7 +111,9 @@ def test_follow_up_is_condensed_with_history(answering, fake_ollama):
 
 
 def test_planted_instruction_only_inside_delimited_context(answering, fake_ollama):
-    answer = answering.answers.ask("Welche Befehle verstecken Angreifer in Dokumenten?", Scope.everything())
+    answer = answering.answers.ask(
+        "Welche Befehle verstecken Angreifer in Dokumenten?", Scope.everything()
+    )
     assert not answer.refused
     messages = fake_ollama.last_body("/api/chat")["messages"]
     system, user = messages[0], messages[-1]
@@ -137,7 +143,9 @@ def test_check_citations(text, valid, invalid):
 @pytest.mark.parametrize("fixed", ["Das regelt Quelle [9].", "Das ist so geregelt."])
 def test_answer_without_valid_citation_is_unverified(answering, fake_ollama, fixed):
     fake_ollama.answer = fixed
-    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything())
+    answer = answering.answers.ask(
+        "Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything()
+    )
     assert answer.unverified and answer.mode == "llm"
 
 
@@ -146,7 +154,9 @@ def test_unreachable_model_falls_back_to_search_mode(tmp_path, kb):
     services = Services(settings)
     try:
         services.ingestor.ingest_paths([kb])
-        answer = services.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything())
+        answer = services.answers.ask(
+            "Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything()
+        )
     finally:
         services.close()
     assert answer.mode == "search" and "nicht erreichbar" in answer.notice
@@ -155,7 +165,9 @@ def test_unreachable_model_falls_back_to_search_mode(tmp_path, kb):
 
 def test_missing_model_gives_pull_hint(answering, fake_ollama):
     fake_ollama.models = ["bge-m3:latest"]
-    answer = answering.answers.ask("Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything())
+    answer = answering.answers.ask(
+        "Dürfen Beschäftigte Hunde ins Dienstgebäude mitbringen?", Scope.everything()
+    )
     assert answer.mode == "search" and "ollama pull llama3.1:8b" in answer.notice
 
 

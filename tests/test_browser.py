@@ -200,7 +200,8 @@ def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
             before = page.locator(ASSISTANT_MESSAGES).count()
             ask(page, QUESTION)
             page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").get_by_text(
-                "Original-PDF", exact=False).first.wait_for()  # fmt: skip
+                "Original-PDF", exact=False
+            ).first.wait_for()
             wait_until_done(page)
             page.wait_for_timeout(2500)  # long after the elements were drawn
             assert page.locator("#side-view-title").inner_text() == "Gefundene Textstellen"

@@ -51,18 +51,19 @@ def app(tmp_path_factory, ollama_server):
     ollama_server.reset()
     ollama_server.answer, ollama_server.delay, ollama_server.token_delay = None, 0.0, 0.0
     tmp = tmp_path_factory.mktemp("km")
-    env = app_env(tmp / "data", ollama_server.url,
-                  ASSISTANT_LOGIN_MAX_FAILURES=str(MAX_FAILURES))  # fmt: skip
+    env = app_env(tmp / "data", ollama_server.url, ASSISTANT_LOGIN_MAX_FAILURES=str(MAX_FAILURES))
     add_user(env, *MANAGER, "--role", "wissensmanagement", "--group", "personal")
     add_user(env, *INSIDE, "--group", "personal")
     add_user(env, *OUTSIDE, "--group", "allgemein")
-    cli(["collections", "add", "personalamt", "--group", "personal", "--manager", MANAGER[0]],
-        env)  # fmt: skip
+    cli(["collections", "add", "personalamt", "--group", "personal", "--manager", MANAGER[0]], env)
     cli(["collections", "grant", "allgemein", "--manager", MANAGER[0]], env)
     server = start_app(env, tmp / "app.log")
     server.docx = tmp / "fortbildung.docx"
-    server.docx.write_bytes(docx_bytes(TITLE, [("§ 1 Budget", FACT), ("§ 2 Antrag",
-                            "Der Antrag geht an das Personalamt.")]))  # fmt: skip
+    server.docx.write_bytes(
+        docx_bytes(
+            TITLE, [("§ 1 Budget", FACT), ("§ 2 Antrag", "Der Antrag geht an das Personalamt.")]
+        )
+    )
     server.tmp = tmp
     yield server
     server.stop()
@@ -94,8 +95,9 @@ def attach(page, path, text: str) -> None:
     before = page.locator(USER_MESSAGES).count()
     for attempt in range(3):  # on a loaded host the composer may not listen yet: choose again
         try:
-            with page.expect_response(lambda r: "/project/file" in r.url
-                                      and r.request.method == "POST", timeout=20_000) as uploaded:
+            with page.expect_response(
+                lambda r: "/project/file" in r.url and r.request.method == "POST", timeout=20_000
+            ) as uploaded:
                 page.locator("#upload-button-input").set_input_files(str(path))
             break
         except PlaywrightTimeout:
@@ -198,8 +200,9 @@ def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):
         assert "gesperrt" in messages[0], messages  # a locked-out person learns why
     for _ in range(MAX_FAILURES):
         page.request.post(f"{app.url}/login", form={"username": INSIDE[0], "password": "nein"})
-    right = page.request.post(f"{app.url}/login",
-                              form={"username": INSIDE[0], "password": INSIDE[1]})  # fmt: skip
+    right = page.request.post(
+        f"{app.url}/login", form={"username": INSIDE[0], "password": INSIDE[1]}
+    )
     assert right.status == 401, right.text()
 
 
@@ -215,9 +218,11 @@ def test_header_login_from_a_trusted_proxy(app, ollama_server):
     env = app_env(app.tmp / "data-header", ollama_server.url, ASSISTANT_AUTH_MODE="header")
     server = start_app(env, app.tmp / "app-header.log")
     try:
+
         def post(headers):
-            request = urllib.request.Request(f"{server.url}/auth/header", data=b"",
-                                             headers=headers, method="POST")  # fmt: skip
+            request = urllib.request.Request(
+                f"{server.url}/auth/header", data=b"", headers=headers, method="POST"
+            )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     return response.status, response.headers.get("set-cookie", "")

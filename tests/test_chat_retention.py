@@ -28,8 +28,7 @@ from assistant.privacy.retention import (
 from assistant.services import Services
 from assistant.web.chat_history import build_data_layer
 
-CONTENT = (db.chat_threads, db.chat_steps, db.chat_elements, db.chat_feedbacks,
-           db.chat_audit_links)  # fmt: skip
+CONTENT = (db.chat_threads, db.chat_steps, db.chat_elements, db.chat_feedbacks, db.chat_audit_links)
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +156,11 @@ def test_the_apps_daily_round_purges_audit_rows_and_chats(tmp_path, redactor):
     old, recent = write_conversations(s, [31, 29])
     audit_ids = [c["row"] for c in (old, recent)]
     with s.audit.engine.begin() as conn:  # the old conversation's answer was logged 40 days ago
-        conn.execute(db.audit_log.update().where(db.audit_log.c.id == audit_ids[0])
-                     .values(created_at=datetime.now(UTC) - timedelta(days=40)))  # fmt: skip
+        conn.execute(
+            db.audit_log.update()
+            .where(db.audit_log.c.id == audit_ids[0])
+            .values(created_at=datetime.now(UTC) - timedelta(days=40))
+        )
     assert apply_retention(s) == (1, 1)
     with pytest.raises(NotFoundError):
         s.audit.get(audit_ids[0])

@@ -42,6 +42,13 @@ def test_every_command_has_help(run_cli):
         result = run_cli(*path, "--help")
         assert result.exit_code == 0 and result.output.startswith("Aufruf: ")
         seen.append(" ".join(path))
-    for contract in ("ingest", "docs list", "docs show", "docs remove", "search", "doctor",
-                     "serve"):
+    for contract in (
+        "ingest",
+        "docs list",
+        "docs show",
+        "docs remove",
+        "search",
+        "doctor",
+        "serve",
+    ):
         assert contract in seen

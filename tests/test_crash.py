@@ -37,18 +37,25 @@ def _big_markdown(marker: str, sections: int = 1200) -> str:
 def env(tmp_path, fake_ollama):
     fake_ollama.reset() if hasattr(fake_ollama, "reset") else None
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update({
-        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ASSISTANT_EMBEDDING_BACKEND": "ollama",
-        "ASSISTANT_OLLAMA_EMBEDDING_MODEL": "bge-m3",
-        "ASSISTANT_OLLAMA_BASE_URL": fake_ollama.url,
-    })
+    env.update(
+        {
+            "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+            "ASSISTANT_EMBEDDING_BACKEND": "ollama",
+            "ASSISTANT_OLLAMA_EMBEDDING_MODEL": "bge-m3",
+            "ASSISTANT_OLLAMA_BASE_URL": fake_ollama.url,
+        }
+    )
     return env
 
 
 def _cli(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "assistant", *args], env=env, cwd=env[
-        "ASSISTANT_DATA_DIR"].rsplit("/", 1)[0], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant", *args],
+        env=env,
+        cwd=env["ASSISTANT_DATA_DIR"].rsplit("/", 1)[0],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _kill_while_writing(env, path) -> None:
@@ -77,8 +84,12 @@ def _journal(db: str) -> list:
 
 
 def _state(tmp_path, fake_url):
-    settings = make_settings(tmp_path, embedding_backend="ollama",
-                             ollama_embedding_model="bge-m3", ollama_base_url=fake_url)
+    settings = make_settings(
+        tmp_path,
+        embedding_backend="ollama",
+        ollama_embedding_model="bge-m3",
+        ollama_base_url=fake_url,
+    )
     services = Services(settings)
     return services
 

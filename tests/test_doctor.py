@@ -10,7 +10,10 @@ def test_doctor_without_ollama_says_search_mode_and_how_to_fix(run_cli):
     checks = {c["name"]: c for c in json.loads(result.stdout)}
     assert result.exit_code == 0  # warnings only: the app still works
     assert checks["python"]["status"] == "ok"
-    assert checks["database"]["status"] == "warn" and "assistant ingest" in checks["database"]["hint_de"]
+    assert (
+        checks["database"]["status"] == "warn"
+        and "assistant ingest" in checks["database"]["hint_de"]
+    )
     ollama = checks["ollama"]
     assert ollama["status"] == "warn" and "Suchmodus" in ollama["detail"]
     assert ollama["hint_de"] and "ollama serve" in ollama["hint_en"].lower()

@@ -9,12 +9,14 @@ from assistant.retrieval.embeddings import OnnxMiniLMEmbeddings
 
 def test_onnx_embeddings_offline_and_sound(no_network):
     emb = OnnxMiniLMEmbeddings()
-    docs = emb.embed_documents([
-        "Business trips must be approved in advance by your supervisor.",
-        "The dog must be kept on a leash.",
-        "",
-        "Reisekosten " * 400,  # longer than the model's window: truncated, not an error
-    ])
+    docs = emb.embed_documents(
+        [
+            "Business trips must be approved in advance by your supervisor.",
+            "The dog must be kept on a leash.",
+            "",
+            "Reisekosten " * 400,  # longer than the model's window: truncated, not an error
+        ]
+    )
     query = np.array(emb.embed_query("How do I get a business trip approved?"))
     matrix = np.array(docs)
     assert matrix.shape == (4, 384)

@@ -85,11 +85,14 @@ def test_chat_without_stream_returns_one_object(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"model": "mistral", "messages": []}, 404,
-         'model "mistral" not found, try pulling it first'),
+        (
+            {"model": "mistral", "messages": []},
+            404,
+            'model "mistral" not found, try pulling it first',
+        ),
         ({"messages": []}, 400, "model is required"),
     ],
-)  # fmt: skip
+)
 def test_chat_errors_as_ollama(http: httpx.Client, body: dict, status: int, error: str) -> None:
     reply = http.post("/api/chat", json=body)
 
@@ -171,11 +174,14 @@ def test_restart_keeps_the_port_and_the_records(fake: FakeOllama) -> None:
     ("prompt", "items"),
     [
         ("[1] Eins.\n[2] Zwei.", {1: "Eins.", 2: "Zwei."}),
-        ("Kontext:\n  **[1]** Eins.\n- [2]: Zwei.\n> [3]) Drei.", {1: "Eins.", 2: "Zwei.", 3: "Drei."}),
+        (
+            "Kontext:\n  **[1]** Eins.\n- [2]: Zwei.\n> [3]) Drei.",
+            {1: "Eins.", 2: "Zwei.", 3: "Drei."},
+        ),
         ("Siehe [1] im Text.", {}),
         ("", {}),
     ],
-)  # fmt: skip
+)
 def test_parse_context_is_tolerant(prompt: str, items: dict[int, str]) -> None:
     assert parse_context(prompt) == items
 
@@ -183,13 +189,18 @@ def test_parse_context_is_tolerant(prompt: str, items: dict[int, str]) -> None:
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
-        ("Anträge sind z. B. schriftlich einzureichen. Danach nicht.",
-         "Anträge sind z. B. schriftlich einzureichen."),
-        ("Es gilt § 3 Abs. 2 Nr. 1 der Satzung. Mehr nicht.", "Es gilt § 3 Abs. 2 Nr. 1 der Satzung."),
+        (
+            "Anträge sind z. B. schriftlich einzureichen. Danach nicht.",
+            "Anträge sind z. B. schriftlich einzureichen.",
+        ),
+        (
+            "Es gilt § 3 Abs. 2 Nr. 1 der Satzung. Mehr nicht.",
+            "Es gilt § 3 Abs. 2 Nr. 1 der Satzung.",
+        ),
         ("Frist bis 1. Januar. Dann nicht.", "Frist bis 1. Januar."),
         ("Ohne Punkt", "Ohne Punkt"),
     ],
-)  # fmt: skip
+)
 def test_first_sentence_knows_german_abbreviations(text: str, sentence: str) -> None:
     assert first_sentence(text) == sentence
 
@@ -206,15 +217,22 @@ def test_answer_cites_the_first_item_and_skips_its_header_line() -> None:
 @pytest.mark.parametrize(
     "messages",
     [
-        [{"role": "system", "content": "Formuliere die Folgefrage als eigenständige Frage."},
-         {"role": "user", "content": "Wie beantrage ich eine Dienstreise?"},
-         {"role": "assistant", "content": "Schriftlich [1]."},
-         {"role": "user", "content": "Und wer genehmigt sie?"}],
-        [{"role": "user", "content": "Schreibe die Folgefrage als eigenständige Frage.\n"
-          "Verlauf:\nNutzer: Wie beantrage ich eine Dienstreise?\nAssistent: Schriftlich.\n"
-          "Folgefrage: Und wer genehmigt sie?"}],
+        [
+            {"role": "system", "content": "Formuliere die Folgefrage als eigenständige Frage."},
+            {"role": "user", "content": "Wie beantrage ich eine Dienstreise?"},
+            {"role": "assistant", "content": "Schriftlich [1]."},
+            {"role": "user", "content": "Und wer genehmigt sie?"},
+        ],
+        [
+            {
+                "role": "user",
+                "content": "Schreibe die Folgefrage als eigenständige Frage.\n"
+                "Verlauf:\nNutzer: Wie beantrage ich eine Dienstreise?\nAssistent: Schriftlich.\n"
+                "Folgefrage: Und wer genehmigt sie?",
+            }
+        ],
     ],
-)  # fmt: skip
+)
 def test_condensation_adds_the_topic_of_the_history(messages: list[dict]) -> None:
     assert answer_for(messages) == "Und wer genehmigt sie (zum Thema Dienstreise)?"
 

@@ -53,16 +53,36 @@ def test_ingest_search_docs_roundtrip(tmp_path, run_cli, cli_env):
 
     listed = json.loads(run_cli("docs", "list", "--json").stdout)
     assert {d["title"] for d in listed} == {
-        "Dienstanweisung Hundehaltung im Rathaus", "Merkblatt Schlüsselverwaltung"}
-    for field in ("doc_id", "collection", "source", "title", "version", "chunks", "sha256",
-                  "ingested_at"):
+        "Dienstanweisung Hundehaltung im Rathaus",
+        "Merkblatt Schlüsselverwaltung",
+    }
+    for field in (
+        "doc_id",
+        "collection",
+        "source",
+        "title",
+        "version",
+        "chunks",
+        "sha256",
+        "ingested_at",
+    ):
         assert field in listed[0]
 
     hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
     assert hits[0]["title"] == "Dienstanweisung Hundehaltung im Rathaus"
     assert hits[0]["section"].endswith("§ 2 Mitnahme von Hunden")
-    for field in ("rank", "score", "doc_id", "chunk_id", "source", "title", "section", "page",
-                  "collection", "text"):
+    for field in (
+        "rank",
+        "score",
+        "doc_id",
+        "chunk_id",
+        "source",
+        "title",
+        "section",
+        "page",
+        "collection",
+        "text",
+    ):
         assert field in hits[0]
 
     doc_id = hits[0]["doc_id"]
@@ -83,7 +103,11 @@ def test_search_batch_one_json_line_per_query(tmp_path, run_cli):
     queries.write_text("Schlüssel verloren\nInkrafttreten Hundehaltung\n\n", encoding="utf-8")
     out = run_cli("search", "--batch", str(queries), "-k", "2", "--json")
     lines = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [line["query"] for line in lines] == ["Schlüssel verloren", "Inkrafttreten Hundehaltung", ""]
+    assert [line["query"] for line in lines] == [
+        "Schlüssel verloren",
+        "Inkrafttreten Hundehaltung",
+        "",
+    ]
     assert lines[1]["hits"][0]["section"].endswith("§ 3 Inkrafttreten")
     assert len(lines[1]["hits"]) <= 2 and lines[2]["hits"] == []
 
@@ -116,15 +140,21 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("name", "make", "code"), BAD_FILES, ids=[b[2] for b in BAD_FILES])
-def test_bad_file_is_refused_and_others_are_ingested(tmp_path, run_cli, cli_env, monkeypatch,
-                                                      name, make, code):
+def test_bad_file_is_refused_and_others_are_ingested(
+    tmp_path, run_cli, cli_env, monkeypatch, name, make, code
+):
     monkeypatch.setenv("ASSISTANT_MAX_FILE_MB", "0.05")  # 52 kB: the oversize row exceeds it
     src = tmp_path / "src"
     src.mkdir()
     _write(src, "a-gut.md", GOOD_MD)
     bad = _write(src, name, make())
-    _write(src, "z-gut.docx", docx_bytes("Merkblatt Parken", [("1. Parkausweise",
-                                         "Parkausweise gibt die Hausverwaltung aus.")]))
+    _write(
+        src,
+        "z-gut.docx",
+        docx_bytes(
+            "Merkblatt Parken", [("1. Parkausweise", "Parkausweise gibt die Hausverwaltung aus.")]
+        ),
+    )
 
     result = run_cli("ingest", str(src), "--json")
     assert result.exit_code == 1

@@ -202,8 +202,11 @@ def _age(services, row_id: int, days: int) -> None:
     from assistant.db import audit_log
 
     with services.audit.engine.begin() as conn:
-        conn.execute(audit_log.update().where(audit_log.c.id == row_id)
-                     .values(created_at=datetime.now(UTC) - timedelta(days=days)))  # fmt: skip
+        conn.execute(
+            audit_log.update()
+            .where(audit_log.c.id == row_id)
+            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
 
 
 def _ids(services) -> list[int]:
@@ -242,18 +245,29 @@ def test_purge_from_the_page(filled):
     [
         ((), {"days": "1", "confirm": "ja"}, SAME_ORIGIN, 401, "Nicht angemeldet"),
         (("mitarbeitende",), {"days": "1", "confirm": "ja"}, SAME_ORIGIN, 403, "Kein Zugriff"),
-        (("it",), {"days": "1", "confirm": "ja"}, {"origin": "https://evil.example"}, 403,
-         "nur über das Formular"),
-        (("it",), {"days": "1", "confirm": "ja", "key": "0" * 32}, SAME_ORIGIN, 403,
-         "nur über das Formular"),
+        (
+            ("it",),
+            {"days": "1", "confirm": "ja"},
+            {"origin": "https://evil.example"},
+            403,
+            "nur über das Formular",
+        ),
+        (
+            ("it",),
+            {"days": "1", "confirm": "ja", "key": "0" * 32},
+            SAME_ORIGIN,
+            403,
+            "nur über das Formular",
+        ),
         (("it",), {"days": "1", "confirm": "ja", "key": ""}, {}, 403, "nur über das Formular"),
         (("it",), {"days": "1"}, SAME_ORIGIN, 400, "Häkchen"),
         (("admin",), {"days": "0", "confirm": "ja"}, SAME_ORIGIN, 400, "ab 1"),
         (("admin",), {"days": "bald", "confirm": "ja"}, SAME_ORIGIN, 400, "ab 1"),
     ],
 )
-def test_purge_is_refused_unless_it_confirmed_from_this_page(filled, roles, form, headers,
-                                                              status, german):  # fmt: skip
+def test_purge_is_refused_unless_it_confirmed_from_this_page(
+    filled, roles, form, headers, status, german
+):
     for row in _ids(filled):
         _age(filled, row, 400)
     c = client(filled)
@@ -268,8 +282,11 @@ def test_purge_is_refused_unless_it_confirmed_from_this_page(filled, roles, form
 def test_sources_column_names_each_document_once():
     from assistant.web.itpage import _sources
 
-    citations = [{"doc_id": "reise", "version": 2}, {"doc_id": "reise", "version": 2},
-                 {"doc_id": "hunde", "version": 1}]  # fmt: skip
+    citations = [
+        {"doc_id": "reise", "version": 2},
+        {"doc_id": "reise", "version": 2},
+        {"doc_id": "hunde", "version": 1},
+    ]
     assert _sources(citations) == "reise v2 (2 Stellen), hunde v1"
     assert _sources([]) == ""
 

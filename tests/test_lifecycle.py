@@ -83,7 +83,9 @@ def test_validity_dates(km, services, run_cli, tmp_path):
     today = date.today()
     expired = km.put(1, valid_until=today - timedelta(days=1))
     assert expired.status == "added"
-    assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # expired: not retrieved
+    assert not services.search.search(
+        "Kilometergeld", 20, Scope.everything()
+    ).hits  # expired: not retrieved
     km.put(2, valid_from=today + timedelta(days=30))
     assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # not yet valid
     km.put(3, valid_from=today - timedelta(days=1), valid_until=today + timedelta(days=1))
@@ -102,7 +104,10 @@ def test_new_dates_for_the_same_content_change_the_dates_not_the_version(km, ser
     assert not services.search.search("Kilometergeld", 20, Scope.everything()).hits  # expired now
     again = km.put(1, valid_until=today + timedelta(days=365))
     assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
-    assert again.version == first.version and services.search.search("Kilometergeld", 20, Scope.everything()).hits
+    assert (
+        again.version == first.version
+        and services.search.search("Kilometergeld", 20, Scope.everything()).hits
+    )
     same = km.put(1)  # no dates given: the stored ones stay
     assert not same.warnings
     assert services.manifest.get(first.doc_id).valid_until == today + timedelta(days=365)
@@ -127,7 +132,9 @@ def test_replace_and_retire_are_atomic_under_concurrent_searches(km, services):
     def searcher() -> None:
         while not stop.is_set():
             try:
-                hits = services.search.search("Kilometergeld Reisekostenregel", 20, Scope.everything()).hits
+                hits = services.search.search(
+                    "Kilometergeld Reisekostenregel", 20, Scope.everything()
+                ).hits
             except BaseException as exc:  # noqa: BLE001 - any error fails the test
                 errors.append(exc)
                 return
@@ -157,8 +164,20 @@ def test_sources_show_version_and_date():
     from assistant.retrieval.manifest import DocumentRecord
     from assistant.web import ui
 
-    record = DocumentRecord("d1", "allgemein", "/x.md", "Reisekosten", "0" * 64, 3, 4, None, 10,
-                            "md", datetime(2026, 3, 1, tzinfo=UTC), date(2026, 4, 1))  # fmt: skip
+    record = DocumentRecord(
+        "d1",
+        "allgemein",
+        "/x.md",
+        "Reisekosten",
+        "0" * 64,
+        3,
+        4,
+        None,
+        10,
+        "md",
+        datetime(2026, 3, 1, tzinfo=UTC),
+        date(2026, 4, 1),
+    )
     citation = Citation(1, "d1", "/x.md", "Reisekosten", "§ 1", None, "Text", 3)
     line = ui._with_pdf(ui._from_citation(citation, {"d1": record}))  # a line of the source list
     assert line == "[1] Reisekosten, § 1 · Version 3, Stand 01.04.2026"

@@ -79,8 +79,15 @@ def raised_by(settings: Settings) -> LLMError:
 def test_stream_yields_the_answer_in_several_chunks_in_order(fake: FakeOllama) -> None:
     chunks = list(stream_chat(build_chat_model(settings_for(fake.url)), messages()))
 
-    assert chunks == ["Dienstreisen ", "sind ", "vorher ", "schriftlich ", "zu ",
-                      "beantragen. ", "[1]"]  # fmt: skip
+    assert chunks == [
+        "Dienstreisen ",
+        "sind ",
+        "vorher ",
+        "schriftlich ",
+        "zu ",
+        "beantragen. ",
+        "[1]",
+    ]
     assert "".join(chunks) == EXPECTED
 
 
@@ -159,9 +166,17 @@ def test_embedding_request_names_model_and_keep_alive_in_seconds(fake: FakeOllam
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("30m", 1800), ("1h30m", 5400), ("45s", 45), ("300", 300), ("-1", -1), ("0", 0),
-     ("bald", None), ("", None)],
-)  # fmt: skip
+    [
+        ("30m", 1800),
+        ("1h30m", 5400),
+        ("45s", 45),
+        ("300", 300),
+        ("-1", -1),
+        ("0", 0),
+        ("bald", None),
+        ("", None),
+    ],
+)
 def test_keep_alive_seconds(value: str, seconds: int | None) -> None:
     assert keep_alive_seconds(value) == seconds
 
@@ -237,11 +252,16 @@ def test_check_hides_credentials_of_the_base_url() -> None:
 
 @pytest.mark.parametrize(
     ("installed", "wanted", "present"),
-    [(["llama3.1:latest"], "llama3.1", True), (["llama3.1"], "llama3.1:latest", True),
-     (["llama3.1:latest"], "llama3.1:8b", False), (["llama3.1:8b"], "llama3.1", False),
-     (["registry.ollama.ai/library/bge-m3:latest"], "bge-m3", True),
-     (["Llama3.1:8B"], "llama3.1:8b", True), (["myhost:5000/team/m"], "myhost:5000/team/m:latest", True)],
-)  # fmt: skip
+    [
+        (["llama3.1:latest"], "llama3.1", True),
+        (["llama3.1"], "llama3.1:latest", True),
+        (["llama3.1:latest"], "llama3.1:8b", False),
+        (["llama3.1:8b"], "llama3.1", False),
+        (["registry.ollama.ai/library/bge-m3:latest"], "bge-m3", True),
+        (["Llama3.1:8B"], "llama3.1:8b", True),
+        (["myhost:5000/team/m"], "myhost:5000/team/m:latest", True),
+    ],
+)
 def test_model_names_match_with_the_implicit_latest_tag(
     installed: list[str], wanted: str, present: bool
 ) -> None:
@@ -347,13 +367,22 @@ def _request() -> httpx.Request:
 @pytest.mark.parametrize(
     ("exc", "code", "in_hint"),
     [
-        (ResponseError('{"error":"model \\"x:1b\\" not found, try pulling it first"}', 404),
-         "model_missing", "ollama pull x:1b"),
+        (
+            ResponseError('{"error":"model \\"x:1b\\" not found, try pulling it first"}', 404),
+            "model_missing",
+            "ollama pull x:1b",
+        ),
         (ResponseError("404 page not found", 404), "server", "ASSISTANT_OLLAMA_BASE_URL"),
-        (ResponseError("server busy, please try again.  maximum pending requests exceeded", 503),
-         "server", "ausgelastet"),
-        (ResponseError("model requires more system memory (9.1 GiB) than is available", 500),
-         "server", "Arbeitsspeicher"),
+        (
+            ResponseError("server busy, please try again.  maximum pending requests exceeded", 503),
+            "server",
+            "ausgelastet",
+        ),
+        (
+            ResponseError("model requires more system memory (9.1 GiB) than is available", 500),
+            "server",
+            "Arbeitsspeicher",
+        ),
         (httpx.ConnectTimeout("timed out", request=_request()), "unreachable", "ollama serve"),
         (httpx.ReadTimeout("timed out", request=_request()), "timeout", "ASSISTANT_LLM_TIMEOUT_S"),
         (httpx.RemoteProtocolError("peer closed", request=_request()), "unreachable", "erneut"),
@@ -361,7 +390,7 @@ def _request() -> httpx.Request:
         (ValueError("No data received from Ollama stream."), "server", "ASSISTANT_OLLAMA_BASE_URL"),
         (RuntimeError("unexpected"), "server", "Anwendungsprotokoll"),
     ],
-)  # fmt: skip
+)
 def test_classify_error_table(exc: BaseException, code: str, in_hint: str) -> None:
     error = classify_error(exc)
 

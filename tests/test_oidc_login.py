@@ -42,15 +42,23 @@ def app(tmp_path_factory, ollama_server, idp):
     require(httpx is not None, "httpx not installed")
     ollama_server.start()
     tmp = tmp_path_factory.mktemp("oidcapp")
-    env = app_env(tmp / "data", ollama_server.url, ASSISTANT_AUTH_MODE="oidc",
-                  ASSISTANT_OIDC_ROLES_CLAIM="realm_access.roles", **idp.chainlit_env())  # fmt: skip
+    env = app_env(
+        tmp / "data",
+        ollama_server.url,
+        ASSISTANT_AUTH_MODE="oidc",
+        ASSISTANT_OIDC_ROLES_CLAIM="realm_access.roles",
+        **idp.chainlit_env(),
+    )
     server = start_app(env, tmp / "app.log")
     yield server
     try:
         server.stop()
     except AssertionError as exc:  # only the errors a test provoked on purpose may be there
-        unexpected = [line for line in str(exc).splitlines()[1:]
-                      if not any(e in line for e in EXPECTED_ERRORS)]  # fmt: skip
+        unexpected = [
+            line
+            for line in str(exc).splitlines()[1:]
+            if not any(e in line for e in EXPECTED_ERRORS)
+        ]
         assert not unexpected, "the app logged errors:\n" + "\n".join(unexpected)
 
 
@@ -59,8 +67,12 @@ def browser(idp):
     import httpx
 
     idp.reset()
-    idp.claims = {"sub": "0001", "preferred_username": "erika.beispiel",
-                  "email": "erika.beispiel@stadt.example", "groups": ["/allgemein"]}  # fmt: skip
+    idp.claims = {
+        "sub": "0001",
+        "preferred_username": "erika.beispiel",
+        "email": "erika.beispiel@stadt.example",
+        "groups": ["/allgemein"],
+    }
     idp.access_only_claims = {}
     with httpx.Client(follow_redirects=False, timeout=30) as client:
         yield client
@@ -82,8 +94,11 @@ def log_in(client, app_url: str, *, state: str | None = None):
 
 def keycloak_roles(*roles: str) -> dict:
     """Realm roles as Keycloak puts them into the access token, with its own defaults."""
-    return {"realm_access": {"roles": [*roles, "offline_access", "uma_authorization",
-                                       "default-roles-stadt"]}}  # fmt: skip
+    return {
+        "realm_access": {
+            "roles": [*roles, "offline_access", "uma_authorization", "default-roles-stadt"]
+        }
+    }
 
 
 def assert_no_session(client, app_url: str, callback) -> None:

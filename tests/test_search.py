@@ -46,23 +46,30 @@ WEIGHTS = {"lexical": (1.0, 0.0), "dense": (0.0, 1.0), "fused": (1.0, 0.3)}
 def store(tmp_path_factory, ollama_server):
     tmp = tmp_path_factory.mktemp("search")
     ollama_server.start()
-    settings = make_settings(tmp, embedding_backend="ollama", ollama_embedding_model="bge-m3",
-                             ollama_base_url=ollama_server.url)
+    settings = make_settings(
+        tmp,
+        embedding_backend="ollama",
+        ollama_embedding_model="bge-m3",
+        ollama_base_url=ollama_server.url,
+    )
     services = Services(settings)
     files = {}
-    for name, text in [("reise.md", ALLGEMEIN), ("gehalt.md", PERSONALAMT),
-                       ("alt.md", EXPIRED)]:
+    for name, text in [("reise.md", ALLGEMEIN), ("gehalt.md", PERSONALAMT), ("alt.md", EXPIRED)]:
         files[name] = tmp / name
         files[name].write_text(text, encoding="utf-8")
     ing = services.ingestor
     reise = ing.ingest_file(files["reise.md"], "allgemein")
     gehalt = ing.ingest_file(files["gehalt.md"], "personalamt")
-    alt = ing.ingest_file(files["alt.md"], "allgemein",
-                          valid_until=date.today() - timedelta(days=1))
+    alt = ing.ingest_file(
+        files["alt.md"], "allgemein", valid_until=date.today() - timedelta(days=1)
+    )
     assert not any(r.failed for r in (reise, gehalt, alt))
     # Chunks written to both indexes but never committed: a crashed ingest of version 2
     # of a committed document, and a document the manifest does not know at all.
-    stray = [_chunk(reise.doc_id, 2, "allgemein", UNCOMMITTED), _chunk("waise", 1, "allgemein", ORPHAN)]
+    stray = [
+        _chunk(reise.doc_id, 2, "allgemein", UNCOMMITTED),
+        _chunk("waise", 1, "allgemein", ORPHAN),
+    ]
     services.lexical.add(stray)
     services.vectors.add(stray, services.embeddings.embed_documents([c.text for c in stray]))
     services.ids = {"reise": reise.doc_id, "gehalt": gehalt.doc_id, "alt": alt.doc_id}
@@ -71,13 +78,24 @@ def store(tmp_path_factory, ollama_server):
 
 
 def _chunk(doc_id: str, version: int, collection: str, text: str) -> Chunk:
-    return Chunk(chunk_id=f"{doc_id}:v{version}:0", doc_id=doc_id, version=version,
-                 collection=collection, source="/x.md", title="T", section="§ 9 X",
-                 page=None, ordinal=0, text=text)
+    return Chunk(
+        chunk_id=f"{doc_id}:v{version}:0",
+        doc_id=doc_id,
+        version=version,
+        collection=collection,
+        source="/x.md",
+        title="T",
+        section="§ 9 X",
+        page=None,
+        ordinal=0,
+        text=text,
+    )
 
 
 def _docs(store, query, collections=None, weights=(1.0, 0.3), k=10) -> list[str]:
-    return [h.doc_id for h in store.search.search(query, k, _scope(collections), weights=weights).hits]
+    return [
+        h.doc_id for h in store.search.search(query, k, _scope(collections), weights=weights).hits
+    ]
 
 
 # --- fusion semantics, one row per case -------------------------------------------
@@ -97,8 +115,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("query", "collections", "weights", "expect"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("query", "collections", "weights", "expect"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_search_semantics(store, query, collections, weights, expect):
     for name, w in weights.items():
         hits = store.search.search(query, 10, _scope(collections), weights=w).hits
@@ -120,10 +139,14 @@ def test_filtered_chunks_are_in_the_indexes(store):
     """Controls for the table: what the search hides is really in both indexes."""
     vec = store.embeddings.embed_query
     for text in (UNCOMMITTED, ORPHAN, "Regelung Zebrastreifen Rathaus"):
-        assert any(text[:20] in c.text or "Zebrastreifen" in c.text
-                   for c, _ in store.lexical.search(text, 5))
-        assert any(text[:20] in c.text or "Zebrastreifen" in c.text
-                   for c, _ in store.vectors.search(vec(text), 5))
+        assert any(
+            text[:20] in c.text or "Zebrastreifen" in c.text
+            for c, _ in store.lexical.search(text, 5)
+        )
+        assert any(
+            text[:20] in c.text or "Zebrastreifen" in c.text
+            for c, _ in store.vectors.search(vec(text), 5)
+        )
 
 
 def test_scope_is_applied_inside_both_indexes(store):
@@ -136,8 +159,10 @@ def test_scope_is_applied_inside_both_indexes(store):
     assert store.vectors.search(vector, 5, []) == []
 
 
-@pytest.mark.parametrize(("weights", "sides"), [((1.0, 0.0), {"lexical"}), ((0.0, 1.0), {"dense"}),
-                                                ((1.0, 0.3), {"lexical", "dense"})])
+@pytest.mark.parametrize(
+    ("weights", "sides"),
+    [((1.0, 0.0), {"lexical"}), ((0.0, 1.0), {"dense"}), ((1.0, 0.3), {"lexical", "dense"})],
+)
 def test_zero_weight_disables_a_side(store, ollama_server, weights, sides):
     ollama_server.reset()
     hits = store.search.search("Tagegeld Dienstreise", 10, Scope.everything(), weights=weights).hits
@@ -148,7 +173,9 @@ def test_zero_weight_disables_a_side(store, ollama_server, weights, sides):
 
 def test_fused_ranking_is_weighted_rrf(store):
     s = store.settings
-    hits = store.search.search("Tagegeld Dienstreise", 10, Scope.everything(), weights=(1.0, 0.3)).hits
+    hits = store.search.search(
+        "Tagegeld Dienstreise", 10, Scope.everything(), weights=(1.0, 0.3)
+    ).hits
     top = hits[0]
     assert set(top.scores) == {"lexical", "dense"}
     assert top.score == pytest.approx(1.0 / (s.rrf_k + 1) + 0.3 / (s.rrf_k + 1))
@@ -159,8 +186,11 @@ def test_fused_ranking_is_weighted_rrf(store):
 def test_new_collection_from_another_process_is_searched(store, tmp_path):
     """A collection first written after the search service started is found at once."""
     doc = tmp_path / "bau.md"
-    doc.write_text("# Bauantrag\n\n## § 2 Frist\n\nDer Bauantrag Okapi ist binnen drei Monaten "
-                   "zu bescheiden.\n", encoding="utf-8")
+    doc.write_text(
+        "# Bauantrag\n\n## § 2 Frist\n\nDer Bauantrag Okapi ist binnen drei Monaten "
+        "zu bescheiden.\n",
+        encoding="utf-8",
+    )
     other = Services(store.settings)  # a second "process" on the same data dir
     try:
         assert not other.ingestor.ingest_file(doc, "bauamt").failed

@@ -13,9 +13,19 @@ from assistant.retrieval.manifest import DocumentRecord, Manifest
 
 
 def _record(doc_id="d1", version=1, **kw):
-    values = {"doc_id": doc_id, "collection": "allgemein", "source": "/x/a.md", "title": "A",
-                  "sha256": "0" * 64, "version": version, "chunks": 3, "pages": None, "bytes": 10,
-                  "format": "md", "ingested_at": datetime.now(UTC)}
+    values = {
+        "doc_id": doc_id,
+        "collection": "allgemein",
+        "source": "/x/a.md",
+        "title": "A",
+        "sha256": "0" * 64,
+        "version": version,
+        "chunks": 3,
+        "pages": None,
+        "bytes": 10,
+        "format": "md",
+        "ingested_at": datetime.now(UTC),
+    }
     values.update(kw)
     return DocumentRecord(**values)
 

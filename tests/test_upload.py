@@ -50,12 +50,18 @@ BAD = [
     ("encrypted", lambda d: make.encrypted_pdf(d / "geheim.pdf"), "passwortgeschützt"),
     ("zip_bomb", lambda d: make.zip_bomb_docx(d / "bombe.docx"), "entpackt"),
     ("mismatch", lambda d: make.write(d / "bescheid.pdf", make.HTML), "passt nicht"),
-    ("mismatch", lambda d: make.write(d / "vorlage.docx", make.odt(d / "x.odt").read_bytes()),
-     "passt nicht"),
-    ("no_text", lambda d: make.scanned_pdf(d / "scan.pdf"),
-     "kein Textlayer – bitte eine OCR-Version hochladen"),
+    (
+        "mismatch",
+        lambda d: make.write(d / "vorlage.docx", make.odt(d / "x.odt").read_bytes()),
+        "passt nicht",
+    ),
+    (
+        "no_text",
+        lambda d: make.scanned_pdf(d / "scan.pdf"),
+        "kein Textlayer – bitte eine OCR-Version hochladen",
+    ),
     ("unsupported", lambda d: make.write(d / "tabelle.xlsx", b"PK\x03\x04"), ".xlsx"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("code", "factory", "phrase"), BAD, ids=[r[0] for r in BAD])
@@ -89,7 +95,9 @@ def test_per_user_upload_rate_limit(services, tmp_path):
     files = [(f"r{i}.md", good(tmp_path, f"r{i}.md", f"Regel Nummer {i}.")) for i in range(3)]
     results = service.upload(MANAGER, "allgemein", files).results
     assert [r.status for r in results] == ["added", "added", "failed"]
-    assert results[2].code == "rate_limit" and "höchstens 2 Dateien pro Stunde" in results[2].message
+    assert (
+        results[2].code == "rate_limit" and "höchstens 2 Dateien pro Stunde" in results[2].message
+    )
     again = service.upload(MANAGER, "allgemein", files[:1]).results[0]
     assert again.code == "rate_limit"  # counted in the store, not in memory
 
@@ -98,8 +106,9 @@ def test_upload_does_not_block_searches(service, tmp_path):
     service.services.search.search("warm up", 1, Scope.everything())
     big = good(tmp_path, "gross.md", "Lange Regel über Dienstreisen und Kilometergeld. " * 3000)
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (service.upload(MANAGER, "allgemein",
-                              [("gross.md", big)]), done.set()))  # fmt: skip
+    worker = threading.Thread(
+        target=lambda: (service.upload(MANAGER, "allgemein", [("gross.md", big)]), done.set())
+    )
     worker.start()
     latencies = []
     while not done.is_set():

@@ -11,9 +11,18 @@ from assistant.retrieval.vectorstore import _client, build_vector_index, chroma_
 
 
 def _chunk(i: int, collection: str) -> Chunk:
-    return Chunk(chunk_id=f"d{i}:v1:0", doc_id=f"d{i}", version=1, collection=collection,
-                 source="/x.md", title="T", section="§ 1 A", page=None, ordinal=0,
-                 text=f"Text {i}")
+    return Chunk(
+        chunk_id=f"d{i}:v1:0",
+        doc_id=f"d{i}",
+        version=1,
+        collection=collection,
+        source="/x.md",
+        title="T",
+        section="§ 1 A",
+        page=None,
+        ordinal=0,
+        text=f"Text {i}",
+    )
 
 
 def _vec(i: int) -> list[float]:
@@ -25,14 +34,28 @@ def _vec(i: int) -> list[float]:
 def test_pre_split_collection_is_migrated_once(tmp_path):
     settings = make_settings(tmp_path)
     legacy = _client(settings).get_or_create_collection(
-        settings.chroma_collection, embedding_function=None,
-        metadata={"embedding_model": "m1", "hnsw:space": "cosine"})
+        settings.chroma_collection,
+        embedding_function=None,
+        metadata={"embedding_model": "m1", "hnsw:space": "cosine"},
+    )
     chunks = [_chunk(i, "allgemein" if i % 2 else "personalamt") for i in range(6)]
-    legacy.add(ids=[c.chunk_id for c in chunks], embeddings=[_vec(i) for i in range(6)],
-               documents=[c.text for c in chunks],
-               metadatas=[{"doc_id": c.doc_id, "version": 1, "collection": c.collection,
-                           "source": c.source, "title": c.title, "section": c.section,
-                           "ordinal": 0} for c in chunks])
+    legacy.add(
+        ids=[c.chunk_id for c in chunks],
+        embeddings=[_vec(i) for i in range(6)],
+        documents=[c.text for c in chunks],
+        metadatas=[
+            {
+                "doc_id": c.doc_id,
+                "version": 1,
+                "collection": c.collection,
+                "source": c.source,
+                "title": c.title,
+                "section": c.section,
+                "ordinal": 0,
+            }
+            for c in chunks
+        ],
+    )
 
     index = build_vector_index(settings, "m1")
     names = {c.name for c in _client(settings).list_collections()}

@@ -38,13 +38,16 @@ def test_chainlit_page_still_links_third_parties_so_cleaning_matters():
     assert "fonts.googleapis.com" in html and "cdn.jsdelivr.net" in html
 
 
-@pytest.mark.parametrize("page", [
-    chainlit_index(),
-    '<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin />',
-    "<link\n  href='//fonts.googleapis.com/css2?family=Inter'\n  rel='stylesheet'\n/>",
-    '<meta property="og:image" content="https://example.com/banner.png">',
-    '<script src="https://cdn.example.com/x.js"></script>',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "page",
+    [
+        chainlit_index(),
+        '<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin />',
+        "<link\n  href='//fonts.googleapis.com/css2?family=Inter'\n  rel='stylesheet'\n/>",
+        '<meta property="og:image" content="https://example.com/banner.png">',
+        '<script src="https://cdn.example.com/x.js"></script>',
+    ],
+)
 def test_clean_html_removes_every_third_party_url(page):
     cleaned, _ = clean_html(page)
     assert not FOREIGN.findall(cleaned), cleaned
@@ -74,8 +77,9 @@ def client():
         Route("/api", lambda request: PlainTextResponse("ok" * 1000)),
     ]
     # Like Chainlit's app: gzip outside, our middleware innermost.
-    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware),
-                                               Middleware(PrivacyMiddleware)])  # fmt: skip
+    app = Starlette(
+        routes=routes, middleware=[Middleware(GZipMiddleware), Middleware(PrivacyMiddleware)]
+    )
     return TestClient(app)
 
 

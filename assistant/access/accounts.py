@@ -61,8 +61,12 @@ class User:
     @classmethod
     def from_metadata(cls, name: str, meta: Mapping | None) -> User:
         meta = meta or {}
-        return cls(name, tuple(meta.get("roles") or ()), tuple(meta.get("groups") or ()),
-                   meta.get("source", "password"))  # fmt: skip
+        return cls(
+            name,
+            tuple(meta.get("roles") or ()),
+            tuple(meta.get("groups") or ()),
+            meta.get("source", "password"),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,15 @@ class AccountService:
             raise AccountError(f"Den Benutzer „{name}“ gibt es schon.")
         user = User(name, check_roles(roles), clean_groups(groups))
         with self.engine.begin() as conn:
-            conn.execute(users.insert().values(
-                username=name, password_hash=self._hash(password) if password else None,
-                roles=list(user.roles), groups=list(user.groups), created_at=datetime.now(UTC),
-            ))  # fmt: skip
+            conn.execute(
+                users.insert().values(
+                    username=name,
+                    password_hash=self._hash(password) if password else None,
+                    roles=list(user.roles),
+                    groups=list(user.groups),
+                    created_at=datetime.now(UTC),
+                )
+            )
         return user
 
     def get(self, name: str) -> User | None:
@@ -245,7 +254,9 @@ class AccountService:
     def _record_failure(self, keys: list[str]) -> None:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(login_failures.delete().where(login_failures.c.at < now - timedelta(days=1)))
+            conn.execute(
+                login_failures.delete().where(login_failures.c.at < now - timedelta(days=1))
+            )
             conn.execute(login_failures.insert(), [{"key": k, "at": now} for k in keys])
 
     def _clear_failures(self, key: str) -> None:
@@ -259,7 +270,9 @@ def user_from_headers(headers: Mapping[str, str], settings: Settings) -> User | 
     if not name:
         return None
     groups = (headers.get(settings.auth_header_groups) or "").split(",")
-    roles = [r for r in (headers.get(settings.auth_header_roles) or "").split(",") if r.strip() in ROLES]
+    roles = [
+        r for r in (headers.get(settings.auth_header_roles) or "").split(",") if r.strip() in ROLES
+    ]
     return User(name, check_roles(r.strip() for r in roles), clean_groups(groups), "header")
 
 

@@ -52,8 +52,11 @@ class Collection:
         return self.everyone or bool(set(self.read_groups) & set(user.groups))
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "read_groups": list(self.read_groups),
-                "managers": list(self.managers)}  # fmt: skip
+        return {
+            "name": self.name,
+            "read_groups": list(self.read_groups),
+            "managers": list(self.managers),
+        }
 
 
 class CollectionService:
@@ -102,7 +105,9 @@ class CollectionService:
             return self.get(collection) is not None
         found = self.get(collection)
         managers = {user_key(m) for m in found.managers} if found else set()
-        return bool(found and user.has_role("wissensmanagement") and user_key(user.name) in managers)
+        return bool(
+            found and user.has_role("wissensmanagement") and user_key(user.name) in managers
+        )
 
     def managed_by(self, user: User) -> list[str]:
         return [c.name for c in self.list() if self.can_manage(user, c.name)]
@@ -117,23 +122,31 @@ class CollectionService:
         if exists:
             raise CollectionError(f"Die Sammlung „{name}“ gibt es schon.")
         with self.engine.begin() as conn:
-            conn.execute(table.insert().values(
-                name=name, read_groups=list(clean_groups(read_groups)),
-                managers=list(clean_names(managers)), created_at=datetime.now(UTC),
-            ))  # fmt: skip
+            conn.execute(
+                table.insert().values(
+                    name=name,
+                    read_groups=list(clean_groups(read_groups)),
+                    managers=list(clean_names(managers)),
+                    created_at=datetime.now(UTC),
+                )
+            )
         return self.require(name)
 
     def grant(self, name: str, groups=(), managers=()) -> Collection:
         current = self._registered(name)
-        return self._save(current.name, current.read_groups + tuple(groups),
-                          current.managers + tuple(managers))  # fmt: skip
+        return self._save(
+            current.name, current.read_groups + tuple(groups), current.managers + tuple(managers)
+        )
 
     def revoke(self, name: str, groups=(), managers=()) -> Collection:
         current = self._registered(name)
-        return self._save(current.name,
-                          tuple(g for g in current.read_groups if g not in set(groups)),
-                          tuple(m for m in current.managers
-                                if user_key(m) not in {user_key(x) for x in managers}))  # fmt: skip
+        return self._save(
+            current.name,
+            tuple(g for g in current.read_groups if g not in set(groups)),
+            tuple(
+                m for m in current.managers if user_key(m) not in {user_key(x) for x in managers}
+            ),
+        )
 
     def _registered(self, name: str) -> Collection:
         """The stored row; the implicit default collection is stored on first change."""
@@ -146,9 +159,14 @@ class CollectionService:
 
     def _save(self, name: str, read_groups, managers) -> Collection:
         with self.engine.begin() as conn:
-            conn.execute(table.update().where(table.c.name == name).values(
-                read_groups=list(clean_groups(read_groups)), managers=list(clean_names(managers)),
-            ))  # fmt: skip
+            conn.execute(
+                table.update()
+                .where(table.c.name == name)
+                .values(
+                    read_groups=list(clean_groups(read_groups)),
+                    managers=list(clean_names(managers)),
+                )
+            )
         return self.require(name)
 
 

@@ -169,10 +169,16 @@ class AnswerService:
         citations = [_citation(n, prepared.hits[n - 1]) for n in cited]
         prepared.timings["total_ms"] = _ms(prepared.started)
         return Answer(
-            answer=text.strip(), citations=citations, unverified=bool(invalid) or not cited,
-            refused=False, mode="llm", model=self.settings.ollama_model,
-            prompt_version=self.prompts.version, timings=prepared.timings,
-            question=prepared.question, standalone_question=prepared.standalone,
+            answer=text.strip(),
+            citations=citations,
+            unverified=bool(invalid) or not cited,
+            refused=False,
+            mode="llm",
+            model=self.settings.ollama_model,
+            prompt_version=self.prompts.version,
+            timings=prepared.timings,
+            question=prepared.question,
+            standalone_question=prepared.standalone,
             hits=prepared.hits,
         )
 
@@ -199,23 +205,38 @@ class AnswerService:
         empty = not prepared.hits and not self.search.has_documents(scope)
         return Answer(
             notice=EMPTY_SCOPE if empty else None,
-            answer=NOTHING_FOUND, citations=[], unverified=False, refused=True,
-            mode="search" if self.model is None else "llm", model=None,
-            prompt_version=self.prompts.version, timings=prepared.timings,
-            question=prepared.question, standalone_question=prepared.standalone,
+            answer=NOTHING_FOUND,
+            citations=[],
+            unverified=False,
+            refused=True,
+            mode="search" if self.model is None else "llm",
+            model=None,
+            prompt_version=self.prompts.version,
+            timings=prepared.timings,
+            question=prepared.question,
+            standalone_question=prepared.standalone,
             hits=prepared.hits[:3],
         )
 
     def _search_mode(self, prepared: Prepared, notice: str) -> Answer:
         prepared.timings["total_ms"] = _ms(prepared.started)
         hits = prepared.hits
-        lines = [f"[{i}] {h.title} – {h.section}: {_snippet(h.text)}" for i, h in
-                 enumerate(hits, 1)]
+        lines = [
+            f"[{i}] {h.title} – {h.section}: {_snippet(h.text)}" for i, h in enumerate(hits, 1)
+        ]
         return Answer(
-            answer="\n".join(lines), citations=[_citation(i, h) for i, h in enumerate(hits, 1)],
-            unverified=False, refused=False, mode="search", model=None,
-            prompt_version=self.prompts.version, timings=prepared.timings, notice=notice,
-            question=prepared.question, standalone_question=prepared.standalone, hits=hits,
+            answer="\n".join(lines),
+            citations=[_citation(i, h) for i, h in enumerate(hits, 1)],
+            unverified=False,
+            refused=False,
+            mode="search",
+            model=None,
+            prompt_version=self.prompts.version,
+            timings=prepared.timings,
+            notice=notice,
+            question=prepared.question,
+            standalone_question=prepared.standalone,
+            hits=hits,
         )
 
 
@@ -243,13 +264,23 @@ def _numbers(group: str) -> list[int]:
 
 
 def _citation(n: int, h: Hit) -> Citation:
-    return Citation(n=n, doc_id=h.doc_id, source=h.source, title=h.title, section=h.section,
-                    page=h.page, text=h.text, version=h.version)
+    return Citation(
+        n=n,
+        doc_id=h.doc_id,
+        source=h.source,
+        title=h.title,
+        section=h.section,
+        page=h.page,
+        text=h.text,
+        version=h.version,
+    )
 
 
 def _no_model_notice() -> str:
-    return ("Es ist kein Sprachmodell eingestellt (ASSISTANT_OLLAMA_MODEL). Angezeigt werden die "
-            "passendsten Textstellen.")
+    return (
+        "Es ist kein Sprachmodell eingestellt (ASSISTANT_OLLAMA_MODEL). Angezeigt werden die "
+        "passendsten Textstellen."
+    )
 
 
 def _snippet(text: str, limit: int = 300) -> str:

@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
-NO_ACCOUNT = ("Ihr Konto ist nicht (mehr) freigeschaltet. Bitte melden Sie sich neu an oder "
-              "wenden Sie sich an die IT.")  # fmt: skip
+NO_ACCOUNT = (
+    "Ihr Konto ist nicht (mehr) freigeschaltet. Bitte melden Sie sich neu an oder "
+    "wenden Sie sich an die IT."
+)
 
 
 @dataclass
@@ -86,16 +88,26 @@ class Assistant:
         self.collections = collections
         self.audit = audit
 
-    def ask(self, person: Person, question: str, conversation: Conversation | None = None,
-            collections: Sequence[str] = ()) -> Reply:  # fmt: skip
+    def ask(
+        self,
+        person: Person,
+        question: str,
+        conversation: Conversation | None = None,
+        collections: Sequence[str] = (),
+    ) -> Reply:
         """The whole path without streaming (`assistant ask`)."""
         turn = self.prepare(person, question, conversation, collections)
         for _ in self.stream(turn):
             pass
         return self.complete(turn)
 
-    def prepare(self, person: Person, question: str, conversation: Conversation | None = None,
-                collections: Sequence[str] = ()) -> Turn:  # fmt: skip
+    def prepare(
+        self,
+        person: Person,
+        question: str,
+        conversation: Conversation | None = None,
+        collections: Sequence[str] = (),
+    ) -> Turn:
         """Look the person up, resolve their scope (narrowed to `collections`), condense
         and retrieve; the model is not asked yet."""
         person = self._current(person)
@@ -132,9 +144,11 @@ class Assistant:
         answer = self._answer(turn)
         turn.conversation.remember(turn.prepared.question, answer.answer)
         audit_id = self.audit.record_answer(
-            answer, user=turn.person.name, roles=turn.person.roles,
+            answer,
+            user=turn.person.name,
+            roles=turn.person.roles,
             conversation_id=turn.conversation.id,
-        )  # fmt: skip
+        )
         return Reply(answer, audit_id)
 
     def _answer(self, turn: Turn) -> Answer:

@@ -34,11 +34,13 @@ class PromptSet:
 
     @property
     def condense(self) -> ChatPromptTemplate:
-        return ChatPromptTemplate.from_messages([
-            ("system", self.condense_template),
-            MessagesPlaceholder("history"),
-            ("human", "{question}"),
-        ])
+        return ChatPromptTemplate.from_messages(
+            [
+                ("system", self.condense_template),
+                MessagesPlaceholder("history"),
+                ("human", "{question}"),
+            ]
+        )
 
 
 def load_prompts(directory: Path = PROMPTS_DIR) -> PromptSet:

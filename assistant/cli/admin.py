@@ -25,7 +25,9 @@ def doctor(ctx: Context, as_json: bool) -> None:
     else:
         table = Table("", "Prüfung", "Befund", "Was tun?")
         for c in checks:
-            hint = "\n".join(h for h in (c.hint_de, f"[dim]{c.hint_en}[/dim]" if c.hint_en else "") if h)
+            hint = "\n".join(
+                h for h in (c.hint_de, f"[dim]{c.hint_en}[/dim]" if c.hint_en else "") if h
+            )
             table.add_row(_MARK[c.status], c.name, c.detail, hint)
         Console().print(table)
     raise SystemExit(exit_code(checks))

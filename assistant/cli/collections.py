@@ -18,8 +18,10 @@ def _split(values) -> list[str]:
 
 
 def _show(c) -> None:
-    click.echo(f"{c.name}: lesen {', '.join(c.read_groups) or 'niemand'}; "
-               f"verwalten {', '.join(c.managers) or '–'}")  # fmt: skip
+    click.echo(
+        f"{c.name}: lesen {', '.join(c.read_groups) or 'niemand'}; "
+        f"verwalten {', '.join(c.managers) or '–'}"
+    )
 
 
 @cli.group()
@@ -29,8 +31,13 @@ def collections() -> None:
 
 @collections.command("add")
 @click.argument("name")
-@click.option("--group", "-g", "groups", multiple=True,
-              help="Gruppe(n) mit Leserecht; „alle“ für alle (Standard).")
+@click.option(
+    "--group",
+    "-g",
+    "groups",
+    multiple=True,
+    help="Gruppe(n) mit Leserecht; „alle“ für alle (Standard).",
+)
 @click.option("--manager", "-m", "managers", multiple=True, help="Benutzer, die sie verwalten.")
 @pass_ctx
 @friendly_errors
@@ -54,8 +61,12 @@ def collections_list(ctx: Context, as_json: bool) -> None:
         return
     table = Table("Sammlung", "Lesen", "Verwalten", "Dokumente")
     for c in found:
-        table.add_row(c.name, ", ".join(c.read_groups) or "niemand", ", ".join(c.managers) or "–",
-                      str(counts.get(c.name, 0)))  # fmt: skip
+        table.add_row(
+            c.name,
+            ", ".join(c.read_groups) or "niemand",
+            ", ".join(c.managers) or "–",
+            str(counts.get(c.name, 0)),
+        )
     Console().print(table)
 
 

@@ -25,15 +25,27 @@ _STATUS_DE = {
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--collection", "-c", help="Sammlung, in die die Dokumente kommen.")
-@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-              help="Gültig ab (JJJJ-MM-TT oder TT.MM.JJJJ); vorher wird es nicht gefunden.")
-@click.option("--valid-until", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
-              help="Gültig bis (einschließlich); danach wird es nicht mehr gefunden.")
+@click.option(
+    "--valid-from",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    help="Gültig ab (JJJJ-MM-TT oder TT.MM.JJJJ); vorher wird es nicht gefunden.",
+)
+@click.option(
+    "--valid-until",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+    help="Gültig bis (einschließlich); danach wird es nicht mehr gefunden.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf stdout.")
 @pass_ctx
 @friendly_errors
-def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_from,
-           valid_until, as_json: bool) -> None:
+def ingest(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    collection: str | None,
+    valid_from,
+    valid_until,
+    as_json: bool,
+) -> None:
     """Dateien oder Ordner einlesen (PDF, DOCX, ODT, HTML, MD, TXT, EML).
 
     Unchanged files are skipped, changed files replace their previous version.
@@ -44,8 +56,14 @@ def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_
     files = list(iter_files(paths))
     ingestor = ctx.services.ingestor
     with Progress(
-        TextColumn("[bold]Einlesen"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=err, transient=True, disable=as_json,
+        TextColumn("[bold]Einlesen"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=as_json,
     ) as progress:
         task = progress.add_task("", total=len(files))
 
@@ -53,9 +71,14 @@ def ingest(ctx: Context, paths: tuple[Path, ...], collection: str | None, valid_
             progress.update(task, advance=1, description=Path(result.path).name)
 
         if valid_from or valid_until:
-            report = _ingest_valid(ingestor, files, collection, advance,
-                                   valid_from and valid_from.date(),
-                                   valid_until and valid_until.date())  # fmt: skip
+            report = _ingest_valid(
+                ingestor,
+                files,
+                collection,
+                advance,
+                valid_from and valid_from.date(),
+                valid_until and valid_until.date(),
+            )
         else:
             report = ingestor.ingest_paths(files, collection, on_result=advance)
     if as_json:
@@ -72,8 +95,9 @@ def _ingest_valid(ingestor, files, collection, advance, valid_from, valid_until)
 
     report = IngestReport()
     for path in files:
-        result = ingestor.ingest_file(path, collection, valid_from=valid_from,
-                                      valid_until=valid_until)  # fmt: skip
+        result = ingestor.ingest_file(
+            path, collection, valid_from=valid_from, valid_until=valid_until
+        )
         report.results.append(result)
         advance(result)
     report.seconds = sum(r.seconds for r in report.results)
@@ -114,8 +138,14 @@ def docs_list(ctx: Context, collection: str | None, as_json: bool) -> None:
         return
     table = Table("doc_id", "Sammlung", "Titel", "Version", "Abschnitte", "eingelesen")
     for r in records:
-        table.add_row(r.doc_id, r.collection, r.title, str(r.version), str(r.chunks),
-                      r.ingested_at.strftime("%d.%m.%Y %H:%M"))
+        table.add_row(
+            r.doc_id,
+            r.collection,
+            r.title,
+            str(r.version),
+            str(r.chunks),
+            r.ingested_at.strftime("%d.%m.%Y %H:%M"),
+        )
     Console().print(table)
 
 

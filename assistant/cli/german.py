@@ -62,18 +62,29 @@ TEXTS = {
 # (singular, plural) -> (German singular, German plural)
 PLURALS = {
     ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"): (
-        "Überzähliges Argument ({args})", "Überzählige Argumente ({args})"),
+        "Überzähliges Argument ({args})",
+        "Überzählige Argumente ({args})",
+    ),
     ("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"): (
-        "Meinten Sie {possibility}?", "(Meinten Sie eines von: {possibilities}?)"),
+        "Meinten Sie {possibility}?",
+        "(Meinten Sie eines von: {possibilities}?)",
+    ),
     ("{value!r} is not {choice}.", "{value!r} is not one of {choices}."): (
-        "{value!r} ist nicht {choice}.", "{value!r} ist keines von {choices}."),
-    ("{value!r} does not match the format {format}.",
-     "{value!r} does not match the formats {formats}."): (
+        "{value!r} ist nicht {choice}.",
+        "{value!r} ist keines von {choices}.",
+    ),
+    (
+        "{value!r} does not match the format {format}.",
+        "{value!r} does not match the formats {formats}.",
+    ): (
         "{value!r} passt nicht zum Format {format}.",
-        "{value!r} passt zu keinem der Formate {formats}."),
+        "{value!r} passt zu keinem der Formate {formats}.",
+    ),
     ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."): (
-        "Die Option {name!r} braucht einen Wert.", "Die Option {name!r} braucht {nargs} Werte."),
-}  # fmt: skip
+        "Die Option {name!r} braucht einen Wert.",
+        "Die Option {name!r} braucht {nargs} Werte.",
+    ),
+}
 _MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils")
 
 

@@ -13,14 +13,27 @@ from rich.table import Table
 from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 
 PII_LABELS = {
-    "PERSON": "Name", "ADDRESS": "Anschrift", "POSTCODE": "Postleitzahl", "PHONE": "Telefon",
-    "EMAIL": "E-Mail", "IBAN": "IBAN", "BIC": "BIC", "CREDIT_CARD": "Kreditkarte",
-    "TAX_ID": "Steuer-ID", "TAX_NUMBER": "Steuernummer", "VAT_ID": "USt-IdNr.",
-    "SOCIAL_SECURITY": "Rentenversicherungsnr.", "HEALTH_INSURANCE": "Krankenversichertennr.",
-    "ID_CARD": "Ausweis-/Passnr.", "DRIVING_LICENCE": "Führerscheinnr.",
-    "LICENCE_PLATE": "Kfz-Kennzeichen", "MEDICAL_ID": "Arztnummer", "IP_ADDRESS": "IP-Adresse",
-    "DATE_OF_BIRTH": "Geburtsdatum", "CASE_NUMBER": "Aktenzeichen",
-}  # fmt: skip
+    "PERSON": "Name",
+    "ADDRESS": "Anschrift",
+    "POSTCODE": "Postleitzahl",
+    "PHONE": "Telefon",
+    "EMAIL": "E-Mail",
+    "IBAN": "IBAN",
+    "BIC": "BIC",
+    "CREDIT_CARD": "Kreditkarte",
+    "TAX_ID": "Steuer-ID",
+    "TAX_NUMBER": "Steuernummer",
+    "VAT_ID": "USt-IdNr.",
+    "SOCIAL_SECURITY": "Rentenversicherungsnr.",
+    "HEALTH_INSURANCE": "Krankenversichertennr.",
+    "ID_CARD": "Ausweis-/Passnr.",
+    "DRIVING_LICENCE": "Führerscheinnr.",
+    "LICENCE_PLATE": "Kfz-Kennzeichen",
+    "MEDICAL_ID": "Arztnummer",
+    "IP_ADDRESS": "IP-Adresse",
+    "DATE_OF_BIRTH": "Geburtsdatum",
+    "CASE_NUMBER": "Aktenzeichen",
+}
 MODES = {"llm": "KI", "search": "Suche"}
 FEEDBACK = {1: "positiv", -1: "negativ", None: ""}
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw]?)\s*$", re.IGNORECASE)
@@ -55,7 +68,9 @@ def _parse_days(_ctx, _param, value: str) -> int:
     match = _DURATION.match(value or "")
     unit = match.group(2).lower() if match else "h"
     if unit == "h" or int(match.group(1)) < 1:
-        raise click.BadParameter("Bitte eine Dauer in Tagen oder Wochen angeben, z. B. 90d oder 12w.")
+        raise click.BadParameter(
+            "Bitte eine Dauer in Tagen oder Wochen angeben, z. B. 90d oder 12w."
+        )
     return int(match.group(1)) * (7 if unit == "w" else 1)
 
 
@@ -77,11 +92,20 @@ def logs() -> None:
 
 
 @logs.command(name="list")
-@click.option("-n", "--count", type=int, default=20, show_default=True,
-              help="Anzahl der neuesten Einträge (0: alle).")
+@click.option(
+    "-n",
+    "--count",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Anzahl der neuesten Einträge (0: alle).",
+)
 @click.option("-q", "--query", help="Nur Einträge, deren geschwärzte Texte dies enthalten.")
-@click.option("--since", callback=_parse_since,
-              help="Nur Einträge seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).")
+@click.option(
+    "--since",
+    callback=_parse_since,
+    help="Nur Einträge seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).",
+)
 @click.option("--user", help="Nur Einträge dieser Person (Benutzername, wird pseudonymisiert).")
 @click.option("--json", "as_json", is_flag=True, help="Einträge als JSON.")
 @pass_ctx
@@ -101,8 +125,14 @@ def list_(ctx: Context, count: int, query, since, user, as_json: bool) -> None:
 
 def _list_block(e) -> str:
     """One entry in a few lines (readable at any terminal width, like `llm logs`)."""
-    head = [f"Nr. {e.id}", f"{e.created_at:%Y-%m-%d %H:%M} UTC", f"Nutzer {e.user_id[:10]}",
-            MODES.get(e.mode, e.mode), _status(e), _feedback(e.feedback)]
+    head = [
+        f"Nr. {e.id}",
+        f"{e.created_at:%Y-%m-%d %H:%M} UTC",
+        f"Nutzer {e.user_id[:10]}",
+        MODES.get(e.mode, e.mode),
+        _status(e),
+        _feedback(e.feedback),
+    ]
     lines = [" · ".join(p for p in head if p), f"  Frage: {_short(e.question)}"]
     if e.citations:
         lines.append(f"  Quellen: {_sources(e)}")
@@ -151,8 +181,11 @@ def _show_lines(e) -> list[tuple[str, str]]:
 
 
 @logs.command()
-@click.option("--since", callback=_parse_since,
-              help="Nur seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).")
+@click.option(
+    "--since",
+    callback=_parse_since,
+    help="Nur seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Kennzahlen als JSON.")
 @pass_ctx
 @friendly_errors
@@ -187,12 +220,21 @@ def _summary(f: dict) -> list[str]:
 
 def _tables(f: dict) -> list[tuple[str, tuple[str, str], list[tuple[str, str]]]]:
     return [
-        ("Antworten pro Tag", ("Datum (UTC)", "Antworten"),
-         [(day, str(n)) for day, n in f["per_day"].items()]),
-        ("Meistzitierte Dokumente", ("Dokument", "Antworten"),
-         [(d["doc_id"], str(d["answers"])) for d in f["top_documents"]]),
-        ("Gefundene personenbezogene Daten", ("Art", "Anzahl"),
-         [(PII_LABELS.get(t, t), str(n)) for t, n in f["pii_types"].items()]),
+        (
+            "Antworten pro Tag",
+            ("Datum (UTC)", "Antworten"),
+            [(day, str(n)) for day, n in f["per_day"].items()],
+        ),
+        (
+            "Meistzitierte Dokumente",
+            ("Dokument", "Antworten"),
+            [(d["doc_id"], str(d["answers"])) for d in f["top_documents"]],
+        ),
+        (
+            "Gefundene personenbezogene Daten",
+            ("Art", "Anzahl"),
+            [(PII_LABELS.get(t, t), str(n)) for t, n in f["pii_types"].items()],
+        ),
     ]
 
 
@@ -200,12 +242,25 @@ def _tables(f: dict) -> list[tuple[str, tuple[str, str], list[tuple[str, str]]]]
 
 
 @logs.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl",
-              show_default=True, help="Ausgabeformat.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Zieldatei (ohne: Standardausgabe).")
-@click.option("--since", callback=_parse_since,
-              help="Nur seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="jsonl",
+    show_default=True,
+    help="Ausgabeformat.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Zieldatei (ohne: Standardausgabe).",
+)
+@click.option(
+    "--since",
+    callback=_parse_since,
+    help="Nur seit einem Datum (2026-05-01) oder einer Dauer (7d, 12h, 2w).",
+)
 @pass_ctx
 @friendly_errors
 def export(ctx: Context, fmt: str, output: str | None, since) -> None:
@@ -219,9 +274,13 @@ def export(ctx: Context, fmt: str, output: str | None, since) -> None:
 
 
 @logs.command()
-@click.option("--older-than", "days", required=True, callback=_parse_days,
-              help="Einträge und Chatverläufe löschen, die älter sind als diese Dauer, "
-                   "z. B. 90d oder 12w.")
+@click.option(
+    "--older-than",
+    "days",
+    required=True,
+    callback=_parse_days,
+    help="Einträge und Chatverläufe löschen, die älter sind als diese Dauer, z. B. 90d oder 12w.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON.")
 @pass_ctx
 @friendly_errors
@@ -236,8 +295,10 @@ def purge(ctx: Context, days: int, as_json: bool) -> None:
         echo_json({"deleted": deleted, "chat_threads_deleted": threads, "older_than_days": days})
         return
     before = (datetime.now(UTC) - timedelta(days=days)).date()
-    click.echo(f"{_entries(deleted)} gelöscht (älter als {days} Tage, also vor dem "
-               f"{_german_date(before)}).")
+    click.echo(
+        f"{_entries(deleted)} gelöscht (älter als {days} Tage, also vor dem "
+        f"{_german_date(before)})."
+    )
     click.echo(f"{_threads(threads)} gelöscht (seit mehr als {days} Tagen ohne Nachricht).")
 
 
@@ -262,8 +323,11 @@ def _feedback(value: int | None) -> str:
 
 
 def _status(e) -> str:
-    flags = [("abgelehnt", e.refused), ("nicht belegt", e.unverified),
-             ("Schwärzung fehlgeschlagen", e.redaction_failed)]
+    flags = [
+        ("abgelehnt", e.refused),
+        ("nicht belegt", e.unverified),
+        ("Schwärzung fehlgeschlagen", e.redaction_failed),
+    ]
     return ", ".join(label for label, on in flags if on)
 
 

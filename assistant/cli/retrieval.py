@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 @click.argument("query", required=False)
 @click.option("-k", "k", type=int, help="Anzahl der Treffer.")
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
-@click.option("--batch", type=click.File("r", encoding="utf-8"),
-              help="Datei mit einer Anfrage pro Zeile; gibt eine JSON-Zeile pro Anfrage aus.")
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    help="Datei mit einer Anfrage pro Zeile; gibt eine JSON-Zeile pro Anfrage aus.",
+)
 @click.option("--user", "-u", help="Nur was dieses Konto lesen darf (Sammlungen seiner Gruppen).")
 @click.option("--json", "as_json", is_flag=True, help="Treffer als JSON.")
 @pass_ctx
@@ -50,8 +53,10 @@ def _print_hits(hits, empty: bool = False) -> None:
     if not hits:
         console.print("Keine Treffer in der Wissensbasis.")
         if empty:
-            console.print("Hinweis: In den durchsuchten Sammlungen ist noch kein gültiges Dokument "
-                          "eingelesen (`assistant ingest PFAD`, `assistant docs list`).")
+            console.print(
+                "Hinweis: In den durchsuchten Sammlungen ist noch kein gültiges Dokument "
+                "eingelesen (`assistant ingest PFAD`, `assistant docs list`)."
+            )
         return
     for h in hits:
         where = " · ".join(p for p in (h.section, f"S. {h.page}" if h.page else "") if p)
@@ -64,9 +69,13 @@ def _print_hits(hits, empty: bool = False) -> None:
 @cli.command()
 @click.argument("question")
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
-@click.option("--user", "-u", help="Wer fragt: ein Konto (`assistant users`); es wird nur "
-              "gefunden, was es lesen darf. Ohne: alle Sammlungen, Benutzer des Betriebssystems. "
-              "Im Protokoll steht nur ein Pseudonym.")
+@click.option(
+    "--user",
+    "-u",
+    help="Wer fragt: ein Konto (`assistant users`); es wird nur "
+    "gefunden, was es lesen darf. Ohne: alle Sammlungen, Benutzer des Betriebssystems. "
+    "Im Protokoll steht nur ein Pseudonym.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Antwort als JSON.")
 @pass_ctx
 @friendly_errors
@@ -86,11 +95,14 @@ def _print_answer(answer) -> None:
     console.print(answer.answer, highlight=False, markup=False)
     if answer.mode == "llm" and not answer.refused:
         flag = " – [red]nicht durch Quellen belegt[/red]" if answer.unverified else ""
-        console.print(f"[dim]KI-generiert ({answer.model}, Prompt {answer.prompt_version}){flag}[/dim]")
+        console.print(
+            f"[dim]KI-generiert ({answer.model}, Prompt {answer.prompt_version}){flag}[/dim]"
+        )
     for c in answer.citations:
         where = ", ".join(p for p in (c.section, f"S. {c.page}" if c.page else "") if p)
-        console.print(f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False,
-                      markup=False)
+        console.print(
+            f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False, markup=False
+        )
 
 
 def _person(ctx: Context, user: str | None) -> Person:

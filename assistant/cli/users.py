@@ -38,8 +38,13 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", "-r", "roles", multiple=True,
-              help="Rolle(n): mitarbeitende, wissensmanagement, it, admin (Standard: mitarbeitende).")
+@click.option(
+    "--role",
+    "-r",
+    "roles",
+    multiple=True,
+    help="Rolle(n): mitarbeitende, wissensmanagement, it, admin (Standard: mitarbeitende).",
+)
 @click.option("--group", "-g", "groups", multiple=True, help="Gruppe(n), z. B. personal.")
 @click.option("--password-stdin", is_flag=True, help="Passwort aus der ersten Zeile von stdin.")
 @click.option("--no-password", is_flag=True, help="Ohne Passwort (nur Proxy- oder OIDC-Login).")
@@ -49,8 +54,10 @@ def users_add(ctx: Context, name, roles, groups, password_stdin, no_password) ->
     """Ein Konto anlegen; das Passwort wird abgefragt."""
     password = None if no_password else _read_password(password_stdin)
     user = account_service(ctx).add(name, password, _split(roles), _split(groups))
-    click.echo(f"angelegt: {user.name} (Rollen: {', '.join(user.roles)}; "
-               f"Gruppen: {', '.join(user.groups) or '–'})")  # fmt: skip
+    click.echo(
+        f"angelegt: {user.name} (Rollen: {', '.join(user.roles)}; "
+        f"Gruppen: {', '.join(user.groups) or '–'})"
+    )
 
 
 @users.command("list")
@@ -113,12 +120,18 @@ def users_reset_password(ctx: Context, name: str, password_stdin: bool) -> None:
         service.set_password(name, _read_password(True))
         click.echo(f"Passwort für {name} gesetzt.")
         return
-    click.echo(f"Neues Passwort für {name} (wird nur jetzt angezeigt): {service.reset_password(name)}")
+    click.echo(
+        f"Neues Passwort für {name} (wird nur jetzt angezeigt): {service.reset_password(name)}"
+    )
 
 
 @users.command("demo")
-@click.option("--env-file", type=click.Path(path_type=Path), default=Path(".env"),
-              help="Hier wird CHAINLIT_AUTH_SECRET ergänzt, falls es fehlt.")
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    default=Path(".env"),
+    help="Hier wird CHAINLIT_AUTH_SECRET ergänzt, falls es fehlt.",
+)
 @pass_ctx
 @friendly_errors
 def users_demo(ctx: Context, env_file: Path) -> None:
@@ -130,9 +143,11 @@ def users_demo(ctx: Context, env_file: Path) -> None:
     service = account_service(ctx)
     if service.list():
         return
-    demo = [("mitarbeiterin", ["mitarbeitende"], ["allgemein"]),
-            ("wissen", ["mitarbeitende", "wissensmanagement"], ["allgemein"]),
-            ("it", ["it"], [])]  # fmt: skip
+    demo = [
+        ("mitarbeiterin", ["mitarbeitende"], ["allgemein"]),
+        ("wissen", ["mitarbeitende", "wissensmanagement"], ["allgemein"]),
+        ("it", ["it"], []),
+    ]
     lines = []
     for name, roles, groups in demo:
         service.add(name, "x" * 8, roles, groups)

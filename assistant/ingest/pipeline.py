@@ -151,8 +151,13 @@ class Ingestor:
         start = time.perf_counter()
         result = FileResult(path=str(path), status="failed")
         try:
-            self._ingest(path, collection or self.settings.default_collection, source_key,
-                         (valid_from, valid_until), result)
+            self._ingest(
+                path,
+                collection or self.settings.default_collection,
+                source_key,
+                (valid_from, valid_until),
+                result,
+            )
         except IngestError as exc:
             result.status, result.code, result.message = "failed", exc.code, str(exc)
         except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
@@ -216,24 +221,41 @@ class Ingestor:
         )
         if not drafts:
             raise IngestError(
-                "Die Datei enthält keinen lesbaren Text.", code="empty",
+                "Die Datei enthält keinen lesbaren Text.",
+                code="empty",
                 hint="Bitte eine Fassung mit Text hochladen.",
             )
         version = (old.version + 1) if old else 1
         chunks = [
             Chunk(
-                chunk_id=f"{doc_id}:v{version}:{d.ordinal}", doc_id=doc_id, version=version,
-                collection=collection, source=str(path.resolve()), title=parsed.title,
-                section=d.section, page=d.page, ordinal=d.ordinal, text=d.text,
+                chunk_id=f"{doc_id}:v{version}:{d.ordinal}",
+                doc_id=doc_id,
+                version=version,
+                collection=collection,
+                source=str(path.resolve()),
+                title=parsed.title,
+                section=d.section,
+                page=d.page,
+                ordinal=d.ordinal,
+                text=d.text,
             )
             for d in drafts
         ]
         vectors = self.embeddings.embed_documents([_embed_text(c) for c in chunks])
         record = DocumentRecord(
-            doc_id=doc_id, collection=collection, source=str(path.resolve()),
-            title=parsed.title, sha256=sha, version=version, chunks=len(chunks),
-            pages=parsed.pages, bytes=len(data), format=path.suffix.lower().lstrip("."),
-            ingested_at=datetime.now(UTC), valid_from=validity[0], valid_until=validity[1],
+            doc_id=doc_id,
+            collection=collection,
+            source=str(path.resolve()),
+            title=parsed.title,
+            sha256=sha,
+            version=version,
+            chunks=len(chunks),
+            pages=parsed.pages,
+            bytes=len(data),
+            format=path.suffix.lower().lstrip("."),
+            ingested_at=datetime.now(UTC),
+            valid_from=validity[0],
+            valid_until=validity[1],
         )
         self._write(record, chunks, vectors, old)
         result.status = "updated" if old else "added"
@@ -258,8 +280,9 @@ class Ingestor:
             self.vectors.add(chunks, vectors)
             self.manifest.commit(record)
         except Exception:
-            self._delete_all_but(record.doc_id, keep=old.version if old else None,
-                                 upto=record.version)
+            self._delete_all_but(
+                record.doc_id, keep=old.version if old else None, upto=record.version
+            )
             self.manifest.journal_end(record.doc_id)
             raise
         if old:

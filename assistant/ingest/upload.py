@@ -83,8 +83,9 @@ class UploadService:
         if not self.collections.can_manage(user, collection):
             raise UploadRefused(
                 f"Sie verwalten die Sammlung „{collection}“ nicht; Änderungen dort sind nicht "
-                "möglich.", hint="Zuständig ist das Wissensmanagement dieser Sammlung.",
-            )  # fmt: skip
+                "möglich.",
+                hint="Zuständig ist das Wissensmanagement dieser Sammlung.",
+            )
 
     # --- upload ------------------------------------------------------------------
     def upload(
@@ -105,10 +106,16 @@ class UploadService:
         budget = self.settings.upload_max_files_per_hour - self._recent_uploads(user)
         for name, path in files:
             if budget <= 0:
-                result = FileResult(path=name, status="failed", code="rate_limit", message=(
-                    f"„{name}“ wurde nicht übernommen: Es sind höchstens "
-                    f"{self.settings.upload_max_files_per_hour} Dateien pro Stunde möglich. "
-                    "Bitte später erneut hochladen."))  # fmt: skip
+                result = FileResult(
+                    path=name,
+                    status="failed",
+                    code="rate_limit",
+                    message=(
+                        f"„{name}“ wurde nicht übernommen: Es sind höchstens "
+                        f"{self.settings.upload_max_files_per_hour} Dateien pro Stunde möglich. "
+                        "Bitte später erneut hochladen."
+                    ),
+                )
             else:
                 budget -= 1
                 self._count_upload(user)
@@ -128,9 +135,12 @@ class UploadService:
         with _ingest_lock:
             old = self.services.manifest.get(self._doc_id(collection, safe))
             result = self.services.ingestor.ingest_file(
-                staged, collection, source_key=f"upload:{collection}:{safe}",
-                valid_from=valid_from, valid_until=valid_until,
-            )  # fmt: skip
+                staged,
+                collection,
+                source_key=f"upload:{collection}:{safe}",
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
         result.path = name
         current = self.services.manifest.get(result.doc_id) if result.doc_id else None
         if old and current and old.source != current.source:
@@ -143,8 +153,11 @@ class UploadService:
     def documents(self, user: User, days: int = 30) -> list[ManagedDocument]:
         """Documents of the collections `user` manages, with recent feedback counts."""
         managed = set(self.targets(user))
-        docs = {r.doc_id: ManagedDocument(r) for r in self.services.manifest.list()
-                if r.collection in managed}  # fmt: skip
+        docs = {
+            r.doc_id: ManagedDocument(r)
+            for r in self.services.manifest.list()
+            if r.collection in managed
+        }
         since = datetime.now(UTC) - timedelta(days=days)
         for doc_id, (up, down) in self.services.audit.feedback_by_document(since).items():
             if doc_id in docs:

@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import builtins
 import csv
-import hashlib
-import hmac
 import json
 import logging
-import os
-import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import sqlalchemy as sa
 
 from assistant.db import audit_log
-from assistant.errors import ConfigError, NotFoundError
+from assistant.errors import NotFoundError
+from assistant.privacy.pseudonyms import load_pseudonym_key, pseudonym
 from assistant.privacy.redact import redact_or_mask
 from assistant.privacy.results import PlaceholderMap, Redaction
 
@@ -46,55 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KEY_FILE = "pseudonym.key"
 TEXT_COLUMNS = ("question", "standalone_question", "answer", "feedback_comment")
 EXPORT_FORMATS = ("csv", "jsonl")
-
-
-# --- pseudonyms --------------------------------------------------------------
-
-
-def pseudonym(user: str, key: bytes) -> str:
-    """Keyed hash of a user name (whitespace and case normalized), 64 hex digits."""
-    normalized = " ".join((user or "").split()).casefold()
-    return hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def load_pseudonym_key(settings: Settings) -> bytes:
-    """`settings.pseudonym_key`, or the key in `<data_dir>/pseudonym.key` (created once, 0600)."""
-    configured = settings.pseudonym_key
-    if configured:
-        return configured.encode("utf-8")
-    path = settings.ensure_data_dir() / KEY_FILE
-    if not path.exists():
-        _create_key_file(path)
-    return _read_key_file(path)
-
-
-def _create_key_file(path: Path) -> None:
-    # Written to a private temp file and linked into place: atomic, and a
-    # concurrent first start keeps whichever key was linked first.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(secrets.token_hex(32) + "\n")
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-
-
-def _read_key_file(path: Path) -> bytes:
-    key = path.read_text(encoding="ascii", errors="replace").strip()
-    if len(key) < 32:
-        raise ConfigError(
-            f"Die Schlüsseldatei {path} ist leer oder beschädigt.",
-            hint="Datei wiederherstellen oder ASSISTANT_PSEUDONYM_KEY setzen "
-            "(neue Schlüssel ergeben neue Pseudonyme).",
-        )
-    return key.encode("ascii")
 
 
 # --- entries -------------------------------------------------------------------
@@ -171,8 +120,9 @@ class AuditQuery:
         if self.since is not None:
             stmt = stmt.where(c.created_at >= _aware(self.since))
         if self.text:
-            stmt = stmt.where(sa.or_(*(c[n].icontains(self.text, autoescape=True)
-                                       for n in TEXT_COLUMNS)))  # fmt: skip
+            stmt = stmt.where(
+                sa.or_(*(c[n].icontains(self.text, autoescape=True) for n in TEXT_COLUMNS))
+            )
         if self.user_id:
             stmt = stmt.where(c.user_id.startswith(self.user_id, autoescape=True))
         if self.mode:
@@ -189,8 +139,16 @@ def _aware(value: datetime) -> datetime:
 
 
 # What the figures read: no texts, so 100k rows take a fraction of the time (docs/privacy.md).
-FIGURE_COLUMNS = ("created_at", "refused", "unverified", "redaction_failed", "feedback",
-                  "citations", "pii_counts", "mode")  # fmt: skip
+FIGURE_COLUMNS = (
+    "created_at",
+    "refused",
+    "unverified",
+    "redaction_failed",
+    "feedback",
+    "citations",
+    "pii_counts",
+    "mode",
+)
 
 
 # --- the store -------------------------------------------------------------------
@@ -235,7 +193,9 @@ class AuditLog:
         started = time.perf_counter()
         # One map for the row's texts, so the same person is the same placeholder in each.
         numbered = placeholders if placeholders is not None else PlaceholderMap()
-        texts = self._redact_answer(answer, self._redacting(conversation_id, numbered, placeholders))
+        texts = self._redact_answer(
+            answer, self._redacting(conversation_id, numbered, placeholders)
+        )
         row = _answer_row(answer, *texts)
         row.update(
             user_id=self.pseudonym(user),
@@ -283,9 +243,12 @@ class AuditLog:
             raise ValueError("feedback value must be 1, -1 or None")
         with self.engine.connect() as conn:
             current = conn.execute(
-                sa.select(audit_log.c.pii_counts, audit_log.c.redaction_failed,
-                          audit_log.c.conversation_id).where(audit_log.c.id == row_id)
-            ).first()  # fmt: skip
+                sa.select(
+                    audit_log.c.pii_counts,
+                    audit_log.c.redaction_failed,
+                    audit_log.c.conversation_id,
+                ).where(audit_log.c.id == row_id)
+            ).first()
         if current is None:
             raise NotFoundError(f"Protokolleintrag {row_id} gibt es nicht.")
         redacted = None
@@ -345,7 +308,8 @@ class AuditLog:
         """doc id -> (thumbs up, thumbs down) of the answers that cited it since then."""
         counts: dict[str, builtins.list[int]] = {}
         stmt = AuditQuery(since=since, with_feedback=True).where(
-            sa.select(audit_log.c.citations, audit_log.c.feedback))
+            sa.select(audit_log.c.citations, audit_log.c.feedback)
+        )
         with self.engine.connect() as conn:
             for citations, feedback in conn.execute(stmt):
                 for doc_id in {c.get("doc_id") for c in citations or []}:
@@ -392,7 +356,6 @@ class AuditLog:
         if deleted.rowcount:
             log.info("audit: purged %d rows older than %d days", deleted.rowcount, older_than_days)
         return int(deleted.rowcount)
-
 
 
 def open_audit_log(
@@ -465,8 +428,12 @@ def figures_of(entries: Iterator[AuditEntry]) -> dict:
     flags: Counter[str] = Counter()
     per_day, feedback, documents, pii, modes = (Counter() for _ in range(5))
     for e in entries:
-        flags.update(answers=1, refused=int(e.refused), unverified=int(e.unverified),
-                     redaction_failed=int(e.redaction_failed))  # fmt: skip
+        flags.update(
+            answers=1,
+            refused=int(e.refused),
+            unverified=int(e.unverified),
+            redaction_failed=int(e.redaction_failed),
+        )
         per_day[_utc(e.created_at).date().isoformat()] += 1
         feedback[{1: "positive", -1: "negative"}.get(e.feedback, "none")] += 1
         documents.update({c["doc_id"] for c in e.citations or []})

@@ -31,8 +31,13 @@ MEMO_PER_CONVERSATION = 64  # redacted texts remembered per conversation
 MIN_PART = 40  # a remembered text this long is reused inside a longer one (answer in message)
 
 
-def redact_or_mask(redactor, text: str | None, placeholders: PlaceholderMap | None = None,
-                   *, where: str = "redaction") -> Redaction:  # fmt: skip
+def redact_or_mask(
+    redactor,
+    text: str | None,
+    placeholders: PlaceholderMap | None = None,
+    *,
+    where: str = "redaction",
+) -> Redaction:
     """`text` redacted by `redactor` (a `Redactor` or a function returning one); on any
     failure the whole text is masked and the log gets the exception type only."""
     try:
@@ -65,8 +70,9 @@ class ConversationRedactor:
         """The conversation's placeholder map (created on first use)."""
         return self._entry(conversation_id)[0]
 
-    def redact(self, text: str | None, conversation_id: str | None, *,
-               where: str = "redaction") -> Redaction:  # fmt: skip
+    def redact(
+        self, text: str | None, conversation_id: str | None, *, where: str = "redaction"
+    ) -> Redaction:
         """`text` redacted with the conversation's placeholders. The same text of the same
         conversation is redacted once; a text that contains one redacted before (the chat
         message around an answer) reuses that part and redacts only the rest."""
@@ -78,8 +84,11 @@ class ConversationRedactor:
                 memo.move_to_end(key)
                 return memo[key][1]
             known = [(raw, done) for raw, done in memo.values() if raw and raw in text]
-        result = (self._composed(text, known[-1], placeholders, where) if known
-                  else redact_or_mask(self._redactor, text, placeholders, where=where))  # fmt: skip
+        result = (
+            self._composed(text, known[-1], placeholders, where)
+            if known
+            else redact_or_mask(self._redactor, text, placeholders, where=where)
+        )
         with self._lock:
             # The raw text stays in memory (never on disk) while the conversation is
             # recent, like the chat's own session; only long texts can be parts.
@@ -91,10 +100,15 @@ class ConversationRedactor:
     def _composed(self, text: str, known: tuple[str, Redaction], placeholders, where) -> Redaction:
         raw, done = known
         before, _, after = text.partition(raw)
-        parts = [redact_or_mask(self._redactor, before, placeholders, where=where) if before.strip()
-                 else Redaction(before, (), {}, False), done,
-                 redact_or_mask(self._redactor, after, placeholders, where=where) if after.strip()
-                 else Redaction(after, (), {}, False)]  # fmt: skip
+        parts = [
+            redact_or_mask(self._redactor, before, placeholders, where=where)
+            if before.strip()
+            else Redaction(before, (), {}, False),
+            done,
+            redact_or_mask(self._redactor, after, placeholders, where=where)
+            if after.strip()
+            else Redaction(after, (), {}, False),
+        ]
         if any(p.failed for p in parts):
             return MASKED
         counts: dict[str, int] = {}

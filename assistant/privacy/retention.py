@@ -41,8 +41,14 @@ log = logging.getLogger(__name__)
 
 CHAT_DB = "chat.db"  # SQLite: the chat tables get a file of their own in the data dir
 ELEMENTS_DIR = "chat_elements"  # stored text elements, in the data dir
-CHAT_TABLES = (db.chat_users, db.chat_threads, db.chat_steps, db.chat_elements,
-               db.chat_feedbacks, db.chat_audit_links)  # fmt: skip
+CHAT_TABLES = (
+    db.chat_users,
+    db.chat_threads,
+    db.chat_steps,
+    db.chat_elements,
+    db.chat_feedbacks,
+    db.chat_audit_links,
+)
 BATCH = 500  # thread ids per statement (SQLite's limit on bound parameters)
 _KEY_PART = re.compile(r"[A-Za-z0-9_-]{1,100}")
 

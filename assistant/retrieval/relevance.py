@@ -44,7 +44,9 @@ class RelevanceGate:
         self.lexical = lexical  # anything with document_frequencies(terms); None: no idf
         self._words = lru_cache(maxsize=256)(self._weighted_words)
 
-    def _weighted_words(self, groups: tuple[Group, ...]) -> tuple[tuple[frozenset[str], float], ...]:
+    def _weighted_words(
+        self, groups: tuple[Group, ...]
+    ) -> tuple[tuple[frozenset[str], float], ...]:
         """(all analysed forms, weight) of each word of the question."""
         weights = [1.0] * len(groups)
         if self.lexical is not None and groups:

@@ -84,10 +84,16 @@ class SearchService:
             if w_dense > 0:  # in parallel with the query embedding below
                 lexical = self._executor().submit(self._lexical, analysed, n, collections)
             else:
-                rankings.append(("lexical", w_lex, self._lexical(analysed, n, collections, timings)))
+                rankings.append(
+                    ("lexical", w_lex, self._lexical(analysed, n, collections, timings))
+                )
         if w_dense > 0:
-            dense = self._dense(query, max(self.settings.dense_candidates, k),
-                                self._dense_scope(collections, visible), timings)
+            dense = self._dense(
+                query,
+                max(self.settings.dense_candidates, k),
+                self._dense_scope(collections, visible),
+                timings,
+            )
             rankings.append(("dense", w_dense, dense))
         if lexical is not None:
             ranking, timings["lexical_ms"] = lexical.result()
@@ -195,16 +201,26 @@ def _fuse(rankings, visible, rrf_k: int, k: int, fetch: Callable | None = None) 
     missing = [(cid, pending[cid]) for cid in best if cid not in chunks]
     if missing and fetch is not None:
         chunks.update(fetch(missing))
-    kept = [cid for cid in best if cid in chunks
-            and current(chunks[cid].doc_id, chunks[cid].version)]  # deleted meanwhile: gone
+    kept = [
+        cid for cid in best if cid in chunks and current(chunks[cid].doc_id, chunks[cid].version)
+    ]  # deleted meanwhile: gone
     return [_hit(i + 1, fused[cid], chunks[cid], parts[cid]) for i, cid in enumerate(kept)]
 
 
 def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float]) -> Hit:
     return Hit(
-        rank=rank, score=score, doc_id=c.doc_id, chunk_id=c.chunk_id, source=c.source,
-        title=c.title, section=c.section, page=c.page, collection=c.collection, text=c.text,
-        version=c.version, scores=parts,
+        rank=rank,
+        score=score,
+        doc_id=c.doc_id,
+        chunk_id=c.chunk_id,
+        source=c.source,
+        title=c.title,
+        section=c.section,
+        page=c.page,
+        collection=c.collection,
+        text=c.text,
+        version=c.version,
+        scores=parts,
     )
 
 

@@ -249,9 +249,7 @@ class ChromaIndex:
 def _pages(col: Any, batch: int) -> Iterable[tuple[list, list, list, list]]:
     offset = 0
     while True:
-        got = col.get(
-            include=["embeddings", "documents", "metadatas"], limit=batch, offset=offset
-        )
+        got = col.get(include=["embeddings", "documents", "metadatas"], limit=batch, offset=offset)
         if not got["ids"]:
             return
         yield got["ids"], [list(e) for e in got["embeddings"]], got["documents"], got["metadatas"]
@@ -300,8 +298,9 @@ def build_vector_index(settings: Settings, model_id: str) -> ChromaIndex:
     index.collections()  # checks the recorded embedding model of every collection
     legacy = next((c for c in client.list_collections() if c.name == prefix), None)
     if legacy is not None:
-        log.warning("migrating Chroma collection %s to one collection per document "
-                    "collection", prefix)
+        log.warning(
+            "migrating Chroma collection %s to one collection per document collection", prefix
+        )
         moved = index.migrate_from(legacy)
         log.warning("migrated %d vectors", moved)
     return index

@@ -171,7 +171,9 @@ async def resume(thread) -> None:
     pairs = cl.user_session.get("history") or []
     history = [tuple(p) for p in pairs if isinstance(p, list | tuple) and len(p) == 2]
     if not history:
-        history = [(r, t[:HISTORY_CHARS]) for r, t in ui.history_from_steps(thread.get("steps") or [])]
+        history = [
+            (r, t[:HISTORY_CHARS]) for r, t in ui.history_from_steps(thread.get("steps") or [])
+        ]
     cl.user_session.set("history", history[-2 * HISTORY_TURNS :])
     cl.user_session.set("sources", [])  # the stored ones are plain data, not elements
     await knowledge.offer_commands(services(), await cl.make_async(current_person)())
@@ -203,7 +205,9 @@ async def answer(question: str) -> None:
     async for delta in assistant.astream(turn):
         await reply.stream_token(delta)
     if turn.error is not None:
-        log.warning("model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code)
+        log.warning(
+            "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
+        )
     result = await cl.make_async(assistant.complete)(turn)
     rendered = ui.render_answer(result.answer, services().manifest.visible())
     reply.content = rendered.content

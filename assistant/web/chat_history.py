@@ -59,10 +59,27 @@ TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 _TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)(\s+)(" + "|".join(TABLES) + r")\b")
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 STEP_COLUMNS = {
-    "id", "name", "type", "threadId", "parentId", "streaming", "waitForAnswer", "isError",
-    "metadata", "input", "output", "createdAt", "command", "start", "end", "generation",
-    "showInput", "language", "defaultOpen", "autoCollapse",
-}  # fmt: skip
+    "id",
+    "name",
+    "type",
+    "threadId",
+    "parentId",
+    "streaming",
+    "waitForAnswer",
+    "isError",
+    "metadata",
+    "input",
+    "output",
+    "createdAt",
+    "command",
+    "start",
+    "end",
+    "generation",
+    "showInput",
+    "language",
+    "defaultOpen",
+    "autoCollapse",
+}
 MESSAGE_TYPES = ("user_message", "assistant_message")  # named after the author, not by text
 # Keys of the user session that Chainlit refills on every access: not persisted.
 SESSION_SKIP = {"user", "env", "http_referer", "languages", "id"}
@@ -73,12 +90,22 @@ USER_META_SKIP = {"email", "name", "given_name", "family_name", "picture", "imag
 class RedactedDataLayer(SQLAlchemyDataLayer):
     """Chainlit's SQL data layer, redacting before it writes; see the module doc."""
 
-    def __init__(self, conninfo: str, redactor, audit=None, engine=None, files_dir=None,
-                 conversations: ConversationRedactor | None = None, **kw):  # fmt: skip
+    def __init__(
+        self,
+        conninfo: str,
+        redactor,
+        audit=None,
+        engine=None,
+        files_dir=None,
+        conversations: ConversationRedactor | None = None,
+        **kw,
+    ):
         storage = LocalStorage(files_dir) if files_dir else None
         super().__init__(conninfo, storage_provider=storage, **kw)
         # Shared with the audit log (Services.conversations); a redactor alone makes one.
-        self.conversations = conversations if conversations is not None else ConversationRedactor(redactor)
+        self.conversations = (
+            conversations if conversations is not None else ConversationRedactor(redactor)
+        )
         self.audit = audit
         self.sync_engine = engine  # for the step -> audit row links
 
@@ -270,10 +297,15 @@ def _text_element(element: Element, content: str, name: str) -> Element:
     from chainlit.element import Text
 
     return Text(
-        id=element.id, thread_id=element.thread_id, for_id=element.for_id, name=name or "Text",
-        content=content, display=element.display, language=getattr(element, "language", None),
+        id=element.id,
+        thread_id=element.thread_id,
+        for_id=element.for_id,
+        name=name or "Text",
+        content=content,
+        display=element.display,
+        language=getattr(element, "language", None),
         mime="text/plain",
-    )  # fmt: skip
+    )
 
 
 class LocalStorage(BaseStorageClient):
@@ -285,8 +317,9 @@ class LocalStorage(BaseStorageClient):
     def path(self, object_key: str) -> Path:
         return element_file(self.root, object_key)
 
-    async def upload_file(self, object_key, data, mime="text/plain", overwrite=True,
-                          content_disposition=None) -> dict:  # fmt: skip
+    async def upload_file(
+        self, object_key, data, mime="text/plain", overwrite=True, content_disposition=None
+    ) -> dict:
         target = self.path(object_key)
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         payload = data.encode("utf-8") if isinstance(data, str) else data

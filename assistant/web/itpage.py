@@ -83,8 +83,14 @@ class Filters:
         """What to ask the audit log for."""
         since = datetime.combine(self.since, time(), UTC) if self.since else None
         refused = None if not self.refused else self.refused == "ja"
-        return AuditQuery(since=since, text=self.query, user_id=self.pseudonym, mode=self.mode,
-                          refused=refused, limit=self.rows)  # fmt: skip
+        return AuditQuery(
+            since=since,
+            text=self.query,
+            user_id=self.pseudonym,
+            mode=self.mode,
+            refused=refused,
+            limit=self.rows,
+        )
 
     def figure_window(self) -> Filters:
         """The figures cover the chosen period, else the last FIGURE_DAYS days: counting
@@ -96,8 +102,13 @@ class Filters:
     def query_string(self) -> str:
         from urllib.parse import urlencode
 
-        values = {"since": self.since.isoformat() if self.since else "", "q": self.query,
-                  "user": self.pseudonym, "mode": self.mode, "refused": self.refused}  # fmt: skip
+        values = {
+            "since": self.since.isoformat() if self.since else "",
+            "q": self.query,
+            "user": self.pseudonym,
+            "mode": self.mode,
+            "refused": self.refused,
+        }
         return urlencode({k: v for k, v in values.items() if v})
 
 
@@ -121,8 +132,13 @@ def register_it_routes(app: Any, services: Services) -> None:
         filters = Filters.parse(request.query_params)
         entries = services.audit.newest(filters.audit_query())
         figures = services.audit.figures(filters.figure_window().audit_query())
-        html = render_page(filters, entries, figures, top=purged_note(request.query_params),
-                           bottom=purge_form(request, services.settings.retention_days))
+        html = render_page(
+            filters,
+            entries,
+            figures,
+            top=purged_note(request.query_params),
+            bottom=purge_form(request, services.settings.retention_days),
+        )
         return HTMLResponse(html, headers=NO_STORE)
 
     def export(request: Request) -> Response:
@@ -141,7 +157,6 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
-
 
 
 def export_csv(entries: Iterator[AuditEntry]) -> str:
@@ -167,25 +182,28 @@ def _cell(value):
 
 # --- HTML ------------------------------------------------------------------------------
 
+
 def render_page(
     filters: Filters, entries: list[AuditEntry], figures: dict, top: str = "", bottom: str = ""
 ) -> str:
     """The page; `top` and `bottom` are extra HTML (the purge note and form)."""
     qs = filters.query_string()
     export = "/it/export.csv" + (f"?{qs}" if qs else "")
-    body = "".join([
-        "<h1>Protokoll und Nutzung (IT)</h1>",
-        '<p class="muted">Alle Texte sind geschwärzt; Nutzende erscheinen nur als Pseudonym.</p>',
-        top,
-        _filter_form(filters),
-        "".join(f'<p class="error">{escape(e)}</p>' for e in filters.errors),
-        _figures_caption(filters),
-        _figures_html(figures),
-        f'<h2>Einträge (neueste zuerst, höchstens {filters.rows})</h2>',
-        f'<p><a href="{escape(export)}">Alle gefilterten Einträge als CSV herunterladen</a></p>',
-        _entries_table(entries),
-        bottom,
-    ])  # fmt: skip
+    body = "".join(
+        [
+            "<h1>Protokoll und Nutzung (IT)</h1>",
+            '<p class="muted">Alle Texte sind geschwärzt; Nutzende erscheinen nur als Pseudonym.</p>',
+            top,
+            _filter_form(filters),
+            "".join(f'<p class="error">{escape(e)}</p>' for e in filters.errors),
+            _figures_caption(filters),
+            _figures_html(figures),
+            f"<h2>Einträge (neueste zuerst, höchstens {filters.rows})</h2>",
+            f'<p><a href="{escape(export)}">Alle gefilterten Einträge als CSV herunterladen</a></p>',
+            _entries_table(entries),
+            bottom,
+        ]
+    )
     return document("Protokoll", body)
 
 
@@ -194,10 +212,13 @@ def _filter_form(f: Filters) -> str:
         selected = " selected" if value == current else ""
         return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
 
-    modes = "".join(option(v, t, f.mode) for v, t in (("", "alle"), ("llm", "Sprachmodell"),
-                                                       ("search", "Suchmodus")))  # fmt: skip
-    refused = "".join(option(v, t, f.refused) for v, t in (("", "alle"), ("ja", "ja"),
-                                                            ("nein", "nein")))  # fmt: skip
+    modes = "".join(
+        option(v, t, f.mode)
+        for v, t in (("", "alle"), ("llm", "Sprachmodell"), ("search", "Suchmodus"))
+    )
+    refused = "".join(
+        option(v, t, f.refused) for v, t in (("", "alle"), ("ja", "ja"), ("nein", "nein"))
+    )
     since = f.since.isoformat() if f.since else ""
     return (
         '<form class="filters" method="get" action="/it">'
@@ -216,15 +237,17 @@ def _table(headers: tuple[str, ...], rows: list[tuple], empty: str) -> str:
     if not rows:
         return f'<p class="muted">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>"
-                   for r in rows)  # fmt: skip
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _figures_caption(filters: Filters) -> str:
     since = filters.figure_window().since
-    text = f"Kennzahlen seit {since:%d.%m.%Y}" + ("" if filters.since else
-                                                  f" (die letzten {FIGURE_DAYS} Tage)")  # fmt: skip
+    text = f"Kennzahlen seit {since:%d.%m.%Y}" + (
+        "" if filters.since else f" (die letzten {FIGURE_DAYS} Tage)"
+    )
     return f'<p class="muted">{escape(text)}.</p>'
 
 
@@ -262,8 +285,18 @@ def _figures_html(fig: dict) -> str:
 
 def _entries_table(entries: list[AuditEntry]) -> str:
     rows = [_entry_row(e) for e in entries]
-    headers = ("Nr.", "Zeit (UTC)", "Pseudonym", "Rollen", "Modus", "Abgelehnt", "Frage",
-               "Antwort", "Quellen", "Rückmeldung")  # fmt: skip
+    headers = (
+        "Nr.",
+        "Zeit (UTC)",
+        "Pseudonym",
+        "Rollen",
+        "Modus",
+        "Abgelehnt",
+        "Frage",
+        "Antwort",
+        "Quellen",
+        "Rückmeldung",
+    )
     return _table(headers, rows, "Keine Einträge für diese Filter.")
 
 

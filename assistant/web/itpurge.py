@@ -38,9 +38,12 @@ def purge_handler(services: Services):
         if denied := gate(request, services.accounts, page=False):
             return denied
         form = await _form(request)
-        if not same_origin(request) or not hmac.compare_digest(form.get("key", ""),
-                                                               form_key(request)):  # fmt: skip
-            return message_page(403, "Nicht erlaubt", "Löschen geht nur über das Formular dieser Seite.")
+        if not same_origin(request) or not hmac.compare_digest(
+            form.get("key", ""), form_key(request)
+        ):
+            return message_page(
+                403, "Nicht erlaubt", "Löschen geht nur über das Formular dieser Seite."
+            )
         return await anyio.to_thread.run_sync(purge_old_entries, services, form)
 
     return purge
@@ -79,8 +82,9 @@ def purge_old_entries(services: Services, form: dict[str, str]) -> Response:
     if not 1 <= days <= MAX_DAYS:
         return message_page(400, "Ungültige Angabe", "Bitte eine Anzahl Tage ab 1 angeben.")
     if form.get("confirm") != "ja":
-        return message_page(400, "Nicht bestätigt",
-                        "Bitte das endgültige Löschen mit dem Häkchen bestätigen.")  # fmt: skip
+        return message_page(
+            400, "Nicht bestätigt", "Bitte das endgültige Löschen mit dem Häkchen bestätigen."
+        )
     rows = services.audit.purge(days)
     chats = purge_services_chat_history(services, days)
     log.info("IT purge: %d audit rows, %d chats older than %d days", rows, chats, days)
@@ -93,13 +97,18 @@ def purged_note(params) -> str:
         rows, chats, days = int(params["geloescht"]), int(params["chats"]), int(params["tage"])
     except (KeyError, ValueError):
         return ""
-    return (f'<p class="done" role="status">Gelöscht: {rows} Protokolleinträge und {chats} '
-            f"Chatverläufe, die älter als {days} Tage waren.</p>")  # fmt: skip
+    return (
+        f'<p class="done" role="status">Gelöscht: {rows} Protokolleinträge und {chats} '
+        f"Chatverläufe, die älter als {days} Tage waren.</p>"
+    )
 
 
 def purge_form(request: Request, retention_days: int) -> str:
-    automatic = (f"Automatisch gelöscht wird nach {retention_days} Tagen." if retention_days
-                 else "Automatisches Löschen ist abgeschaltet.")  # fmt: skip
+    automatic = (
+        f"Automatisch gelöscht wird nach {retention_days} Tagen."
+        if retention_days
+        else "Automatisches Löschen ist abgeschaltet."
+    )
     return (
         "<h2>Alte Einträge löschen</h2>"
         f'<p class="muted">{escape(automatic)} Hier lässt sich früher löschen – '

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 RETIRE_ACTION = "zurueckziehen"
-DOCS_COMMAND = {"id": ui.DOCS_COMMAND, "icon": "folder-open",
-                "description": "Meine Dokumente: Version, Stand, Rückmeldungen, zurückziehen"}  # fmt: skip
+DOCS_COMMAND = {
+    "id": ui.DOCS_COMMAND,
+    "icon": "folder-open",
+    "description": "Meine Dokumente: Version, Stand, Rückmeldungen, zurückziehen",
+}
 
 
 async def offer_commands(services: Services, person: User | None) -> None:
@@ -49,9 +52,12 @@ async def upload(services: Services, message: cl.Message, files: list, person: U
         progress.content = ui.upload_progress(collection, i, len(files), element.name)
         await progress.update()
         report = await cl.make_async(service.upload)(  # a worker thread: other chats go on
-            person, collection, [(element.name, Path(element.path))],
-            valid_from=valid_from, valid_until=valid_until,
-        )  # fmt: skip
+            person,
+            collection,
+            [(element.name, Path(element.path))],
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
         results += report.results
     progress.content = ui.upload_report(collection, results)
     await progress.update()
@@ -80,9 +86,15 @@ async def show_documents(services: Services, person: User | None) -> None:
         await cl.Message(content=ui.NOTHING_MANAGED).send()
         return
     documents = await cl.make_async(service.documents)(person)
-    actions = [cl.Action(name=RETIRE_ACTION, payload={"doc_id": d.record.doc_id},
-                         label=ui.retire_label(d.record), icon="trash-2")
-               for d in documents]  # fmt: skip
+    actions = [
+        cl.Action(
+            name=RETIRE_ACTION,
+            payload={"doc_id": d.record.doc_id},
+            label=ui.retire_label(d.record),
+            icon="trash-2",
+        )
+        for d in documents
+    ]
     await cl.Message(content=ui.document_list(documents), actions=actions).send()
 
 
@@ -95,10 +107,12 @@ async def retire(services: Services, action: cl.Action, person: User | None) -> 
     service.check(person, record.collection)
     confirm = cl.AskActionMessage(
         content=ui.RETIRE_CONFIRM.format(title=record.title, version=record.version),
-        actions=[cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
-                 cl.Action(name="nein", payload={"ok": False}, label="Abbrechen")],
+        actions=[
+            cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
+            cl.Action(name="nein", payload={"ok": False}, label="Abbrechen"),
+        ],
         timeout=120,
-    )  # fmt: skip
+    )
     answer = await confirm.send()
     ok = bool(answer and answer.get("payload", {}).get("ok"))
     await _settle(confirm, f"„{record.title}“ zurückziehen: {'ja' if ok else 'nein'}")
@@ -107,4 +121,6 @@ async def retire(services: Services, action: cl.Action, person: User | None) -> 
         return
     await cl.make_async(service.retire)(person, record.doc_id)
     await action.remove()
-    await cl.Message(content=f"„{record.title}“ wurde zurückgezogen und wird nicht mehr gefunden.").send()
+    await cl.Message(
+        content=f"„{record.title}“ wurde zurückgezogen und wird nicht mehr gefunden."
+    ).send()

@@ -54,8 +54,9 @@ def _auth_secret(settings: Settings) -> str:
         return secret
     for env_file in (Path(".env"), PROJECT_ROOT / ".env"):
         if env_file.exists():
-            found = re.search(r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(),
-                              re.MULTILINE)
+            found = re.search(
+                r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(), re.MULTILINE
+            )
             if found:
                 return found.group(1).strip("'\"")
     path = settings.ensure_data_dir() / "auth_secret"

@@ -33,9 +33,11 @@ STARTERS = [
     ("Tagegeld auf Dienstreisen", "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"),
     ("Mobiles Arbeiten", "Wie viele Tage pro Woche darf ich mobil arbeiten?"),
     ("Passwortregeln", "Welche Anforderungen gelten für mein Passwort?"),
-    ("Personalausweis verloren",
-     "Was muss eine Bürgerin tun, wenn ihr Personalausweis verloren ist?"),
-]  # fmt: skip
+    (
+        "Personalausweis verloren",
+        "Was muss eine Bürgerin tun, wenn ihr Personalausweis verloren ist?",
+    ),
+]
 
 UNVERIFIED = (
     "**⚠️ Ungeprüfte Antwort:** Sie ist nicht vollständig durch die Quellen belegt. Bitte "
@@ -93,7 +95,9 @@ class Source:
         return f"Original-PDF [{self.n}]"
 
 
-def render_answer(answer: Answer, documents: Mapping[str, DocumentRecord] | None = None) -> Rendered:
+def render_answer(
+    answer: Answer, documents: Mapping[str, DocumentRecord] | None = None
+) -> Rendered:
     """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions."""
     if answer.refused:
         return Rendered(f"{answer.answer}\n\n{answer.notice or NOTHING_FOUND_TIP}", [])
@@ -201,13 +205,21 @@ def _plain(text: str) -> str:
 
 
 def _from_citation(c: Citation, documents) -> Source:
-    return Source(c.n, c.title, c.section, c.page, c.text, c.source,
-                  edition(c.version, documents.get(c.doc_id)))  # fmt: skip
+    return Source(
+        c.n,
+        c.title,
+        c.section,
+        c.page,
+        c.text,
+        c.source,
+        edition(c.version, documents.get(c.doc_id)),
+    )
 
 
 def _from_hit(n: int, h: Hit, documents) -> Source:
-    return Source(n, h.title, h.section, h.page, h.text, h.source,
-                  edition(h.version, documents.get(h.doc_id)))  # fmt: skip
+    return Source(
+        n, h.title, h.section, h.page, h.text, h.source, edition(h.version, documents.get(h.doc_id))
+    )
 
 
 # --- knowledge management ------------------------------------------------------------
@@ -216,7 +228,9 @@ DOCS_COMMAND = "dokumente"
 UPLOAD_PICK = "In welche Sammlung sollen die Dateien?"
 UPLOAD_PICK_TIMEOUT = "Keine Sammlung gewählt – es wurde nichts hochgeladen."
 NOTHING_MANAGED = "Sie verwalten keine Sammlung; es gibt hier keine Dokumente zu zeigen."
-RETIRE_CONFIRM = "„{title}“ (Version {version}) wirklich zurückziehen? Es wird danach nicht mehr gefunden."
+RETIRE_CONFIRM = (
+    "„{title}“ (Version {version}) wirklich zurückziehen? Es wird danach nicht mehr gefunden."
+)
 _STATUS = {
     "added": "neu aufgenommen",
     "updated": "ersetzt (neue Version)",
@@ -250,17 +264,27 @@ def document_list(documents) -> str:
     """The knowledge manager's view: their documents with version, date, chunks, feedback."""
     if not documents:
         return "In Ihren Sammlungen gibt es noch keine Dokumente. Dateien einfach anhängen."
-    lines = ["**Ihre Dokumente**", "",
-             "| Sammlung | Dokument | Version | Stand | gültig bis | Abschnitte | Rückmeldungen 30 Tage |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "**Ihre Dokumente**",
+        "",
+        "| Sammlung | Dokument | Version | Stand | gültig bis | Abschnitte | Rückmeldungen 30 Tage |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for d in documents:
         r = d.record
         day = r.valid_from or r.ingested_at.date()
         until = f"{r.valid_until:%d.%m.%Y}" if r.valid_until else "–"
-        lines.append(f"| {_cell(r.collection)} | {_cell(r.title)} | {r.version} | {day:%d.%m.%Y} "
-                     f"| {until} | {r.chunks} | {d.feedback_up} hilfreich · {d.feedback_down} nicht hilfreich |")
-    lines += ["", ("Zum Ersetzen die geänderte Datei mit gleichem Namen erneut anhängen; "
-              "„gültig ab TT.MM.JJJJ“ / „gültig bis TT.MM.JJJJ“ im Text setzt Gültigkeitsdaten.")]
+        lines.append(
+            f"| {_cell(r.collection)} | {_cell(r.title)} | {r.version} | {day:%d.%m.%Y} "
+            f"| {until} | {r.chunks} | {d.feedback_up} hilfreich · {d.feedback_down} nicht hilfreich |"
+        )
+    lines += [
+        "",
+        (
+            "Zum Ersetzen die geänderte Datei mit gleichem Namen erneut anhängen; "
+            "„gültig ab TT.MM.JJJJ“ / „gültig bis TT.MM.JJJJ“ im Text setzt Gültigkeitsdaten."
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -289,5 +313,8 @@ def history_from_steps(steps: Iterable[Mapping]) -> list[tuple[str, str]]:
             if history[-1][0] == "assistant":
                 history.pop()
             history.append(("assistant", reply))
-    return [turn for i, turn in enumerate(history)
-            if turn[0] == "assistant" or (i + 1 < len(history) and history[i + 1][0] == "assistant")]
+    return [
+        turn
+        for i, turn in enumerate(history)
+        if turn[0] == "assistant" or (i + 1 < len(history) and history[i + 1][0] == "assistant")
+    ]
