@@ -199,7 +199,7 @@ async def answer(question: str) -> None:
 
     assistant = services().assistant
     await panel.clear()
-    conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history"))
+    conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
     turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
     reply = cl.Message(content="")
     async for delta in assistant.astream(turn):
