@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MASKED = Redaction(MASK, (), {}, True)
 MAX_CONVERSATIONS = 2000  # placeholder maps kept in memory (least recently used go)
-MEMO_PER_CONVERSATION = 64  # redacted texts remembered per conversation
+MEMO_PER_CONVERSATION = 16  # redacted texts remembered per conversation (a few turns)
 MIN_PART = 40  # a remembered text this long is reused inside a longer one (answer in message)
 
 
