@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
-import sys
 from collections.abc import Callable
 
 import click
@@ -69,16 +67,11 @@ def cli(ctx: click.Context) -> None:
     """
     obj = ctx.ensure_object(Context)
     # Imported before logging is configured: importing Presidio logs an INFO line.
-    from assistant.privacy.logfilter import install_log_redaction, quiet_libraries
+    from assistant.privacy.logfilter import setup_logging
 
-    quiet_libraries()
-    logging.basicConfig(
-        level=obj.settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Last line of defence: every log record is redacted before any handler sees it.
-    ctx.call_on_close(install_log_redaction(lambda: obj.services.redactor))
+    # The chat app's setup too (web/app.py): every log record is redacted before any
+    # handler sees it.
+    ctx.call_on_close(setup_logging(obj.settings.log_level, lambda: obj.services.redactor))
 
 
 def main() -> None:

@@ -5,21 +5,25 @@ question or an answer still reach a log call (in our code or a library's, or
 quoted in an exception), this turns it into placeholders before any handler
 sees it; if redaction fails, the message is masked whole.
 
-    uninstall = install_log_redaction(lambda: services.redactor)
+    uninstall = setup_logging(settings.log_level, lambda: services.redactor)
 
-`install_log_redaction` wraps the logging record factory, so it covers every
-logger and every handler, including those added later (Chainlit, uvicorn).
-`RedactingFilter` can also be attached to a single handler.
+`setup_logging` is the one setup of both processes, the CLI and the chat app
+(web/app.py), at their start. `install_log_redaction` wraps the logging record
+factory, so it covers every logger and every handler, including those added
+later (Chainlit, uvicorn, engineio, socketio, httpx). `RedactingFilter` can also
+be attached to a single handler.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote
 
 from assistant.privacy.results import MASK
 
@@ -34,6 +38,10 @@ TRUSTED = ("assistant.privacy",)
 # their records are masked, never redacted.
 MASKED = ("presidio", "spacy")
 _DONE = "_amtswissen_redacted"
+# uvicorn's access formatter reads the record's five arguments (client, method, path
+# with query, HTTP version, status), so its records keep them, redacted one by one.
+ACCESS = "uvicorn.access"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries whose INFO lines are noise in the log IT reads (one per recognizer, request…).
 NOISY = ("chromadb", "httpx", "unstructured", "presidio-analyzer")
 _state = threading.local()
@@ -72,6 +80,11 @@ class RedactingFilter(logging.Filter):
 
     def _rewrite(self, record: logging.LogRecord) -> None:
         redactor = self._redactor()
+        if record.name == ACCESS and isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            client, path = self._text(redactor, str(client)), _access_path(redactor, str(path))
+            record.args = (client, method, path, version, status)
+            return
         message = record.getMessage()
         record.msg, record.args = self._text(redactor, message), ()
         if record.exc_info and record.exc_info[1] is not None:
@@ -89,7 +102,22 @@ class RedactingFilter(logging.Filter):
         return redact_or_mask(redactor, text, where="log filter").text
 
 
+def _access_path(redactor: Redactor, path: str) -> str:
+    """A request path as the access log shows it: decoded and redacted (`/it?q=Frau+Erika+…`
+    hides a name from the redactor only while it is encoded); query values are masked
+    whole, as nothing a person types into a form belongs in a log."""
+    path, _, query = path.partition("?")
+    shown = unquote(path)
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        shown += "?" + "&".join(f"{key}={MASK if value else ''}" for key, value in pairs)
+    return RedactingFilter._text(redactor, shown)
+
+
 def _mask(record: logging.LogRecord) -> None:
+    if record.name == ACCESS and isinstance(record.args, tuple) and len(record.args) == 5:
+        record.args = (MASK, MASK, MASK, MASK, record.args[4])  # the status stays a number
+        return
     record.msg, record.args = MASK, ()
     record.exc_info, record.stack_info = None, None
     record.exc_text = MASK if record.exc_text else None
@@ -151,6 +179,19 @@ def install_log_redaction(redactor: Callable[[], Redactor]) -> Callable[[], None
             logging.setLogRecordFactory(previous)
 
     return uninstall
+
+
+def setup_logging(level: str, redactor: Callable[[], Redactor]) -> Callable[[], None]:
+    """The logging of a process, at its start: the CLI's and the chat app's (web/app.py).
+
+    Libraries quieted; the level for every logger; a stderr handler unless the process
+    has one (Chainlit installs its own on stdout before it imports the app); every
+    record redacted from now on. Returns the function that undoes the redaction.
+    """
+    quiet_libraries()
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format=FORMAT)
+    logging.getLogger().setLevel(level.upper())
+    return install_log_redaction(redactor)
 
 
 def quiet_libraries() -> None:

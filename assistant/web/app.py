@@ -27,22 +27,23 @@ from assistant.access.accounts import User, token_claims, user_from_claims, user
 from assistant.answering.ask import HISTORY_CHARS, HISTORY_TURNS, Conversation
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.privacy.logfilter import quiet_libraries
+from assistant.privacy.logfilter import setup_logging
 from assistant.services import Services
 from assistant.web import knowledge, panel, ui
 from assistant.web.middleware import client_address, install_privacy
 
 log = logging.getLogger("assistant.web.app")
-quiet_libraries()  # before anything imports Presidio or Chroma
 RETENTION_INTERVAL_S = 24 * 3600
 SETTINGS = Settings()  # once, in this process's entry point
+# The CLI's logging setup, before anything imports Presidio or Chroma: every record of
+# this process (ours, Chainlit's, uvicorn's…) is redacted before a handler sees it.
+setup_logging(SETTINGS.log_level, lambda: services().redactor)
 install_privacy(chainlit_app)  # middleware must be in place before the server starts
 
 
 @lru_cache(maxsize=1)
 def services() -> Services:
     """The app's services, built on first use (at start-up, see `start_up`)."""
-    logging.getLogger("assistant").setLevel(SETTINGS.log_level.upper())
     return Services(SETTINGS)
 
 

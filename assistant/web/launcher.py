@@ -21,7 +21,9 @@ APP_FILE = Path(__file__).with_name("app.py")
 PROJECT_ROOT = APP_FILE.parents[2]
 
 
-def chainlit_command(host: str, port: int, headless: bool) -> list[str]:
+def chainlit_command(host: str, port: int, headless: bool, debug: bool = False) -> list[str]:
+    """`debug` (ASSISTANT_LOG_LEVEL=DEBUG): uvicorn's debug and access lines too (redacted
+    like every record, see privacy/logfilter.py); otherwise Chainlit keeps them off."""
     cmd = [
         sys.executable,
         "-m",
@@ -33,7 +35,7 @@ def chainlit_command(host: str, port: int, headless: bool) -> list[str]:
         "--port",
         str(port),
     ]
-    return cmd + (["--headless"] if headless else [])
+    return cmd + (["--headless"] if headless else []) + (["--debug"] if debug else [])
 
 
 def ensure_auth_secret(env_file: Path) -> bool:
@@ -74,4 +76,5 @@ def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) 
     # The app process builds its own Settings; pin the data dir it must use.
     env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
     os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
-    os.execvpe(sys.executable, chainlit_command(host, port, headless), env)
+    debug = settings.log_level.upper() == "DEBUG"
+    os.execvpe(sys.executable, chainlit_command(host, port, headless, debug), env)
