@@ -27,17 +27,16 @@ from assistant.access.accounts import User, token_claims, user_from_claims, user
 from assistant.answering.ask import HISTORY_CHARS, HISTORY_TURNS, Conversation
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.privacy.logfilter import setup_logging
+from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
 from assistant.web import knowledge, panel, ui
+from assistant.web.chat_history import ANSWER
 from assistant.web.middleware import client_address, install_privacy
 
 log = logging.getLogger("assistant.web.app")
+quiet_libraries()  # before anything imports Presidio or Chroma
 RETENTION_INTERVAL_S = 24 * 3600
 SETTINGS = Settings()  # once, in this process's entry point
-# The CLI's logging setup, before anything imports Presidio or Chroma: every record of
-# this process (ours, Chainlit's, uvicorn's…) is redacted before a handler sees it.
-setup_logging(SETTINGS.log_level, lambda: services().redactor)
 install_privacy(chainlit_app)  # middleware must be in place before the server starts
 
 
@@ -119,6 +118,11 @@ async def start_up() -> None:
     """Wire the services into the server (routes, attachment folder), start the daily
     retention, and load indexes and models before the first question."""
     from assistant.web.routes import mount
+
+    # The CLI's logging setup, before the server takes a request: from here on every
+    # record of this process (ours, Chainlit's, uvicorn's…) is redacted before a handler
+    # sees it. Not at import: tests import this module without serving it.
+    setup_logging(SETTINGS.log_level, lambda: services().redactor)
 
     mount(chainlit_app, services())
     panel.spawn(_retention_daily())
@@ -202,7 +206,7 @@ async def answer(question: str) -> None:
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
     turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
-    reply = cl.Message(content="")
+    reply = cl.Message(content="", metadata={"kind": ANSWER})  # stored as quoted text
     async for delta in assistant.astream(turn):
         await reply.stream_token(delta)
     if turn.error is not None:

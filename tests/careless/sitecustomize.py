@@ -20,14 +20,14 @@ TARGET = "assistant.answering.answer"
 
 def _careless(prepare):
     def wrapper(self, question, *args, **kwargs):
-        logging.getLogger(TARGET).info("answering question %s", question)
-        logging.getLogger("uvicorn.error").warning("careless uvicorn line: %s", question)
-        logging.getLogger("chainlit").warning("careless chainlit line: %s", question)
-        logging.getLogger("engineio.server").error("careless engineio line: %s", question)
+        logging.getLogger(TARGET).info("careless_answer_record: %s", question)
+        logging.getLogger("uvicorn.error").warning("careless_uvicorn_record: %s", question)
+        logging.getLogger("chainlit").warning("careless_chainlit_record: %s", question)
+        logging.getLogger("engineio.server").error("careless_engineio_record: %s", question)
         try:
             raise ValueError(f"cannot parse {question!r}")
         except ValueError:
-            logging.getLogger(TARGET).warning("careless exception", exc_info=True)
+            logging.getLogger(TARGET).warning("careless_exception_record", exc_info=True)
         return prepare(self, question, *args, **kwargs)
 
     return wrapper
