@@ -13,18 +13,19 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
 from assistant.privacy.names import known_mentions, name_tokens
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
-from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction
+from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction, normalize
 
 logger = logging.getLogger(__name__)
 
 PERSON = "PERSON"
+# Kinds found in free text by guessing (a capitalized word, a street-like phrase):
+# in text the assistant wrote or quoted, they are redacted only where the person typed them.
+FREE_TEXT = frozenset({PERSON, "ADDRESS", "POSTCODE"})
 KNOWN_NAME_SCORE = 0.75
 # Long texts are analysed in chunks of about this size: several steps of
 # Presidio's (context words) are quadratic in the length of the text.
@@ -65,7 +66,6 @@ class Redactor:
             supported_languages=[LANGUAGE],
             context_aware_enhancer=context_enhancer(conf),
         )
-        self._anonymizer = AnonymizerEngine()
         self._lock = threading.Lock()
         self.supported = sorted({e for r in recognizers for e in r.supported_entities})
         self.entities = list(entities) if entities is not None else self.supported
@@ -79,11 +79,26 @@ class Redactor:
         self.max_chars = max_chars
         self.deadline_s = deadline_s
 
-    def redact(self, text: str, placeholders: PlaceholderMap | None = None) -> Redaction:
-        """Redact one text; with `placeholders`, number values per conversation."""
+    def redact(
+        self,
+        text: str,
+        placeholders: PlaceholderMap | None = None,
+        *,
+        quoted: bool = False,
+        sources: Sequence[str] = (),
+    ) -> Redaction:
+        """Redact one text; with `placeholders`, number values per conversation.
+
+        `quoted` marks text the assistant wrote or quoted (answers, cited passages),
+        not text a person typed: there only structured identifiers and the values
+        the person typed earlier in the conversation (`placeholders`) are redacted;
+        free-text kinds (names, addresses) are not guessed, and a detection whose
+        value occurs verbatim in one of the `sources` (the passages shown) is
+        knowledge-base text and stays.
+        """
         started = time.perf_counter()
         try:
-            entities = self._detect(text, placeholders)
+            entities = self._detect(text, placeholders, quoted, sources)
             redacted = self._replace(text, entities, placeholders)
             if time.perf_counter() - started > self.deadline_s:
                 raise TimeoutError("redaction deadline missed")
@@ -96,7 +111,13 @@ class Redactor:
 
     # --- analysis -------------------------------------------------------------
 
-    def _detect(self, text: str, placeholders: PlaceholderMap | None) -> tuple[Entity, ...]:
+    def _detect(
+        self,
+        text: str,
+        placeholders: PlaceholderMap | None,
+        quoted: bool = False,
+        sources: Sequence[str] = (),
+    ) -> tuple[Entity, ...]:
         if not isinstance(text, str):
             raise TypeError("text must be str")
         if len(text) > self.max_chars:
@@ -106,14 +127,24 @@ class Redactor:
         # Without a conversation map, a map for this text alone still carries
         # names from one chunk to the next.
         names = placeholders if placeholders is not None else PlaceholderMap()
+        wanted = [t for t in self.entities if not (quoted and t in FREE_TEXT)]
         found: list[Entity] = []
         for start, end in chunk_bounds(text):
-            found += self._detect_chunk(text[start:end], start, names)
+            found += self._detect_chunk(text[start:end], start, names, wanted)
         allowed = self._allowed_ranges(text)
-        kept = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
-        return merge_overlaps(kept)
+        found = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
+        if quoted:
+            found = _not_from_sources(text, found, sources)
+        found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]
+        entities = merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
+        if not quoted:
+            for e in entities:
+                names.remember_value(e.type, text[e.start : e.end])
+        return entities
 
-    def _detect_chunk(self, chunk: str, offset: int, names: PlaceholderMap) -> list[Entity]:
+    def _detect_chunk(
+        self, chunk: str, offset: int, names: PlaceholderMap, wanted: list[str]
+    ) -> list[Entity]:
         # spaCy keeps every new word in its string store; the memory zone drops
         # them afterwards, so no message text lingers in the process. Zones of
         # two threads must not interleave, hence the lock.
@@ -121,15 +152,16 @@ class Redactor:
             results = self._analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,
-                entities=self.entities,
+                entities=wanted,
                 score_threshold=self.score_threshold,
             )
         found = [Entity(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results]
         if PERSON in self.entities:
             known = known_mentions(chunk, names.is_known_name_token)
             found += [Entity(PERSON, s, e, KNOWN_NAME_SCORE) for s, e in known]
-            persons = [(e.start, e.end) for e in found if e.type == PERSON]
-            names.remember_name_tokens(name_tokens(chunk, persons))
+            if PERSON in wanted:  # names the person typed, not those of quoted text
+                persons = [(e.start, e.end) for e in found if e.type == PERSON]
+                names.remember_name_tokens(name_tokens(chunk, persons))
         return [Entity(e.type, e.start + offset, e.end + offset, e.score) for e in found]
 
     def _allowed_ranges(self, text: str) -> list[tuple[int, int]]:
@@ -142,29 +174,16 @@ class Redactor:
     def _replace(
         self, text: str, entities: tuple[Entity, ...], placeholders: PlaceholderMap | None
     ) -> str:
-        if not entities:
-            return text
-        results = [RecognizerResult(e.type, e.start, e.end, e.score) for e in entities]
-        operators = {}
-        for entity_type in {e.type for e in entities}:
-            operators[entity_type] = OperatorConfig("replace", {"new_value": f"<{entity_type}>"})
-        if placeholders is not None:
-            operators = self._numbered(text, entities, placeholders)
-        return self._anonymizer.anonymize(text, results, operators).text
-
-    @staticmethod
-    def _numbered(
-        text: str, entities: tuple[Entity, ...], placeholders: PlaceholderMap
-    ) -> dict[str, OperatorConfig]:
-        # Numbers are issued in text order before Presidio replaces (back to front).
-        labels: dict[str, dict[str, str]] = {}
-        for e in entities:
+        # Spliced here rather than by Presidio's anonymizer, which joins neighbouring
+        # detections of one type ("DE02… DE02…") into values no placeholder was issued for.
+        parts, last = [], 0
+        for e in entities:  # sorted, disjoint (merge_overlaps)
             value = text[e.start : e.end]
-            labels.setdefault(e.type, {})[value] = placeholders.placeholder(e.type, value)
-        return {
-            t: OperatorConfig("custom", {"lambda": lambda v, m=mapping: m[v]})
-            for t, mapping in labels.items()
-        }
+            label = placeholders.placeholder(e.type, value) if placeholders else f"<{e.type}>"
+            parts += [text[last : e.start], label]
+            last = e.end
+        parts.append(text[last:])
+        return "".join(parts)
 
 
 def chunk_bounds(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
@@ -183,6 +202,45 @@ def chunk_bounds(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
         start = cut
     bounds.append((start, len(text)))
     return bounds
+
+
+def widen(text: str, entity: Entity) -> Entity:
+    """A structured identifier covers its whole token: "DE02…" inside "IBAN:DE02…x",
+    never a tail left over. Names keep their span (a name glued to a word is rare,
+    an inflection like "Müllers" is covered by the name's own span)."""
+    if entity.type == PERSON:
+        return entity
+    start, end = entity.start, entity.end
+    while start > 0 and _continues(text, start - 1, start - 2):
+        start -= 1
+    while end < len(text) and _continues(text, end, end + 1):
+        end += 1
+    return (
+        Entity(entity.type, start, end, entity.score)
+        if (start, end)
+        != (
+            entity.start,
+            entity.end,
+        )
+        else entity
+    )
+
+
+def _continues(text: str, i: int, beyond: int) -> bool:
+    """Is text[i] part of the token: a letter or digit, or a joiner between two of them."""
+    char = text[i]
+    if char.isalnum():
+        return True
+    inside = 0 <= beyond < len(text) and text[beyond].isalnum()
+    return char in "-/._+" and inside
+
+
+def _not_from_sources(text: str, found: list[Entity], sources: Sequence[str]) -> list[Entity]:
+    """Drop detections whose value is quoted from one of the shown passages."""
+    if not sources:
+        return found
+    normalized = [normalize(source) for source in sources]
+    return [e for e in found if not any(normalize(text[e.start : e.end]) in s for s in normalized)]
 
 
 def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
