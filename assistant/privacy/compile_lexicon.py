@@ -6,11 +6,17 @@ Run by a developer, never at run time (the package ships the compiled files)::
     pip download spacy-lookups-data==1.0.5 --no-deps -d /tmp/sl && unzip -q /tmp/sl/*.whl -d /tmp/sl
     .venv/bin/python -m assistant.privacy.compile_lexicon \
         --wiktionary /tmp/gn/german_nouns/nouns.csv \
-        --word-probs /tmp/sl/spacy_lookups_data/data/de_lexeme_prob.json.gz
+        --word-probs /tmp/sl/spacy_lookups_data/data/de_lexeme_prob.json.gz \
+        --nam-dict /tmp/gg/gender_guesser/data/nam_dict.txt
+
+    (``pip download gender-guesser==0.4.0 --no-deps -d /tmp/gg`` and unzip, like above.)
 
 Sources and licences (see ``data/SOURCES.md``):
 
-* first names and surnames: Faker's person providers of the locales below (MIT);
+* first names and surnames: Faker's person providers of the locales below (MIT),
+  Cyrillic ones transliterated as German registers write them; further first
+  names from Jörg Michael's ``nam_dict.txt`` 1.2 (GNU FDL 1.2, shipped in
+  ``gender-guesser``; the compiled list is shared under the same licence);
 * common nouns (with their inflected forms) and place names: German Wiktionary
   as extracted by the ``german-nouns`` package (CC BY-SA 4.0). The compiled noun
   and place files are derived from it and carry the same licence;
@@ -61,8 +67,40 @@ LOCALES = [
     "lv_LV",
     "et_EE",
     "az_AZ",
+    # Further Latin-script locales: people of many origins live in German cities.
+    "en_IN",
+    "en_KE",
+    "en_NG",
+    "en_PK",
+    "es_AR",
+    "es_CO",
+    "es_MX",
+    "fr_BE",
+    "fr_DZ",
+    "nl_BE",
+    "ga_IE",
+    "id_ID",
+    "is_IS",
+    "ha_NG",
+    "ig_NG",
+    "yo_NG",
+    "sw",
+    "tw_GH",
+    "uz_UZ",
+    "vi_VN",
+    "zu_ZA",
 ]
-NAME_SHAPE = re.compile(r"[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+(?:-[A-ZÀ-ÞĀ-Ž][a-zà-ÿā-žə']+)?")
+# Cyrillic-script locales, transliterated the way German registers write them
+# (Sokolow, Wolkowa, Schewtschenko).
+CYRILLIC_LOCALES = ["ru_RU", "uk_UA", "bg_BG", "mk_MK"]
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+        "a b w g d e jo sch s i i k l m n o p r s t u f ch z tsch sch schtsch _ y _ e ju ja i ji je g".split(),  # noqa: SIM905 - one letter each
+        strict=True,
+    )
+)
+NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_']*(?:['’-][^\W\d_]+)*")
 DATA = Path(__file__).parent / "data"
 LOWER_WORD = re.compile(r"[a-zäöüß]+")
 MIN_LOG_PROB = -17.0  # rarer lower-case words are left out
@@ -81,8 +119,47 @@ def _faker_names(attrs: tuple[str, ...], locales: tuple[str, ...] = tuple(LOCALE
             values = getattr(provider, attr, None)
             if isinstance(values, (list, tuple, dict, set)):
                 names.update(values)
+    return {n for n in names if _name_shaped(n)}
+
+
+def _name_shaped(name: str) -> bool:
     # Two-letter "names" (Al, Bo, Li …) collide with too much ordinary text.
-    return {n for n in names if len(n) > 2 and NAME_SHAPE.fullmatch(n)}
+    return len(name) > 2 and name[0].isupper() and bool(NAME_SHAPE.fullmatch(name))
+
+
+def _transliterate(name: str) -> str:
+    out = "".join(_CYRILLIC.get(c.lower(), c) if c.isalpha() else c for c in name).replace("_", "")
+    return out[:1].upper() + out[1:]
+
+
+def _cyrillic_names(attrs: tuple[str, ...]) -> set[str]:
+    names: set[str] = set()
+    for locale in CYRILLIC_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr in attrs:
+            values = getattr(provider, attr, None)
+            if isinstance(values, (list, tuple, dict, set)):
+                names.update(_transliterate(v) for v in values)
+    return {n for n in names if _name_shaped(n) and n.isascii()}
+
+
+def _nam_dict(path: Path) -> set[str]:
+    """First names of Jörg Michael's nam_dict.txt (GNU FDL 1.2, shipped in gender-guesser).
+
+    Lines: gender (cols 0-2), name (3-29), sort mark (30; '+' lines are duplicates
+    with expanded umlauts), one frequency digit per country. '+' inside a name
+    stands for '-', ' ' or nothing (Jun+Wei).
+    """
+    names: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#") or len(line) < 31 or line[29] == "+" or line[0] == "=":
+                continue
+            name = line[3:29].strip()
+            parts = name.replace("+", " ").split()
+            variants = {name.replace("+", "-"), name.replace("+", "").capitalize(), *parts}
+            names.update(v for v in variants if " " not in v and _name_shaped(v))
+    return names
 
 
 def _wiktionary(path: Path) -> tuple[set[str], set[str]]:
@@ -131,15 +208,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wiktionary", type=Path, required=True, help="nouns.csv of german-nouns")
     parser.add_argument("--word-probs", type=Path, required=True, help="de_lexeme_prob.json.gz")
+    parser.add_argument(
+        "--nam-dict", type=Path, required=True, help="nam_dict.txt of gender-guesser"
+    )
     args = parser.parse_args()
-    first = _faker_names(("first_names", "first_names_male", "first_names_female"))
+    first_attrs = ("first_names", "first_names_male", "first_names_female", "middle_names")
+    first = _faker_names(first_attrs) | _cyrillic_names(first_attrs) | _nam_dict(args.nam_dict)
     nouns, places = _wiktionary(args.wiktionary)
     # Foreign-locale surnames that are German nouns ("Lage") would turn ordinary
     # words into names; German surnames that are nouns (Fischer, Koch) stay.
     german = tuple(loc for loc in LOCALES if loc.startswith("de_"))
-    last = _faker_names(("last_names",), german) | (_faker_names(("last_names",)) - nouns)
-    _write("first_names.txt", first, "Faker person providers (MIT), locales: " + " ".join(LOCALES))
-    _write("surnames.txt", last, "Faker person providers (MIT), locales: " + " ".join(LOCALES))
+    foreign = _faker_names(("last_names",)) | _cyrillic_names(("last_names",))
+    last = _faker_names(("last_names",), german) | (foreign - nouns)
+    sources = "Faker person providers (MIT), locales: " + " ".join(LOCALES + CYRILLIC_LOCALES)
+    _write("first_names.txt", first, sources + "; nam_dict.txt 1.2 (GNU FDL 1.2)")
+    _write("surnames.txt", last, sources)
     _write("nouns_de.txt", nouns, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
     _write("places_de.txt", places, "German Wiktionary via german-nouns 1.2.5 (CC BY-SA 4.0)")
     lower = _lowercase_words(args.word_probs)
