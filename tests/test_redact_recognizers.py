@@ -204,3 +204,126 @@ def test_exact_output_of_a_realistic_message(redactor):
 )
 def test_icao_check_digit(serial, digit):
     assert icao_check_digit(serial) == digit
+
+
+# --- structured identifiers in every common format (issue 10) ------------------------------
+# (text, value, type): the value is masked whole by one detection of its type, so no
+# group or tail of it is left in the redacted text.
+WHOLE_VALUES = [
+    # phone numbers: brackets, spaces, slashes, dashes, dots, +49 and 0049 (DIN 5008 and older)
+    ("Rückruf bitte unter (0 62 21) 4 56 78 90.", "(0 62 21) 4 56 78 90", "PHONE"),
+    ("handy 0160/9876543 ab 14 uhr", "0160/9876543", "PHONE"),
+    ("Tel. +49 (0)6131 98-7654", "+49 (0)6131 98-7654", "PHONE"),
+    ("tel 0049 611 7654321 bitte", "0049 611 7654321", "PHONE"),
+    ("Telefon 0 61 31 / 98 76 54", "0 61 31 / 98 76 54", "PHONE"),
+    ("erreichbar unter 0611.987654", "0611.987654", "PHONE"),
+    ("festnetz 06131-987654, mobil 0172 1234567", "06131-987654", "PHONE"),
+    ("festnetz 06131-987654, mobil 0172 1234567", "0172 1234567", "PHONE"),
+    # SV/RV numbers: grouped as on the card, compact, lower case
+    ("SV-Nummer 15 070649 C 103 liegt vor", "15 070649 C 103", "SOCIAL_SECURITY"),
+    ("rv-nr 15070649c103 bitte prüfen", "15070649c103", "SOCIAL_SECURITY"),
+    ("sozialversicherungsnummer 23 120384 m 512", "23 120384 m 512", "SOCIAL_SECURITY"),
+    # Krankenversichertennummer, Steuer-ID
+    ("kvnr a000500015 fehlt", "a000500015", "HEALTH_INSURANCE"),
+    ("Versichertennummer K 123 456 789", "K 123 456 789", "HEALTH_INSURANCE"),
+    ("steuer-id 86 095 742 719", "86 095 742 719", "TAX_ID"),
+    ("Steuer-ID 8609 5742 719", "8609 5742 719", "TAX_ID"),
+    # ID card and passport numbers, lower case and foreign formats after a cue
+    ("Personalausweis l01x00t47 verloren", "l01x00t47", "ID_CARD"),
+    ("reisepass nr. c01x00t41", "c01x00t41", "ID_CARD"),
+    ("Pass U12345678 (türkisch)", "U12345678", "ID_CARD"),
+    # IBAN: grouped or not, any case, with a typo in the check digits
+    ("iban de89 3704 0044 0532 0130 00 bitte", "de89 3704 0044 0532 0130 00", "IBAN"),
+    ("überweisung an de89370400440532013000", "de89370400440532013000", "IBAN"),
+    ("IBAN DE12 3704 0044 0532 0130 00 (Zahlendreher?)", "DE12 3704 0044 0532 0130 00", "IBAN"),
+    ("IBAN AT61 1904 3002 3457 3201", "AT61 1904 3002 3457 3201", "IBAN"),
+    # BIC in any case
+    ("bic cobadeffxxx", "cobadeffxxx", "BIC"),
+    ("BIC: GENODEF1MZ1", "GENODEF1MZ1", "BIC"),
+    ("bic deutdeff", "deutdeff", "BIC"),
+    # licence plates: lower case, space or dash, E/H suffix, umlauts
+    ("kennzeichen mz-xy 123 steht falsch", "mz-xy 123", "LICENCE_PLATE"),
+    ("Abschleppauftrag WI AB 1234, Kosten 250 €", "WI AB 1234", "LICENCE_PLATE"),
+    ("das auto wi-k 12 parkt", "wi-k 12", "LICENCE_PLATE"),
+    ("kfz ma xy 321 gemeldet", "ma xy 321", "LICENCE_PLATE"),
+    ("E-Auto B-MW 2024E an der Ladesäule", "B-MW 2024E", "LICENCE_PLATE"),
+    ("dauerparker rüd-ab 77 in der zone", "rüd-ab 77", "LICENCE_PLATE"),
+    # addresses: abbreviations, house-number suffixes, lower case, multi-word, postcode
+    ("die wohnt lindenstr. 7b und ruft an", "lindenstr. 7b", "ADDRESS"),
+    ("post an schulstr.24 kam zurück", "schulstr.24", "ADDRESS"),
+    ("post an birkenweg 12 a, 55122 mainz", "birkenweg 12 a, 55122 mainz", "ADDRESS"),
+    ("Er ist nach Am Lindenhof 4 verzogen.", "Am Lindenhof 4", "ADDRESS"),
+    ("neue adresse im weidengrund 22, 55124 mainz", "im weidengrund 22, 55124 mainz", "ADDRESS"),
+    ("wohnt obere zahlbacher str. 12", "obere zahlbacher str. 12", "ADDRESS"),
+    ("wohnhaft kleine bleiche 4, 55116 mainz", "kleine bleiche 4, 55116 mainz", "ADDRESS"),
+    ("Grundstück Am Hohen Rain 17, Eigentümer unbekannt", "Am Hohen Rain 17", "ADDRESS"),
+    ("Vorwohnsitz Via Garibaldi 8, 20121 Milano", "Via Garibaldi 8, 20121 Milano", "ADDRESS"),
+    # case and file numbers, also without the usual cue word
+    ("Az. beim VG 6 K 1234/25.WI", "6 K 1234/25.WI", "CASE_NUMBER"),
+    ("bußgeldbescheid 123.456.789.0 ist falsch", "123.456.789.0", "CASE_NUMBER"),
+    ("Bauantrag BA-2025-0917 fehlt", "BA-2025-0917", "CASE_NUMBER"),
+    ("Einspruch gegen 61/OWi/2025/001234", "61/OWi/2025/001234", "CASE_NUMBER"),
+    # dates of birth with a cue written carelessly
+    ("anna geb 3.4.1975 kommt morgen", "3.4.1975", "DATE_OF_BIRTH"),
+    ("import: geb=1975-04-03; ort=mainz", "1975-04-03", "DATE_OF_BIRTH"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"), WHOLE_VALUES, ids=[f"{w[2]}:{w[1]}" for w in WHOLE_VALUES]
+)
+def test_identifier_masked_whole(redactor, text, value, kind):
+    start = text.index(value)
+    result = redactor.redact(text)
+    assert any(
+        e.type == kind and e.start <= start and start + len(value) <= e.end for e in result.entities
+    ), [(e.type, text[e.start : e.end]) for e in result.entities]
+    tail = [part for part in value.replace("/", " ").split() if len(part) > 1]
+    assert not [part for part in tail if part in result.text], result.text
+
+
+def test_two_ibans_in_a_row_are_two_values(redactor):
+    text = "Bitte an DE89370400440532013000 DE89370400440532013000 überweisen."
+    assert redactor.redact(text).text == "Bitte an <IBAN> <IBAN> überweisen."
+
+
+def test_lower_case_message_with_several_identifiers(redactor):
+    text = (
+        "parkverstoß wi-k 12, halter wohnt lindenstr. 7b, tel 0611 7654321, "
+        "iban de89 3704 0044 0532 0130 00 bic cobadeffxxx, sv 15 070649 c 103"
+    )
+    assert redactor.redact(text).text == (
+        "parkverstoß <LICENCE_PLATE>, halter wohnt <ADDRESS>, tel <PHONE>, "
+        "iban <IBAN> bic <BIC>, sv <SOCIAL_SECURITY>"
+    )
+
+
+# Not personal data: council papers, statutes, EU acts, amounts, dates, times, rooms, offices.
+OFFICIAL_TEXT = [
+    "Die Vorlage 2026/0419 wurde im Ausschuss beraten.",
+    "siehe DHH/2025/3105 und vorlage 0815/2025",
+    "Beschluss 0123/2024 des Stadtrats, Drucksache 17/1234",
+    "nach § 54 BMG und Art. 6 Abs. 1 DSGVO",
+    "Verordnung (EU) Nr. 2016/679 sowie Richtlinie (EU) 2019/1024",
+    "verordnung (eu) 2016/679, bgbl. i s. 1234",
+    "BGBl. I S. 1234, zuletzt geändert durch Art. 7 G v. 15.1.2021 I 530",
+    "Anlage 2 zu § 12 Abs. 3 Nr. 4 WoGG, gemäß Anlage 3 ist das so",
+    "Die Gebühr beträgt 1.234,56 Euro, also 12 345 Euro im Jahr.",
+    "termin am 12.03.2026 um 09:30 uhr in raum 2.041",
+    "das amt 61 und amt 32 sind zuständig, zimmer 104",
+    "am montag 9 uhr im raum 12 bitte, im jahr 12 prozent mehr anträge",
+    "wir sind am ende 3 leute, bitte die kw 12 einplanen, es um 12 erledigen",
+    "Haushaltsstelle 1.1100.5431 und Produkt 12.6.01",
+    "DIN EN ISO 9001 und DIN 5008, SGB II 12",
+    "Vergütungsgruppe E 9 TVöD, Entgeltgruppe EG 11",
+    "Raum A 2.14 im Rathaus, Gebäude B 3",
+    "Für Kinder, die vor dem 1. Januar 2022 geboren sind, gilt Absatz 2.",
+    "Ist kein Konto vorhanden, kann das Wohngeld an den Wohnsitz gezahlt werden.",
+    "Ein Bescheid vom 12.03.2024 und ein Verfahren nach § 3 VwVfG.",
+]
+
+
+@pytest.mark.parametrize("text", OFFICIAL_TEXT, ids=[t[:40] for t in OFFICIAL_TEXT])
+def test_official_text_stays_readable(redactor, text):
+    # Person names have their own traps above; here: no identifier pattern fires.
+    assert {f for f in found(redactor, text) if f[0] != "PERSON"} == set()

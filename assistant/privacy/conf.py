@@ -9,10 +9,20 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+from assistant.privacy.addresses import AddressRecognizer
+from assistant.privacy.casual import CasualNameRecognizer
+from assistant.privacy.identifiers import (
+    BicRecognizer,
+    CuedDocumentRecognizer,
+    HealthInsuranceRecognizer,
+    IbanRecognizer,
+    LicencePlateRecognizer,
+    SocialSecurityRecognizer,
+)
 from assistant.privacy.names import NameRecognizer
 from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
-    BicRecognizer,
+    COUNTRIES,
     CueRecognizer,
     GermanPhoneRecognizer,
     IdDocumentRecognizer,
@@ -28,7 +38,7 @@ _REPLACED = {
     "EmailRecognizer": OfflineEmailRecognizer,
     "PhoneRecognizer": GermanPhoneRecognizer,
 }
-_KINDS = {"id_document": IdDocumentRecognizer, "bic": BicRecognizer}
+_KINDS = {"id_document": IdDocumentRecognizer}
 
 
 def load_conf(path: Path = DEFAULT_CONF) -> dict:
@@ -49,6 +59,7 @@ def context_enhancer(conf: dict) -> LemmaContextAwareEnhancer:
 def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     """All recognizers of the conf, in the order they are listed."""
     recognizers: list[EntityRecognizer] = [_presidio(entry) for entry in conf["presidio"]]
+    recognizers += identifier_recognizers(conf["identifiers"])
     recognizers += [_pattern(entry) for entry in conf["patterns"]]
     recognizers += [
         CueRecognizer(
@@ -60,7 +71,29 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
         for entry in conf["cues"]
     ]
     recognizers.append(NameRecognizer(conf["names"]))
+    recognizers.append(CasualNameRecognizer(conf["names"]))
     return recognizers
+
+
+def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
+    """Structured identifiers of any case and grouping (identifiers.py, addresses.py)."""
+
+    def common(key: str) -> dict:
+        entry = conf[key]
+        return {"entity": entry["entity"], "name": key, "cues": entry.get("cues", ())}
+
+    plates = conf["licence_plate"]
+    return [
+        SocialSecurityRecognizer(**common("social_security")),
+        HealthInsuranceRecognizer(**common("health_insurance")),
+        IbanRecognizer(**common("iban")),
+        BicRecognizer(COUNTRIES, **common("bic")),
+        LicencePlateRecognizer(
+            plates["not_words"], plates["not_abbreviations"], **common("licence_plate")
+        ),
+        CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
+        AddressRecognizer(conf["address"], **common("address")),
+    ]
 
 
 def _presidio(entry: dict) -> EntityRecognizer:

@@ -39,7 +39,7 @@ def offline_tld_extractor() -> tldextract.TLDExtract:
 _TLD = offline_tld_extractor()
 # Reserved and internal top-level names that functional mailboxes use.
 _LOCAL_TLDS = {"example", "test", "invalid", "localhost", "local", "intern", "internal", "lan"}
-_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
+COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
 _ICAO_WEIGHTS = (7, 3, 1)
 
 
@@ -117,7 +117,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 class TaxIdRecognizer(DeTaxIdRecognizer):
-    """Steuer-ID also when written in groups (``12 345 678 901``).
+    """Steuer-ID also when written in groups (``12 345 678 901``, ``1234 5678 901``).
 
     A failed checksum does not drop the match: it keeps its low pattern score,
     so a mistyped number next to "Steuer-ID" is still redacted.
@@ -125,11 +125,14 @@ class TaxIdRecognizer(DeTaxIdRecognizer):
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("Steuer-ID", r"\b[1-9]\d{10}\b", 0.3),
-        Pattern("Steuer-ID grouped", r"\b[1-9]\d[ ./]\d{3}[ ./]\d{3}[ ./]\d{3}\b", 0.3),
+        # Grouped as printed (12 345 678 901) or in any other groups of 2–4 digits.
+        Pattern("Steuer-ID grouped", r"\b[1-9]\d{0,3}(?:[ ./]\d{2,4}){2,4}\b", 0.3),
     ]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         digits = re.sub(r"\D", "", pattern_text)
+        if len(digits) != 11:
+            return False
         return True if super().validate_result(digits) else None
 
 
@@ -175,41 +178,27 @@ class IdDocumentRecognizer(PatternRecognizer):
         return None
 
 
-class BicRecognizer(PatternRecognizer):
-    """BIC/SWIFT codes; the letters at positions 5–6 must be a country code."""
-
-    BIC = r"\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b"
-
-    def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
-        super().__init__(
-            supported_entity=entity,
-            patterns=[Pattern("BIC", self.BIC, score)],
-            context=list(context),
-            supported_language="de",
-            name=name,
-            global_regex_flags=CASE_SENSITIVE,
-        )
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        return None if pattern_text[4:6] in _COUNTRIES else False
-
-
 class GermanPhoneRecognizer(PhoneRecognizer):
-    """Phone numbers via python-phonenumbers, scored by how sure the library is.
+    """Phone numbers in every common German notation, scored by python-phonenumbers.
 
-    A number valid for one of the regions scores `valid_score` (enough on its
-    own); a merely possible one (a digit too many, an unassigned range) scores
-    `score` and needs a context word ("Tel.", "erreichbar unter").
-    python-phonenumbers tries every digit group of a text for every region, which
-    costs milliseconds per message; it runs here only on runs of at least six
-    digits with the usual separators, found by a cheap regex.
+    ``(0 62 21) 5 73 20 18``, ``0171/2345678``, ``+49 (0)6131 12-3456``,
+    ``0049 611 123456``, ``0611.123456``: a run of digit groups with spaces,
+    slashes, dashes, dots or brackets that starts with 0, 00 or + is read as one
+    number (its separators removed) and matched whole. A number valid for one of
+    the regions scores `valid_score` (enough on its own); a merely possible one
+    scores `score` and needs a context word ("Tel.", "erreichbar unter").
     """
 
-    # No dots: "31.12.2024" and "217.000" are valid German numbers to the library.
-    CANDIDATE = re.compile(r"(?<![\w+.,])\+?\(?\d[\d ()/\-–]{4,24}\d(?![\w.,]\d)")
-    DIGIT_GROUP = re.compile(r"\d{3}")
-    # EU regulations "(EU) 2016/679", tax numbers "21/815/08150", ISO dates.
-    NOT_PHONE = re.compile(r"(?:19|20)\d\d/\d{1,4}|\d+/\d+/\d+|(?:19|20)\d\d-\d\d-\d\d")
+    SEP = r"(?:[ \t]*[/\-–.()][ \t]*|[ \t]{1,2})"
+    CANDIDATE = re.compile(
+        rf"(?<![\w+.,/\-–])(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?\d(?:{SEP}?\d){{5,20}}(?![\w]|[.,]\d)"
+    )
+    # Two numbers in one run: "0611 123456 / 0171 2345678".
+    SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0)")
+    # A paper of the council "0815/2025", a date "01.02.2024", a tax number "021/815/08150".
+    NOT_PHONE = re.compile(
+        r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}\.\d{1,2}\.(?:\d\d)?\d\d|\d+/\d+/\d+"
+    )
 
     def __init__(self, score: float = 0.3, valid_score: float = 0.6, **kwargs) -> None:
         self.SCORE = score
@@ -221,32 +210,55 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     ) -> list[RecognizerResult]:
         results = []
         for candidate in self.CANDIDATE.finditer(text):
-            chunk = candidate.group()
-            if self._plausible(chunk):
-                results += self._numbers(candidate.group(), candidate.start())
-        return EntityRecognizer.remove_duplicates(results)
-
-    def _plausible(self, chunk: str) -> bool:
-        # At least six digits, one group of three (an area code), no date or law.
-        digits = sum(c.isdigit() for c in chunk)
-        return (
-            digits >= 6 and self.DIGIT_GROUP.search(chunk) and not self.NOT_PHONE.fullmatch(chunk)
-        )
-
-    def _numbers(self, chunk: str, offset: int) -> list[RecognizerResult]:
-        results = []
-        for region in self.supported_regions:
-            for match in phonenumbers.PhoneNumberMatcher(chunk, region, leniency=self.leniency):
-                valid = phonenumbers.is_valid_number(match.number)
-                score = self.valid_score if valid else self.SCORE
-                results.append(
-                    RecognizerResult(
-                        self.supported_entities[0],
-                        offset + match.start,
-                        offset + match.end,
-                        score,
-                        analysis_explanation=_explanation(self, score),
-                        recognition_metadata=_metadata(self),
-                    )
-                )
+            for start, end in self._parts(candidate):
+                score = self._score(text[start:end])
+                if score:
+                    results.append(self._result(start, end, score))
         return results
+
+    def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
+        chunk, offset = candidate.group(), candidate.start()
+        bounds, start = [], 0
+        for sep in self.SPLIT.finditer(chunk):
+            left = chunk[start : sep.start()]
+            if sum(c.isdigit() for c in left) >= 6 and left.lstrip("(+").startswith("0"):
+                bounds.append((offset + start, offset + sep.start()))
+                start = sep.end()
+        bounds.append((offset + start, offset + len(chunk)))
+        return bounds
+
+    def _score(self, chunk: str) -> float:
+        if self.NOT_PHONE.fullmatch(chunk):
+            return 0.0
+        international = chunk.startswith("+") or chunk.lstrip("(").startswith("00")
+        if international:
+            chunk = re.sub(r"\(\s?0\s?\)", "", chunk)
+        digits = re.sub(r"\D", "", chunk)
+        if international:
+            digits = "+" + digits.removeprefix("00")
+        elif not digits.startswith("0"):
+            return 0.0
+        if not 6 <= len(digits.lstrip("+")) <= 15:
+            return 0.0
+        possible = False
+        for region in self.supported_regions:
+            try:
+                number = phonenumbers.parse(digits, region)
+            except phonenumbers.NumberParseException:
+                return 0.0
+            if phonenumbers.is_valid_number(number):
+                return self.valid_score
+            possible = possible or phonenumbers.is_possible_number(number)
+            if international:
+                break
+        return self.SCORE if possible else 0.0
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            self.supported_entities[0],
+            start,
+            end,
+            score,
+            analysis_explanation=_explanation(self, score),
+            recognition_metadata=_metadata(self),
+        )

@@ -1,0 +1,166 @@
+"""Street addresses as people type them: ``gartenstr. 14b``, ``Am Römertor 7``,
+``mittlere bleiche 40, 55116 mainz``, ``Via Roma 12, 39100 Bozen``.
+
+Four shapes of a street name, each followed by a house number (at most three
+digits, optional letter or range) and optionally by postcode and town, which
+then belong to the match:
+
+* one word ending in a street word: ``Hauptstraße``, ``boppstr.``, ``Karl-Marx-Weg``;
+* words before a separate street word: ``Mainzer Str.``, ``Untere Zahlbacher Straße``;
+* an adjective before a name: ``Mittlere Bleiche`` (postcode or cue needed);
+* a preposition before a name: ``Am Gautor``, ``an der goldgrube``, ``Im Sand``;
+* foreign streets: ``Via Roma``, ``Rue des Lilas``.
+
+Prepositional names are the risky shape (``am Ende 3``, ``im Raum 12``): they
+count on their own only with a postcode, when written as a proper name inside a
+sentence (``vor Am Gautor 7``), or when the name is a compound ending in a
+typical field or street word (``Römertor``, ``Münchfeld``); otherwise a cue
+("wohnt", "Adresse") must be near. Configured by ``recognizers.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
+
+_LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
+_L = _LOWER + _LOWER.upper().replace("SS", "")
+WORD = rf"[{_L}][{_L}'’]*"
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(w.replace(".", r"\.").replace(" ", r"[ \t]+") for w in ordered)
+
+
+class AddressRecognizer(ScoredRecognizer):
+    """Street, house number, optionally postcode and town; see the module docstring."""
+
+    def __init__(self, conf: dict, **kwargs) -> None:
+        self._conf = conf
+        self._not_streets = tuple(w.lower() for w in conf["not_streets"])
+        self._stop_words = {w.lower() for w in conf["stop_words"]}
+        self._abstract = tuple(conf["abstract_endings"])
+        self._heads = tuple(w.lower() for w in conf["field_heads"])
+        self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
+        self._name_preps = {w.lower() for w in conf["name_prepositions"]}
+        number = (
+            r"(?P<number>\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
+            r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]))?)?)(?![\d]|[.,]\d)"
+        )
+        units = _alternatives(conf["units"])
+        self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
+        town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
+        place = rf"(?P<place>,?[ \t]+(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        suffixes = _alternatives(conf["street_suffixes"])
+        words = _alternatives(conf["street_words"])
+        adjectives = _alternatives(conf["adjectives"])
+        preps = _alternatives(conf["prepositions"])
+        foreign = _alternatives(conf["foreign_street_words"])
+        flags = re.IGNORECASE
+        self._shapes = [
+            (
+                "suffix",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>(?:(?:{WORD}\.?-){{1,4}}(?:{WORD})??|[{_L}]+?)(?:{suffixes}))"
+                    rf"(?:[ \t]+|(?<=\.))(?:nr\.?[ \t]*)?{number}{place}",
+                    flags,
+                ),
+            ),
+            (
+                "words",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>(?:(?:{adjectives})[ \t]+)?(?P<first>{WORD}(?:-{WORD})*)[ \t]+(?:{words}))"
+                    rf"[ \t]*(?:nr\.?[ \t]*)?{number}{place}",
+                    flags,
+                ),
+            ),
+            (
+                "adjective",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>(?:{adjectives})[ \t]+(?P<name>{WORD}))[ \t]+{number}{place}",
+                    flags,
+                ),
+            ),
+            (
+                "preposition",
+                re.compile(
+                    rf"(?<![\w-])(?P<prep>{preps})[ \t]+(?P<name>{WORD}(?:(?:[ \t]+|-[ \t]und[ \t]+){WORD}){{0,2}})"
+                    rf"[ \t]+{number}{place}",
+                    flags,
+                ),
+            ),
+            (
+                "foreign",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>(?:{foreign})[ \t]+(?:{WORD}[ \t]+){{0,3}}?{WORD})"
+                    rf",?[ \t]+{number}{place}",
+                ),
+            ),
+        ]
+        super().__init__(**kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for shape, pattern in self._shapes:
+            for match in pattern.finditer(text):
+                scored = getattr(self, f"_{shape}")(text, match)
+                if scored is None:
+                    continue
+                score, cued = scored
+                if not match.group("place") and self._unit.match(text, match.end("number")):
+                    continue  # "im Jahr 12 Prozent", "am Ende 3 Euro"
+                yield match.start(), match.end(), score, cued
+
+    # --- shapes -----------------------------------------------------------------------
+
+    def _suffix(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        street = match.group("street").lower()
+        if street.endswith(self._not_streets) or street in self._stop_words:
+            return None
+        return 0.7, 0.7
+
+    def _words(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        if match.group("first").lower() in self._stop_words:
+            return None
+        return 0.7, 0.7
+
+    def _adjective(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        if self._not_a_name(match.group("name")):
+            return None
+        return (0.75, 0.75) if match.group("place") else (WEAK, 0.7)
+
+    def _preposition(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        words = re.split(r"[ \t-]+", match.group("name"))
+        if any(self._not_a_name(w) for w in words if w != "und"):
+            return None
+        prep = " ".join(match.group("prep").lower().split())
+        if prep not in self._name_preps and words[-1].lower().endswith(self._suffixes):
+            return None  # "in der Hauptstraße 12": the street shape matches without "in der"
+        if match.group("place"):
+            return 0.75, 0.75
+        last = words[-1].lower()
+        if any(last.endswith(h) and len(last) >= len(h) + 3 for h in self._heads):
+            return 0.6, 0.75
+        if self._proper_name_inside_sentence(text, match):
+            return 0.6, 0.75
+        return WEAK, 0.7
+
+    def _foreign(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        return (0.7, 0.7) if match.group("place") else (0.45, 0.7)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _not_a_name(self, word: str) -> bool:
+        lower = word.lower()
+        return lower in self._stop_words or lower.endswith(self._abstract)
+
+    @staticmethod
+    def _proper_name_inside_sentence(text: str, match: re.Match) -> bool:
+        """``… vor Am Gautor 7``: a capitalized preposition inside a sentence starts a name."""
+        prep, name = match.group("prep"), match.group("name")
+        if not (prep[0].isupper() and name[0].isupper()):
+            return False
+        before = text[: match.start()].rstrip(" \t")
+        return bool(before) and (before[-1].isalnum() or before[-1] in ",;:(–-/")

@@ -1,0 +1,327 @@
+"""Structured identifiers as people type them: any case, grouped or not, whole values.
+
+Each recognizer finds candidates with a loose regex and scores them in Python
+from the structure of the value (check digits, a valid date inside, the country
+of an IBAN). A candidate whose structure alone is not conclusive needs a cue
+word nearby ("kennzeichen", "bic", "kv-nr" …; see ``recognizers.yaml``). Every
+match covers the whole value including its groups, so no tail of a value is left
+when it is masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
+
+# (start, end, score without a cue, score with a cue nearby)
+Candidate = tuple[int, int, float, float]
+
+WEAK = 0.3  # below the redactor's threshold: needs a cue
+
+
+def cue_regex(words: Sequence[str]) -> re.Pattern | None:
+    """Cue words (regex fragments) matched case-insensitively at the start of a word."""
+    if not words:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(words) + ")", re.IGNORECASE)
+
+
+class ScoredRecognizer(LocalRecognizer):
+    """Base: subclasses yield candidates; a cue within the window lifts the score."""
+
+    def __init__(
+        self, entity: str, name: str, cues: Sequence[str] = (), window: Sequence[int] = (60, 25)
+    ) -> None:
+        self._cues = cue_regex(cues)
+        self._before, self._after = window
+        super().__init__(supported_entities=[entity], supported_language="de", name=name)
+
+    def load(self) -> None:
+        """Patterns are compiled in the constructor."""
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        raise NotImplementedError
+
+    def cue_near(self, text: str, start: int, end: int) -> bool:
+        if self._cues is None:
+            return False
+        before = text[max(0, start - self._before) : start]
+        after = text[end : end + self._after]
+        return bool(self._cues.search(before) or self._cues.search(after))
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for start, end, score, cued in self.candidates(text):
+            if cued > score and self.cue_near(text, start, end):
+                score = cued
+            if score > 0:
+                results.append(self._result(start, end, score))
+        return results
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            self.supported_entities[0],
+            start,
+            end,
+            score,
+            analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+def _letter_value(char: str) -> str:
+    return f"{ord(char.upper()) - ord('A') + 1:02d}"
+
+
+def _cross_sum(number: int) -> int:
+    return number // 10 + number % 10
+
+
+# --- Rentenversicherungsnummer (SV/RV number) -------------------------------------------
+
+
+def rvnr_valid(value: str) -> bool:
+    """Check digit of a Rentenversicherungsnummer (VKVV § 4): 12 characters, letter at 9."""
+    compact = value.replace(" ", "")
+    digits = compact[:8] + _letter_value(compact[8]) + compact[9:11]
+    weights = (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)
+    total = sum(_cross_sum(int(d) * w) for d, w in zip(digits, weights, strict=True))
+    return total % 10 == int(compact[11])
+
+
+class SocialSecurityRecognizer(ScoredRecognizer):
+    """Versicherungsnummer of the pension insurance: ``12 150785 M 123``, ``12150785m123``.
+
+    Area (2 digits), date of birth (DDMMYY), initial of the birth name, serial
+    (2 digits), check digit; people group it as printed on the card or not at all.
+    A valid date with the letter between the digit groups is distinctive enough on
+    its own; a valid check digit makes it certain.
+    """
+
+    PATTERN = re.compile(
+        r"(?<![\w/.,-])(\d\d)[ ]?(\d\d)[ ]?(\d\d)[ ]?(\d\d)[ ]?([A-Za-z])[ ]?(\d\d)[ ]?(\d)(?![\w/-]|[.,]\d)"
+    )
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            area, day, month = (int(match.group(i)) for i in (1, 2, 3))
+            if area == 0 or not (1 <= day <= 31 or 51 <= day <= 81) or not 1 <= month <= 12:
+                continue
+            score = 0.95 if rvnr_valid(match.group()) else 0.6
+            yield match.start(), match.end(), score, 0.9
+
+
+# --- Krankenversichertennummer ------------------------------------------------------------
+
+
+def kvnr_valid(value: str) -> bool:
+    """Check digit of a Krankenversichertennummer (§ 290 SGB V): letter and 9 digits."""
+    compact = value.replace(" ", "")
+    digits = _letter_value(compact[0]) + compact[1:9]
+    weights = (1, 2) * 5
+    total = sum(_cross_sum(int(d) * w) for d, w in zip(digits, weights, strict=True))
+    return total % 10 == int(compact[9])
+
+
+class HealthInsuranceRecognizer(ScoredRecognizer):
+    """Krankenversichertennummer ``A123456789``, also ``a 123 456 789`` in lower case.
+
+    An upper-case letter with nine digits is rarely anything else; lower case or a
+    failed check digit needs a cue ("kv", "versichertennummer", "krankenkasse").
+    """
+
+    PATTERN = re.compile(r"(?<![\w/.,-])([A-Za-z])[ ]?(\d{9}|\d{3} \d{3} \d{3})(?![\w/-]|[.,]\d)")
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            if kvnr_valid(match.group()):
+                score = 0.85
+            elif match.group(1).isupper() and " " not in match.group():
+                score = 0.55
+            else:
+                score = WEAK
+            yield match.start(), match.end(), score, 0.85
+
+
+# --- IBAN ----------------------------------------------------------------------------------
+
+_IBAN_STRUCTURE = {cc: re.compile(rx, re.IGNORECASE) for cc, rx in regex_per_country.items()}
+
+
+def iban_valid(value: str) -> bool:
+    """ISO 13616 check digits (mod 97)."""
+    compact = re.sub(r"[\s-]", "", value).upper()
+    moved = compact[4:] + compact[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    return int(digits) % 97 == 1
+
+
+class IbanRecognizer(ScoredRecognizer):
+    """IBANs in any case, in groups of four or not: ``de66 3705 0198 0012 3456 78``.
+
+    The country's structure fixes the length, so the match ends exactly after
+    the account number even when a word or a second IBAN follows. A structure
+    that fits with wrong check digits (a typo) is still masked; a run of digit
+    groups after a country code that fits no structure needs a cue ("iban").
+    """
+
+    START = re.compile(r"(?<![\w])[A-Za-z]{2}\d\d")
+    LOOSE = re.compile(r"[A-Za-z]{2}\d\d(?:[ ]?\d{2,4}){3,8}(?![\w])")
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        pos = 0
+        while match := self.START.search(text, pos):
+            start = match.start()
+            end = self._structured_end(text, start)
+            if end:
+                yield start, end, 1.0 if iban_valid(text[start:end]) else 0.6, 1.0
+                pos = end
+                continue
+            loose = self.LOOSE.match(text, start)
+            if loose and sum(c.isdigit() for c in loose.group()) >= 12:
+                yield start, loose.end(), WEAK, 0.85
+                pos = loose.end()
+                continue
+            pos = match.end()
+
+    @staticmethod
+    def _structured_end(text: str, start: int) -> int | None:
+        structure = _IBAN_STRUCTURE.get(text[start : start + 2].upper())
+        match = structure.match(text, start) if structure else None
+        if not match:
+            return None
+        end = start + len(match.group().rstrip())
+        # Directly followed by more of a word: a longer token, no IBAN of this country.
+        if end < len(text) and (text[end].isalnum() or text[end] == "-"):
+            return None
+        return end
+
+
+# --- BIC ------------------------------------------------------------------------------------
+
+
+class BicRecognizer(ScoredRecognizer):
+    """BIC/SWIFT codes in any case: ``COBADEFFXXX``, ``mvbmde55``.
+
+    Positions 5–6 must be a country code. A digit in the location or branch code,
+    or the branch ``XXX``, marks a BIC (no German word looks like that) when written
+    in capitals; such codes in lower case and all-letter codes in capitals need a
+    cue ("bic", "iban", an IBAN nearby); all-letter codes in lower case must follow
+    "bic" or "swift" directly. Mixed case is a word ("Wohngeld"), never a BIC.
+    """
+
+    PATTERN = re.compile(
+        r"(?<![\w-])[A-Za-z]{4}([A-Za-z]{2})([A-Za-z0-9]{2})([A-Za-z0-9]{3})?(?![\w-])"
+    )
+
+    def __init__(self, countries: frozenset[str], **kwargs) -> None:
+        self._countries = countries
+        super().__init__(**kwargs)
+
+    TIGHT_CUE = re.compile(r"(?:bic|swift)[\w-]*[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            value = match.group()
+            if match.group(1).upper() not in self._countries:
+                continue
+            branch = (match.group(3) or "").upper()
+            marked = any(c.isdigit() for c in match.group(2) + branch) or branch == "XXX"
+            if value.isupper():
+                yield match.start(), match.end(), 0.6 if marked else WEAK, 0.85
+            elif marked and value.islower():
+                yield match.start(), match.end(), WEAK, 0.85
+            elif value.islower() and self.TIGHT_CUE.search(
+                text[max(0, match.start() - 25) : match.start()]
+            ):
+                # An all-letter code in lower case only right after "bic"/"swift".
+                yield match.start(), match.end(), 0.85, 0.85
+
+
+# --- Kfz-Kennzeichen -----------------------------------------------------------------------
+
+
+class LicencePlateRecognizer(ScoredRecognizer):
+    """German licence plates in any case: ``MZ-AB 1234``, ``mz-k 481``, ``KO AB 123``.
+
+    District code (1–3 letters, umlauts too), 1–2 letters, 1–4 digits, optional E/H;
+    at most eight characters. With a dash after the district the shape is rarely
+    anything else; with spaces only it is (``es um 12``, ``DIN EN 1234``), so in
+    lower case a cue ("kennzeichen", "kfz", "parkt") is needed, and words that
+    are common as the first or middle group never count.
+    """
+
+    PATTERN = re.compile(
+        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)(\d{1,4})([EHeh]?)(?![\w-])"
+    )
+    ROMAN = re.compile(r"[IVX]+", re.IGNORECASE)
+    NUMBER_WORDS = frozenset({"nr", "no", "id"})
+    TIGHT_CUE = re.compile(
+        r"(?:kennzeichen|kennz\.|kfz|nummernschild)[\w-]*[ \t]*[:=]?[ \t]*$", re.IGNORECASE
+    )
+
+    def __init__(
+        self, not_words: Sequence[str], not_abbreviations: Sequence[str], **kwargs
+    ) -> None:
+        self._not_words = {str(w).lower() for w in not_words}
+        self._not_abbreviations = {str(w).upper() for w in not_abbreviations}
+        super().__init__(**kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            district, sep, letters, _, digits, _ = match.groups()
+            if len(district) + len(letters) + len(digits) > 8:
+                continue
+            upper = district.isupper() and letters.isupper()
+            lower = district.islower() and letters.islower()
+            if letters.lower() in self.NUMBER_WORDS:
+                continue  # "rv-nr 65 …", "tel-nr 12"
+            if sep == "-":
+                score = 0.6 if upper or lower else WEAK
+            elif upper and not self.ROMAN.fullmatch(letters):
+                if {district, letters} & self._not_abbreviations:
+                    continue
+                score = 0.5
+            elif {district.lower(), letters.lower()} & self._not_words:
+                # "es um 12" is no plate, but "kennzeichen wi ab 123" is.
+                if not self.TIGHT_CUE.search(text[max(0, match.start() - 30) : match.start()]):
+                    continue
+                score = 0.85
+            else:
+                score = WEAK
+            yield match.start(), match.end(), score, 0.85
+
+
+# --- ID card and passport numbers after a cue ---------------------------------------------
+
+
+class CuedDocumentRecognizer(ScoredRecognizer):
+    """Document numbers right after "Reisepass", "Ausweisnummer", "Perso-Nr." …
+
+    Any letters and digits (6–10, at least one digit): foreign passports follow
+    no German alphabet (``U28471936``), and people type serials in lower case.
+    """
+
+    def __init__(self, cue_pattern: str, **kwargs) -> None:
+        self._pattern = re.compile(
+            r"(?<![^\W_])(?:" + cue_pattern + r")(?:[ \t]*(?:[:#]|nr\.?|nummer|no\.?|lautet|ist))*"
+            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,10}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
+            re.IGNORECASE,
+        )
+        super().__init__(**kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self._pattern.finditer(text):
+            value = match.group("value")
+            if not any(c.isalpha() for c in value) and len(value.replace(" ", "")) < 8:
+                continue  # "Reisepass 123456": a short plain number is rather a fee or an order
+            yield match.start("value"), match.end("value"), 0.85, 0.85
