@@ -1,20 +1,30 @@
 """Benchmark of the German redactor: recall, false positives, latency.
 
-    .venv/bin/python bench/pii.py [--misses N]
+    .venv/bin/python bench/pii.py [--misses N] [--heldout] [--law-sample N]
 
 * person-name recall on the GermEval 2014 dev split (``../shared/corpora/ner``,
   read in place, never copied): a PER span counts as caught if its whole
-  character range is covered by PERSON redactions;
-* per-type recall on the synthetic admin-chat set (``tests/data/pii/synthetic.jsonl``):
-  a value counts as caught if it is covered completely by any redaction
-  ("typed": by a redaction of its own type);
-* false positives on clean admin messages (``tests/data/pii/clean.jsonl``) and
-  on sentences of federal laws (``../shared/corpora/bundesrecht``): the share
-  of messages changed at all;
+  character range is covered by PERSON redactions; reported for the tuning part
+  (sentence index % 3 != 0) and, with ``--heldout``, for the held-back part;
+* per-type recall on the staff messages (``tests/data/pii/staff_messages.jsonl``,
+  issue 10): a value counts as caught if every non-space character of it is
+  covered by some redaction ("typed": by redactions of its own type); tuning part
+  (id number % 3 != 0) and, with ``--heldout``, the held-back part;
+* per-type recall on the synthetic admin-chat set (``tests/data/pii/synthetic.jsonl``);
+* false positives: the share of messages changed at all among the clean admin
+  messages (``clean.jsonl``), the clean staff messages (``staff_clean.jsonl``,
+  tuning part; held-back part with ``--heldout``) and the paragraphs of the 21
+  federal laws (``../shared/corpora/bundesrecht``: blocks between blank lines,
+  headings and front matter skipped; a fixed-seed sample of ``--law-sample``
+  paragraphs, 0 for all);
 * latency p50/p95 of one ~500-character message.
 
-Targets (docs/privacy.md): structured ≥ 99 %, names ≥ 90 % synthetic and
-≥ 80 % GermEval, ≤ 5 % clean messages changed, p95 ≤ 10 ms.
+The held-back parts were fixed before any measurement (tests/data/pii/README.md):
+look at them once, at the end, never while tuning.
+
+Targets (issue 10, docs/privacy.md): structured identifiers ≥ 99 % each, names
+≥ 95 % staff held-back and ≥ 85 % GermEval, ≤ 2 % clean staff messages changed,
+≤ 1 % law paragraphs changed, p95 ≤ 10 ms.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -39,17 +50,25 @@ GERMEVAL = CORPORA / "ner" / "germeval2014-dev.tsv"
 BUNDESRECHT = CORPORA / "bundesrecht"
 PII_DATA = ROOT / "tests" / "data" / "pii"
 STRUCTURED = ("IBAN", "TAX_ID", "SOCIAL_SECURITY", "PHONE", "EMAIL", "ID_CARD")
+PARTS = ("tuning", "held-back")
 NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "'"}
 NO_SPACE_AFTER = {"(", "[", "„"}
 
 
-def covered(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    """Is every character of [start, end) inside one of the spans?"""
+def covered(start: int, end: int, spans: list[tuple[int, int]], text: str = "") -> bool:
+    """Is every character of [start, end) inside one of the spans? With `text`,
+    spaces between the groups of a value need not be covered."""
     marks = [False] * (end - start)
     for s, e in spans:
         for i in range(max(s, start), min(e, end)):
             marks[i - start] = True
-    return all(marks)
+    return all(m or (text and text[start + i].isspace()) for i, m in enumerate(marks))
+
+
+def part_of(item_id: str | int) -> str:
+    """The split fixed before any measurement: numbers divisible by 3 are held back."""
+    number = item_id if isinstance(item_id, int) else int(item_id[1:])
+    return "held-back" if number % 3 == 0 else "tuning"
 
 
 # --- GermEval -------------------------------------------------------------------
@@ -84,22 +103,27 @@ def _detokenize(tokens: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int
     return text, [tuple(s) for s in spans]
 
 
-def germeval_recall(redactor, misses: int = 0) -> tuple[int, int]:
-    caught = total = 0
+def germeval_recall(redactor, misses: int = 0, parts=PARTS) -> dict[str, tuple[int, int]]:
+    """part -> (caught, total) PER spans; sentences by index: % 3 == 0 held back."""
+    counts = {part: [0, 0] for part in parts}
     missed = []
-    for text, gold in germeval_sentences():
+    for index, (text, gold) in enumerate(germeval_sentences()):
+        part = part_of(index)
+        if part not in counts or not gold:
+            continue
         found = [(e.start, e.end) for e in redactor.redact(text).entities if e.type == "PERSON"]
         for s, e in gold:
-            total += 1
+            counts[part][1] += 1
             if covered(s, e, found):
-                caught += 1
-            else:
+                counts[part][0] += 1
+            elif part == "tuning":
                 missed.append(text[s:e])
     if misses:
         print(
-            "GermEval misses:", ", ".join(random.Random(0).sample(missed, min(misses, len(missed))))
+            "GermEval misses (tuning part):",
+            ", ".join(random.Random(0).sample(missed, min(misses, len(missed)))),
         )
-    return caught, total
+    return {part: tuple(c) for part, c in counts.items()}
 
 
 # --- synthetic and clean sets ---------------------------------------------------------
@@ -137,15 +161,70 @@ def changed_share(redactor, texts: list[str], show: int = 0) -> tuple[int, int]:
     return len(changed), len(texts)
 
 
-def law_sentences(limit: int = 1000) -> list[str]:
-    sentences = []
+def staff_recall(redactor, part: str, misses: int = 0) -> dict[str, list[int]]:
+    """type -> [caught by any redaction, caught by its own type, total] on one part
+    of the staff messages; misses are printed for the tuning part only."""
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    missed = []
+    for item in read_jsonl("staff_messages.jsonl"):
+        if part_of(item["id"]) != part:
+            continue
+        text = item["text"]
+        entities = redactor.redact(text).entities
+        anything = [(e.start, e.end) for e in entities]
+        for s, e, kind in item["spans"]:
+            typed = [(x.start, x.end) for x in entities if x.type == kind]
+            row = stats[kind]
+            row[0] += covered(s, e, anything, text)
+            row[1] += covered(s, e, typed, text)
+            row[2] += 1
+            if not covered(s, e, anything, text):
+                missed.append(f"{kind}: {text[s:e]!r}")
+    if misses and part == "tuning":
+        print("staff misses (tuning part):", "; ".join(missed[:misses]))
+    return stats
+
+
+def print_recall(title: str, stats: dict[str, list[int]]) -> None:
+    print(f"\n{title}\n{'type':<18}{'values':>8}{'caught':>9}{'typed':>9}")
+    for kind in sorted(stats):
+        any_, typed, total = stats[kind]
+        print(f"{kind:<18}{total:>8}{any_ / total:>9.1%}{typed / total:>9.1%}")
+
+
+def law_paragraphs(sample: int = 600) -> list[str]:
+    """Paragraphs of all federal laws: blocks between blank lines, without the front
+    matter and headings; a fixed-seed sample of `sample` (0: all)."""
+    paragraphs = []
     for path in sorted(BUNDESRECHT.glob("*.md")):
         body = path.read_text(encoding="utf-8").split("---", 2)[-1]
-        for line in body.splitlines():
-            line = line.strip()
-            if len(line) > 60 and not line.startswith(("#", "|")):
-                sentences.append(line[:500])
-    return random.Random(1).sample(sentences, min(limit, len(sentences)))
+        for block in re.split(r"\n\s*\n", body):
+            block = block.strip()
+            if block and not block.startswith("#"):
+                paragraphs.append(block)
+    if not sample or sample >= len(paragraphs):
+        return paragraphs
+    return random.Random(1).sample(paragraphs, sample)
+
+
+def law_changes(redactor, sample: int, show: int) -> None:
+    paragraphs = law_paragraphs(sample)
+    changed = []
+    for paragraph in paragraphs:
+        result = redactor.redact(paragraph)
+        if result.entities:
+            changed.append((paragraph, result))
+    kinds = defaultdict(int)
+    for _, result in changed:
+        for kind in {e.type for e in result.entities}:
+            kinds[kind] += 1
+    print(
+        f"law paragraphs changed: {len(changed)}/{len(paragraphs)} = "
+        f"{len(changed) / len(paragraphs):.1%} (target ≤ 1 %); by type: {dict(kinds)}"
+    )
+    for paragraph, result in changed[:show]:
+        values = "; ".join(f"{e.type}: {paragraph[e.start : e.end]!r}" for e in result.entities)
+        print(f"  changed: {values}")
 
 
 # --- latency ----------------------------------------------------------------------------
@@ -190,24 +269,40 @@ def _p50_p95(times: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark of the German PII redactor.")
     parser.add_argument("--misses", type=int, default=0, help="print up to N missed values")
+    parser.add_argument(
+        "--heldout", action="store_true", help="also measure the held-back parts (at the end)"
+    )
+    parser.add_argument(
+        "--law-sample", type=int, default=600, help="law paragraphs to sample (0: all)"
+    )
     parser.add_argument("--only-germeval", action="store_true")
     args = parser.parse_args()
+    parts = PARTS if args.heldout else PARTS[:1]
     started = time.perf_counter()
     redactor = build_redactor()
     print(f"build: {time.perf_counter() - started:.2f} s")
-    caught, total = germeval_recall(redactor, args.misses)
-    print(f"GermEval dev PER recall: {caught}/{total} = {caught / total:.1%} (target ≥ 80 %)")
+    for part, (caught, total) in germeval_recall(redactor, args.misses, parts).items():
+        print(
+            f"GermEval dev PER recall ({part}): {caught}/{total} = {caught / total:.1%} "
+            "(target ≥ 85 %)"
+        )
     if args.only_germeval:
         return
-    report(redactor, args.misses)
+    report(redactor, args.misses, parts, args.law_sample)
 
 
-def report(redactor, misses: int) -> None:
+def report(redactor, misses: int, parts, law_sample: int) -> None:
+    for part in parts:
+        stats = staff_recall(redactor, part, misses)
+        print_recall(f"staff messages, {part} part (structured ≥ 99 % each)", stats)
+        clean = [i["text"] for i in read_jsonl("staff_clean.jsonl") if part_of(i["id"]) == part]
+        c_changed, c_total = changed_share(redactor, clean, show=misses if part == "tuning" else 0)
+        print(
+            f"clean staff messages changed ({part}): {c_changed}/{c_total} = "
+            f"{c_changed / c_total:.1%} (target ≤ 2 %)"
+        )
     stats = synthetic_recall(redactor, misses)
-    print(f"\n{'type':<18}{'values':>8}{'caught':>9}{'typed':>9}")
-    for kind in sorted(stats):
-        any_, typed, total = stats[kind]
-        print(f"{kind:<18}{total:>8}{any_ / total:>9.1%}{typed / total:>9.1%}")
+    print_recall("synthetic set", stats)
     structured = [stats[k] for k in STRUCTURED if k in stats]
     s_caught, s_total = sum(r[0] for r in structured), sum(r[2] for r in structured)
     print(
@@ -225,9 +320,7 @@ def report(redactor, misses: int) -> None:
         f"clean admin messages changed: {c_changed}/{c_total} = "
         f"{c_changed / c_total:.1%} (target ≤ 5 %)"
     )
-    laws = law_sentences()
-    l_changed, l_total = changed_share(redactor, laws, show=min(misses, 10))
-    print(f"federal-law sentences changed: {l_changed}/{l_total} = {l_changed / l_total:.1%}")
+    law_changes(redactor, law_sample, show=misses)
     texts = [item["text"] for item in read_jsonl("synthetic.jsonl")] + clean
     messages = messages_of_500(texts)
     for kind, (p50, p95) in latency_ms(redactor, messages).items():

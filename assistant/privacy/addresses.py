@@ -104,14 +104,21 @@ class AddressRecognizer(ScoredRecognizer):
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         for shape, pattern in self._shapes:
-            for match in pattern.finditer(text):
-                scored = getattr(self, f"_{shape}")(text, match)
+            pos = 0
+            while match := pattern.search(text, pos):
+                scored = self._scored(shape, text, match)
                 if scored is None:
+                    # A rejected match may hide one that starts later inside it
+                    # ("in der Am Markt 22": not "in der Am Markt", but "Am Markt 22").
+                    pos = match.start() + 1
                     continue
-                score, cued = scored
-                if not match.group("place") and self._unit.match(text, match.end("number")):
-                    continue  # "im Jahr 12 Prozent", "am Ende 3 Euro"
-                yield match.start(), match.end(), score, cued
+                pos = match.end()
+                yield match.start(), match.end(), *scored
+
+    def _scored(self, shape: str, text: str, match: re.Match) -> tuple[float, float] | None:
+        if not match.group("place") and self._unit.match(text, match.end("number")):
+            return None  # "im Jahr 12 Prozent", "am Ende 3 Euro"
+        return getattr(self, f"_{shape}")(text, match)
 
     # --- shapes -----------------------------------------------------------------------
 

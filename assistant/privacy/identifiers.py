@@ -144,12 +144,11 @@ class HealthInsuranceRecognizer(ScoredRecognizer):
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in self.PATTERN.finditer(text):
             if kvnr_valid(match.group()):
-                score = 0.85
-            elif match.group(1).isupper() and " " not in match.group():
-                score = 0.55
-            else:
-                score = WEAK
-            yield match.start(), match.end(), score, 0.85
+                # With a cue certain: an ID card serial can have the same shape.
+                yield match.start(), match.end(), 0.85, 1.0
+                continue
+            upper = match.group(1).isupper() and " " not in match.group()
+            yield match.start(), match.end(), 0.55 if upper else WEAK, 0.85
 
 
 # --- IBAN ----------------------------------------------------------------------------------

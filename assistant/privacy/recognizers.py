@@ -173,6 +173,8 @@ class IdDocumentRecognizer(PatternRecognizer):
         has_letter = any(c.isalpha() for c in serial[:9])
         if not has_letter or serial[:9].isdigit() or not any(c.isdigit() for c in serial):
             return False
+        if re.fullmatch(r"[A-Z]\d{9}", serial):
+            return None  # also the shape of a Krankenversichertennummer: context decides
         if len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9]):
             return True
         return None
