@@ -219,10 +219,13 @@ WHOLE_VALUES = [
     ("erreichbar unter 0611.987654", "0611.987654", "PHONE"),
     ("festnetz 06131-987654, mobil 0172 1234567", "06131-987654", "PHONE"),
     ("festnetz 06131-987654, mobil 0172 1234567", "0172 1234567", "PHONE"),
+    ("Tel.0611 987654 (privat)", "0611 987654", "PHONE"),
+    ("mobil +49-176-12345678", "+49-176-12345678", "PHONE"),
     # SV/RV numbers: grouped as on the card, compact, lower case
     ("SV-Nummer 15 070649 C 103 liegt vor", "15 070649 C 103", "SOCIAL_SECURITY"),
     ("rv-nr 15070649c103 bitte prüfen", "15070649c103", "SOCIAL_SECURITY"),
     ("sozialversicherungsnummer 23 120384 m 512", "23 120384 m 512", "SOCIAL_SECURITY"),
+    ("SV-Nr. 23-120384-M-512 fehlt", "23-120384-M-512", "SOCIAL_SECURITY"),
     # Krankenversichertennummer, Steuer-ID
     ("kvnr a000500015 fehlt", "a000500015", "HEALTH_INSURANCE"),
     ("Versichertennummer K 123 456 789", "K 123 456 789", "HEALTH_INSURANCE"),
@@ -258,14 +261,18 @@ WHOLE_VALUES = [
     ("wohnhaft kleine bleiche 4, 55116 mainz", "kleine bleiche 4, 55116 mainz", "ADDRESS"),
     ("Grundstück Am Hohen Rain 17, Eigentümer unbekannt", "Am Hohen Rain 17", "ADDRESS"),
     ("Vorwohnsitz Via Garibaldi 8, 20121 Milano", "Via Garibaldi 8, 20121 Milano", "ADDRESS"),
+    ("wohnt jetzt in der Am Weiher 3", "Am Weiher 3", "ADDRESS"),
+    ("neue Anschrift: Platz der Einheit 2", "Platz der Einheit 2", "ADDRESS"),
     # case and file numbers, also without the usual cue word
     ("Az. beim VG 6 K 1234/25.WI", "6 K 1234/25.WI", "CASE_NUMBER"),
     ("bußgeldbescheid 123.456.789.0 ist falsch", "123.456.789.0", "CASE_NUMBER"),
     ("Bauantrag BA-2025-0917 fehlt", "BA-2025-0917", "CASE_NUMBER"),
     ("Einspruch gegen 61/OWi/2025/001234", "61/OWi/2025/001234", "CASE_NUMBER"),
+    ("Unser Zeichen: 61/204/2025 Bauer", "61/204/2025", "CASE_NUMBER"),
     # dates of birth with a cue written carelessly
     ("anna geb 3.4.1975 kommt morgen", "3.4.1975", "DATE_OF_BIRTH"),
     ("import: geb=1975-04-03; ort=mainz", "1975-04-03", "DATE_OF_BIRTH"),
+    ("Herr K. (geb. 04/1975) fragt", "04/1975", "DATE_OF_BIRTH"),
 ]
 
 

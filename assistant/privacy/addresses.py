@@ -1,12 +1,13 @@
 """Street addresses as people type them: ``gartenstr. 14b``, ``Am Römertor 7``,
 ``mittlere bleiche 40, 55116 mainz``, ``Via Roma 12, 39100 Bozen``.
 
-Four shapes of a street name, each followed by a house number (at most three
+Six shapes of a street name, each followed by a house number (at most three
 digits, optional letter or range) and optionally by postcode and town, which
 then belong to the match:
 
 * one word ending in a street word: ``Hauptstraße``, ``boppstr.``, ``Karl-Marx-Weg``;
 * words before a separate street word: ``Mainzer Str.``, ``Untere Zahlbacher Straße``;
+* a street word before a name: ``Platz der Republik``, ``Allee der Kosmonauten``;
 * an adjective before a name: ``Mittlere Bleiche`` (postcode or cue needed);
 * a preposition before a name: ``Am Gautor``, ``an der goldgrube``, ``Im Sand``;
 * foreign streets: ``Via Roma``, ``Rue des Lilas``.
@@ -47,7 +48,7 @@ class AddressRecognizer(ScoredRecognizer):
         self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
         self._name_preps = {w.lower() for w in conf["name_prepositions"]}
         number = (
-            r"(?P<number>\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
+            r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
             r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]))?)?)(?![\d]|[.,]\d)"
         )
         units = _alternatives(conf["units"])
@@ -55,10 +56,12 @@ class AddressRecognizer(ScoredRecognizer):
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
         place = rf"(?P<place>,?[ \t]+(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
         suffixes = _alternatives(conf["street_suffixes"])
-        words = _alternatives(conf["street_words"])
+        words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
+        self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
         adjectives = _alternatives(conf["adjectives"])
         preps = _alternatives(conf["prepositions"])
         foreign = _alternatives(conf["foreign_street_words"])
+        leads = _alternatives(conf["lead_words"])
         flags = re.IGNORECASE
         self._shapes = [
             (
@@ -72,7 +75,7 @@ class AddressRecognizer(ScoredRecognizer):
             (
                 "words",
                 re.compile(
-                    rf"(?<![\w-])(?P<street>(?:(?:{adjectives})[ \t]+)?(?P<first>{WORD}(?:-{WORD})*)[ \t]+(?:{words}))"
+                    rf"(?<![\w-])(?P<street>(?:(?:{adjectives})[ \t]+)?(?P<first>{WORD}(?:-{WORD})*)[ \t]+(?P<word>{words}))"
                     rf"[ \t]*(?:nr\.?[ \t]*)?{number}{place}",
                     flags,
                 ),
@@ -89,6 +92,14 @@ class AddressRecognizer(ScoredRecognizer):
                 re.compile(
                     rf"(?<![\w-])(?P<prep>{preps})[ \t]+(?P<name>{WORD}(?:(?:[ \t]+|-[ \t]und[ \t]+){WORD}){{0,2}})"
                     rf"[ \t]+{number}{place}",
+                    flags,
+                ),
+            ),
+            (
+                "lead",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>(?:{leads})[ \t]+(?:der|des|am|an[ \t]der|vor[ \t]dem|zum|zur)"
+                    rf"[ \t]+(?P<name>{WORD}(?:[ \t]+{WORD})?))[ \t]+{number}{place}",
                     flags,
                 ),
             ),
@@ -129,8 +140,11 @@ class AddressRecognizer(ScoredRecognizer):
         return 0.7, 0.7
 
     def _words(self, text: str, match: re.Match) -> tuple[float, float] | None:
-        if match.group("first").lower() in self._stop_words:
+        first = match.group("first").lower()
+        if first in self._stop_words:
             return None
+        if match.group("word").lower() in self._after_adjective and not first.endswith("er"):
+            return None  # "Brasilien Platz 1 der Charts"; but "Mainzer Ring 5", "Alter Markt 3"
         return 0.7, 0.7
 
     def _adjective(self, text: str, match: re.Match) -> tuple[float, float] | None:
@@ -153,6 +167,12 @@ class AddressRecognizer(ScoredRecognizer):
         if self._proper_name_inside_sentence(text, match):
             return 0.6, 0.75
         return WEAK, 0.7
+
+    def _lead(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        # Abstract nouns are common here (Platz der Einheit, Straße der Freiheit).
+        if any(w.lower() in self._stop_words for w in match.group("name").split()):
+            return None
+        return 0.7, 0.7
 
     def _foreign(self, text: str, match: re.Match) -> tuple[float, float] | None:
         return (0.7, 0.7) if match.group("place") else (0.45, 0.7)

@@ -91,7 +91,7 @@ def _cross_sum(number: int) -> int:
 
 def rvnr_valid(value: str) -> bool:
     """Check digit of a Rentenversicherungsnummer (VKVV § 4): 12 characters, letter at 9."""
-    compact = value.replace(" ", "")
+    compact = re.sub(r"[\W_]", "", value)
     digits = compact[:8] + _letter_value(compact[8]) + compact[9:11]
     weights = (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)
     total = sum(_cross_sum(int(d) * w) for d, w in zip(digits, weights, strict=True))
@@ -99,7 +99,8 @@ def rvnr_valid(value: str) -> bool:
 
 
 class SocialSecurityRecognizer(ScoredRecognizer):
-    """Versicherungsnummer of the pension insurance: ``12 150785 M 123``, ``12150785m123``.
+    """Versicherungsnummer of the pension insurance: ``12 150785 M 123``, ``12150785m123``,
+    ``12-150785-M-123``.
 
     Area (2 digits), date of birth (DDMMYY), initial of the birth name, serial
     (2 digits), check digit; people group it as printed on the card or not at all.
@@ -108,7 +109,8 @@ class SocialSecurityRecognizer(ScoredRecognizer):
     """
 
     PATTERN = re.compile(
-        r"(?<![\w/.,-])(\d\d)[ ]?(\d\d)[ ]?(\d\d)[ ]?(\d\d)[ ]?([A-Za-z])[ ]?(\d\d)[ ]?(\d)(?![\w/-]|[.,]\d)"
+        r"(?<![\w/.,-])(\d\d)[ -]?(\d\d)[ ]?(\d\d)[ ]?(\d\d)[ -]?([A-Za-z])[ -]?(\d\d)[ ]?(\d)"
+        r"(?![\w/-]|[.,]\d)"
     )
 
     def candidates(self, text: str) -> Iterator[Candidate]:

@@ -193,7 +193,7 @@ class GermanPhoneRecognizer(PhoneRecognizer):
 
     SEP = r"(?:[ \t]*[/\-–.()][ \t]*|[ \t]{1,2})"
     CANDIDATE = re.compile(
-        rf"(?<![\w+.,/\-–])(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?\d(?:{SEP}?\d){{5,20}}(?![\w]|[.,]\d)"
+        rf"(?<![\w+,/\-–])(?<!\d\.)(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?\d(?:{SEP}?\d){{5,20}}(?![\w]|[.,]\d)"
     )
     # Two numbers in one run: "0611 123456 / 0171 2345678".
     SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0)")
