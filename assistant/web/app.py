@@ -30,7 +30,6 @@ from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
 from assistant.web import knowledge, panel, ui
-from assistant.web.chat_history import ANSWER
 from assistant.web.middleware import client_address, install_privacy
 
 log = logging.getLogger("assistant.web.app")
@@ -206,7 +205,7 @@ async def answer(question: str) -> None:
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
     turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
-    reply = cl.Message(content="", metadata={"kind": ANSWER})  # stored as quoted text
+    reply = cl.Message(content="")
     async for delta in assistant.astream(turn):
         await reply.stream_token(delta)
     if turn.error is not None:
