@@ -34,11 +34,13 @@ from browser_util import (
 from conftest import KNOWLEDGE, require
 
 from assistant.answering.prompts import load_prompts
+from assistant.privacy import build_redactor
 
 DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
 FOLLOW_UP = "Und bei einer mehrtägigen?"
 SEARCH_QUESTION = "Was ist bei Verlust des Personalausweises zu tun?"
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # <PERSON_1>, <EMAIL>, <REDACTED>
 THIRD_PARTY = re.compile(r"""(?:src|href|content|action)=["'](?:[a-z]+:)?//""", re.IGNORECASE)
 
 
@@ -76,6 +78,7 @@ def app(tmp_path_factory, ollama_server):
     env = app_env(tmp / "data", fake_ollama.url)
     ingest(documents, env, tmp / "ingest.log")
     server = start_app(env, tmp / "app.log")
+    server.data_dir = tmp / "data"  # for the tests that read what the app stored
     yield server
     server.stop()
 
@@ -233,6 +236,38 @@ def test_a_past_conversation_can_be_resumed(chat, fake_ollama):
     ]
     assert condense and condense[0][-1] == FOLLOW_UP, condense
     assert any(QUESTION in m for m in condense[0][1:-1]), condense[0]
+
+
+def test_reopened_answers_and_passages_show_the_knowledge_base_as_it_was(chat):
+    """What the assistant said and quoted is stored readable: no placeholder inside an
+    answer or a cited passage."""
+    page = chat.page
+    with screenshot_on_failure(page, chat.shot("reopened")):
+        shown = page.locator(ASSISTANT_MESSAGES).first.inner_text()  # the reopened thread
+    stored = _stored_assistant_texts(chat.app.data_dir)
+    assert len(stored) >= 3, stored  # answers and passages of this conversation
+    for text in [shown, *stored]:
+        assert not PLACEHOLDER.search(text), text
+    # The test means something only if the texts hold what a redactor of typed text
+    # would change (the old behaviour); the sources carry such values.
+    typed = build_redactor()
+    assert any(typed.redact(text).entities for text in stored), stored
+
+
+def _stored_assistant_texts(data_dir: Path) -> list[str]:
+    """Answers (chat steps) and cited passages (text elements) as stored by the app."""
+    import sqlite3
+
+    from assistant.privacy.retention import CHAT_DB, ELEMENTS_DIR
+
+    with sqlite3.connect(data_dir / CHAT_DB) as conn:
+        rows = conn.execute(
+            "SELECT output FROM chat_steps WHERE type = 'assistant_message' AND output != ''"
+        ).fetchall()
+    passages = [
+        p.read_text(encoding="utf-8") for p in (data_dir / ELEMENTS_DIR).rglob("*") if p.is_file()
+    ]
+    return [row[0] for row in rows] + passages
 
 
 def test_nothing_left_the_apps_own_origin(chat):

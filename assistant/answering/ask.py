@@ -114,6 +114,8 @@ class Assistant:
         conversation = conversation if conversation is not None else Conversation()
         scope = self.collections.scope(person, collections)
         prepared = self.answers.prepare(question, scope, conversation.history)
+        # Before any of it is stored: quoted passages are not the asker's data.
+        self.audit.remember_sources(conversation.id, [hit.text for hit in prepared.hits])
         return Turn(person, conversation, prepared)
 
     def stream(self, turn: Turn) -> Iterator[str]:

@@ -193,8 +193,10 @@ class AuditLog:
         started = time.perf_counter()
         # One map for the row's texts, so the same person is the same placeholder in each.
         numbered = placeholders if placeholders is not None else PlaceholderMap()
+        sources = [hit.text for hit in answer.hits]
+        self.remember_sources(conversation_id, sources)
         texts = self._redact_answer(
-            answer, self._redacting(conversation_id, numbered, placeholders)
+            answer, self._redacting(conversation_id, numbered, placeholders, sources)
         )
         row = _answer_row(answer, *texts)
         row.update(
@@ -207,28 +209,42 @@ class AuditLog:
         log.debug("audit row %s written in %.1f ms", row_id, (time.perf_counter() - started) * 1e3)
         return int(row_id)
 
+    def remember_sources(self, conversation_id: str | None, texts: Sequence[str]) -> None:
+        """The passages shown for an answer: values quoted from them stay readable in the
+        stored answer (they are knowledge-base text, not the asker's data)."""
+        if conversation_id and self.conversations is not None:
+            self.conversations.remember_sources(str(conversation_id), texts)
+
     @staticmethod
-    def _redact_answer(answer: Answer, redact: Callable[[str], Redaction]) -> tuple:
-        """Question, standalone question and answer, numbered with one placeholder map."""
+    def _redact_answer(answer: Answer, redact: Callable[..., Redaction]) -> tuple:
+        """Question, standalone question and answer, numbered with one placeholder map.
+        The answer is the assistant's text: only what the person typed and structured
+        identifiers not quoted from the sources are redacted in it."""
         question = redact(answer.question)
         standalone = question
         if answer.standalone_question != answer.question:
             standalone = redact(answer.standalone_question)
-        return question, standalone, redact(answer.answer)
+        return question, standalone, redact(answer.answer, quoted=True)
 
     def _redacting(
         self,
         conversation_id: str | None,
         placeholders: PlaceholderMap | None,
         given: PlaceholderMap | None = None,
-    ) -> Callable[[str | None], Redaction]:
+        sources: Sequence[str] = (),
+    ) -> Callable[..., Redaction]:
         """Through the conversation (its placeholders; what the chat history redacted
         already is reused) unless the caller `given` its own map; else with `placeholders`
-        (None: unnumbered placeholders)."""
+        (None: unnumbered placeholders). The function takes `quoted=True` for the
+        assistant's text."""
         if given is None and conversation_id and self.conversations is not None:
             conversations, cid = self.conversations, str(conversation_id)
-            return lambda text: conversations.redact(text, cid, where="audit")
-        return lambda text: redact_or_mask(self._redactor, text, placeholders, where="audit")
+            return lambda text, quoted=False: conversations.redact(
+                text, cid, where="audit", quoted=quoted
+            )
+        return lambda text, quoted=False: redact_or_mask(
+            self._redactor, text, placeholders, where="audit", quoted=quoted, sources=sources
+        )
 
     def record_feedback(
         self,

@@ -205,7 +205,7 @@ async def answer(question: str) -> None:
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
     turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
-    reply = cl.Message(content="")
+    reply = cl.Message(content="", metadata={"kind": ui.ANSWER})  # stored as quoted text
     async for delta in assistant.astream(turn):
         await reply.stream_token(delta)
     if turn.error is not None:

@@ -44,6 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant.privacy.redact import ConversationRedactor
 from assistant.privacy.results import PlaceholderMap
 from assistant.privacy.retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
+from assistant.web.ui import ANSWER
 
 if TYPE_CHECKING:
     from chainlit.element import Element
@@ -115,16 +116,17 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         """The thread's placeholder map (the audit log's rows of the thread use it too)."""
         return self.conversations.placeholders(thread_id)
 
-    def redact_text(self, value: Any, thread_id: str | None) -> Any:
-        """Redacted text; masked whole on any failure. Non-strings pass unchanged."""
+    def redact_text(self, value: Any, thread_id: str | None, quoted: bool = False) -> Any:
+        """Redacted text; masked whole on any failure. Non-strings pass unchanged.
+        `quoted`: the assistant's text (answers, passages), see `Redactor.redact`."""
         if not isinstance(value, str) or not value.strip():
             return value
-        return self.conversations.redact(value, thread_id, where="chat history").text
+        return self.conversations.redact(value, thread_id, where="chat history", quoted=quoted).text
 
-    async def _redact(self, value: Any, thread_id: str | None) -> Any:
+    async def _redact(self, value: Any, thread_id: str | None, quoted: bool = False) -> Any:
         if not isinstance(value, str) or not value.strip():
             return value
-        return await asyncio.to_thread(self.redact_text, value, thread_id)
+        return await asyncio.to_thread(self.redact_text, value, thread_id, quoted)
 
     async def _redact_tree(self, value: Any, thread_id: str | None, key: str = "") -> Any:
         """Every string inside dicts and lists redacted (keys kept)."""
@@ -193,8 +195,11 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
             log.warning("chat history: step with bad thread id refused")
             return
         step: dict = {k: v for k, v in step_dict.items() if k in STEP_COLUMNS}
+        # An answer is the assistant's text (see Redactor.redact); other messages of the
+        # assistant quote what people typed (file names in upload reports).
+        quoted = (step.get("metadata") or {}).get("kind") == ANSWER
         for key in ("input", "output"):
-            step[key] = await self._redact(step.get(key), thread_id)
+            step[key] = await self._redact(step.get(key), thread_id, quoted)
         if step.get("type") not in MESSAGE_TYPES:
             step["name"] = await self._redact(step.get("name"), thread_id)
         for key in ("metadata", "generation"):
@@ -282,7 +287,8 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
                 content = await f.read()
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
-        redacted = await self._redact(content or "", element.thread_id)
+        # Text elements are the cited passages (ui.py): knowledge-base text.
+        redacted = await self._redact(content or "", element.thread_id, quoted=True)
         name = await self._redact(element.name, element.thread_id)
         clone = _text_element(element, redacted, name)
         await super().create_element(clone)

@@ -56,6 +56,9 @@ ERROR = (
 )
 EMPTY_QUESTION = "Bitte geben Sie eine Frage ein."
 
+# Metadata "kind" of an answer message: stored as the assistant's (quoted) text.
+ANSWER = "answer"
+
 
 @dataclass
 class Rendered:
