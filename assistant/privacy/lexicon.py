@@ -17,6 +17,8 @@ DATA = Path(__file__).parent / "data"
 
 # Names with a second capital: McCain, MacLeod, FitzGerald, LeBron, DiCaprio, O'Brien.
 CAMEL_NAME = re.compile(r"(?:Mc|Mac|Fitz|Le|La|De|Di|Da|Van|O')[A-ZÄÖÜ][a-zäöüß]+$")
+# Linking elements between the parts of a German compound (Fugenelemente).
+LINKS = ("", "s", "es", "n", "en", "e", "er")
 # A word, possibly hyphenated or with an apostrophe (Müller-Lüdenscheidt, O'Brien).
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
@@ -100,8 +102,9 @@ class Lexicon:
         """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""
         if not word[:1].isupper() or word in self.not_names:
             return False
+        # Every part of a hyphenated name is capitalized (Müller-Lüdenscheidt, not Vor-und).
         return all(
-            sum(c.isupper() for c in part) <= 1 or CAMEL_NAME.match(part)
+            part[:1].isupper() and (sum(c.isupper() for c in part) <= 1 or CAMEL_NAME.match(part))
             for part in word.split("-")
         )
 
@@ -129,6 +132,8 @@ class Lexicon:
         return self.lower_margin.get(word, -99.0) > -2.3
 
     def is_first_name(self, word: str) -> bool:
+        if "-" in word:  # Hans-Peter, Ana-Maria, Jean-François
+            return all(self.is_first_name(part) for part in word.split("-"))
         return word in self.first_names and word not in self.not_names
 
     def is_compound_noun(self, word: str) -> bool:
@@ -139,7 +144,27 @@ class Lexicon:
         # Short heads are too often the tail of a name (Rütt-gers, Rib-hegge);
         # only listed ones (Haus, Amt …) count.
         heads = (last[i:].capitalize() for i in range(2, len(last) - 2))
-        return any((len(h) > 4 or h in self.short_heads) and self.is_word(h) for h in heads)
+        if any((len(h) > 4 or h in self.short_heads) and self.is_word(h) for h in heads):
+            return True
+        return self._two_words(last)
+
+    def _two_words(self, word: str) -> bool:
+        """A German compound of two known words: Rechts|gut, Dienst|pass, Wohn|geld,
+        Vermächtnis|nehmer (a noun or verb stem, a linking s/es/n/en/e, then a noun or
+        a nominalized adjective)."""
+        for k in range(3, len(word) - 2):
+            head = word[k:].capitalize()
+            if not (self.is_word(head) or (len(head) > 4 and self.is_lowercase_word(head))):
+                continue
+            prefix = word[:k]
+            for link in LINKS:
+                stem = prefix[: len(prefix) - len(link)] if prefix.endswith(link) else ""
+                if len(stem) >= 3 and self._stem(stem.capitalize()):
+                    return True
+        return False
+
+    def _stem(self, stem: str) -> bool:
+        return stem in self.nouns or self.is_lowercase_word(stem + "en")
 
     def is_unknown(self, word: str) -> bool:
         """A capitalized word that no list knows as an ordinary word: likely a name."""

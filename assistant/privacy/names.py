@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.de.stop_words import STOP_WORDS
 
 from assistant.privacy.lexicon import Lexicon, Token, tokenize
 
@@ -38,6 +39,11 @@ def _alternation(words: Iterable[str]) -> str:
 def _adjacent(left: Token, right: Token) -> bool:
     """Only a space (or an initial's dot) between two words of one name."""
     return right.before in (" ", "\u00a0") or (left.dot and right.before in (". ", ".\u00a0"))
+
+
+def _directly_after(tok: Token) -> bool:
+    """Only spaces, or an abbreviation's dot and spaces, before this word."""
+    return tok.before.strip(" .\u00a0\t") == ""
 
 
 def _is_initial(tok: Token) -> bool:
@@ -92,7 +98,8 @@ class NameRecognizer(LocalRecognizer):
     def _salutations(self, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
         for i, tok in enumerate(tokens):
-            if self._is_salutation(tok):
+            # "Familie, Senioren, Frauen": a salutation is followed by its name directly.
+            if self._is_salutation(tok) and i + 1 < len(tokens) and _directly_after(tokens[i + 1]):
                 # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
                 # a surname-like word may follow.
                 lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
@@ -106,6 +113,8 @@ class NameRecognizer(LocalRecognizer):
         for regex, lenient in ((self.cue, False), (self.form_cue, True)):
             for match in regex.finditer(text):
                 gap = self.cue_gap.match(text, match.end())
+                if gap and "\n" in gap.group() and self.role.fullmatch(match.group()):
+                    continue  # a role names the person on its own line ("Kind\nUnterhalt…")
                 i = starts.get(gap.end()) if gap else None
                 if i is not None:
                     start = self._skip_titles(tokens, i)
@@ -192,14 +201,18 @@ class NameRecognizer(LocalRecognizer):
             tok = tokens[j]
             if j > i and not _adjacent(tokens[j - 1], tok):
                 break
+            if j == i and tok.text in self.determiners:
+                break  # "Leitern der Beherbergungsstätten": no name starts with an article
             if self._is_filler(tokens, j):
                 j += 1
                 continue
             # After a first name or a particle the next word belongs to the name
             # even if it is also a noun (Peter Stein, von Scheffel).
             previous = tokens[j - 1].text if j > i else ""
+            # After a particle too (Maximilian von Thurn-Eberstein), but not after an
+            # article ("Müller der Stadt").
             after_first = self.lex.is_first_name(previous) or (
-                previous in self.particles and last >= i
+                previous in self.particles and previous not in self.determiners
             )
             if (lenient and j == i) or after_first:
                 ok = self._lenient_ok(tok)
@@ -279,6 +292,8 @@ class NameRecognizer(LocalRecognizer):
 
     def _starts_sentence(self, tokens: list[Token], i: int) -> bool:
         before = tokens[i].before
+        if before.strip() == "" and "\n" in before and i and tokens[i - 1].text.islower():
+            return False  # a wrapped line continues its sentence ("die\nRücknahme")
         if SENTENCE_MARKS & set(before):
             return True
         if "." in before:
@@ -334,16 +349,17 @@ class NameRecognizer(LocalRecognizer):
 
 
 def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Capitalized words inside the given PERSON spans (to remember for later messages)."""
+    """Words inside the given PERSON spans (to remember for later messages), in any
+    case: staff write names in lower case too. Particles and articles are no names."""
     return [
         t.text
         for t in tokenize(text)
         if len(t.text) > 2
-        and t.text[0].isupper()
+        and t.text.lower() not in STOP_WORDS
         and any(s <= t.start and t.end <= e for s, e in spans)
     ]
 
 
 def known_mentions(text: str, is_known: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Words of the text that an earlier message of the conversation found as a name."""
-    return [(t.start, t.end) for t in tokenize(text) if t.text[0].isupper() and is_known(t.text)]
+    return [(t.start, t.end) for t in tokenize(text) if len(t.text) > 2 and is_known(t.text)]

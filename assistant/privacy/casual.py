@@ -1,0 +1,227 @@
+"""Person names as staff type them in chat: in lower case, as a first name only.
+
+"hab murat gefragt", "halterin gisela marx", "frau kowalczyk hat angerufen",
+"die mutter von finn und ida": no capital letter marks the name, so the evidence
+is the name lexicon and the words around it, never capitalization:
+
+* a lower-case word that is a first name and no ordinary German word (``murat``,
+  ``gisela``; not ``will``, ``mark``), with the surname-like words after it;
+* a lower-case salutation before the name (``frau engel``, ``herr m.``);
+* a role or relation before it, optionally with ``von`` (``bewerberin ewa``,
+  ``der sohn von kai``): then any listed first name or surname counts, even one
+  that is also a noun;
+* a name joined to one of these by ``und``, ``oder`` or a comma (``finn und ida``).
+
+Capitalized names are the `NameRecognizer`'s (names.py); this recognizer looks
+only at lower-case words, so the two do not compete.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.de.stop_words import STOP_WORDS
+
+from assistant.privacy.lexicon import Lexicon, Token, tokenize
+
+MAX_PARTS = 4  # words of one name after its first
+JOINERS = {"und", "oder", "sowie", "&"}
+# A lower-case word is an ordinary word when it is at least as frequent in lower case
+# as capitalized (log ratio, see lexicon.lower_margin).
+COMMON_MARGIN = 0.0
+
+
+class CasualNameRecognizer(LocalRecognizer):
+    """Lower-case person names; configured by the ``names`` section of ``recognizers.yaml``."""
+
+    def __init__(self, conf: dict, entity: str = "PERSON", name: str = "CasualNameRecognizer"):
+        self.lex = Lexicon.load(conf)
+        self.score = conf["scores"]["casual"]
+        self.cue_score = conf["scores"]["cue"]
+        self.salutations = {s.lower() for s in conf["salutations"]} | {
+            s.lower() for s in conf["abbreviated_salutations"] if s not in ("Dr", "Prof")
+        }
+        self.abbreviated = {s.lower() for s in conf["abbreviated_salutations"]}
+        self.particles = {p.lower() for p in conf["particles"]} - {"der", "den", "des", "o"}
+        self.determiners = {d.lower() for d in conf["determiners"]}
+        roles = "|".join(sorted((r.lower() for r in conf["roles"]), key=len, reverse=True))
+        self.role = re.compile(rf"(?:{roles})(?:{conf['role_suffix'].lower()})?")
+        self.not_names = {w.lower() for w in conf.get("not_names", ())}
+        super().__init__(supported_entities=[entity], supported_language="de", name=name)
+
+    def load(self) -> None:
+        """The word lists are loaded in the constructor."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        tokens = tokenize(text)
+        spans = self.spans(tokens)
+        meta = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        results = []
+        for first, last, score in spans:
+            end = tokens[last].end + (1 if tokens[last].dot and len(tokens[last].text) == 1 else 0)
+            results.append(
+                RecognizerResult(
+                    self.supported_entities[0],
+                    tokens[first].start,
+                    end,
+                    score,
+                    recognition_metadata=meta,
+                )
+            )
+        return results
+
+    def spans(self, tokens: list[Token]) -> list[tuple[int, int, float]]:
+        """(first, last, score) token spans of the names found."""
+        spans: list[tuple[int, int, float]] = []
+        i = 0
+        while i < len(tokens):
+            found = self._name_at(tokens, i)
+            if found is None:
+                i += 1
+                continue
+            first, last, score = found
+            spans.append((first, last, score))
+            i = last + 1
+            # "finn und ida", "elke, timo": a first name joined to a name is one too.
+            while i + 1 < len(tokens) and self._joined(tokens, i):
+                last = self._rest(tokens, i + 1)
+                spans.append((i + 1, last, score))
+                i = last + 1
+        return spans
+
+    # --- evidence ----------------------------------------------------------------
+
+    def _name_at(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
+        tok = tokens[i]
+        word = tok.text
+        if not word.islower():
+            return None
+        if word in self.salutations and (tok.dot or word not in self.abbreviated):
+            return self._after_salutation(tokens, i)
+        if self.role.fullmatch(word):
+            return self._after_role(tokens, i)
+        if self._strong_first(word):
+            return i, self._rest(tokens, i), self.score
+        # "petra schönfeld", "frank heller": a first name that is also a word or a
+        # place counts together with a listed surname.
+        if self.lex.is_first_name(_cap(word)) and self._may_be_name(word):
+            last = self._rest(tokens, i)
+            if last > i and self._listed_surname(tokens[i + 1].text):
+                return i, last, self.score
+        return None
+
+    def _after_salutation(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
+        j = i + 1
+        if j >= len(tokens) or not _spaced(tokens[j]):
+            return None
+        # "die frau hat", "meine frau": after an article or a pronoun it is a noun.
+        noun_use = i > 0 and tokens[i - 1].text.lower() in self.determiners
+        word = tokens[j].text
+        if _initial(tokens[j]) and not noun_use:
+            return j, j, self.cue_score
+        if not word.islower() or not self._may_be_name(word) or self._function_word(word):
+            return None
+        if noun_use and not (self._strong_first(word) or self._listed_surname(word)):
+            return None
+        return j, self._rest(tokens, j), self.cue_score
+
+    def _after_role(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
+        j = i + 1
+        if j < len(tokens) and tokens[j].text in ("von", "vom") and _spaced(tokens[j]):
+            j += 1
+        if j >= len(tokens) or not _spaced(tokens[j]) or not tokens[j].text.islower():
+            return None
+        word = tokens[j].text
+        # After a role a listed name counts even if it is also a noun (bewerberin jasmin).
+        listed = self.lex.is_first_name(_cap(word)) or self._listed_surname(word)
+        if not (listed and self._may_be_name(word)) or self._function_word(word):
+            return None
+        return j, self._rest(tokens, j), self.cue_score
+
+    def _joined(self, tokens: list[Token], i: int) -> bool:
+        """tokens[i] joins a further first name to the name before it: "finn und ida"."""
+        if tokens[i].text not in JOINERS or not _spaced(tokens[i]) or i + 1 >= len(tokens):
+            return False
+        nxt = tokens[i + 1]
+        if not _spaced(nxt) or not nxt.text.islower():
+            return False
+        return self.lex.is_first_name(_cap(nxt.text)) and not self._common(nxt.text)
+
+    def _rest(self, tokens: list[Token], i: int) -> int:
+        """Last token of the name whose first word is tokens[i]: surname-like words
+        and particles directly after it (no punctuation in between)."""
+        last, j = i, i + 1
+        while j < len(tokens) and j - i <= MAX_PARTS and _spaced(tokens[j]):
+            word = tokens[j].text
+            if not word.islower():
+                break
+            if word in self.particles and j + 1 < len(tokens) and _spaced(tokens[j + 1]):
+                j += 1
+                continue
+            if not self._surname_like(word):
+                break
+            last, j = j, j + 1
+        return last
+
+    # --- word tests ----------------------------------------------------------------
+
+    def _strong_first(self, word: str) -> bool:
+        """A first name that is no ordinary word: murat, gisela, ewa (not will, mark)."""
+        cap = _cap(word)
+        return (
+            len(word) > 2
+            and self.lex.is_first_name(cap)
+            and cap not in self.lex.ambiguous
+            and word not in STOP_WORDS
+            and word not in self.not_names
+        )
+
+    def _surname_like(self, word: str) -> bool:
+        """After a first name: a listed surname (richter, sauer) or a word no list knows."""
+        if not self._may_be_name(word) or len(word) < 3:
+            return False
+        cap = _cap(word)
+        if cap in self.lex.surnames or self.lex.is_first_name(cap):
+            return True
+        # Not the compound test of capitalized text: surnames are compounds too
+        # (ostermeier, schönfeld).
+        return not self._common(word)
+
+    def _listed_surname(self, word: str) -> bool:
+        return _cap(word) in self.lex.surnames and self._may_be_name(word)
+
+    def _may_be_name(self, word: str) -> bool:
+        return word not in STOP_WORDS and word not in self.not_names and not word.isdigit()
+
+    def _function_word(self, word: str) -> bool:
+        """A word mostly written in lower case: a verb, adjective, adverb (vorgesehen)."""
+        return word in STOP_WORDS or self.lex.lower_margin.get(_cap(word), -99.0) > COMMON_MARGIN
+
+    def _common(self, word: str) -> bool:
+        """An ordinary German word written in lower case (verb, adjective, noun, place)."""
+        cap = _cap(word)
+        if word in STOP_WORDS or word in self.not_names:
+            return True
+        if self.lex.lower_margin.get(cap, -99.0) > COMMON_MARGIN:
+            return True
+        return self.lex.is_word(cap)
+
+
+def _cap(word: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+
+
+def _spaced(tok: Token) -> bool:
+    """Only spaces between this word and the one before (no comma, no line break)."""
+    return tok.before in (" ", "\u00a0") or tok.before.strip(" .\u00a0") == "" and "." in tok.before
+
+
+def _initial(tok: Token) -> bool:
+    return len(tok.text) == 1 and tok.dot
