@@ -39,6 +39,9 @@ def _alternatives(words: Sequence[str]) -> str:
 class AddressRecognizer(ScoredRecognizer):
     """Street, house number, optionally postcode and town; see the module docstring."""
 
+    HOUSE_NUMBER = re.compile(r"(?<!\d)[1-9]\d{0,2}(?!\d)")
+    BEFORE, AFTER = 120, 90  # longest street before a number; range, postcode, town after
+
     def __init__(self, conf: dict, **kwargs) -> None:
         self._conf = conf
         self._not_streets = tuple(w.lower() for w in conf["not_streets"])
@@ -55,7 +58,6 @@ class AddressRecognizer(ScoredRecognizer):
         self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
         place = rf"(?P<place>,?[ \t]+(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
-        suffixes = _alternatives(conf["street_suffixes"])
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
         adjectives = _alternatives(conf["adjectives"])
@@ -67,7 +69,8 @@ class AddressRecognizer(ScoredRecognizer):
             (
                 "suffix",
                 re.compile(
-                    rf"(?<![\w-])(?P<street>(?:(?:{WORD}\.?-){{1,4}}(?:{WORD})??|[{_L}]+?)(?:{suffixes}))"
+                    # Any word before a number; _suffix keeps those ending in a street word.
+                    rf"(?<![\w-])(?P<street>(?:{WORD}\.?-){{0,4}}{WORD}\.?)"
                     rf"(?:[ \t]+|(?<=\.))(?:nr\.?[ \t]*)?{number}{place}",
                     flags,
                 ),
@@ -114,17 +117,31 @@ class AddressRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
-        for shape, pattern in self._shapes:
-            pos = 0
-            while match := pattern.search(text, pos):
-                scored = self._scored(shape, text, match)
-                if scored is None:
-                    # A rejected match may hide one that starts later inside it
-                    # ("in der Am Markt 22": not "in der Am Markt", but "Am Markt 22").
-                    pos = match.start() + 1
-                    continue
-                pos = match.end()
-                yield match.start(), match.end(), *scored
+        # Every address has a house number: the patterns run only in windows around
+        # numbers (the regexes are long; most of a message has none).
+        for start, end in self._windows(text):
+            for shape, pattern in self._shapes:
+                pos = start
+                while match := pattern.search(text, pos, end):
+                    scored = self._scored(shape, text, match)
+                    if scored is None:
+                        # A rejected match may hide one that starts later inside it
+                        # ("in der Am Markt 22": not "in der Am Markt", but "Am Markt 22").
+                        pos = match.start() + 1
+                        continue
+                    pos = match.end()
+                    yield match.start(), match.end(), *scored
+
+    def _windows(self, text: str) -> list[tuple[int, int]]:
+        windows: list[list[int]] = []
+        for number in self.HOUSE_NUMBER.finditer(text):
+            start = max(0, number.start() - self.BEFORE)
+            end = min(len(text), number.end() + self.AFTER)
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = end
+            else:
+                windows.append([start, end])
+        return [(start, end) for start, end in windows]
 
     def _scored(self, shape: str, text: str, match: re.Match) -> tuple[float, float] | None:
         if not match.group("place") and self._unit.match(text, match.end("number")):
@@ -135,8 +152,14 @@ class AddressRecognizer(ScoredRecognizer):
 
     def _suffix(self, text: str, match: re.Match) -> tuple[float, float] | None:
         street = match.group("street").lower()
-        if street.endswith(self._not_streets) or street in self._stop_words:
+        if street.endswith(".") and not street.endswith("str."):
             return None
+        street = street.rstrip(".")
+        suffix = next((x for x in self._suffixes if street.endswith(x)), None)
+        if suffix is None or street.endswith(self._not_streets):
+            return None
+        if street == suffix:
+            return None  # "Straße 5", "Weg 3": the name is missing
         return 0.7, 0.7
 
     def _words(self, text: str, match: re.Match) -> tuple[float, float] | None:
