@@ -240,6 +240,8 @@ WHOLE_VALUES = [
     ("überweisung an de89370400440532013000", "de89370400440532013000", "IBAN"),
     ("IBAN DE12 3704 0044 0532 0130 00 (Zahlendreher?)", "DE12 3704 0044 0532 0130 00", "IBAN"),
     ("IBAN AT61 1904 3002 3457 3201", "AT61 1904 3002 3457 3201", "IBAN"),
+    ("IBAN DE 89 3704 0044 0532 0130 00", "DE 89 3704 0044 0532 0130 00", "IBAN"),
+    ("konto nl91 abna 0417 1643 00 (holland)", "nl91 abna 0417 1643 00", "IBAN"),
     # BIC in any case
     ("bic cobadeffxxx", "cobadeffxxx", "BIC"),
     ("BIC: GENODEF1MZ1", "GENODEF1MZ1", "BIC"),
@@ -262,6 +264,8 @@ WHOLE_VALUES = [
     ("Grundstück Am Hohen Rain 17, Eigentümer unbekannt", "Am Hohen Rain 17", "ADDRESS"),
     ("Vorwohnsitz Via Garibaldi 8, 20121 Milano", "Via Garibaldi 8, 20121 Milano", "ADDRESS"),
     ("wohnt jetzt in der Am Weiher 3", "Am Weiher 3", "ADDRESS"),
+    ("Laden Große Langgasse 5 geschlossen", "Große Langgasse 5", "ADDRESS"),
+    ("Vorwohnsitz Rue de la Gare 9 in Lyon", "Rue de la Gare 9", "ADDRESS"),
     ("neue Anschrift: Platz der Einheit 2", "Platz der Einheit 2", "ADDRESS"),
     # case and file numbers, also without the usual cue word
     ("Az. beim VG 6 K 1234/25.WI", "6 K 1234/25.WI", "CASE_NUMBER"),
@@ -269,10 +273,13 @@ WHOLE_VALUES = [
     ("Bauantrag BA-2025-0917 fehlt", "BA-2025-0917", "CASE_NUMBER"),
     ("Einspruch gegen 61/OWi/2025/001234", "61/OWi/2025/001234", "CASE_NUMBER"),
     ("Unser Zeichen: 61/204/2025 Bauer", "61/204/2025", "CASE_NUMBER"),
+    ("Widerspruch 2025-04417 liegt vor", "2025-04417", "CASE_NUMBER"),
+    ("Verwendungszweck: 5.4321.123456.7", "5.4321.123456.7", "CASE_NUMBER"),
     # dates of birth with a cue written carelessly
     ("anna geb 3.4.1975 kommt morgen", "3.4.1975", "DATE_OF_BIRTH"),
     ("import: geb=1975-04-03; ort=mainz", "1975-04-03", "DATE_OF_BIRTH"),
     ("Herr K. (geb. 04/1975) fragt", "04/1975", "DATE_OF_BIRTH"),
+    ("sie ist geboren im März 1975", "März 1975", "DATE_OF_BIRTH"),
 ]
 
 
@@ -327,6 +334,8 @@ OFFICIAL_TEXT = [
     "Für Kinder, die vor dem 1. Januar 2022 geboren sind, gilt Absatz 2.",
     "Ist kein Konto vorhanden, kann das Wohngeld an den Wohnsitz gezahlt werden.",
     "Ein Bescheid vom 12.03.2024 und ein Verfahren nach § 3 VwVfG.",
+    "Widerspruch gegen den Bescheid vom 12.03.2026, der Einspruch 2026 kam spät.",
+    "Piece of Me erreichte in Brasilien Platz 1 der Charts.",
 ]
 
 

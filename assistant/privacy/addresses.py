@@ -70,7 +70,7 @@ class AddressRecognizer(ScoredRecognizer):
                 "suffix",
                 re.compile(
                     # Any word before a number; _suffix keeps those ending in a street word.
-                    rf"(?<![\w-])(?P<street>(?:{WORD}\.?-){{0,4}}{WORD}\.?)"
+                    rf"(?<![\w-])(?:(?:{adjectives})[ \t]+)?(?P<street>(?:{WORD}\.?-){{0,4}}{WORD}\.?)"
                     rf"(?:[ \t]+|(?<=\.))(?:nr\.?[ \t]*)?{number}{place}",
                     flags,
                 ),
@@ -198,7 +198,12 @@ class AddressRecognizer(ScoredRecognizer):
         return 0.7, 0.7
 
     def _foreign(self, text: str, match: re.Match) -> tuple[float, float] | None:
-        return (0.7, 0.7) if match.group("place") else (0.45, 0.7)
+        if match.group("place"):
+            return 0.7, 0.7
+        # "Via Roma 12" inside a sentence is a street; at its start "Via" may be a word.
+        before = text[: match.start()].rstrip(" \t")
+        inside = bool(before) and (before[-1].isalnum() or before[-1] in ",;:(–-/")
+        return (0.6, 0.7) if inside else (WEAK, 0.7)
 
     # --- helpers ----------------------------------------------------------------------
 

@@ -175,7 +175,7 @@ class IbanRecognizer(ScoredRecognizer):
     groups after a country code that fits no structure needs a cue ("iban").
     """
 
-    START = re.compile(r"(?<![\w])[A-Za-z]{2}\d\d")
+    START = re.compile(r"(?<![\w])[A-Za-z]{2}[ ]?\d\d")
     LOOSE = re.compile(r"[A-Za-z]{2}\d\d(?:[ ]?\d{2,4}){3,8}(?![\w])")
 
     def candidates(self, text: str) -> Iterator[Candidate]:
@@ -184,10 +184,14 @@ class IbanRecognizer(ScoredRecognizer):
             start = match.start()
             end = self._structured_end(text, start)
             if end:
-                yield start, end, 1.0 if iban_valid(text[start:end]) else 0.6, 1.0
+                valid = iban_valid(text[start:end])
+                if text[start + 2] == " ":  # "de 12 …" is rather words: needs a cue
+                    yield start, end, 1.0 if valid else WEAK, 1.0
+                else:
+                    yield start, end, 1.0 if valid else 0.6, 1.0
                 pos = end
                 continue
-            loose = self.LOOSE.match(text, start)
+            loose = self.LOOSE.match(text, start) if text[start + 2] != " " else None
             if loose and sum(c.isdigit() for c in loose.group()) >= 12:
                 yield start, loose.end(), WEAK, 0.85
                 pos = loose.end()
@@ -197,10 +201,13 @@ class IbanRecognizer(ScoredRecognizer):
     @staticmethod
     def _structured_end(text: str, start: int) -> int | None:
         structure = _IBAN_STRUCTURE.get(text[start : start + 2].upper())
-        match = structure.match(text, start) if structure else None
+        # "DE 89 3704 …": the structures expect the check digits right after the country.
+        gap = 1 if text[start + 2 : start + 3] == " " else 0
+        joined = text[: start + 2] + text[start + 2 + gap :] if gap else text
+        match = structure.match(joined, start) if structure else None
         if not match:
             return None
-        end = start + len(match.group().rstrip())
+        end = start + gap + len(match.group().rstrip())
         # Directly followed by more of a word: a longer token, no IBAN of this country.
         if end < len(text) and (text[end].isalnum() or text[end] == "-"):
             return None
