@@ -128,7 +128,8 @@ class CasualNameRecognizer(LocalRecognizer):
             return j, j, self.cue_score
         if not word.islower() or not self._may_be_name(word) or self._function_word(word):
             return None
-        if noun_use and not (self._strong_first(word) or self._listed_surname(word)):
+        # "ein herr jankowski", "der familie papadopoulos": a name is no ordinary word.
+        if noun_use and self._common(word):
             return None
         return j, self._rest(tokens, j), self.cue_score
 
@@ -185,7 +186,8 @@ class CasualNameRecognizer(LocalRecognizer):
 
     def _surname_like(self, word: str) -> bool:
         """After a first name: a listed surname (richter, sauer) or a word no list knows."""
-        if not self._may_be_name(word) or len(word) < 3:
+        # Two-letter German words are ASCII (an, du, ob); hà, lê, vũ are Vietnamese names.
+        if not self._may_be_name(word) or (len(word) < 3 and word.isascii()):
             return False
         cap = _cap(word)
         if cap in self.lex.surnames or self.lex.is_first_name(cap):

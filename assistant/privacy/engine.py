@@ -157,10 +157,11 @@ class Redactor:
             )
         found = [Entity(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results]
         if PERSON in self.entities:
-            known = known_mentions(chunk, names.is_known_name_token)
-            found += [Entity(PERSON, s, e, KNOWN_NAME_SCORE) for s, e in known]
-            if PERSON in wanted:  # names the person typed, not those of quoted text
-                persons = [(e.start, e.end) for e in found if e.type == PERSON]
+            if names.has_name_tokens():
+                known = known_mentions(chunk, names.is_known_name_token)
+                found += [Entity(PERSON, s, e, KNOWN_NAME_SCORE) for s, e in known]
+            persons = [(e.start, e.end) for e in found if e.type == PERSON]
+            if persons and PERSON in wanted:  # names the person typed, not quoted ones
                 names.remember_name_tokens(name_tokens(chunk, persons))
         return [Entity(e.type, e.start + offset, e.end + offset, e.score) for e in found]
 

@@ -120,6 +120,9 @@ class PlaceholderMap:
         """Remember the words of a detected name, so later bare mentions are caught too."""
         self._name_tokens.update(self.digest(token) for token in tokens)
 
+    def has_name_tokens(self) -> bool:
+        return bool(self._name_tokens)
+
     def is_known_name_token(self, token: str) -> bool:
         return self.digest(token) in self._name_tokens
 
