@@ -149,11 +149,13 @@ class Lexicon:
         return self._two_words(last)
 
     def _two_words(self, word: str) -> bool:
-        """A German compound of two known words: Rechts|gut, Dienst|pass, Wohn|geld,
-        Vermächtnis|nehmer (a noun or verb stem, a linking s/es/n/en/e, then a noun or
-        a nominalized adjective)."""
+        """A German compound of two known words: Rechts|gut, Dienst|pass, Vermächtnis|nehmer
+        (a noun, a linking s/es/n/en/e, then a noun or a nominalized adjective that is
+        no surname)."""
         for k in range(3, len(word) - 2):
             head = word[k:].capitalize()
+            if len(head) > 3 and head in self.surnames:  # Stein|meier, Oster|mann: names too
+                continue
             if not (self.is_word(head) or (len(head) > 4 and self.is_lowercase_word(head))):
                 continue
             prefix = word[:k]
@@ -164,7 +166,7 @@ class Lexicon:
         return False
 
     def _stem(self, stem: str) -> bool:
-        return stem in self.nouns or self.is_lowercase_word(stem + "en")
+        return stem in self.nouns
 
     def is_unknown(self, word: str) -> bool:
         """A capitalized word that no list knows as an ordinary word: likely a name."""
