@@ -251,6 +251,7 @@ WHOLE_VALUES = [
     ("Abschleppauftrag WI AB 1234, Kosten 250 €", "WI AB 1234", "LICENCE_PLATE"),
     ("das auto wi-k 12 parkt", "wi-k 12", "LICENCE_PLATE"),
     ("kfz ma xy 321 gemeldet", "ma xy 321", "LICENCE_PLATE"),
+    ("das auto da ab 123 steht im halteverbot", "da ab 123", "LICENCE_PLATE"),
     ("E-Auto B-MW 2024E an der Ladesäule", "B-MW 2024E", "LICENCE_PLATE"),
     ("dauerparker rüd-ab 77 in der zone", "rüd-ab 77", "LICENCE_PLATE"),
     # addresses: abbreviations, house-number suffixes, lower case, multi-word, postcode
@@ -327,6 +328,7 @@ OFFICIAL_TEXT = [
     "das amt 61 und amt 32 sind zuständig, zimmer 104",
     "am montag 9 uhr im raum 12 bitte, im jahr 12 prozent mehr anträge",
     "wir sind am ende 3 leute, bitte die kw 12 einplanen, es um 12 erledigen",
+    "der wagen kommt, da um 12 uhr die sitzung beginnt",
     "Haushaltsstelle 1.1100.5431 und Produkt 12.6.01",
     "DIN EN ISO 9001 und DIN 5008, SGB II 12",
     "Vergütungsgruppe E 9 TVöD, Entgeltgruppe EG 11",

@@ -273,8 +273,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
     )
     ROMAN = re.compile(r"[IVX]+", re.IGNORECASE)
     NUMBER_WORDS = frozenset({"nr", "no", "id"})
-    TIGHT_CUE = re.compile(
-        r"(?:kennzeichen|kennz\.|kfz|nummernschild)[\w-]*[ \t]*[:=]?[ \t]*$", re.IGNORECASE
+    UNIT = re.compile(
+        r"[ \t]*(?:uhr|h|euro|eur|€|%|prozent|min|minuten|stunden|std|tage|jahre|mal|stück)(?!\w)",
+        re.IGNORECASE,
     )
 
     def __init__(
@@ -289,24 +290,28 @@ class LicencePlateRecognizer(ScoredRecognizer):
             district, sep, letters, _, digits, _ = match.groups()
             if len(district) + len(letters) + len(digits) > 8:
                 continue
-            upper = district.isupper() and letters.isupper()
-            lower = district.islower() and letters.islower()
             if letters.lower() in self.NUMBER_WORDS:
                 continue  # "rv-nr 65 …", "tel-nr 12"
+            upper = district.isupper() and letters.isupper()
             if sep == "-":
-                score = 0.6 if upper or lower else WEAK
-            elif upper and not self.ROMAN.fullmatch(letters):
-                if {district, letters} & self._not_abbreviations:
-                    continue
-                score = 0.5
-            elif {district.lower(), letters.lower()} & self._not_words:
-                # "es um 12" is no plate, but "kennzeichen wi ab 123" is.
-                if not self.TIGHT_CUE.search(text[max(0, match.start() - 30) : match.start()]):
-                    continue
-                score = 0.85
+                lower = district.islower() and letters.islower()
+                yield match.start(), match.end(), 0.6 if upper or lower else WEAK, 0.85
+                continue
+            if self.UNIT.match(text, match.end()):
+                continue  # "es um 12 uhr"
+            if upper:
+                common = {district, letters} & self._not_abbreviations
+                common = common or self.ROMAN.fullmatch(letters)
             else:
-                score = WEAK
-            yield match.start(), match.end(), score, 0.85
+                common = {district.lower(), letters.lower()} & self._not_words
+            if common:
+                # "es um 12", "SGB II 12" are no plates, but "das auto da ab 123" is:
+                # a cue must come first.
+                before = text[max(0, match.start() - 40) : match.start()]
+                if self._cues and self._cues.search(before):
+                    yield match.start(), match.end(), 0.85, 0.85
+                continue
+            yield match.start(), match.end(), 0.5 if upper else WEAK, 0.85
 
 
 # --- ID card and passport numbers after a cue ---------------------------------------------
