@@ -254,6 +254,7 @@ WHOLE_VALUES = [
     ("das auto wi-k 12 parkt", "wi-k 12", "LICENCE_PLATE"),
     ("kfz ma xy 321 gemeldet", "ma xy 321", "LICENCE_PLATE"),
     ("das auto da ab 123 steht im halteverbot", "da ab 123", "LICENCE_PLATE"),
+    ("wi kr 512 steht seit wochen da", "wi kr 512", "LICENCE_PLATE"),
     ("E-Auto B-MW 2024E an der Ladesäule", "B-MW 2024E", "LICENCE_PLATE"),
     ("dauerparker rüd-ab 77 in der zone", "rüd-ab 77", "LICENCE_PLATE"),
     # addresses: abbreviations, house-number suffixes, lower case, multi-word, postcode

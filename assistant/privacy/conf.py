@@ -89,7 +89,10 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         IbanRecognizer(**common("iban")),
         BicRecognizer(COUNTRIES, **common("bic")),
         LicencePlateRecognizer(
-            plates["not_words"], plates["not_abbreviations"], **common("licence_plate")
+            plates["not_words"],
+            plates["not_abbreviations"],
+            plates.get("districts", ()),
+            **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),

@@ -279,10 +279,15 @@ class LicencePlateRecognizer(ScoredRecognizer):
     )
 
     def __init__(
-        self, not_words: Sequence[str], not_abbreviations: Sequence[str], **kwargs
+        self,
+        not_words: Sequence[str],
+        not_abbreviations: Sequence[str],
+        districts: Sequence[str] = (),
+        **kwargs,
     ) -> None:
         self._not_words = {str(w).lower() for w in not_words}
         self._not_abbreviations = {str(w).upper() for w in not_abbreviations}
+        self._districts = {str(w).lower() for w in districts}
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
@@ -311,7 +316,13 @@ class LicencePlateRecognizer(ScoredRecognizer):
                 if self._cues and self._cues.search(before):
                     yield match.start(), match.end(), 0.85, 0.85
                 continue
-            yield match.start(), match.end(), 0.5 if upper else WEAK, 0.85
+            if upper:
+                score = 0.5
+            elif district.islower() and letters.islower() and district in self._districts:
+                score = 0.55  # "mz ny 418": a known district code
+            else:
+                score = WEAK
+            yield match.start(), match.end(), score, 0.85
 
 
 # --- ID card and passport numbers after a cue ---------------------------------------------
