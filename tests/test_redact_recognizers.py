@@ -243,6 +243,7 @@ WHOLE_VALUES = [
     ("IBAN DE12 3704 0044 0532 0130 00 (Zahlendreher?)", "DE12 3704 0044 0532 0130 00", "IBAN"),
     ("IBAN AT61 1904 3002 3457 3201", "AT61 1904 3002 3457 3201", "IBAN"),
     ("IBAN DE 89 3704 0044 0532 0130 00", "DE 89 3704 0044 0532 0130 00", "IBAN"),
+    ("iban DE89 3704 0044 0532 0130 0 (eine Ziffer fehlt)", "DE89 3704 0044 0532 0130 0", "IBAN"),
     ("konto nl91 abna 0417 1643 00 (holland)", "nl91 abna 0417 1643 00", "IBAN"),
     # BIC in any case
     ("bic cobadeffxxx", "cobadeffxxx", "BIC"),
@@ -269,6 +270,7 @@ WHOLE_VALUES = [
     ("Vorwohnsitz Via Garibaldi 8, 20121 Milano", "Via Garibaldi 8, 20121 Milano", "ADDRESS"),
     ("wohnt jetzt in der Am Weiher 3", "Am Weiher 3", "ADDRESS"),
     ("Laden Große Langgasse 5 geschlossen", "Große Langgasse 5", "ADDRESS"),
+    ("wohnt Rosenweg 5 in 55118 Mainz seit Mai", "Rosenweg 5 in 55118 Mainz", "ADDRESS"),
     ("Vorwohnsitz Rue de la Gare 9 in Lyon", "Rue de la Gare 9", "ADDRESS"),
     ("neue Anschrift: Platz der Einheit 2", "Platz der Einheit 2", "ADDRESS"),
     # case and file numbers, also without the usual cue word

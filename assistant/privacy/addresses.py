@@ -57,7 +57,7 @@ class AddressRecognizer(ScoredRecognizer):
         units = _alternatives(conf["units"])
         self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
-        place = rf"(?P<place>,?[ \t]+(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        place = rf"(?P<place>,?[ \t]+(?:in[ \t]+)?(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
         adjectives = _alternatives(conf["adjectives"])

@@ -176,7 +176,7 @@ class IbanRecognizer(ScoredRecognizer):
     """
 
     START = re.compile(r"(?<![\w])[A-Za-z]{2}[ ]?\d\d")
-    LOOSE = re.compile(r"[A-Za-z]{2}\d\d(?:[ ]?\d{2,4}){3,8}(?![\w])")
+    LOOSE = re.compile(r"[A-Za-z]{2}\d\d(?:[ ]?\d{1,4}){3,8}(?![\w])")
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         pos = 0
