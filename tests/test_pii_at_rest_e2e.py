@@ -95,6 +95,8 @@ def _cli(env: dict[str, str], *args: str, input: str | None = None):
         cli, list(args), input=input, env={**unset, **env}, catch_exceptions=False
     )
     assert result.exit_code == 0, (args, result.output, result.stderr)
+    with (Path(env["ASSISTANT_DATA_DIR"]).parent / "cli-stderr.log").open("a") as log:
+        log.write(result.stderr)  # what the CLI wrote to the terminal besides its answer
     return result
 
 
@@ -109,7 +111,7 @@ def run(tmp_path_factory, ollama_server) -> Run:
     # values are in every answer, so the stored answers are searched too.
     ollama_server.answer = lambda messages: messages[-1]["content"][-300:] + " [1]"
     env = app_env(tmp / "data", ollama_server.url, ASSISTANT_MIN_TERM_COVERAGE="0")
-    result = Run(tmp / "data", [tmp / "cli.log", tmp / "app.log"])
+    result = Run(tmp / "data", [tmp / "cli.log", tmp / "cli-stderr.log", tmp / "app.log"])
     try:
         with contextlib.chdir(tmp):  # no developer's .env
             _cli_flows(env, tmp, result)
@@ -279,11 +281,14 @@ def test_the_flows_ran(run):
     import sqlite3
 
     assert len(run.cli_answers) == len(CLI_MESSAGES)
+    assert all(p.exists() for p in run.logs), run.logs
     assert all(a["mode"] == "llm" for a in run.cli_answers), [a["mode"] for a in run.cli_answers]
     with sqlite3.connect(run.data_dir / "amtswissen.db") as db:
         rows = db.execute("SELECT question, feedback, feedback_comment FROM audit_log").fetchall()
     assert len(rows) == len(CLI_MESSAGES) + 2, len(rows)  # the chat's question and follow-up
     assert [r for r in rows if r[1] == -1 and r[2]], "the feedback comment is on its audit row"
+    masked = [q for q, *_ in rows if q.strip() == "<REDACTED>"]  # a failed redaction
+    assert not masked, f"{len(masked)} questions masked whole: nothing left to search in"
     places = run.places()
     assert any(k.endswith("chat.db") for k in places) and "data/amtswissen.db" in places
     chat = b"".join(v for k, v in places.items() if "/chat.db" in k).decode("utf-8", "replace")
