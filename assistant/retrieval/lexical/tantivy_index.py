@@ -34,6 +34,12 @@ from assistant.models import Chunk
 from assistant.retrieval.lexical import AnalysedQuery, IndexBusyError
 from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
 from assistant.retrieval.lexical.expansion import QueryExpander, default_expander, is_english
+from assistant.retrieval.lexical.feedback import (
+    document_evidence,
+    feedback_terms,
+    select_synonyms,
+    vocabulary_parts,
+)
 
 SCHEMA_VERSION = 2
 _MARKER = "amtswissen-lexical.json"  # records schema and analyzer that built the index
@@ -88,6 +94,15 @@ class TantivyLexicalIndex:
         part_weight: float = PART_WEIGHT,
         coordination: float = COORDINATION,
         spelling: bool = True,
+        prf_terms: int = 0,
+        prf_docs: int = 10,
+        prf_weight: float = 0.3,
+        thesaurus: Path | None = None,
+        thesaurus_weight: float = 0.5,
+        synonym_window: int = 20,
+        doc_boost: float = 0.0,
+        doc_window: int = 50,
+        vocabulary_split: bool = False,
         lock_timeout_s: float = 10.0,
         writer_heap_bytes: int = 64_000_000,
     ):
@@ -103,6 +118,12 @@ class TantivyLexicalIndex:
         self.part_weight = part_weight
         self.coordination = coordination
         self.spelling = spelling
+        # Issue 12 (feedback.py); each measured in docs/retrieval.md.
+        self.prf_terms, self.prf_docs, self.prf_weight = prf_terms, prf_docs, prf_weight
+        self.thesaurus = thesaurus if thesaurus and Path(thesaurus).exists() else None
+        self.thesaurus_weight, self.synonym_window = thesaurus_weight, synonym_window
+        self.doc_boost, self.doc_window = doc_boost, doc_window
+        self.vocabulary_split = vocabulary_split
         self.lock_timeout_s = lock_timeout_s
         self._heap = writer_heap_bytes
         self._schema = _schema()
@@ -261,11 +282,22 @@ class TantivyLexicalIndex:
                 )
         return tantivy.Query.boolean_query(clauses)
 
-    def build_query(self, groups: list[dict[str, float]], collections: Sequence[str] | None):
+    def build_query(
+        self,
+        groups: list[dict[str, float]],
+        collections: Sequence[str] | None,
+        feedback: dict[str, float] | None = None,
+    ):
         """BM25 over body, compound parts, section and title; chunks that contain every
-        word of the question score extra; filtered to `collections`."""
+        word of the question score extra; feedback terms (pseudo-relevance feedback)
+        add weakly, outside the "every word" bonus; filtered to `collections`."""
         words = [(tantivy.Occur.Should, self._word_query(g)) for g in groups]
         query = tantivy.Query.boolean_query(words)
+        if feedback:
+            extra = self._word_query({t: w * self.prf_weight for t, w in feedback.items()})
+            query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, query), (tantivy.Occur.Should, extra)]
+            )
         if len(words) > 1 and self.coordination > 0:
             # Without this, one rare word in a short chunk ("Die Gemeinde erhebt die
             # Hundesteuer.") beats the chunk that has all of "Hundesteuer Ermäßigung".
@@ -303,8 +335,65 @@ class TantivyLexicalIndex:
         searcher = self._searcher()
         if self.spelling and not analysed.english:  # English words are no misspellings
             groups = [self._correct(g, searcher) for g in groups]
-        hits = searcher.search(self.build_query(groups, collections), limit=k, count=False).hits
-        return [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]
+        if self.vocabulary_split and not analysed.english:
+            groups = [self._split(g, searcher) for g in groups]
+        feedback = None
+        if self.prf_terms > 0 or self.thesaurus is not None:
+            groups, feedback = self._feedback(groups, collections, searcher)
+        query = self.build_query(groups, collections, feedback)
+        limit = max(k, self.doc_window) if self.doc_boost > 0 else k
+        hits = searcher.search(query, limit=limit, count=False).hits
+        found = [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]
+        if self.doc_boost > 0 and found:
+            scores = document_evidence([(c.doc_id, s) for c, s in found], self.doc_boost)
+            found = sorted(zip((c for c, _ in found), scores), key=lambda x: -x[1])
+        return found[:k]
+
+    def _feedback(self, groups, collections, searcher):
+        """Second-pass terms from the first pass's best passages (feedback.py)."""
+        window = max(self.prf_docs, self.synonym_window if self.thesaurus else 0)
+        first = searcher.search(self.build_query(groups, collections), limit=window).hits
+        passages = []
+        for score, address in first:
+            chunk = self._chunk(searcher.doc(address))
+            passages.append((self.analyzer.analyze(f"{chunk.section} {chunk.text}"), score))
+        feedback = None
+        if self.prf_terms > 0:
+            query_terms = {t for g in groups for t in g}
+            total = searcher.num_docs
+            feedback = feedback_terms(
+                passages[: self.prf_docs],
+                query_terms,
+                lambda t: searcher.doc_freq("body", t),
+                total,
+                self.prf_terms,
+            )
+        if self.thesaurus is not None:
+            from assistant.retrieval.lexical.expansion import _thesaurus_table
+
+            table = _thesaurus_table(self.thesaurus, self.analyzer)
+            sets = [set(terms) for terms, _ in passages]
+            kept = select_synonyms(groups, lambda t: table.get(t, ()), sets)
+            groups = [
+                {**g, **{s: self.thesaurus_weight for s in chosen if s not in g}}
+                for g, chosen in zip(groups, kept)
+            ]
+        return groups, feedback
+
+    def _split(self, group: dict[str, float], searcher: tantivy.Searcher) -> dict[str, float]:
+        """A compound of the question that the part list cannot split ("Führhund") is
+        split against the index vocabulary; its parts count as compound parts."""
+        word = next(iter(group))
+        if len(group) > 1 or len(word) < 7 or not word.isalpha():
+            return group
+        parts = vocabulary_parts(
+            word,
+            lambda t: searcher.doc_freq("body", t) > 0,
+            lambda w: self.analyzer.analyze_word(w)[0][0] if self.analyzer.analyze_word(w) else w,
+        )
+        if parts is None:
+            return group
+        return {**group, **{p: self.part_weight for p in parts if p and p not in group}}
 
     def _correct(self, group: dict[str, float], searcher: tantivy.Searcher) -> dict[str, float]:
         """A word of the question that occurs nowhere in the index ("Elterngled",
@@ -346,6 +435,14 @@ class TantivyLexicalIndex:
                 doc_id, version = bucket["key"].rsplit(_SEP, 1)
                 found.add((doc_id, int(version)))
         return found
+
+    def chunks_of(self, doc_id: str, version: int) -> list[Chunk]:
+        """All chunks of one document version, in document order (for backfills)."""
+        searcher = self._searcher()
+        query = tantivy.Query.term_query(self._schema, "doc_version", _version_key(doc_id, version))
+        hits = searcher.search(query, limit=max(searcher.num_docs, 1), count=False).hits
+        chunks = [self._chunk(searcher.doc(address)) for _, address in hits]
+        return sorted(chunks, key=lambda c: c.ordinal)
 
     def count(self) -> int:
         return self._searcher().num_docs
