@@ -12,8 +12,13 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Dense weight with a multilingual Ollama embedder (bge-m3): half the lexical weight, so
+# the German analysis and expansions still lead. Not measurable here (no Ollama); a city
+# measures its own with `ASSISTANT_WEIGHT_DENSE=… assistant eval` (docs/retrieval.md).
+MULTILINGUAL_DENSE_WEIGHT = 0.5
 
 
 class Settings(BaseSettings):
@@ -69,12 +74,13 @@ class Settings(BaseSettings):
     candidates: int = Field(50, description="Candidates fetched from each index before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     weight_lexical: float = Field(1.0, description="Fusion weight of the lexical (BM25) ranking.")
-    weight_dense: float = Field(
-        0.0,
-        description="Fusion weight of the dense (embedding) ranking; 0 = lexical only. Measured "
-        "on our German sets, the embedded English MiniLM lowers recall at any weight once the "
-        "German query expansion is on (docs/retrieval.md); vectors are still written, so a "
-        "better model (e.g. Ollama bge-m3) can be fused in without re-indexing.",
+    weight_dense: float | None = Field(
+        None,
+        description="Fusion weight of the dense (embedding) ranking; 0 = lexical only, and then "
+        "nothing is embedded at ingest (`assistant reindex --vectors` fills in vectors after "
+        "switching it on). Empty: 0 with the embedded English MiniLM (it lowers recall on our "
+        f"German sets, docs/retrieval.md), {MULTILINGUAL_DENSE_WEIGHT} with an Ollama "
+        "embedding model (multilingual, e.g. bge-m3; measure with `assistant eval`).",
     )
 
     min_term_coverage: float = Field(
@@ -185,6 +191,15 @@ class Settings(BaseSettings):
         "deleted at start, with their messages, sources and ratings (0 keeps them; `assistant "
         "logs purge` deletes by hand).",
     )
+
+    @model_validator(mode="after")
+    def _default_dense_weight(self) -> Settings:
+        # The dense weight follows the embedder unless set: only a multilingual model
+        # (through Ollama) helps German questions; MiniLM hurt at every weight.
+        if self.weight_dense is None:
+            multilingual = self.embedding_backend == "ollama"
+            self.weight_dense = MULTILINGUAL_DENSE_WEIGHT if multilingual else 0.0
+        return self
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or the SQLite file in the data dir."""

@@ -101,17 +101,27 @@ def _embeddings(s: Services) -> Check:
     from assistant.retrieval.embeddings import embedding_model_id
 
     model = embedding_model_id(s.settings)
+    weights = f"Gewichte: Stichwortsuche {s.settings.weight_lexical:g}, Vektorsuche "
     if s.settings.weight_dense <= 0:
-        return Check("embeddings", "ok", f"{model} (Vektorsuche abgeschaltet: weight_dense=0)")
+        return Check(
+            "embeddings",
+            "ok",
+            f"{model} nicht benutzt ({weights}0; beim Einlesen wird nichts eingebettet)",
+        )
     dims = len(s.embeddings.embed_query("Probe"))
-    return Check("embeddings", "ok", f"{model}, {dims} Dimensionen")
+    return Check(
+        "embeddings", "ok", f"{model}, {dims} Dimensionen; {weights}{s.settings.weight_dense:g}"
+    )
 
 
 def _vectors(s: Services) -> Check:
     from assistant.errors import ConfigError
 
+    if s.settings.weight_dense <= 0:
+        return Check("vector_index", "ok", "nicht benutzt (weight_dense=0)")
     try:
         count = s.vectors.count()
+        missing = {(r.doc_id, r.version) for r in s.manifest.list()} - s.vectors.versions()
     except ConfigError as exc:
         return Check(
             "vector_index",
@@ -121,6 +131,14 @@ def _vectors(s: Services) -> Check:
             "Embedding model differs from the one that built the index; re-index.",
         )
     where = s.settings.chroma_url or str((s.settings.data_dir / "chroma").resolve())
+    if missing:
+        return Check(
+            "vector_index",
+            "warn",
+            f"Chroma {where}: {len(missing)} Dokument(e) ohne Vektoren",
+            "assistant reindex --vectors",
+            "Ingested while weight_dense was 0; found by the lexical ranking only.",
+        )
     return Check("vector_index", "ok", f"Chroma {where}: {count} Vektoren")
 
 

@@ -71,7 +71,13 @@ class Services:
     def ingestor(self) -> Ingestor:
         from assistant.ingest.pipeline import Ingestor
 
-        return Ingestor(self.settings, self.manifest, self.lexical, self.vectors, self.embeddings)
+        return Ingestor(
+            self.settings,
+            self.manifest,
+            self.lexical,
+            vectors=lambda: self.vectors,
+            embeddings=lambda: self.embeddings,
+        )
 
     @cached_property
     def search(self) -> SearchService:

@@ -114,9 +114,9 @@ class CountingRedactor:
     def __init__(self, real):
         self.real, self.texts = real, []
 
-    def redact(self, text, placeholders=None):
+    def redact(self, text, placeholders=None, **kw):
         self.texts.append(text)
-        return self.real.redact(text, placeholders)
+        return self.real.redact(text, placeholders, **kw)
 
 
 def test_each_text_of_a_conversation_is_redacted_once(world):
@@ -131,7 +131,7 @@ def test_each_text_of_a_conversation_is_redacted_once(world):
     assert counting.texts.count(question) == 1  # … and the audit row reuses that redaction
     assert row.question == stored and "Mustermann" not in row.question
     message = f"{reply.answer.answer}\n\n**Quellen**\n[1] Kantine"  # the chat's message
-    world.conversations.redact(message, "thread-2")
+    world.conversations.redact(message, "thread-2", quoted=True)  # an answer: quoted text
     assert reply.answer.answer not in counting.texts[-1]  # the answer inside is not redone
 
 

@@ -33,6 +33,7 @@ def test_doctor_with_fake_ollama_and_missing_model(run_cli, fake_ollama, monkeyp
 def test_doctor_refuses_mixed_embedding_models(run_cli, tmp_path, monkeypatch):
     src = tmp_path / "a.md"
     src.write_text("# Titel\n\n## 1. Abschnitt\n\nEin Satz mit Inhalt für den Index.\n")
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0.3")  # so ingestion embeds
     assert run_cli("ingest", str(src)).exit_code == 0
     monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "ollama")
     result = run_cli("doctor", "--json")

@@ -21,13 +21,22 @@ def _write(folder, name, data):
     return path
 
 
+DENSE = "0.3"  # with a dense weight, ingestion embeds: the stores must agree
+
+
+@pytest.fixture(autouse=True)
+def dense_weighted(cli_env, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", DENSE)
+
+
 def _store_counts(cli_env):
     """(manifest docs, manifest chunks, lexical chunks, chroma vectors) of the CLI's data dir."""
     from conftest import make_settings
 
     from assistant.services import Services
 
-    settings = make_settings(__import__("pathlib").Path(cli_env["ASSISTANT_DATA_DIR"]).parent)
+    data = __import__("pathlib").Path(cli_env["ASSISTANT_DATA_DIR"])
+    settings = make_settings(data.parent, weight_dense=float(DENSE))
     s = Services(settings)
     try:
         docs = s.manifest.list()
@@ -182,3 +191,36 @@ def test_unknown_doc_gives_german_error(run_cli):
     result = run_cli("docs", "show", "gibt-es-nicht")
     assert result.exit_code == 1
     assert "Kein Dokument" in result.output
+
+
+def test_lexical_default_embeds_nothing_and_reindex_fills_in_vectors(
+    tmp_path, run_cli, cli_env, monkeypatch
+):
+    """Issue 12: without a dense weight nothing is embedded (no model, no Chroma); after
+    switching it on, `reindex --vectors` embeds exactly the visible versions."""
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0")
+    src = tmp_path / "src"
+    src.mkdir()
+    path = _write(src, "hunde.md", GOOD_MD)
+    _write(src, "schluessel.txt", GOOD_TXT)
+    assert run_cli("ingest", str(src)).exit_code == 0
+    data = tmp_path / "data"
+    assert not (data / "chroma").exists()
+    hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
+    assert hits[0]["title"] == "Dienstanweisung Hundehaltung im Rathaus"
+    path.write_text(GOOD_MD.replace("1. März 2026", "1. Juli 2026"), encoding="utf-8")
+    assert run_cli("ingest", str(path)).exit_code == 0  # version 2, still no vectors
+
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", DENSE)
+    doctor = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
+    assert doctor["vector_index"]["status"] == "warn", doctor["vector_index"]
+    assert "reindex --vectors" in doctor["vector_index"]["hint_de"]
+    first = run_cli("reindex", "--vectors")
+    assert first.exit_code == 0, first.output
+    docs, chunks, lexical, vectors = _store_counts(cli_env)
+    assert docs == 2 and chunks == lexical == vectors > 0
+    assert f"{chunks} Abschnitte eingebettet" in first.stdout
+    again = run_cli("reindex", "--vectors")
+    assert "0 Abschnitte eingebettet" in again.stdout
+    doctor = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
+    assert doctor["vector_index"]["status"] == "ok", doctor["vector_index"]

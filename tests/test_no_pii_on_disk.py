@@ -44,6 +44,7 @@ def echoing_ollama(fake_ollama, cli_env, monkeypatch):
     fake_ollama.answer = lambda messages: messages[-1]["content"][-300:] + " [1]"
     monkeypatch.setenv("ASSISTANT_OLLAMA_BASE_URL", fake_ollama.url)
     monkeypatch.setenv("ASSISTANT_OLLAMA_MODEL", "llama3.1:8b")
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0.3")  # Chroma is written and scanned too
     # Every passage counts as relevant, so the model is always asked (and echoes).
     monkeypatch.setenv("ASSISTANT_MIN_TERM_COVERAGE", "0")
     yield fake_ollama

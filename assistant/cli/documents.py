@@ -178,3 +178,26 @@ def docs_remove(ctx: Context, doc_ids: tuple[str, ...]) -> None:
             click.echo(f"entfernt: {d}")
     if missing:
         raise NotFoundError(f"Nicht gefunden: {', '.join(missing)}. Siehe `assistant docs list`.")
+
+
+@cli.command()
+@click.option(
+    "--vectors",
+    is_flag=True,
+    required=True,
+    help="Fehlende Vektoren berechnen (nach Einlesen ohne dichte Gewichtung).",
+)
+@pass_ctx
+@friendly_errors
+def reindex(ctx: Context, vectors: bool) -> None:
+    """Vektoren nachtragen: jedes sichtbare Dokument ohne Vektoren wird eingebettet.
+
+    Ingestion embeds chunks only while ASSISTANT_WEIGHT_DENSE > 0; after switching the
+    dense ranking on, this fills in the documents ingested before. Idempotent.
+    """
+
+    def done(title: str, chunks: int) -> None:
+        err.print(f"eingebettet: {title} ({chunks} Abschnitte)", highlight=False)
+
+    total = ctx.services.ingestor.backfill_vectors(on_document=done)
+    click.echo(f"{total} Abschnitte eingebettet.")

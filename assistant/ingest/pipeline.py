@@ -2,7 +2,8 @@
 
 Three stores cannot share one transaction, so the manifest decides:
 
-1. parse, chunk and embed the file (nothing written yet);
+1. parse, chunk and (only when the dense ranking is weighted in) embed the file
+   (nothing written yet);
 2. journal row (doc_id, new version) — "work in progress";
 3. chunks of the new version into the lexical index and Chroma;
 4. manifest row committed → the new version becomes visible, the old one not;
@@ -104,22 +105,41 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 class Ingestor:
-    """Writes documents into manifest, lexical index and Chroma."""
+    """Writes documents into manifest, lexical index and (with a dense weight) Chroma.
+
+    `vectors` and `embeddings` are factories: the default ranking is lexical, and then
+    ingestion neither loads the embedding model nor opens Chroma (issue 12: embedding
+    every chunk with an unused model cost most of the ingest time). `backfill_vectors`
+    embeds what was ingested without, once a dense weight is configured.
+    """
 
     def __init__(
         self,
         settings: Settings,
         manifest: Manifest,
         lexical: LexicalIndex,
-        vectors: ChromaIndex,
-        embeddings: Embeddings,
+        vectors: Callable[[], ChromaIndex],
+        embeddings: Callable[[], Embeddings],
     ):
         self.settings = settings
         self.manifest = manifest
         self.lexical = lexical
-        self.vectors = vectors
-        self.embeddings = embeddings
+        self._vectors = vectors
+        self._embeddings = embeddings
         self.recover()
+
+    @property
+    def embeds(self) -> bool:
+        """Are chunks embedded at ingest? Only when the dense ranking is weighted in."""
+        return self.settings.weight_dense > 0
+
+    @property
+    def vectors(self) -> ChromaIndex:
+        return self._vectors()
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self._embeddings()
 
     # --- public ----------------------------------------------------------------
     def ingest_paths(
@@ -241,7 +261,11 @@ class Ingestor:
             )
             for d in drafts
         ]
-        vectors = self.embeddings.embed_documents([_embed_text(c) for c in chunks])
+        vectors = (
+            self.embeddings.embed_documents([_embed_text(c) for c in chunks])
+            if self.embeds
+            else None
+        )
         record = DocumentRecord(
             doc_id=doc_id,
             collection=collection,
@@ -277,7 +301,8 @@ class Ingestor:
         self.manifest.journal_begin(record.doc_id, record.version)
         try:
             self.lexical.add(chunks)
-            self.vectors.add(chunks, vectors)
+            if vectors is not None:
+                self.vectors.add(chunks, vectors)
             self.manifest.commit(record)
         except Exception:
             self._delete_all_but(
@@ -290,14 +315,45 @@ class Ingestor:
         self.manifest.journal_end(record.doc_id)
 
     def _delete_all_but(self, doc_id: str, keep: int | None, upto: int) -> None:
+        # Vectors of a document may exist from a time with a dense weight: delete those
+        # too, but open Chroma for it only where it exists.
+        vectors = self.vectors if self.embeds or self._has_vector_store() else None
         if keep is None:
             self.lexical.delete(doc_id)
-            self.vectors.delete(doc_id)
+            if vectors is not None:
+                vectors.delete(doc_id)
             return
         for version in range(1, upto + 1):
             if version != keep:
                 self.lexical.delete(doc_id, version)
-                self.vectors.delete(doc_id, version)
+                if vectors is not None:
+                    vectors.delete(doc_id, version)
+
+    def _has_vector_store(self) -> bool:
+        if self.settings.chroma_url:
+            return True
+        return (self.settings.data_dir / "chroma").exists()
+
+    def backfill_vectors(self, on_document: Callable[[str, int], None] | None = None) -> int:
+        """Embed the visible version of every document that has no vectors yet (after
+        ingesting without a dense weight); returns the number of chunks embedded.
+        Vectors of versions that are no longer visible are deleted."""
+        visible = {(r.doc_id, r.version): r for r in self.manifest.list()}
+        stored = self.vectors.versions()
+        for doc_id, version in stored - set(visible):
+            self.vectors.delete(doc_id, version)
+        embedded = 0
+        for (doc_id, version), record in sorted(visible.items()):
+            if (doc_id, version) in stored:
+                continue
+            chunks = self.lexical.chunks_of(doc_id, version)
+            self.vectors.add(
+                chunks, self.embeddings.embed_documents([_embed_text(c) for c in chunks])
+            )
+            embedded += len(chunks)
+            if on_document:
+                on_document(record.title or doc_id, len(chunks))
+        return embedded
 
     def _max_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1024 * 1024)

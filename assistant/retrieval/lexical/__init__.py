@@ -73,6 +73,10 @@ class LexicalIndex(Protocol):
         """Every (doc_id, version) that has chunks in the index."""
         ...
 
+    def chunks_of(self, doc_id: str, version: int) -> list[Chunk]:
+        """All chunks of one document version, in document order."""
+        ...
+
     def count(self) -> int:
         """Number of chunks in the index."""
         ...
