@@ -35,6 +35,8 @@ EMPTY_SCOPE = (
     "eingelesen oder keine Sammlung für Ihre Gruppen freigegeben. Bitte wenden Sie sich an "
     "das Wissensmanagement oder die IT."
 )
+# Search mode's refusal still offers what came closest, marked as such (issue 12).
+CLOSEST_HEADING = "Am nächsten kamen diese Textstellen – sie beantworten die Frage wohl nicht:"
 _CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
 
 
@@ -64,6 +66,7 @@ class Answer:
     question: str = ""
     standalone_question: str = ""
     hits: list[Hit] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)  # refused: what came closest
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -120,11 +123,15 @@ class AnswerService:
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings)
+        if self.model is None:  # search mode: the calibrated judgement of the whole list
+            if self.search.judge(result).refused:
+                prepared.final = self._nothing_found(prepared, scope, closest=True)
+            else:
+                prepared.final = self._search_mode(prepared, _no_model_notice())
+            return prepared
         relevant = [h for h in hits if self.relevance.is_relevant(standalone, h, result.query)]
         if not relevant:
             prepared.final = self._nothing_found(prepared, scope)
-        elif self.model is None:
-            prepared.final = self._search_mode(prepared, _no_model_notice())
         else:
             prepared.hits = relevant
             prepared.inputs = {"context": format_context(relevant), "question": question}
@@ -200,12 +207,17 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
-    def _nothing_found(self, prepared: Prepared, scope: Scope) -> Answer:
+    def _nothing_found(self, prepared: Prepared, scope: Scope, closest: bool = False) -> Answer:
         prepared.timings["total_ms"] = _ms(prepared.started)
         empty = not prepared.hits and not self.search.has_documents(scope)
+        near = [_citation(i, h) for i, h in enumerate(prepared.hits[:3], 1)] if closest else []
+        lines = [f"[{c.n}] {c.title} – {c.section}: {_snippet(c.text)}" for c in near]
         return Answer(
             notice=EMPTY_SCOPE if empty else None,
-            answer=NOTHING_FOUND,
+            answer="\n\n".join([NOTHING_FOUND, CLOSEST_HEADING, "\n".join(lines)])
+            if near
+            else NOTHING_FOUND,
+            closest=near,
             citations=[],
             unverified=False,
             refused=True,

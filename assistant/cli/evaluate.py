@@ -50,13 +50,16 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
 
     service, settings = ctx.services.search, ctx.settings
     scope = Scope.everything().narrowed(collections)  # the operator measures the index
-    gate = _SharedAnalysis(RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity))
+    gate = _SharedAnalysis(
+        RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity), service
+    )
     result = evaluate(
         lambda q, depth: gate.remember(q, service.search(q, depth, scope)).hits,
         items,
         k_list,
         gate=gate,
         refusal_k=settings.search_k,
+        judge=gate.refused_in_search_mode,
     )
     expander = getattr(service.lexical, "expander", None)
     result.setup = {
@@ -90,6 +93,13 @@ def _print(result) -> None:
             f"beantwortbar (fälschlich) {a['refused']}/{a['total']}",
             highlight=False,
         )
+    if result.refusal_search:
+        u, a = result.refusal_search["unanswerable"], result.refusal_search["answerable"]
+        console.print(
+            f"Abgelehnt im Suchmodus: unbeantwortbar {u['refused']}/{u['total']}, "
+            f"beantwortbar (fälschlich) {a['refused']}/{a['total']}",
+            highlight=False,
+        )
     misses = result.misses
     console.print(f"Nicht in den ersten {ks[0]} Treffern: {len(misses)}", highlight=False)
     for o in misses:
@@ -103,13 +113,23 @@ def _print(result) -> None:
 class _SharedAnalysis:
     """The gate judges with the search's own analysis of each question, as in answering."""
 
-    def __init__(self, gate):
+    def __init__(self, gate, service):
         self.gate = gate
-        self._analysed: dict = {}
+        self.service = service
+        self._results: dict = {}
 
     def remember(self, question: str, result):
-        self._analysed[question] = result.query
+        self._results[question] = result
         return result
 
     def is_relevant(self, question: str, hit) -> bool:
-        return self.gate.is_relevant(question, hit, self._analysed.get(question))
+        result = self._results.get(question)
+        return self.gate.is_relevant(question, hit, result.query if result else None)
+
+    def refused_in_search_mode(self, question: str, hits) -> bool:
+        """Search mode's calibrated judgement, on the first `search_k` hits as there."""
+        from dataclasses import replace
+
+        result = self._results[question]
+        shown = replace(result, hits=list(hits)[: self.service.settings.search_k])
+        return self.service.judge(shown).refused

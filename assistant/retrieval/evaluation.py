@@ -17,7 +17,8 @@ A hit counts when its source file name equals `source` and its section path cont
 question has one gold passage, so with r the rank of the first hit (∞ if none):
 recall@k = [r ≤ k], MRR@10 = 1/r if r ≤ 10, nDCG@10 = 1/log2(1 + r) if r ≤ 10.
 Unanswerable questions give refusal figures through the relevance gate instead:
-refused = no top-`refusal_k` hit passes `gate.is_relevant`.
+refused = no top-`refusal_k` hit passes `gate.is_relevant` (the answering path with a
+model); with `judge`, also the calibrated refusal of search mode (issue 12).
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class Outcome:
     gold: str | None
     rank: int | None = None  # None: not found within the search depth
     refused: bool | None = None  # None: no gate given
+    refused_search: bool | None = None  # calibrated refusal of search mode; None: not judged
     top: list[str] = field(default_factory=list)  # "source · section" of the first hits
     ms: float = 0.0
 
@@ -155,6 +157,7 @@ class EvalReport:
     by_kind: dict[str, Figures]
     outcomes: list[Outcome]
     refusal: dict[str, dict[str, int]] | None = None  # unanswerable / answerable
+    refusal_search: dict[str, dict[str, int]] | None = None  # the same, search mode
     latency_ms: dict[str, float] = field(default_factory=dict)
     setup: dict = field(default_factory=dict)  # what was measured (weights, expansions …)
 
@@ -193,11 +196,14 @@ def evaluate(
     ks: Sequence[int] = (5, 10),
     gate=None,
     refusal_k: int = 5,
+    judge: Callable[[str, Sequence[Hit]], bool] | None = None,
 ) -> EvalReport:
     """Run every question through `search(question, depth)` and score the results.
 
     `gate` (a RelevanceGate or anything with `is_relevant(question, hit)`) adds refusal
-    figures: a question is refused when none of its first `refusal_k` hits passes."""
+    figures: a question is refused when none of its first `refusal_k` hits passes.
+    `judge(question, hits)` (True: refused) adds those of search mode's calibrated
+    refusal."""
     ks = sorted({int(k) for k in ks if int(k) > 0}) or [5]
     depth = max(max(ks), METRIC_DEPTH, refusal_k)
     outcomes: list[Outcome] = []
@@ -217,8 +223,24 @@ def evaluate(
         )
         if gate is not None:
             outcome.refused = not any(gate.is_relevant(q.question, h) for h in hits[:refusal_k])
+        if judge is not None:
+            outcome.refused_search = bool(judge(q.question, hits))
         outcomes.append(outcome)
-    return _report(outcomes, ks, gate is not None)
+    report = _report(outcomes, ks, gate is not None)
+    if judge is not None:
+        report.refusal_search = _refusals(outcomes, "refused_search")
+    return report
+
+
+def _refusals(outcomes: list[Outcome], flag: str) -> dict[str, dict[str, int]]:
+    groups = {
+        "unanswerable": [o for o in outcomes if not o.gold],
+        "answerable": [o for o in outcomes if o.gold],
+    }
+    return {
+        name: {"refused": sum(bool(getattr(o, flag)) for o in group), "total": len(group)}
+        for name, group in groups.items()
+    }
 
 
 def _report(outcomes: list[Outcome], ks: list[int], with_gate: bool) -> EvalReport:
@@ -226,19 +248,7 @@ def _report(outcomes: list[Outcome], ks: list[int], with_gate: bool) -> EvalRepo
     kinds: dict[str, list[Outcome]] = {}
     for o in answerable:
         kinds.setdefault(o.kind, []).append(o)
-    refusal = None
-    if with_gate:
-        unanswerable = [o for o in outcomes if not o.gold]
-        refusal = {
-            "unanswerable": {
-                "refused": sum(bool(o.refused) for o in unanswerable),
-                "total": len(unanswerable),
-            },
-            "answerable": {
-                "refused": sum(bool(o.refused) for o in answerable),
-                "total": len(answerable),
-            },
-        }
+    refusal = _refusals(outcomes, "refused") if with_gate else None
     times = sorted(o.ms for o in outcomes)
     latency = {}
     if times:
@@ -275,6 +285,15 @@ def render_markdown(report: EvalReport, title: str = "Auswertung der Suche") -> 
         rows += [
             "",
             "## Ablehnungen (Relevanzschwelle)",
+            "",
+            f"* unbeantwortbare Fragen abgelehnt: {u['refused']} / {u['total']}",
+            f"* beantwortbare Fragen fälschlich abgelehnt: {a['refused']} / {a['total']}",
+        ]
+    if report.refusal_search:
+        u, a = report.refusal_search["unanswerable"], report.refusal_search["answerable"]
+        rows += [
+            "",
+            "## Ablehnungen im Suchmodus (kalibriertes Modell)",
             "",
             f"* unbeantwortbare Fragen abgelehnt: {u['refused']} / {u['total']}",
             f"* beantwortbare Fragen fälschlich abgelehnt: {a['refused']} / {a['total']}",

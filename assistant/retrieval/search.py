@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.retrieval.lexical import AnalysedQuery, LexicalIndex
     from assistant.retrieval.manifest import DocumentRecord, Manifest
+    from assistant.retrieval.relevance import Judgement, RefusalModel
     from assistant.retrieval.vectorstore import ChromaIndex
 
 
@@ -57,6 +58,19 @@ class SearchService:
         self._embeddings = embeddings
         self._pool: ThreadPoolExecutor | None = None
         self._scope_cache: tuple[dict | None, set[str]] = (None, set())
+        self._refusal: RefusalModel | None = None
+
+    def judge(self, result: SearchResult) -> Judgement:
+        """Whether `result` answers its question at all (the calibrated refusal of
+        search mode, relevance.py), weighing the question's words by their rarity in
+        this index."""
+        if self._refusal is None:
+            from assistant.retrieval.relevance import RefusalModel, RelevanceGate
+
+            gate = RelevanceGate(0.0, 1.0, lexical=self.lexical)
+            self._refusal = RefusalModel(gate, depth=self.settings.search_k)
+        question = result.query.text if result.query else ""
+        return self._refusal.judge(question, result.hits, result.query)
 
     def search(
         self,
