@@ -30,14 +30,17 @@ class Token:
     end: int
     dot: bool  # followed directly by "." (abbreviations, initials)
     before: str  # the characters between the previous word and this one
+    dash: bool = False  # followed by "-" and no word: a truncated compound ("Schank- und")
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     previous_end = 0
     for m in WORD.finditer(text):
-        dot = text[m.end() : m.end() + 1] == "."
-        tokens.append(Token(m.group(), m.start(), m.end(), dot, text[previous_end : m.start()]))
+        after = text[m.end() : m.end() + 1]
+        dash = after in ("-", "\u2010")
+        between = text[previous_end : m.start()]
+        tokens.append(Token(m.group(), m.start(), m.end(), after == ".", between, dash))
         previous_end = m.end()
     return tokens
 

@@ -29,6 +29,8 @@ from spacy.lang.de.stop_words import STOP_WORDS
 from assistant.privacy.lexicon import Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
+PREPOSITIONS = {"von", "vom", "zu", "zum", "zur"}  # particles that are prepositions too
+_ROMAN = re.compile(r"[IVX]{1,5}")
 SENTENCE_MARKS = set('!?:;\n"„“»«(')
 
 
@@ -44,6 +46,11 @@ def _adjacent(left: Token, right: Token) -> bool:
 def _directly_after(tok: Token) -> bool:
     """Only spaces, or an abbreviation's dot and spaces, before this word."""
     return tok.before.strip(" .\u00a0\t") == ""
+
+
+def _is_regnal(tok: Token) -> bool:
+    """A regnal number after a name: Elisabeth II., Ludwig XIV."""
+    return tok.dot and bool(_ROMAN.fullmatch(tok.text))
 
 
 def _is_initial(tok: Token) -> bool:
@@ -69,6 +76,8 @@ class NameRecognizer(LocalRecognizer):
         self.guess = bool(conf.get("guess_unknown_words", False))
         self.no_guess_after = set(conf.get("no_guess_after", ())) | self.determiners
         self.verb_first_followers = set(conf.get("verb_first_followers", ()))
+        # Lower-case words after a sentence's first word that are no verb (und, oder …).
+        self.no_verb_after_subject = set(conf.get("no_verb_after_subject", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
 
     def load(self) -> None:
@@ -80,7 +89,7 @@ class NameRecognizer(LocalRecognizer):
         tokens = tokenize(text)
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
         if self.guess:
-            spans += self._unknown_words(tokens)
+            spans += self._unknown_words(tokens) + self._surname_subjects(tokens)
         spans += self._repeated(tokens, spans)
         meta = {
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
@@ -116,6 +125,10 @@ class NameRecognizer(LocalRecognizer):
                 if gap and "\n" in gap.group() and self.role.fullmatch(match.group()):
                     continue  # a role names the person on its own line ("Kind\nUnterhalt…")
                 i = starts.get(gap.end()) if gap else None
+                # "Empfänger von Einzelangaben", "zum Richter": after a role a
+                # preposition starts no name.
+                if i is not None and regex is self.cue and tokens[i].text in PREPOSITIONS:
+                    continue
                 if i is not None:
                     start = self._skip_titles(tokens, i)
                     spans += self._span(tokens, start, lenient, self.scores["cue"])
@@ -134,7 +147,7 @@ class NameRecognizer(LocalRecognizer):
                 continue
             # After a first name a capitalized word is the surname, even if it is
             # also a noun (Peter Stein, Hans Eichel).
-            end = self._collect(tokens, i + 1, lenient=True)
+            end = self._collect(tokens, i + 1, lenient=True, after_name=True)
             score = self.scores["full_name"] if end > i else self.scores["first_name"]
             spans.append((i, max(i, end), score))
         return spans
@@ -158,6 +171,24 @@ class NameRecognizer(LocalRecognizer):
             i = last + 1
         return spans
 
+    def _surname_subjects(self, tokens: list[Token]) -> list[TokenSpan]:
+        """A listed surname that is also a word (Huber, Beck, Braun) opening a sentence
+        before a lower-case verb: "Beck ist wieder in Mainz", not "Beck-Pokal" or
+        "Braun oder Grau?"."""
+        spans = []
+        for i, tok in enumerate(tokens[:-1]):
+            if not (i == 0 or self._starts_sentence(tokens, i)):
+                continue
+            word = tok.text
+            if word not in self.lex.surnames or word in self.lex.places or len(word) < 4:
+                continue
+            if not self.lex.is_capitalized(word) or not self._subject_at_start(tokens, i):
+                continue
+            if tokens[i + 1].text in self.no_verb_after_subject:
+                continue
+            spans.append((i, i, self.scores["unknown_word"]))
+        return spans
+
     def _unknown_run(self, tokens: list[Token], i: int) -> int:
         """Last index of a run of unknown or name words starting with an unknown one."""
         if not self._guessable(tokens[i]):
@@ -172,6 +203,9 @@ class NameRecognizer(LocalRecognizer):
 
     def _guessable(self, tok: Token) -> bool:
         # A dotted word of up to three letters is an abbreviation (Abs., Nr.).
+        # Nor the first part of a truncated compound ("Schank- und Speisewirtschaften").
+        if tok.dash:
+            return False
         return self.lex.is_unknown(tok.text) and not (tok.dot and len(tok.text) <= 3)
 
     def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
@@ -194,7 +228,7 @@ class NameRecognizer(LocalRecognizer):
         end = self._collect(tokens, start, lenient)
         return [(start, end, score)] if end >= start else []
 
-    def _collect(self, tokens: list[Token], i: int, lenient: bool) -> int:
+    def _collect(self, tokens: list[Token], i: int, lenient: bool, after_name: bool = False) -> int:
         """Index of the last token of the name starting at `i` (i - 1 if none)."""
         last, j = i - 1, i
         while j < len(tokens) and j - i < 5:
@@ -212,7 +246,9 @@ class NameRecognizer(LocalRecognizer):
             # After a particle too (Maximilian von Thurn-Eberstein), but not after an
             # article ("Müller der Stadt").
             after_first = self.lex.is_first_name(previous) or (
-                previous in self.particles and previous not in self.determiners
+                previous in self.particles
+                and previous not in self.determiners
+                and (last >= i or after_name)  # not "Empfänger von Einzelangaben"
             )
             if (lenient and j == i) or after_first:
                 ok = self._lenient_ok(tok)
@@ -250,7 +286,7 @@ class NameRecognizer(LocalRecognizer):
             first -= 1
         while (
             last + 1 < len(tokens)
-            and _is_initial(tokens[last + 1])
+            and (_is_initial(tokens[last + 1]) or _is_regnal(tokens[last + 1]))
             and _adjacent(tokens[last], tokens[last + 1])
         ):
             last += 1
@@ -271,7 +307,8 @@ class NameRecognizer(LocalRecognizer):
     def _to_chars(tokens: list[Token], spans: list[TokenSpan]) -> list[tuple[int, int, float]]:
         out = []
         for first, last, score in spans:
-            end = tokens[last].end + (1 if _is_initial(tokens[last]) else 0)
+            dotted = _is_initial(tokens[last]) or _is_regnal(tokens[last])
+            end = tokens[last].end + (1 if dotted else 0)
             out.append((tokens[first].start, end, score))
         return out
 
