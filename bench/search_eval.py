@@ -3,6 +3,7 @@
     .venv/bin/python bench/search_eval.py laws                 # laws_everyday a+b, tuning part
     .venv/bin/python bench/search_eval.py laws --part heldback # measured once, at the end
     .venv/bin/python bench/search_eval.py bundesrecht knowledge --variant prf=0
+    .venv/bin/python bench/search_eval.py laws --model         # calibrated refusal figures
     .venv/bin/python bench/search_eval.py laws --features f.jsonl  # refusal signals (tuning)
 
 The split is fixed (issue 12): a question whose id number is divisible by 3 is held
@@ -12,8 +13,9 @@ back; the rest is the tuning part. Misses are printed for the tuning part only
 The corpus is parsed and chunked by the ingest code and indexed lexically only (no
 embeddings: the default ranking is lexical), into a cache under /tmp keyed by the
 analyzer; documents are all visible. Questions run through the real `SearchService`
-and the relevance gate. `--variant name=value` overrides a search option (see
-`_VARIANTS`) to measure one step against the default.
+and the relevance gate (or, with `--model`, search mode's calibrated refusal).
+`--variant name=value` (JSON values) sets an option of the lexical index (see
+`_INDEX_OPTIONS`) to measure one step against the default.
 """
 
 from __future__ import annotations
