@@ -33,6 +33,12 @@ USERS = {  # name -> may read personalamt
 }
 
 
+@pytest.fixture(autouse=True)
+def dense_weighted(cli_env, monkeypatch):
+    """The dense ranking is checked alone below: ingestion must embed."""
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0.3")
+
+
 @pytest.fixture
 def world(run_cli, tmp_path):
     docs = tmp_path / "docs"
