@@ -131,7 +131,8 @@ collections = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# One row per failed login, keyed by "user:<name>" and "client:<address>".
+# One row per failed login, keyed by "pair:<name>|<address>" and "client:<address>"
+# (assistant/access/logins.py).
 login_failures = sa.Table(
     "login_failures",
     metadata,
@@ -263,6 +264,24 @@ def m004_chat_history(conn: Connection) -> None:
         chat_audit_links,
     ):
         table.create(conn)
+
+
+# Login sessions (assistant/access/accounts.py): one counter per person. A login token
+# carries the counter of its login; raising it (logout, changed roles, groups or password,
+# removal) ends every session of that person at once. Rows also for proxy and OIDC logins,
+# which have no row in `users`.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@migration
+def m005_sessions(conn: Connection) -> None:
+    sessions.create(conn)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
