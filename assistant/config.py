@@ -162,11 +162,41 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(
         5,
-        description="Failed logins (per user name and per client address) before login is "
-        "refused for login_lockout_minutes.",
+        description="Failed logins of one user name from one client address before that pair "
+        "is locked for login_lockout_minutes (each further failure doubles the lock).",
+    )
+    login_max_failures_per_address: int = Field(
+        20,
+        description="Failed logins from one client address, for any user names, before the "
+        "address is locked (against trying many names).",
     )
     login_lockout_minutes: int = Field(
-        15, description="Window and lock-out time of the login rate limit, in minutes."
+        15, description="First lock-out after too many failed logins, in minutes."
+    )
+    login_lockout_max_minutes: int = Field(
+        240, description="Longest lock-out (the doubling stops here), in minutes."
+    )
+    login_max_parallel_hashes: int = Field(
+        2,
+        description="Password checks (argon2, 64 MiB each) running at once; further logins "
+        "wait. Bounds the memory of a login flood to this many times 64 MiB.",
+    )
+    session_hours: float = Field(
+        10.0,
+        description="Lifetime of a login (cookie and token), in hours: a working day. An "
+        "active chat renews it; logout or a change of roles, groups or password ends it "
+        "at once.",
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Send the login cookie only over HTTPS (Secure flag). Set true behind a "
+        "TLS proxy (docs/operations.md); false only for http://127.0.0.1 on one machine.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto headers are believed, as a JSON list, e.g. ["127.0.0.1"]. Empty: '
+        "the headers are ignored and the peer address counts (for the login limits).",
     )
     upload_max_files_per_hour: int = Field(
         30, description="Files one person may upload in the browser per hour."
@@ -193,9 +223,72 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'amtswissen.db').resolve()}"
 
     def ensure_data_dir(self) -> Path:
-        """Create the data dir if needed and return it."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data dir if needed (0700: the service's alone) and return it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.data_dir
+
+
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 128
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why a login-token secret (CHAINLIT_AUTH_SECRET) is too weak, in German; None if fine.
+
+    Anyone who knows or guesses it can sign a token for any person and role, so it
+    must be long and not a word: at least 32 characters and about 128 bits even if
+    each character were guessed only from the characters it uses."""
+    import math
+
+    if not secret:
+        return "CHAINLIT_AUTH_SECRET fehlt."
+    bits = len(secret) * math.log2(max(len(set(secret)), 1))
+    if len(secret) < MIN_SECRET_CHARS or bits < MIN_SECRET_BITS:
+        return (
+            f"CHAINLIT_AUTH_SECRET ist zu schwach ({len(secret)} Zeichen): mit ihm ließen sich "
+            "Anmeldungen fälschen. Bitte einen zufälligen Wert mit mindestens 32 Zeichen setzen: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return None
+
+
+def find_auth_secret(settings: Settings, env_files: tuple[Path, ...]) -> str | None:
+    """The secret that signs login tokens: the environment, an .env file, else the one
+    `assistant serve` keeps in the data dir (None if there is none yet)."""
+    import os
+    import re
+
+    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return secret
+    for env_file in env_files:
+        if env_file.exists():
+            found = re.search(
+                r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(), re.MULTILINE
+            )
+            if found:
+                return found.group(1).strip("'\"")
+    path = settings.data_dir / "auth_secret"
+    return path.read_text().strip() if path.exists() else None
+
+
+def tighten_permissions(root: Path) -> int:
+    """Everything under the data dir for the service's user only: directories 0700, files
+    0600 (databases and indexes hold what people asked). Returns how many were changed."""
+    import os
+    import stat
+
+    changed = 0
+    if not root.exists():
+        return 0
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        wanted = (mode & 0o700) | (0o700 if path.is_dir() else 0)
+        if mode != wanted:
+            os.chmod(path, wanted)
+            changed += 1
+    return changed
 
 
 def render_env_example() -> str:
