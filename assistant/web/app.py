@@ -31,12 +31,18 @@ from assistant.privacy.logfilter import quiet_libraries
 from assistant.services import Services
 from assistant.web import knowledge, panel, ui
 from assistant.web.middleware import client_address, install_privacy
+from assistant.web.sessions import install_sessions
 
 log = logging.getLogger("assistant.web.app")
 quiet_libraries()  # before anything imports Presidio or Chroma
+os.umask(0o077)  # every file this process writes (data dir, chat files) is the service's alone
 RETENTION_INTERVAL_S = 24 * 3600
 SETTINGS = Settings()  # once, in this process's entry point
+# Who may say through X-Forwarded-For who the client is: only the configured proxies
+# (uvicorn reads this when Chainlit builds its server, after importing this module).
+os.environ["FORWARDED_ALLOW_IPS"] = ",".join(SETTINGS.trusted_proxies)
 install_privacy(chainlit_app)  # middleware must be in place before the server starts
+install_sessions(chainlit_app, SETTINGS, lambda: services().accounts)
 
 
 @lru_cache(maxsize=1)
@@ -58,24 +64,29 @@ def current_person() -> User | None:
 
 
 def _chainlit_user(user: User | None) -> cl.User | None:
-    return cl.User(identifier=user.name, metadata=user.to_metadata()) if user else None
+    """The login's user as Chainlit keeps it: with the person's session counter."""
+    if user is None:
+        return None
+    user = services().accounts.with_session(user)
+    return cl.User(identifier=user.name, metadata=user.to_metadata())
 
 
 if SETTINGS.auth_mode == "password":
 
     @cl.password_auth_callback
     async def password_login(username: str, password: str) -> cl.User | None:
+        """Registers the password form; `POST /login` itself is web/login.py's route."""
         client = client_address.get()
         result = await cl.make_async(services().accounts.authenticate)(username, password, client)
         if result.locked:
-            log.warning("login refused: rate limit reached")
-        return _chainlit_user(result.user)
+            log.warning("login refused: locked")
+        return await cl.make_async(_chainlit_user)(result.user)
 
 elif SETTINGS.auth_mode == "header":
 
     @cl.header_auth_callback
     async def header_login(headers) -> cl.User | None:
-        return _chainlit_user(user_from_headers(headers, SETTINGS))
+        return await cl.make_async(_chainlit_user)(user_from_headers(headers, SETTINGS))
 
 elif SETTINGS.auth_mode == "oidc":
 
@@ -84,7 +95,8 @@ elif SETTINGS.auth_mode == "oidc":
         # Chainlit's generic provider passes no id token, and Keycloak puts the realm
         # roles into the access token only: its claims count too (userinfo wins).
         claims = {**token_claims(token), **token_claims(id_token), **(raw_user_data or {})}
-        return _chainlit_user(user_from_claims(default_user.identifier, claims, SETTINGS))
+        user = user_from_claims(default_user.identifier, claims, SETTINGS)
+        return await cl.make_async(_chainlit_user)(user)
 
 
 def guarded(handler):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from assistant.access.logins import Lockout
 from assistant.privacy.audit import AuditEntry, AuditQuery, csv_value
 from assistant.web.http import NO_STORE, document, gate
 
@@ -132,12 +133,13 @@ def register_it_routes(app: Any, services: Services) -> None:
         filters = Filters.parse(request.query_params)
         entries = services.audit.newest(filters.audit_query())
         figures = services.audit.figures(filters.figure_window().audit_query())
+        locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
         html = render_page(
             filters,
             entries,
             figures,
             top=purged_note(request.query_params),
-            bottom=purge_form(request, services.settings.retention_days),
+            bottom=locks + purge_form(request, services.settings.retention_days),
         )
         return HTMLResponse(html, headers=NO_STORE)
 
@@ -157,6 +159,39 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
+
+
+def lockouts_html(locks: list[Lockout], pseudonym: Callable[[str], str]) -> str:
+    """Locked logins: the person as pseudonym (as in the audit rows), the address cut short
+    – never a user name or a full address (they would identify people and their desks)."""
+    rows = [
+        (
+            pseudonym(lock.user)[:12] if lock.user is not None else "alle Namen",
+            short_address(lock.address),
+            lock.failures,
+            f"{lock.until.astimezone():%d.%m.%Y %H:%M}",
+        )
+        for lock in locks
+    ]
+    table = _table(
+        ("Pseudonym", "Adresse (gekürzt)", "Fehlversuche", "Gesperrt bis"),
+        rows,
+        "Zurzeit ist keine Anmeldung gesperrt.",
+    )
+    return f"<h2>Gesperrte Anmeldungen</h2>{table}"
+
+
+def short_address(address: str) -> str:
+    """IPv4 without its last part (10.1.2.x), IPv6 to its /48 network."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "–"
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".x"
+    return str(ipaddress.ip_network(f"{ip}/48", strict=False))
 
 
 def export_csv(entries: Iterator[AuditEntry]) -> str:
