@@ -183,9 +183,9 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(
         10.0,
-        description="Lifetime of a login (cookie and token), in hours: a working day. An "
-        "active chat renews it; logout or a change of roles, groups or password ends it "
-        "at once.",
+        description="Lifetime of a login (cookie and token), in hours: a working day. The "
+        "page's requests renew it once it is an hour old; logout or a change of roles, groups "
+        "or password ends it at once.",
     )
     cookie_secure: bool = Field(
         False,
