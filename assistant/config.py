@@ -99,9 +99,30 @@ class Settings(BaseSettings):
     temperature: float = Field(0.1, description="Sampling temperature of the chat model.")
     num_ctx: int = Field(8192, description="Context window (tokens) requested from Ollama.")
     keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
-    llm_timeout_s: float = Field(120.0, description="Timeout of one chat request, in seconds.")
     connect_timeout_s: float = Field(
-        3.0, description="Timeout for reaching Ollama, in seconds (reachability checks)."
+        3.0,
+        description="Timeout for connecting to Ollama, in seconds (every request and the "
+        "reachability checks).",
+    )
+    llm_first_token_timeout_s: float = Field(
+        60.0,
+        description="Longest wait for the model's first token, in seconds (a CPU-only Ollama "
+        "needs 20-60 s to start an answer). Also the client's read timeout of every request.",
+    )
+    llm_token_timeout_s: float = Field(
+        15.0,
+        description="Longest silence between two tokens of a flowing answer, in seconds; then "
+        "the chat shows the search-mode passages instead.",
+    )
+    llm_question_budget_s: float = Field(
+        90.0,
+        description="Model time of one question before its answer flows, in seconds: condensing "
+        "a follow-up and waiting for the answer's first token share it.",
+    )
+    llm_wait_notice_s: float = Field(
+        4.0,
+        description="After this many seconds without a first token the chat says that the "
+        "model is preparing the answer.",
     )
 
     # --- privacy and audit -----------------------------------------------------
@@ -200,6 +221,22 @@ class Settings(BaseSettings):
     )
     upload_max_files_per_hour: int = Field(
         30, description="Files one person may upload in the browser per hour."
+    )
+
+    # --- limits of what one person sends and what documents may link to -------------
+    max_question_chars: int = Field(
+        4000,
+        description="Longest question or chat message, in characters (chat and CLI); longer "
+        "ones are refused before any model or redaction work.",
+    )
+    chat_messages_per_minute: int = Field(
+        10, description="Chat messages one person may send per minute (all their sessions)."
+    )
+    link_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts whose links in document text stay clickable in the chat (subdomains "
+        'included), as a JSON list, e.g. ["musterstadt.de"]; every other link is shown as '
+        "plain text.",
     )
 
     dense_candidates: int = Field(

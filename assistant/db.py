@@ -102,6 +102,8 @@ audit_log = sa.Table(
     sa.Column("feedback", sa.SmallInteger),  # +1 / -1 / NULL
     sa.Column("feedback_comment", sa.Text),
     sa.Column("feedback_at", sa.DateTime(timezone=True)),
+    # Marks of the answer, e.g. "instruction_like_sources" (answering/injection.py).
+    sa.Column("flags", sa.JSON),
 )
 
 
@@ -282,6 +284,13 @@ sessions = sa.Table(
 @migration
 def m005_sessions(conn: Connection) -> None:
     sessions.create(conn)
+
+
+@migration
+def m005_audit_flags(conn: Connection) -> None:
+    # m002 creates the table from its current definition: a new store has the column.
+    if "flags" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}:
+        conn.execute(sa.text("ALTER TABLE audit_log ADD COLUMN flags JSON"))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries
 from assistant.services import Services
-from assistant.web import knowledge, panel, ui
+from assistant.web import knowledge, limits, panel, ui
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
 
@@ -50,6 +50,9 @@ def services() -> Services:
     """The app's services, built on first use (at start-up, see `start_up`)."""
     logging.getLogger("assistant").setLevel(SETTINGS.log_level.upper())
     return Services(SETTINGS)
+
+
+limits.install(services)  # message length and rate, checked before Chainlit stores a message
 
 
 def session_person() -> User | None:
@@ -212,10 +215,8 @@ async def answer(question: str) -> None:
     assistant = services().assistant
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
-    turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
     reply = cl.Message(content="")
-    async for delta in assistant.astream(turn):
-        await reply.stream_token(delta)
+    turn = await _prepare_and_stream(assistant, reply, question, conversation)
     if turn.error is not None:
         log.warning(
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
@@ -229,6 +230,41 @@ async def answer(question: str) -> None:
     # A thread: the write waits for SQLite locks that the chat's async writes on this
     # event loop hold; blocking the loop here would wait on them forever ("database is locked").
     await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+
+
+async def _prepare_and_stream(assistant, reply: cl.Message, question: str, conversation):
+    """Prepare and stream the model's text into `reply`; while the model has not begun,
+    a notice after `llm_wait_notice_s` says that it is working (its first token replaces it)."""
+    waiting = asyncio.create_task(_waiting_notice(reply, SETTINGS.llm_wait_notice_s))
+    try:
+        turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
+        first = True
+        async for delta in assistant.astream(turn):
+            if first:
+                await _settle(waiting)
+                await reply.stream_token(delta, is_sequence=reply.content == ui.MODEL_PREPARING)
+                first = False
+            else:
+                await reply.stream_token(delta)
+    except BaseException:
+        await _settle(waiting)
+        if reply.streaming:  # the notice must not stay when the question failed
+            await reply.remove()
+        raise
+    await _settle(waiting)
+    return turn
+
+
+async def _waiting_notice(reply: cl.Message, delay: float) -> None:
+    """A slow model (a CPU-only Ollama needs up to a minute): say that it is working."""
+    await asyncio.sleep(delay)
+    if not reply.content:
+        await reply.stream_token(ui.MODEL_PREPARING)
+
+
+async def _settle(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 @cl.action_callback(knowledge.RETIRE_ACTION)

@@ -55,6 +55,7 @@ ERROR = (
     "erneut. Wenn der Fehler bleibt, informieren Sie bitte die IT und nennen Sie die Uhrzeit."
 )
 EMPTY_QUESTION = "Bitte geben Sie eine Frage ein."
+MODEL_PREPARING = "*Das Sprachmodell bereitet die Antwort vor …*"
 
 
 @dataclass
