@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "security")]
 import psutil
 from browser_util import add_user, app_env, cli, start_app
 from fake_ollama import running_fake_ollama
-from served import Chat, login, token
+from served import Chat, client, login, token
 
 USER, PASSWORD = "bench", "Bench-Passwort-42"
 ATTACKER = "127.0.0.9"
@@ -56,10 +56,13 @@ def measure(chat: Chat, rounds: int) -> tuple[list[float], list[float]]:
 
 
 def flood(stop: threading.Event, codes: list[int]) -> None:
+    """One attacker's connection, kept alive: as fast as the server answers."""
     n = 0
-    while not stop.is_set():
-        codes.append(login(URL, f"opfer{n % 7}", "falsch-falsch", ATTACKER).status_code)
-        n += 1
+    with client(ATTACKER) as c:
+        while not stop.is_set():
+            form = {"username": f"opfer{n % 7}", "password": "falsch-falsch"}
+            codes.append(c.post(f"{URL}/login", data=form).status_code)
+            n += 1
 
 
 def main() -> None:

@@ -13,11 +13,14 @@ indexed read each. Unknown and existing user names are counted alike: a lock
 says nothing about whether an account exists.
 
 Rows live in `login_failures` (the relational store: a restart keeps the locks)
-for a day.
+for a day. Locks seen are also remembered in memory for `RECHECK_S`, so a flood
+against one is refused without a database read or a worker thread (`known_lock`);
+the store stays the authority (a reset from the CLI counts within seconds).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
 KEEP = timedelta(days=1)
 NO_ADDRESS = "-"
+RECHECK_S = 5.0  # how long a lock seen in the store is believed without reading it again
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,31 @@ class LoginLimiter:
     def __init__(self, engine: Engine, settings: Settings):
         self.engine = engine
         self.settings = settings
+        self._seen: dict[str, tuple[datetime, float]] = {}  # key -> (lock end, when read)
+
+    def known_lock(self, user: str, client: str | None) -> datetime | None:
+        """A lock on this pair or address read from the store in the last seconds (memory
+        only: cheap enough for the event loop)."""
+        now, clock = datetime.now(UTC), time.monotonic()
+        ends = []
+        for key in self._keys(user, client):
+            until, read = self._seen.get(key, (None, 0.0))
+            if until is not None and until > now and clock - read < RECHECK_S:
+                ends.append(until)
+        return max(ends) if ends else None
 
     def locked_until(self, user: str, client: str | None) -> datetime | None:
         """When the lock on this pair (or on its address) ends; None if there is none."""
         keys = self._keys(user, client)
-        ends = [self._end(key, n, last) for key, n, last in self._counts(keys)]
-        now = datetime.now(UTC)
-        ends = [end for end in ends if end is not None and end > now]
+        now, clock = datetime.now(UTC), time.monotonic()
+        ends = []
+        for key, n, last in self._counts(keys):
+            end = self._end(key, n, last)
+            if end is not None and end > now:
+                ends.append(end)
+                self._seen[key] = (end, clock)
+        if len(self._seen) > 10_000:  # a flood over many addresses: forget the old ones
+            self._seen.clear()
         return max(ends) if ends else None
 
     def record_failure(self, user: str, client: str | None) -> datetime | None:
@@ -82,6 +104,8 @@ class LoginLimiter:
         """A password reset lifts the locks of every pair with this user name."""
         prefix = pair_key(user, None)[: -len(NO_ADDRESS)]
         self._delete(login_failures.c.key.startswith(prefix, autoescape=True))
+        for key in [k for k in self._seen if k.startswith(prefix)]:
+            self._seen.pop(key, None)
 
     def lockouts(self) -> list[Lockout]:
         """Every lock in force now, the longest first."""

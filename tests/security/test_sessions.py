@@ -64,8 +64,12 @@ def test_logout_ends_the_session_everywhere(app):
 
 def test_changed_groups_and_password_end_sessions(app):
     tok = token(app.url, "bernd", password("bernd"))
+    open_chat = Chat(app.url, tok)
     run_cli(app, "users", "set-groups", "bernd", "allgemein", "personal")
     assert get(app.url, "/user", tok).status_code == 401
+    reply = open_chat.ask("Wie beantrage ich Urlaub?").reply()["output"]
+    open_chat.close()
+    assert "nicht (mehr) freigeschaltet" in reply  # the open chat answers no more
     tok = token(app.url, "bernd", password("bernd"))
     run_cli(app, "users", "reset-password", "bernd", "--password-stdin", stdin=password("bernd"))
     assert get(app.url, "/user", tok).status_code == 401
@@ -82,3 +86,24 @@ def test_live_session_refreshes_and_the_cookie_fits_a_working_day(app):
     renewed = refresh(app.url, response.cookies["access_token"])
     assert renewed.status_code == 200 and renewed.cookies["access_token"]
     assert get(app.url, "/user", renewed.cookies["access_token"]).status_code == 200
+
+
+def test_an_hour_old_token_is_renewed_by_the_next_page_request(app):
+    import time
+
+    import jwt
+
+    secret, now = app.env["CHAINLIT_AUTH_SECRET"], int(time.time())
+    meta = {"roles": ["mitarbeitende"], "groups": ["allgemein"], "source": "password"}
+    claims = {"identifier": "anna", "metadata": {**meta, "session": 0}, "iat": now - 7200}
+    old = jwt.encode({**claims, "exp": now + 600}, secret, algorithm="HS256")
+    response = get(app.url, "/user", old)
+    assert response.status_code == 200
+    renewed = jwt.decode(response.cookies["access_token"], secret, algorithms=["HS256"])
+    assert renewed["iat"] >= now - 5 and renewed["exp"] >= now + 10 * 3600 - 60
+    # a token of an ended session is not renewed (nor accepted)
+    ended = jwt.encode({**claims, "metadata": {**meta, "session": -1}, "exp": now + 600}, secret)
+    response = get(app.url, "/user", ended)
+    assert response.status_code == 401 and "access_token=ey" not in response.headers.get(
+        "set-cookie", ""
+    )
