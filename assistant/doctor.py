@@ -185,9 +185,18 @@ def _ollama(s: Services) -> Check:
             status.hint or "",
             _ollama_hint_en(status, s.settings.ollama_model),
         )
-    return Check(
-        "ollama", "ok", f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
-    )
+    found = f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
+    health = s.model_health.status()  # reachable is not enough: a hung model still is
+    if health.degraded:
+        return Check(
+            "ollama",
+            "warn",
+            f"{found} – {health.describe()}",
+            "Auslastung und Protokoll des Ollama-Servers prüfen; ggf. Ollama neu starten.",
+            "The model recently timed out in answers (degraded): check the Ollama host's "
+            "load and log, restart Ollama if it hangs.",
+        )
+    return Check("ollama", "ok", found)
 
 
 def _ollama_hint_en(status, model: str) -> str:

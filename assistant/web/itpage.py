@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from assistant.access.logins import Lockout
+from assistant.answering.injection import INSTRUCTION_LIKE_SOURCES
 from assistant.privacy.audit import AuditEntry, AuditQuery, csv_value
 from assistant.web.http import NO_STORE, document, gate
 
@@ -138,7 +139,7 @@ def register_it_routes(app: Any, services: Services) -> None:
             filters,
             entries,
             figures,
-            top=purged_note(request.query_params),
+            top=model_note(services.model_health.status()) + purged_note(request.query_params),
             bottom=locks + purge_form(request, services.settings.retention_days),
         )
         return HTMLResponse(html, headers=NO_STORE)
@@ -159,6 +160,12 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
+
+
+def model_note(health) -> str:
+    """The chat model's state as answering saw it (a hung model still answers /api/version)."""
+    css = "error" if health.degraded else "muted"
+    return f'<p class="{css}" id="model-health">{escape(health.describe())}</p>'
 
 
 def lockouts_html(locks: list[Lockout], pseudonym: Callable[[str], str]) -> str:
@@ -345,13 +352,17 @@ def _entry_row(e: AuditEntry) -> tuple:
         f"{e.created_at:%Y-%m-%d %H:%M}",
         e.user_id[:12],
         ", ".join(e.roles),
-        {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode),
+        {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode)
+        + (f" ⚠ {FLAG_LABEL}" if INSTRUCTION_LIKE_SOURCES in e.flags else ""),
         "ja" if e.refused else "nein",
         _preview(e.question),
         _preview(e.answer),
         sources,
         feedback,
     )
+
+
+FLAG_LABEL = "Quelle enthält anweisungsartigen Text"
 
 
 def _preview(text: str) -> str:

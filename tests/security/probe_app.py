@@ -29,8 +29,9 @@ def serve(tmp: Path, ollama_url: str, documents: dict[str, str], users=(), **set
     for name, text in documents.items():
         (folder / name).write_text(text, encoding="utf-8")
     ingest(sorted(folder.iterdir()), env, tmp / "ingest.log")
-    for name in users:
-        add_user(env, name, PASSWORD, "--group", "allgemein")
+    for user in users:  # "name" (group allgemein) or ("name", *options of `users add`)
+        name, *options = (user,) if isinstance(user, str) else user
+        add_user(env, name, PASSWORD, *(options or ["--group", "allgemein"]))
     server = start_app(env, tmp / "app.log")
     server.env, server.data_dir = env, tmp / "data"
     return server
