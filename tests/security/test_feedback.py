@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import password, run_cli
+from secapp import password, run_cli, served_app
 from served import Chat, client, token
+
+app = served_app  # the fixture: this module's served app (secapp.py)
 
 
 def _put(app, tok: str, step_id: str, value: int, comment: str):

@@ -9,8 +9,10 @@ import subprocess
 import sys
 
 from browser_util import ROOT
-from conftest import password
+from secapp import password, served_app
 from served import Chat, token
+
+app = served_app  # the fixture: this module's served app (secapp.py)
 
 
 def test_data_dir_is_the_services_alone(app):

@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-from conftest import MAX_FAILURES_PER_ADDRESS, TRUSTED_PROXY, password
+from secapp import MAX_FAILURES_PER_ADDRESS, TRUSTED_PROXY, password, served_app
 from served import client, get, login, token
+
+app = served_app  # the fixture: this module's served app (secapp.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FAILURES = 5  # the default login_max_failures

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 import socketio
-from conftest import password, run_cli
+from secapp import password, run_cli, served_app
 from served import Chat, client, get, refresh, token
+
+app = served_app  # the fixture: this module's served app (secapp.py)
 
 
 def _it_pages_open(app, tok: str) -> bool:

@@ -30,8 +30,8 @@ def password(name: str) -> str:
     return USERS[name][0]
 
 
-@pytest.fixture(scope="package")
-def app(tmp_path_factory, ollama_server):
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory, ollama_server):
     ollama_server.start()
     ollama_server.reset()
     tmp = tmp_path_factory.mktemp("secapp")
