@@ -222,7 +222,9 @@ async def answer(question: str) -> None:
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
         )
     result = await cl.make_async(assistant.complete)(turn)
-    rendered = ui.render_answer(result.answer, services().manifest.visible())
+    rendered = ui.render_answer(
+        result.answer, services().manifest.visible(), SETTINGS.link_allowed_hosts
+    )
     reply.content = rendered.content
     await reply.send()
     await panel.show(reply, rendered)
