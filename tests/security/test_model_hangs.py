@@ -12,6 +12,7 @@ Timeouts are small here (settings), so the probes stay quick.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from probe_app import PASSWORD, run_cli, serve
@@ -156,3 +157,16 @@ def test_doctor_and_it_page_show_a_hung_model_as_degraded(app, chat, fake):
     )
     assert check["status"] == "ok", check
     assert "Sprachmodell antwortet rechtzeitig" in get(app.url, "/it", it).text
+
+
+def test_the_cli_leaves_a_silent_model_behind_too(app, fake):
+    """`assistant ask` streams without an event loop: the same timeouts, read in a thread."""
+    fake.stall_after = 1
+    started = time.monotonic()
+    done = run_cli(app.env, "ask", QUESTION, "--json")
+    took = time.monotonic() - started
+
+    data = json.loads(done.stdout)
+    assert data["mode"] == "search" and "verstummt" in data["notice"], data
+    assert any("28 Euro" in c["text"] for c in data["citations"])
+    assert took < 30, took  # process start and redaction included; before: 120 s read timeout
