@@ -119,3 +119,23 @@ def test_instruction_like_text_is_recognised(text):
 )
 def test_ordinary_administrative_text_is_not(text):
     assert not instruction_like(text) and source_flags([text]) == []
+
+
+def test_model_health_is_shared_by_processes_and_cleared_by_a_timely_answer(tmp_path):
+    from assistant.answering.health import RECENT_S, ModelHealthLog
+    from assistant.db import build_engine
+
+    now = [1_000_000.0]
+    engine = build_engine(make_settings(tmp_path))
+    app, cli = (ModelHealthLog(engine, clock=lambda: now[0]) for _ in range(2))
+    app.answered()
+    assert not app.status().degraded
+    now[0] += 5
+    cli.failed()  # `assistant ask` saw the model hang
+    assert app.status().degraded and "beeinträchtigt" in app.status().describe()
+    now[0] += 61  # the app reads the store again before it trusts its own state
+    app.answered()
+    assert not cli.status().degraded
+    cli.failed()
+    now[0] += RECENT_S + 1  # an old timeout says nothing about the model now
+    assert not app.status().degraded

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 FAILED, ANSWERED = "llm_timed_out_at", "llm_answered_at"
 RECENT_S = 3600  # a timeout older than this says nothing about the model now
+RECHECK_S = 60  # another process (the CLI) may have seen a timeout meanwhile
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,21 @@ class ModelHealthLog:
     def __init__(self, engine: Engine, clock=time.time):
         self.engine = engine
         self._clock = clock
-        self._degraded: bool | None = None  # this process's last known state
+        self._degraded: bool | None = None  # the last known state …
+        self._known_at = 0.0  # … and when it was read or written
 
     def failed(self) -> None:
         """The model timed out or went silent mid-answer."""
         self._write(FAILED)
-        self._degraded = True
+        self._degraded, self._known_at = True, self._clock()
 
     def answered(self) -> None:
         """An answer came in time; written only when the last state was a failure."""
-        if self._degraded is None:
-            self._degraded = self.status().degraded
+        if self._degraded is None or self._clock() - self._known_at > RECHECK_S:
+            self._degraded, self._known_at = self.status().degraded, self._clock()
         if self._degraded:
             self._write(ANSWERED)
-            self._degraded = False
+            self._degraded, self._known_at = False, self._clock()
 
     def status(self) -> ModelHealth:
         with self.engine.connect() as conn:
