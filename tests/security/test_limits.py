@@ -11,9 +11,21 @@ redaction or model call; at most `chat_messages_per_minute` per person; and
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
+from browser_util import (
+    ASSISTANT_MESSAGES,
+    CHROMIUM,
+    TEST_USER,
+    Recording,
+    ask,
+    launch,
+    open_chat,
+    screenshot_on_failure,
+    wait_until_done,
+)
 from probe_app import PASSWORD, run_cli, send, serve, stored
 from served import Chat, token
 
@@ -144,3 +156,28 @@ def test_cli_ask_json_prints_exactly_one_object_per_call(app, fake, args, code):
     else:
         assert done.returncode == 1 and data["error"]["code"] == code, data
         assert data["error"]["message"]
+
+
+def test_in_the_browser_a_pasted_megabyte_gets_the_notice_and_the_chat_goes_on(app, fake, tmp_path):
+    """The probe as a person meets it: the page's own socket, Chromium, a 1 MB paste."""
+    if not os.path.exists(CHROMIUM):  # as conftest.require: skipped here, required in CI
+        missing = f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)"
+        if os.environ.get("AMTSWISSEN_REQUIRE_ALL"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path / "profile", Recording())
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        with screenshot_on_failure(page, tmp_path / "paste.png"):
+            open_chat(page, app.url, TEST_USER)
+            ask(page, "Vorgang " + "Bitte prüfen Sie den folgenden Vorgang. " * 25_000)
+            notice = page.locator(ASSISTANT_MESSAGES).filter(has_text="zu lang")
+            notice.wait_for()
+            assert "höchstens" in notice.inner_text()
+            wait_until_done(page)
+            ask(page, QUESTION)  # the same page, the same socket: answered
+            page.locator(ASSISTANT_MESSAGES).filter(has_text="28 Euro").first.wait_for()
+        context.close()
