@@ -105,9 +105,30 @@ class Settings(BaseSettings):
     temperature: float = Field(0.1, description="Sampling temperature of the chat model.")
     num_ctx: int = Field(8192, description="Context window (tokens) requested from Ollama.")
     keep_alive: str = Field("30m", description="How long Ollama keeps the model loaded.")
-    llm_timeout_s: float = Field(120.0, description="Timeout of one chat request, in seconds.")
     connect_timeout_s: float = Field(
-        3.0, description="Timeout for reaching Ollama, in seconds (reachability checks)."
+        3.0,
+        description="Timeout for connecting to Ollama, in seconds (every request and the "
+        "reachability checks).",
+    )
+    llm_first_token_timeout_s: float = Field(
+        60.0,
+        description="Longest wait for the model's first token, in seconds (a CPU-only Ollama "
+        "needs 20-60 s to start an answer). Also the client's read timeout of every request.",
+    )
+    llm_token_timeout_s: float = Field(
+        15.0,
+        description="Longest silence between two tokens of a flowing answer, in seconds; then "
+        "the chat shows the search-mode passages instead.",
+    )
+    llm_question_budget_s: float = Field(
+        90.0,
+        description="Model time of one question before its answer flows, in seconds: condensing "
+        "a follow-up and waiting for the answer's first token share it.",
+    )
+    llm_wait_notice_s: float = Field(
+        4.0,
+        description="After this many seconds without a first token the chat says that the "
+        "model is preparing the answer.",
     )
 
     # --- privacy and audit -----------------------------------------------------
@@ -168,14 +189,60 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(
         5,
-        description="Failed logins (per user name and per client address) before login is "
-        "refused for login_lockout_minutes.",
+        description="Failed logins of one user name from one client address before that pair "
+        "is locked for login_lockout_minutes (each further failure doubles the lock).",
+    )
+    login_max_failures_per_address: int = Field(
+        20,
+        description="Failed logins from one client address, for any user names, before the "
+        "address is locked (against trying many names).",
     )
     login_lockout_minutes: int = Field(
-        15, description="Window and lock-out time of the login rate limit, in minutes."
+        15, description="First lock-out after too many failed logins, in minutes."
+    )
+    login_lockout_max_minutes: int = Field(
+        240, description="Longest lock-out (the doubling stops here), in minutes."
+    )
+    login_max_parallel_hashes: int = Field(
+        2,
+        description="Password checks (argon2, 64 MiB each) running at once; further logins "
+        "wait. Bounds the memory of a login flood to this many times 64 MiB.",
+    )
+    session_hours: float = Field(
+        10.0,
+        description="Lifetime of a login (cookie and token), in hours: a working day. The "
+        "page's requests renew it once it is an hour old; logout or a change of roles, groups "
+        "or password ends it at once.",
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Send the login cookie only over HTTPS (Secure flag). Set true behind a "
+        "TLS proxy (docs/operations.md); false only for http://127.0.0.1 on one machine.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto headers are believed, as a JSON list, e.g. ["127.0.0.1"]. Empty: '
+        "the headers are ignored and the peer address counts (for the login limits).",
     )
     upload_max_files_per_hour: int = Field(
         30, description="Files one person may upload in the browser per hour."
+    )
+
+    # --- limits of what one person sends and what documents may link to -------------
+    max_question_chars: int = Field(
+        4000,
+        description="Longest question or chat message, in characters (chat and CLI); longer "
+        "ones are refused before any model or redaction work.",
+    )
+    chat_messages_per_minute: int = Field(
+        10, description="Chat messages one person may send per minute (all their sessions)."
+    )
+    link_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts whose links in document text stay clickable in the chat (subdomains "
+        'included), as a JSON list, e.g. ["musterstadt.de"]; every other link is shown as '
+        "plain text.",
     )
 
     dense_candidates: int = Field(
@@ -208,9 +275,72 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'amtswissen.db').resolve()}"
 
     def ensure_data_dir(self) -> Path:
-        """Create the data dir if needed and return it."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data dir if needed (0700: the service's alone) and return it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.data_dir
+
+
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 128
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why a login-token secret (CHAINLIT_AUTH_SECRET) is too weak, in German; None if fine.
+
+    Anyone who knows or guesses it can sign a token for any person and role, so it
+    must be long and not a word: at least 32 characters and about 128 bits even if
+    each character were guessed only from the characters it uses."""
+    import math
+
+    if not secret:
+        return "CHAINLIT_AUTH_SECRET fehlt."
+    bits = len(secret) * math.log2(max(len(set(secret)), 1))
+    if len(secret) < MIN_SECRET_CHARS or bits < MIN_SECRET_BITS:
+        return (
+            f"CHAINLIT_AUTH_SECRET ist zu schwach ({len(secret)} Zeichen): mit ihm ließen sich "
+            "Anmeldungen fälschen. Bitte einen zufälligen Wert mit mindestens 32 Zeichen setzen: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return None
+
+
+def find_auth_secret(settings: Settings, env_files: tuple[Path, ...]) -> str | None:
+    """The secret that signs login tokens: the environment, an .env file, else the one
+    `assistant serve` keeps in the data dir (None if there is none yet)."""
+    import os
+    import re
+
+    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return secret
+    for env_file in env_files:
+        if env_file.exists():
+            found = re.search(
+                r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(), re.MULTILINE
+            )
+            if found:
+                return found.group(1).strip("'\"")
+    path = settings.data_dir / "auth_secret"
+    return path.read_text().strip() if path.exists() else None
+
+
+def tighten_permissions(root: Path) -> int:
+    """Everything under the data dir for the service's user only: directories 0700, files
+    0600 (databases and indexes hold what people asked). Returns how many were changed."""
+    import os
+    import stat
+
+    changed = 0
+    if not root.exists():
+        return 0
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        wanted = (mode & 0o700) | (0o700 if path.is_dir() else 0)
+        if mode != wanted:
+            os.chmod(path, wanted)
+            changed += 1
+    return changed
 
 
 def render_env_example() -> str:

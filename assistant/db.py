@@ -102,6 +102,8 @@ audit_log = sa.Table(
     sa.Column("feedback", sa.SmallInteger),  # +1 / -1 / NULL
     sa.Column("feedback_comment", sa.Text),
     sa.Column("feedback_at", sa.DateTime(timezone=True)),
+    # Marks of the answer, e.g. "instruction_like_sources" (answering/injection.py).
+    sa.Column("flags", sa.JSON),
 )
 
 
@@ -131,7 +133,8 @@ collections = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# One row per failed login, keyed by "user:<name>" and "client:<address>".
+# One row per failed login, keyed by "pair:<name>|<address>" and "client:<address>"
+# (assistant/access/logins.py).
 login_failures = sa.Table(
     "login_failures",
     metadata,
@@ -263,6 +266,31 @@ def m004_chat_history(conn: Connection) -> None:
         chat_audit_links,
     ):
         table.create(conn)
+
+
+# Login sessions (assistant/access/accounts.py): one counter per person. A login token
+# carries the counter of its login; raising it (logout, changed roles, groups or password,
+# removal) ends every session of that person at once. Rows also for proxy and OIDC logins,
+# which have no row in `users`.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@migration
+def m005_sessions(conn: Connection) -> None:
+    sessions.create(conn)
+
+
+@migration
+def m006_audit_flags(conn: Connection) -> None:
+    # m002 creates the table from its current definition: a new store has the column.
+    if "flags" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}:
+        conn.execute(sa.text("ALTER TABLE audit_log ADD COLUMN flags JSON"))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

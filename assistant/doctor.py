@@ -32,6 +32,7 @@ def run_checks(services: Services) -> list[Check]:
     checks: list[Callable[[Services], Check]] = [
         _python,
         _data_dir,
+        _auth_secret,
         _database,
         _lexical,
         _embeddings,
@@ -74,7 +75,38 @@ def _data_dir(s: Services) -> Check:
             "ASSISTANT_DATA_DIR auf einen beschreibbaren Ordner setzen.",
             "Point ASSISTANT_DATA_DIR to a writable directory.",
         )
-    return Check("data_dir", "ok", str(path))
+    loose = [p for p in [path, *path.rglob("*")] if not p.is_symlink() and p.stat().st_mode & 0o077]
+    if loose:
+        return Check(
+            "data_dir",
+            "fail",
+            f"{path}: {len(loose)} Dateien/Ordner auch für andere lesbar (z. B. {loose[0].name})",
+            "`assistant serve` korrigiert das beim Start; sonst: chmod -R go-rwx "
+            "ASSISTANT_DATA_DIR.",
+            "Databases and indexes must be 0600/0700: chmod -R go-rwx the data dir.",
+        )
+    return Check("data_dir", "ok", f"{path} (nur für den Dienst lesbar)")
+
+
+def _auth_secret(s: Services) -> Check:
+    from pathlib import Path
+
+    from assistant.config import find_auth_secret, secret_problem
+
+    root = Path(__file__).resolve().parents[1]
+    secret = find_auth_secret(s.settings, (Path(".env"), root / ".env"))
+    if secret is None:
+        return Check("auth_secret", "ok", "wird beim ersten `assistant serve` zufällig erzeugt")
+    if problem := secret_problem(secret):
+        return Check(
+            "auth_secret",
+            "fail",
+            problem,
+            "Einen zufälligen Wert setzen (siehe oben) und den Dienst neu starten.",
+            "Set a random CHAINLIT_AUTH_SECRET of 32+ characters; `assistant serve` refuses "
+            "a weak one.",
+        )
+    return Check("auth_secret", "ok", f"gesetzt ({len(secret)} Zeichen)")
 
 
 def _database(s: Services) -> Check:
@@ -171,9 +203,18 @@ def _ollama(s: Services) -> Check:
             status.hint or "",
             _ollama_hint_en(status, s.settings.ollama_model),
         )
-    return Check(
-        "ollama", "ok", f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
-    )
+    found = f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
+    health = s.model_health.status()  # reachable is not enough: a hung model still is
+    if health.degraded:
+        return Check(
+            "ollama",
+            "warn",
+            f"{found} – {health.describe()}",
+            "Auslastung und Protokoll des Ollama-Servers prüfen; ggf. Ollama neu starten.",
+            "The model recently timed out in answers (degraded): check the Ollama host's "
+            "load and log, restart Ollama if it hangs.",
+        )
+    return Check("ollama", "ok", found)
 
 
 def _ollama_hint_en(status, model: str) -> str:

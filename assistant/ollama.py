@@ -16,8 +16,13 @@ the builtin `ConnectionError`; HTTP errors become `ollama.ResponseError` with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import queue
 import re
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +69,9 @@ class OllamaStatus:
 def build_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model. Builds offline: nothing is contacted until the first request.
 
-    `llm_timeout_s` bounds the wait for the first token and for every gap
-    between tokens (httpx read timeout), not the length of a flowing answer.
+    The client's read timeout (`llm_first_token_timeout_s`) is only a backstop:
+    the answering service bounds the first token and every gap between tokens
+    itself (`timed_stream`, `atimed_stream`), within one budget per question.
     """
     if not settings.ollama_model.strip():
         raise LLMError(
@@ -101,7 +107,7 @@ def build_ollama_embeddings(settings: Settings) -> Embeddings:
 def _client_timeout(settings: Settings) -> httpx.Timeout:
     # A short connect timeout makes a missing server fail fast; the long read
     # timeout leaves room for loading the model into memory on the first call.
-    return httpx.Timeout(settings.llm_timeout_s, connect=settings.connect_timeout_s)
+    return httpx.Timeout(settings.llm_first_token_timeout_s, connect=settings.connect_timeout_s)
 
 
 def keep_alive_seconds(value: str) -> int | None:
@@ -271,7 +277,17 @@ def _timeout() -> LLMError:
         f"{SERVER} hat nicht rechtzeitig geantwortet.",
         code="timeout",
         hint="Das Modell wird vielleicht gerade geladen oder der Server ist ausgelastet; "
-        "bitte gleich noch einmal versuchen. Dauerhaft: ASSISTANT_LLM_TIMEOUT_S erhöhen.",
+        "bitte gleich noch einmal versuchen. Dauerhaft: ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT_S "
+        "erhöhen.",
+    )
+
+
+def _stalled() -> LLMError:
+    return LLMError(
+        "Das Sprachmodell ist mitten in der Antwort verstummt.",
+        code="stalled",
+        hint="Der Ollama-Server ist vielleicht überlastet oder hängt; bitte später erneut "
+        "versuchen.",
     )
 
 
@@ -342,3 +358,76 @@ async def astream_chat(model: BaseChatModel, messages: LanguageModelInput) -> As
                 yield str(text)
     except CLIENT_ERRORS as exc:
         raise classify_error(exc, model=getattr(model, "model", None)) from exc
+
+
+# --- timeouts of a flowing answer ---------------------------------------------------
+# httpx knows one read timeout for every wait; a model needs two: a long one for the
+# first token (loading, reading the prompt) and a short one between tokens. Both are
+# kept here, around any stream of text chunks, and a stalled model is left behind at
+# once instead of after the client's read timeout.
+
+TIMEOUT_CODES = ("timeout", "stalled")
+
+
+def timed_stream(chunks: Iterable[str], *, first: float, gap: float) -> Iterator[str]:
+    """`chunks` with a deadline for the first chunk and for every gap after it.
+
+    The chunks are read in a daemon thread, so a hung read cannot hold the caller;
+    the thread ends when the client's read timeout (the backstop) fires.
+    """
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue()
+    done = threading.Event()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                box.put((True, chunk))
+                if done.is_set():
+                    return
+            box.put((False, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            box.put((False, exc))
+
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(pump,), daemon=True, name="llm-stream").start()
+    wait, started = first, False
+    try:
+        while True:
+            try:
+                more, value = box.get(timeout=max(wait, 0.001))
+            except queue.Empty:
+                raise (_stalled() if started else _timeout()) from None
+            if not more:
+                if value is None:
+                    return
+                raise value
+            started = True
+            yield value
+            wait = gap
+    finally:
+        done.set()
+
+
+async def atimed_stream(
+    chunks: AsyncIterable[str], *, first: float, gap: float
+) -> AsyncIterator[str]:
+    """`timed_stream` on the event loop: a late chunk cancels the request (and closes
+    the connection) instead of waiting for it."""
+    iterator = aiter(chunks)
+    wait, started = first, False
+    try:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(iterator), max(wait, 0.001))
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise (_stalled() if started else _timeout()) from None
+            started = True
+            yield chunk
+            wait = gap
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from assistant.access.collections import CollectionService
     from assistant.answering.answer import AnswerService
     from assistant.answering.ask import Assistant
+    from assistant.answering.health import ModelHealthLog
+    from assistant.answering.limits import MessageRate
     from assistant.answering.prompts import PromptSet
     from assistant.config import Settings
     from assistant.ingest.pipeline import Ingestor
@@ -158,7 +160,23 @@ class Services:
         """The ask use case every channel goes through."""
         from assistant.answering.ask import Assistant
 
-        return Assistant(self.answers, self.accounts, self.collections, self.audit)
+        return Assistant(
+            self.answers, self.accounts, self.collections, self.audit, self.model_health
+        )
+
+    @cached_property
+    def model_health(self) -> ModelHealthLog:
+        """Whether the chat model lately timed out (doctor, IT page)."""
+        from assistant.answering.health import ModelHealthLog
+
+        return ModelHealthLog(self.engine)
+
+    @cached_property
+    def message_rate(self) -> MessageRate:
+        """Chat messages per person and minute (in memory, this process)."""
+        from assistant.answering.limits import MessageRate
+
+        return MessageRate(self.settings)
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

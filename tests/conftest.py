@@ -141,4 +141,5 @@ def fake_ollama(ollama_server):
     ollama_server.models = list(DEFAULT_MODELS)
     ollama_server.answer = None
     ollama_server.delay = ollama_server.first_token_delay = ollama_server.token_delay = 0.0
+    ollama_server.stall_after = None
     return ollama_server

@@ -75,6 +75,8 @@ class FakeOllama(LoopbackFake):
 
     Knobs (attributes, change them any time): `models` installed, `embedding_dim`,
     `delay` before any response, `first_token_delay` and `token_delay` for chat,
+    `stall_after` (a streamed chat sends this many tokens, then nothing for
+    `stall_s` or until stopped: a hung model runner, connection kept open),
     `answer` (a fixed text or `fn(messages) -> str`; None: derived from the
     prompt). Methods: `fail_next`, `fail_mid_stream`, `stop`, `start`,
     `restart` (same port), `reset`. Records: `requests`, `last_body(path)`.
@@ -85,6 +87,8 @@ class FakeOllama(LoopbackFake):
     delay: float = 0.0
     first_token_delay: float = 0.0
     token_delay: float = 0.0
+    stall_after: int | None = None
+    stall_s: float = 600.0
     answer: Answer = None
     version: str = OLLAMA_VERSION
     requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
@@ -347,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._chunk({"error": mid_stream[0]})
                 self.wfile.write(b"0\r\n\r\n")
                 raise _Aborted
+            if index and index == self.fake.stall_after:
+                self._pause(self.fake.stall_s)  # silent, as a hung runner: no error, no end
             if index:
                 self._pause(self.fake.token_delay)
             message = {"role": "assistant", "content": token}

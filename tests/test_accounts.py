@@ -43,26 +43,57 @@ def test_wrong_password_and_unknown_user_look_the_same(accounts):
         return time.perf_counter() - t
 
     for _ in range(2):
-        accounts._clear_failures("user:anna")
-        accounts._clear_failures("user:niemand")
+        accounts.limits.succeeded("anna", None)
+        accounts.limits.succeeded("niemand", None)
     a = statistics.median(timed("anna") for _ in range(3))
-    accounts._clear_failures("user:anna")
+    accounts.limits.succeeded("anna", None)
     b = statistics.median(timed("niemand") for _ in range(3))
     assert 0.5 < a / b < 2.0  # both pay for one argon2 verification
 
 
-def test_rate_limit_per_user_and_per_client_survives_restart(accounts, services, settings):
+def test_lock_per_user_and_address_survives_restart(accounts, services, settings):
+    accounts.add("anna", "richtig-geheim")
+    for _ in range(settings.login_max_failures - 1):
+        assert accounts.authenticate("anna", "falsch-falsch", "10.0.0.1").message == LOGIN_FAILED
+    starts = accounts.authenticate("anna", "falsch-falsch", "10.0.0.1")  # this one locks
+    assert starts.locked and "gesperrt" in starts.message and " Uhr" in starts.message
+    again = AccountService(services.engine, settings)  # a new process would see the same rows
+    locked = again.authenticate("anna", "richtig-geheim", "10.0.0.1")
+    assert locked.user is None and locked.locked and "Zu viele" in locked.message
+    # nobody else can lock anna out: from another address she logs in
+    assert again.authenticate("anna", "richtig-geheim", "10.0.0.2").user
+    # an unknown name locks and reads the same: the lock tells nothing about accounts
+    for _ in range(settings.login_max_failures):
+        unknown = again.authenticate("niemand", "falsch-falsch", "10.0.0.1")
+    assert unknown.locked and unknown.message.split("bis")[0] == locked.message.split("bis")[0]
+
+
+def test_locks_grow_and_a_reset_lifts_them(accounts, services, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.db import login_failures
+
     accounts.add("anna", "richtig-geheim")
     for _ in range(settings.login_max_failures):
-        assert accounts.authenticate("anna", "falsch-falsch", "10.0.0.1").user is None
-    again = AccountService(services.engine, settings)  # a new process would see the same rows
-    locked = again.authenticate("anna", "richtig-geheim", "10.0.0.2")
-    assert locked.user is None and locked.locked and "Zu viele" in locked.message
-    # the client that failed is limited for other names too, unknown ones included
-    assert again.authenticate("niemand", "x" * 8, "10.0.0.1").locked
-    other = AccountService(services.engine, settings)
-    other.add("bernd", "auch-geheim")
-    assert other.authenticate("bernd", "auch-geheim", "10.0.0.3").user
+        first = accounts.authenticate("anna", "falsch-falsch", "10.0.0.1")
+    minutes = (first.until - datetime.now(UTC)) / timedelta(minutes=1)
+    assert settings.login_lockout_minutes - 1 < minutes <= settings.login_lockout_minutes
+    with services.engine.begin() as conn:  # the lock ran out: one more failure locks longer
+        conn.execute(login_failures.update().values(at=datetime.now(UTC) - timedelta(hours=1)))
+    assert accounts.limits.locked_until("anna", "10.0.0.1") is None
+    second = accounts.authenticate("anna", "falsch-falsch", "10.0.0.1")
+    minutes = (second.until - datetime.now(UTC)) / timedelta(minutes=1)
+    assert second.locked and minutes > 2 * settings.login_lockout_minutes - 1
+    accounts.set_password("anna", "neues-geheimnis")
+    assert accounts.authenticate("anna", "neues-geheimnis", "10.0.0.1").user
+
+
+def test_an_address_trying_many_names_is_locked(accounts, settings):
+    accounts.add("anna", "richtig-geheim")
+    for n in range(settings.login_max_failures_per_address):
+        accounts.authenticate(f"name{n}", "falsch-falsch", "10.0.0.9")
+    assert accounts.authenticate("anna", "richtig-geheim", "10.0.0.9").locked
+    assert accounts.authenticate("anna", "richtig-geheim", "10.0.0.8").user
 
 
 def test_roles_are_checked_and_passwords_must_be_long_enough(accounts):
@@ -86,8 +117,8 @@ def test_user_names_are_case_insensitive(accounts, services):
         accounts.add("ANNA.BERG", "anderes-geheim")
     assert accounts.authenticate("ANNA.Berg", "richtig-geheim").user.name == "anna.berg"
     for _ in range(services.settings.login_max_failures):  # one lock for all spellings
-        accounts.authenticate("anna.berg", "falsch-falsch")
-    assert accounts.authenticate("Anna.Berg", "richtig-geheim").locked
+        accounts.authenticate("anna.berg", "falsch-falsch", "10.0.0.1")
+    assert accounts.authenticate("Anna.Berg", "richtig-geheim", "10.0.0.1").locked
     collections = CollectionService(services.engine, services.settings)
     collections.add("personalamt", ["personal"], managers=["Anna.Berg"])
     assert collections.can_manage(accounts.get("anna.berg"), "personalamt")
@@ -156,3 +187,25 @@ def test_oidc_roles_from_a_keycloak_id_token(settings):
     user = user_from_claims("dora", claims, keycloak)
     assert user.roles == ("wissensmanagement",) and user.groups == ("personal", "allgemein")
     assert token_claims(None) == {} and token_claims("kaputt") == {}
+
+
+def test_every_change_of_rights_ends_the_sessions(accounts):
+    from dataclasses import replace
+
+    accounts.add("anna", "richtig-geheim", ["it"])
+    changes = [
+        lambda: accounts.set_roles("anna", ["mitarbeitende"]),
+        lambda: accounts.set_groups("anna", ["personal"]),
+        lambda: accounts.set_password("anna", "neues-geheimnis"),
+        lambda: accounts.end_sessions("anna"),  # logout
+    ]
+    for change in changes:
+        session = accounts.with_session(accounts.get("anna"))
+        assert accounts.current(session) is not None
+        change()
+        assert accounts.current(session) is None
+    session = accounts.with_session(accounts.get("anna"))
+    accounts.remove("anna")
+    accounts.add("anna", "richtig-geheim", ["it"])  # a new account of the same name
+    assert accounts.current(session) is None
+    assert accounts.current(replace(session, session=None)).roles == ("it",)  # CLI --user

@@ -35,6 +35,7 @@ from conftest import KNOWLEDGE, require
 
 from assistant.answering.prompts import load_prompts
 from assistant.privacy import build_redactor
+from assistant.web.panel import SIDEBAR_TITLE_DELAY_S
 
 DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
@@ -129,6 +130,10 @@ def test_answer_is_streamed_cited_labelled_and_opens_its_sources(chat, fake_olla
             chat.keep("1-answer")
 
             source = answer.locator("a.element-link", has_text="[1] Dienstreiserichtlinie")
+            # The app names the panel once more after its elements are drawn (panel.py,
+            # SIDEBAR_TITLE_DELAY_S): a click before that would be renamed back.
+            page.locator("#side-view-title", has_text="Quellen der Antwort").wait_for()
+            page.wait_for_timeout(1000 * SIDEBAR_TITLE_DELAY_S + 500)
             source.click()
             panel = page.locator("#side-view-content")
             panel.get_by_text("Zur Abgeltung der Mehraufwendungen", exact=False).wait_for()

@@ -314,13 +314,14 @@ def test_text_element_is_served_to_its_owner_only(services, monkeypatch):
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "y" * 40)
     for name in ("kkoch", "mmuster"):  # people are looked up in the account store
         services.accounts.add(name, "passwort-" + name)
+    SESSION = {"session": 0}  # as the login issues it: the (new) accounts' session counter
     app = FastAPI()
     register_history_routes(app, services)
     with TestClient(app) as c:  # one event loop for all requests (pooled connections)
         assert c.get(url).status_code == 401
-        c.cookies.set("access_token", create_jwt(User(identifier="kkoch")))
+        c.cookies.set("access_token", create_jwt(User(identifier="kkoch", metadata=SESSION)))
         assert c.get(url).status_code == 403
-        c.cookies.set("access_token", create_jwt(User(identifier="mmuster")))
+        c.cookies.set("access_token", create_jwt(User(identifier="mmuster", metadata=SESSION)))
         res = c.get(url)
         assert res.status_code == 200 and res.text.startswith("Antragsteller <PERSON_1>, <ADDRESS")
         assert PII["PERSON"] not in res.text

@@ -82,8 +82,13 @@ def account(services, name: str, *roles: str) -> None:
 
 def login(c: TestClient, *roles: str, name: str = "pruefer") -> None:
     account(c.services, name, *roles)
-    token = create_jwt(User(identifier=name, metadata={"roles": list(roles)}))
-    c.cookies.set("access_token", token)
+    c.cookies.set("access_token", session_token(c.services, name, *roles))
+
+
+def session_token(services, name: str, *roles: str) -> str:
+    """A login token as the login issues it: with the person's current session counter."""
+    meta = {"roles": list(roles), "session": services.accounts.session_version(name)}
+    return create_jwt(User(identifier=name, metadata=meta))
 
 
 def test_not_logged_in(filled):
@@ -130,7 +135,7 @@ def test_it_and_admin_see_rows_and_figures(filled, role):
 def test_bearer_header_works_too(filled):
     c = client(filled)
     account(filled, "it1", "it")
-    token = create_jwt(User(identifier="it1", metadata={"roles": ["it"]}))
+    token = session_token(filled, "it1", "it")
     assert c.get("/it", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 

@@ -306,7 +306,7 @@ def test_server_error_reports_the_status_but_not_the_server_text(fake: FakeOllam
 
 def test_slow_first_token_beyond_the_client_timeout_is_a_timeout(fake: FakeOllama) -> None:
     fake.first_token_delay = 3.0
-    settings = settings_for(fake.url, llm_timeout_s=0.3)
+    settings = settings_for(fake.url, llm_first_token_timeout_s=0.3)
 
     started = time.monotonic()
     error = raised_by(settings)
@@ -318,7 +318,7 @@ def test_slow_first_token_beyond_the_client_timeout_is_a_timeout(fake: FakeOllam
 
 def test_slow_tokens_within_the_timeout_are_not_an_error(fake: FakeOllama) -> None:
     fake.first_token_delay, fake.token_delay = 0.2, 0.1
-    settings = settings_for(fake.url, llm_timeout_s=1.0)
+    settings = settings_for(fake.url, llm_first_token_timeout_s=1.0)
 
     chunks = list(stream_chat(build_chat_model(settings), messages()))
 
@@ -384,7 +384,11 @@ def _request() -> httpx.Request:
             "Arbeitsspeicher",
         ),
         (httpx.ConnectTimeout("timed out", request=_request()), "unreachable", "ollama serve"),
-        (httpx.ReadTimeout("timed out", request=_request()), "timeout", "ASSISTANT_LLM_TIMEOUT_S"),
+        (
+            httpx.ReadTimeout("timed out", request=_request()),
+            "timeout",
+            "ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT_S",
+        ),
         (httpx.RemoteProtocolError("peer closed", request=_request()), "unreachable", "erneut"),
         (ConnectionRefusedError(111, "refused"), "unreachable", "ollama serve"),
         (ValueError("No data received from Ollama stream."), "server", "ASSISTANT_OLLAMA_BASE_URL"),

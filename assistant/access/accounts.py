@@ -1,26 +1,35 @@
-"""Accounts: users with roles and groups, argon2 password hashes, login rate limiting.
+"""Accounts: users with roles and groups, argon2 password hashes, login limits, sessions.
 
 The one place that decides whether a login succeeds. A wrong password and an
 unknown user name give the same answer after the same work (an argon2 check
 against a dummy hash), so the answer never tells whether an account exists.
-Failed logins are counted per user name and per client address in the
-relational store, so a restart does not reset the limit.
+Failed logins lock a (user name, address) pair with growing delays (logins.py);
+a locked attempt is refused before any hashing, and at most
+`login_max_parallel_hashes` argon2 checks run at once (64 MiB each), so a login
+flood can neither exhaust memory nor starve the chat.
+
+Sessions: every person has a session counter (`sessions` table). A login token
+carries the counter of its login; `current` accepts it only while it is still
+the counter in the store, and logout, removal and any change of roles, groups or
+password raise it. So revoked rights end at once, in every open session.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from assistant.db import login_failures, users
+from assistant.access.logins import LoginLimiter
+from assistant.db import sessions, users
 from assistant.errors import AssistantError, NotFoundError
 
 if TYPE_CHECKING:
@@ -32,9 +41,11 @@ ROLES = ("mitarbeitende", "wissensmanagement", "it", "admin")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
 LOGIN_FAILED = "Anmeldung fehlgeschlagen: Benutzername oder Passwort ist falsch."
 LOCKED = (
-    "Zu viele fehlgeschlagene Anmeldungen. Bitte in {minutes} Minuten erneut versuchen "
-    "oder die IT bitten, das Passwort zurückzusetzen."
+    "Zu viele fehlgeschlagene Anmeldungen: Die Anmeldung ist von diesem Gerät aus bis "
+    "{until} Uhr gesperrt. Wer das Passwort vergessen hat, bittet die IT, es zurückzusetzen."
 )
+BUSY = "Die Anmeldung ist gerade überlastet. Bitte in einer Minute erneut versuchen."
+HASH_WAIT_S = 10.0  # longest wait for a free hashing slot before the login says "busy"
 
 
 class AccountError(AssistantError):
@@ -51,21 +62,25 @@ class User:
     roles: tuple[str, ...] = ("mitarbeitende",)
     groups: tuple[str, ...] = ()
     source: str = "password"  # password | header | oidc
+    session: int | None = None  # the session counter a login token carries
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
     def to_metadata(self) -> dict:
-        return {"roles": list(self.roles), "groups": list(self.groups), "source": self.source}
+        meta = {"roles": list(self.roles), "groups": list(self.groups), "source": self.source}
+        return meta if self.session is None else {**meta, "session": self.session}
 
     @classmethod
     def from_metadata(cls, name: str, meta: Mapping | None) -> User:
         meta = meta or {}
+        session = meta.get("session")
         return cls(
             name,
             tuple(meta.get("roles") or ()),
             tuple(meta.get("groups") or ()),
             meta.get("source", "password"),
+            session if isinstance(session, int) and not isinstance(session, bool) else None,
         )
 
 
@@ -92,6 +107,7 @@ class LoginResult:
     message: str | None = None  # German, the same for every kind of failure but the lock
     locked: bool = False
     details: dict = field(default_factory=dict)
+    until: datetime | None = None  # end of the lock
 
 
 def check_roles(roles: Iterable[str]) -> tuple[str, ...]:
@@ -127,6 +143,8 @@ class AccountService:
         self.engine = engine
         self.settings = settings
         self.hasher = hasher or PasswordHasher()
+        self.limits = LoginLimiter(engine, settings)
+        self._hashing = threading.BoundedSemaphore(max(1, settings.login_max_parallel_hashes))
         self._dummy = self.hasher.hash(secrets.token_hex(16))
 
     # --- users -------------------------------------------------------------------
@@ -158,15 +176,39 @@ class AccountService:
         return _user(row) if row else None
 
     def current(self, person: User | None) -> User | None:
-        """Who this person is now: the one lookup for every request of the chat, `/it`,
-        `/dokumente` and uploads. Password accounts are re-read from the store (roles and
-        groups changed meanwhile apply at once; a removed account is nobody); a proxy or
-        OIDC login carries what its source vouched for."""
+        """Who this person is now: the one lookup for every request and socket of the chat,
+        `/it`, `/dokumente` and uploads. A person from a login token (with a session
+        counter) is nobody once that session has ended. Password accounts are re-read
+        from the store (roles and groups changed meanwhile apply at once; a removed
+        account is nobody); a proxy or OIDC login carries what its source vouched for."""
         if person is None:
             return None
+        if person.session is not None and person.session != self.session_version(person.name):
+            return None
         if person.source == "password":
-            return self.get(person.name)
+            stored = self.get(person.name)
+            return replace(stored, session=person.session) if stored else None
         return person
+
+    # --- sessions ------------------------------------------------------------------
+    def session_version(self, name: str) -> int:
+        """The person's session counter (0 before the first change)."""
+        query = sa.select(sessions.c.version).where(sessions.c.username == user_key(name))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def with_session(self, user: User) -> User:
+        """The user as a new login token carries them: with the current session counter."""
+        return replace(user, session=self.session_version(user.name))
+
+    def end_sessions(self, name: str) -> None:
+        """End every login session of this person (logout, changed rights, removal)."""
+        key, now = user_key(name), datetime.now(UTC)
+        bump = sessions.update().where(sessions.c.username == key)
+        with self.engine.begin() as conn:
+            done = conn.execute(bump.values(version=sessions.c.version + 1, changed_at=now))
+            if done.rowcount == 0:
+                conn.execute(sessions.insert().values(username=key, version=1, changed_at=now))
 
     def require(self, name: str) -> User:
         user = self.get(name)
@@ -184,19 +226,25 @@ class AccountService:
         self.require(name)
         with self.engine.begin() as conn:
             conn.execute(users.delete().where(_named(name)))
+        self.end_sessions(name)  # the counter stays: a new account of this name starts fresh
 
     def set_roles(self, name: str, roles: Iterable[str]) -> User:
         self.require(name)
-        return self._update(name, roles=list(check_roles(roles)))
+        user = self._update(name, roles=list(check_roles(roles)))
+        self.end_sessions(name)
+        return user
 
     def set_groups(self, name: str, groups: Iterable[str]) -> User:
         self.require(name)
-        return self._update(name, groups=list(clean_groups(groups)))
+        user = self._update(name, groups=list(clean_groups(groups)))
+        self.end_sessions(name)
+        return user
 
     def set_password(self, name: str, password: str) -> None:
         self.require(name)
         self._update(name, password_hash=self._hash(password))
-        self._clear_failures(f"user:{user_key(name)}")  # a reset also lifts the lock
+        self.end_sessions(name)
+        self.limits.clear_user(user_key(name))  # a reset also lifts the locks
 
     def reset_password(self, name: str) -> str:
         """A new random password (shown once by the caller, stored only as a hash)."""
@@ -206,23 +254,27 @@ class AccountService:
 
     # --- login -------------------------------------------------------------------
     def authenticate(self, name: str, password: str, client: str | None = None) -> LoginResult:
-        """Check a password login; rate-limited per user name and per client address."""
-        keys = [f"user:{user_key(name)[:200]}"] + ([f"client:{client}"] if client else [])
-        if any(self._failures(k) >= self.settings.login_max_failures for k in keys):
-            self._verify(self._dummy, password)  # the same work as a real attempt
-            minutes = self.settings.login_lockout_minutes
-            return LoginResult(None, LOCKED.format(minutes=minutes), locked=True)
+        """Check a password login; limited per (user name, client address) and per address."""
+        key = user_key(name)
+        if until := self.limits.locked_until(key, client):
+            return locked(until)  # before any hashing: a flood against a lock is cheap
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(_named(name))).first()
         stored = row.password_hash if row is not None and row.password_hash else self._dummy
-        ok = self._verify(stored, password or "") and row is not None and bool(row.password_hash)
-        if not ok:
-            self._record_failure(keys)
+        if not self._hashing.acquire(timeout=HASH_WAIT_S):
+            return LoginResult(None, BUSY)
+        try:
+            ok = self._verify(stored, password or "")
+        finally:
+            self._hashing.release()
+        if not (ok and row is not None and row.password_hash):
+            if until := self.limits.record_failure(key, client):
+                return locked(until)
             return LoginResult(None, LOGIN_FAILED)
-        self._clear_failures(keys[0])
+        self.limits.succeeded(key, client)
         if self.hasher.check_needs_rehash(stored):
             self._update(row.username, password_hash=self._hash(password))
-        return LoginResult(_user(row))
+        return LoginResult(self.with_session(_user(row)))
 
     # --- helpers -------------------------------------------------------------------
     def _hash(self, password: str) -> str:
@@ -241,27 +293,11 @@ class AccountService:
             conn.execute(users.update().where(_named(name)).values(**values))
         return self.require(name)
 
-    def _window_start(self) -> datetime:
-        return datetime.now(UTC) - timedelta(minutes=self.settings.login_lockout_minutes)
 
-    def _failures(self, key: str) -> int:
-        query = sa.select(sa.func.count()).where(
-            login_failures.c.key == key, login_failures.c.at >= self._window_start()
-        )
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar() or 0)
-
-    def _record_failure(self, keys: list[str]) -> None:
-        now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            conn.execute(
-                login_failures.delete().where(login_failures.c.at < now - timedelta(days=1))
-            )
-            conn.execute(login_failures.insert(), [{"key": k, "at": now} for k in keys])
-
-    def _clear_failures(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(login_failures.delete().where(login_failures.c.key == key))
+def locked(until: datetime) -> LoginResult:
+    """The answer to a locked attempt: that, and until when (local time of the server)."""
+    local = until.astimezone()
+    return LoginResult(None, LOCKED.format(until=f"{local:%H:%M}"), locked=True, until=until)
 
 
 def user_from_headers(headers: Mapping[str, str], settings: Settings) -> User | None:

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
 
+from assistant.answering.injection import source_flags
+from assistant.answering.limits import check_question
 from assistant.answering.prompts import PromptSet, format_context, history_messages
-from assistant.errors import InputError, LLMError
+from assistant.errors import LLMError
 from assistant.models import Hit, Scope, require_scope
 
 if TYPE_CHECKING:
@@ -67,6 +69,11 @@ class Answer:
     standalone_question: str = ""
     hits: list[Hit] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)  # refused: what came closest
+    flags: list[str] = field(default_factory=list)  # for the audit, see injection.py
+
+    def __post_init__(self) -> None:
+        if not self.flags:
+            self.flags = source_flags(h.text for h in self.hits)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -86,6 +93,7 @@ class Prepared:
     started: float
     timings: dict[str, float]
     final: Answer | None = None  # set when no model call is needed
+    model_error: LLMError | None = None  # the model timed out while condensing
 
 
 class AnswerService:
@@ -113,16 +121,18 @@ class AnswerService:
     ) -> Prepared:
         """Condense, retrieve within `scope` (required), decide whether the model is asked."""
         require_scope(scope)
-        if not question.strip():
-            raise InputError("Bitte geben Sie eine Frage ein.")
+        check_question(question, self.settings)  # before any model or redaction work
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        standalone = self._condense(question, history, timings)
+        condensed = self._condense(question, history, timings, started)
+        standalone = condensed if isinstance(condensed, str) else question
         t = time.perf_counter()
         result = self.search.search(standalone, self.settings.search_k, scope)
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings)
+        if isinstance(condensed, LLMError):
+            prepared.model_error = condensed
         if self.model is None:  # search mode: the calibrated judgement of the whole list
             if self.search.judge(result).refused:
                 prepared.final = self._nothing_found(prepared, scope, closest=True)
@@ -132,40 +142,57 @@ class AnswerService:
         relevant = [h for h in hits if self.relevance.is_relevant(standalone, h, result.query)]
         if not relevant:
             prepared.final = self._nothing_found(prepared, scope)
+        elif prepared.model_error is not None:  # a hung model is not asked a second time
+            prepared.hits = relevant
+            prepared.final = self.fallback(prepared, prepared.model_error)
         else:
             prepared.hits = relevant
             prepared.inputs = {"context": format_context(relevant), "question": question}
             timings["prepare_ms"] = _ms(started)
         return prepared
 
-    def _condense(self, question, history, timings) -> str:
+    def _condense(self, question, history, timings, started: float) -> str | LLMError:
+        """The standalone question; the question itself when condensing fails, or the
+        error when the model timed out (the answer would wait for it again)."""
+        from assistant.ollama import TIMEOUT_CODES, classify_error, timed_stream
+
         if not history or self.model is None:
             return question
         t = time.perf_counter()
+        chunks = self._condense_chain.stream(
+            {"history": history_messages(history), "question": question}
+        )
         try:
-            text = self._condense_chain.invoke(
-                {"history": history_messages(history), "question": question}
-            )
-        except Exception:  # noqa: BLE001 - condensation is a help, not a must: keep the question
-            return question
+            text = "".join(timed_stream(chunks, **self._waits(started)))
+        except Exception as exc:  # noqa: BLE001 - condensation is a help, not a must
+            error = classify_error(exc)
+            return error if error.code in TIMEOUT_CODES else question
         timings["condense_ms"] = _ms(t)
         line = text.strip().splitlines()[0].strip() if text.strip() else ""
         return line or question
 
+    def _waits(self, started: float) -> dict[str, float]:
+        """First-token and gap timeouts, the first within what is left of the budget."""
+        left = self.settings.llm_question_budget_s - (time.perf_counter() - started)
+        first = min(self.settings.llm_first_token_timeout_s, left)
+        return {"first": first, "gap": self.settings.llm_token_timeout_s}
+
     # --- phase 2 ---------------------------------------------------------------
     def stream(self, prepared: Prepared) -> Iterator[str]:
-        from assistant.ollama import classify_error
+        from assistant.ollama import classify_error, timed_stream
 
+        chunks = self._answer_chain.stream(prepared.inputs)
         try:
-            yield from self._answer_chain.stream(prepared.inputs)
+            yield from timed_stream(chunks, **self._waits(prepared.started))
         except Exception as exc:  # noqa: BLE001 - every model failure becomes a typed LlmError
             raise classify_error(exc) from None
 
     async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
-        from assistant.ollama import classify_error
+        from assistant.ollama import atimed_stream, classify_error
 
+        chunks = self._answer_chain.astream(prepared.inputs)
         try:
-            async for text in self._answer_chain.astream(prepared.inputs):
+            async for text in atimed_stream(chunks, **self._waits(prepared.started)):
                 yield text
         except Exception as exc:  # noqa: BLE001 - every model failure becomes a typed LlmError
             raise classify_error(exc) from None

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from assistant.access.accounts import AccountService, Person
     from assistant.access.collections import CollectionService
     from assistant.answering.answer import Answer, AnswerService, Prepared
+    from assistant.answering.health import ModelHealthLog
     from assistant.privacy.audit import AuditLog
 
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
@@ -82,11 +83,13 @@ class Assistant:
         accounts: AccountService,
         collections: CollectionService,
         audit: AuditLog,
+        health: ModelHealthLog | None = None,
     ):
         self.answers = answers
         self.accounts = accounts
         self.collections = collections
         self.audit = audit
+        self.health = health
 
     def ask(
         self,
@@ -144,6 +147,7 @@ class Assistant:
         """The answer (generated, search mode or refusal), remembered in the conversation
         and written to the audit log."""
         answer = self._answer(turn)
+        self._record_health(turn)
         turn.conversation.remember(turn.prepared.question, answer.answer)
         audit_id = self.audit.record_answer(
             answer,
@@ -159,6 +163,18 @@ class Assistant:
         if turn.error is not None:
             return self.answers.fallback(turn.prepared, turn.error)
         return self.answers.finish(turn.prepared, "".join(turn.parts))
+
+    def _record_health(self, turn: Turn) -> None:
+        """A timed-out or silent model makes the model degraded (doctor, IT page)."""
+        from assistant.ollama import TIMEOUT_CODES
+
+        if self.health is None:
+            return
+        error = turn.error or turn.prepared.model_error
+        if error is not None and error.code in TIMEOUT_CODES:
+            self.health.failed()
+        elif error is None and turn.parts:
+            self.health.answered()
 
     def _current(self, person: Person | None) -> Person:
         if isinstance(person, Operator):

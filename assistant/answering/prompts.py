@@ -7,6 +7,7 @@ answer, so an answer can always be traced to the exact instructions it got.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,15 +50,29 @@ def load_prompts(directory: Path = PROMPTS_DIR) -> PromptSet:
     return PromptSet(*texts, version=digest)
 
 
+# Anything a document could use to close the fence (`</kontext>`, `< / KONTEXT >` …),
+# open another one, or pass for a message of its own.
+_TAG = re.compile(r"<\s*/?\s*(kontext|system|assistant|user|frage)\b[^>]*>", re.IGNORECASE)
+# A line that starts like a passage (`[3] …`) would pass for another numbered source.
+_NUMBERED_LINE = re.compile(r"^([ \t>*_#-]*)\[(\d{1,3})\]", re.MULTILINE)
+
+
 def format_context(hits: Sequence[Hit]) -> str:
-    """Numbered passages; the delimiters cannot be forged by a document's text."""
+    """Numbered passages, the text inside the `<kontext>` fence of answer.md: document
+    text is data, and nothing in it can close the fence or forge a passage."""
     blocks = []
     for n, h in enumerate(hits, 1):
-        where = " – ".join(p for p in (h.title, h.section) if p)
+        where = " – ".join(fenced(p) for p in (h.title, h.section) if p)
         page = f" (S. {h.page})" if h.page else ""
-        text = h.text.replace("<kontext>", "‹kontext›").replace("</kontext>", "‹/kontext›")
-        blocks.append(f"[{n}] {where}{page}\n{text}")
+        blocks.append(f"[{n}] {where}{page}\n{fenced(h.text)}")
     return "\n\n".join(blocks)
+
+
+def fenced(text: str) -> str:
+    """Document text made harmless inside the fence (tags shown as ‹…›, `[n]` at a line's
+    start as `(n)`); the words stay as they were."""
+    text = _TAG.sub(lambda m: "‹" + m.group(0)[1:-1].strip() + "›", text)
+    return _NUMBERED_LINE.sub(r"\1(\2)", text)
 
 
 def history_messages(history: Sequence[tuple[str, str]], turns: int = 6) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 
 import click
@@ -66,6 +67,7 @@ def cli(ctx: click.Context) -> None:
     .env (siehe .env.example).
     """
     obj = ctx.ensure_object(Context)
+    os.umask(0o077)  # what the CLI writes into the data dir is the service's alone
     # Imported before logging is configured: importing Presidio logs an INFO line.
     from assistant.privacy.logfilter import setup_logging
 

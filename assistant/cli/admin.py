@@ -38,6 +38,7 @@ def doctor(ctx: Context, as_json: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port.")
 @click.option("--headless/--open", default=True, help="Keinen Browser öffnen.")
 @pass_ctx
+@friendly_errors
 def serve(ctx: Context, host: str, port: int, headless: bool) -> None:
     """Die Chat-Oberfläche (Chainlit) starten."""
     from assistant.web.launcher import run_app

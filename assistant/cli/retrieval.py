@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 from typing import TYPE_CHECKING
 
 import click
@@ -10,10 +11,14 @@ from rich.console import Console
 
 from assistant.access.accounts import Operator
 from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.access.accounts import Person
     from assistant.models import Scope
+
+log = logging.getLogger("assistant.cli.ask")
+INTERNAL_ERROR = "Die Frage konnte nicht beantwortet werden; Details stehen im Anwendungsprotokoll."
 
 
 @cli.command()
@@ -67,7 +72,7 @@ def _print_hits(hits, empty: bool = False) -> None:
 
 
 @cli.command()
-@click.argument("question")
+@click.argument("question", required=False)
 @click.option("--collection", "-c", "collections", multiple=True, help="Nur diese Sammlung(en).")
 @click.option(
     "--user",
@@ -76,16 +81,39 @@ def _print_hits(hits, empty: bool = False) -> None:
     "gefunden, was es lesen darf. Ohne: alle Sammlungen, Benutzer des Betriebssystems. "
     "Im Protokoll steht nur ein Pseudonym.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Antwort als JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Antwort als ein JSON-Objekt; ein Fehler ist ebenfalls ein JSON-Objekt "
+    '({"error": {"code", "message", "hint"}}, Exit-Code 1).',
+)
 @pass_ctx
 @friendly_errors
-def ask(ctx: Context, question: str, collections, user, as_json: bool) -> None:
+def ask(ctx: Context, question: str | None, collections, user, as_json: bool) -> None:
     """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
-    reply = ctx.services.assistant.ask(_person(ctx, user), question, collections=collections)
     if as_json:
-        echo_json({**reply.answer.to_dict(), "audit_id": reply.audit_id})
-    else:
-        _print_answer(reply.answer)
+        data = _json_reply(ctx, question, collections, user)
+        echo_json(data)
+        if "error" in data:
+            raise SystemExit(1)
+        return
+    reply = ctx.services.assistant.ask(_person(ctx, user), question or "", collections=collections)
+    _print_answer(reply.answer)
+
+
+def _json_reply(ctx: Context, question: str | None, collections, user) -> dict:
+    """The answer, or the error, as one object: scripts read exactly one per call."""
+    try:
+        reply = ctx.services.assistant.ask(
+            _person(ctx, user), question or "", collections=collections
+        )
+    except AssistantError as exc:
+        return {"error": {"code": exc.code, "message": exc.message, "hint": exc.hint}}
+    except Exception as exc:  # noqa: BLE001 - a script gets an object, the log the details
+        log.error("ask failed: %s", type(exc).__name__)
+        return {"error": {"code": "internal", "message": INTERNAL_ERROR, "hint": None}}
+    return {**reply.answer.to_dict(), "audit_id": reply.audit_id}
 
 
 def _print_answer(answer) -> None:

@@ -73,6 +73,7 @@ class AuditEntry:
     feedback: int | None = None
     feedback_comment: str | None = None
     feedback_at: datetime | None = None
+    flags: list[str] = field(default_factory=list)  # e.g. instruction_like_sources
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -96,6 +97,7 @@ def entry_from_row(row) -> AuditEntry:
     data["feedback_at"] = _utc(data["feedback_at"])
     data["refused"], data["unverified"] = bool(data["refused"]), bool(data["unverified"])
     data["redaction_failed"] = bool(data["redaction_failed"])
+    data["flags"] = list(data.get("flags") or [])
     return AuditEntry(**data)
 
 
@@ -408,6 +410,7 @@ def _answer_row(
         "timings": {k: float(v) for k, v in (answer.timings or {}).items()},
         "pii_counts": _sum_counts(question.counts, reply.counts),  # standalone repeats the question
         "redaction_failed": question.failed or standalone.failed or reply.failed,
+        "flags": [str(f) for f in getattr(answer, "flags", None) or []],
     }
 
 

@@ -29,20 +29,29 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
-from assistant.web import knowledge, panel, ui
+from assistant.web import knowledge, limits, panel, ui
 from assistant.web.middleware import client_address, install_privacy
+from assistant.web.sessions import install_sessions
 
 log = logging.getLogger("assistant.web.app")
 quiet_libraries()  # before anything imports Presidio or Chroma
+os.umask(0o077)  # every file this process writes (data dir, chat files) is the service's alone
 RETENTION_INTERVAL_S = 24 * 3600
 SETTINGS = Settings()  # once, in this process's entry point
+# Who may say through X-Forwarded-For who the client is: only the configured proxies
+# (uvicorn reads this when Chainlit builds its server, after importing this module).
+os.environ["FORWARDED_ALLOW_IPS"] = ",".join(SETTINGS.trusted_proxies)
 install_privacy(chainlit_app)  # middleware must be in place before the server starts
+install_sessions(chainlit_app, SETTINGS, lambda: services().accounts)
 
 
 @lru_cache(maxsize=1)
 def services() -> Services:
     """The app's services, built on first use (at start-up, see `start_up`)."""
     return Services(SETTINGS)
+
+
+limits.install(services)  # message length and rate, checked before Chainlit stores a message
 
 
 def session_person() -> User | None:
@@ -57,24 +66,29 @@ def current_person() -> User | None:
 
 
 def _chainlit_user(user: User | None) -> cl.User | None:
-    return cl.User(identifier=user.name, metadata=user.to_metadata()) if user else None
+    """The login's user as Chainlit keeps it: with the person's session counter."""
+    if user is None:
+        return None
+    user = services().accounts.with_session(user)
+    return cl.User(identifier=user.name, metadata=user.to_metadata())
 
 
 if SETTINGS.auth_mode == "password":
 
     @cl.password_auth_callback
     async def password_login(username: str, password: str) -> cl.User | None:
+        """Registers the password form; `POST /login` itself is web/login.py's route."""
         client = client_address.get()
         result = await cl.make_async(services().accounts.authenticate)(username, password, client)
         if result.locked:
-            log.warning("login refused: rate limit reached")
-        return _chainlit_user(result.user)
+            log.warning("login refused: locked")
+        return await cl.make_async(_chainlit_user)(result.user)
 
 elif SETTINGS.auth_mode == "header":
 
     @cl.header_auth_callback
     async def header_login(headers) -> cl.User | None:
-        return _chainlit_user(user_from_headers(headers, SETTINGS))
+        return await cl.make_async(_chainlit_user)(user_from_headers(headers, SETTINGS))
 
 elif SETTINGS.auth_mode == "oidc":
 
@@ -83,7 +97,8 @@ elif SETTINGS.auth_mode == "oidc":
         # Chainlit's generic provider passes no id token, and Keycloak puts the realm
         # roles into the access token only: its claims count too (userinfo wins).
         claims = {**token_claims(token), **token_claims(id_token), **(raw_user_data or {})}
-        return _chainlit_user(user_from_claims(default_user.identifier, claims, SETTINGS))
+        user = user_from_claims(default_user.identifier, claims, SETTINGS)
+        return await cl.make_async(_chainlit_user)(user)
 
 
 def guarded(handler):
@@ -204,16 +219,16 @@ async def answer(question: str) -> None:
     assistant = services().assistant
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
-    turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
     reply = cl.Message(content="", metadata={"kind": ui.ANSWER})  # stored as quoted text
-    async for delta in assistant.astream(turn):
-        await reply.stream_token(delta)
+    turn = await _prepare_and_stream(assistant, reply, question, conversation)
     if turn.error is not None:
         log.warning(
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
         )
     result = await cl.make_async(assistant.complete)(turn)
-    rendered = ui.render_answer(result.answer, services().manifest.visible())
+    rendered = ui.render_answer(
+        result.answer, services().manifest.visible(), SETTINGS.link_allowed_hosts
+    )
     reply.content = rendered.content
     await reply.send()
     await panel.show(reply, rendered)
@@ -221,6 +236,41 @@ async def answer(question: str) -> None:
     # A thread: the write waits for SQLite locks that the chat's async writes on this
     # event loop hold; blocking the loop here would wait on them forever ("database is locked").
     await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+
+
+async def _prepare_and_stream(assistant, reply: cl.Message, question: str, conversation):
+    """Prepare and stream the model's text into `reply`; while the model has not begun,
+    a notice after `llm_wait_notice_s` says that it is working (its first token replaces it)."""
+    waiting = asyncio.create_task(_waiting_notice(reply, SETTINGS.llm_wait_notice_s))
+    try:
+        turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
+        first = True
+        async for delta in assistant.astream(turn):
+            if first:
+                await _settle(waiting)
+                await reply.stream_token(delta, is_sequence=reply.content == ui.MODEL_PREPARING)
+                first = False
+            else:
+                await reply.stream_token(delta)
+    except BaseException:
+        await _settle(waiting)
+        if reply.streaming:  # the notice must not stay when the question failed
+            await reply.remove()
+        raise
+    await _settle(waiting)
+    return turn
+
+
+async def _waiting_notice(reply: cl.Message, delay: float) -> None:
+    """A slow model (a CPU-only Ollama needs up to a minute): say that it is working."""
+    await asyncio.sleep(delay)
+    if not reply.content:
+        await reply.stream_token(ui.MODEL_PREPARING)
+
+
+async def _settle(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 @cl.action_callback(knowledge.RETIRE_ACTION)

@@ -210,7 +210,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
     # --- feedback ------------------------------------------------------------------
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        thread_id = feedback.threadId or await self._thread_of_step(feedback.forId)
+        thread_id = feedback.threadId or await self.thread_of_step(feedback.forId)
         raw_comment = feedback.comment
         comment = await self._redact(raw_comment, thread_id)
         feedback_id = await super().upsert_feedback(replace(feedback, comment=comment))
@@ -236,7 +236,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         except Exception as exc:  # noqa: BLE001 - the chat keeps its feedback anyway
             log.error("chat history: audit feedback failed: %s", type(exc).__name__)
 
-    async def _thread_of_step(self, step_id: str) -> str | None:
+    async def thread_of_step(self, step_id: str) -> str | None:
         rows = await self.execute_sql(
             'SELECT "threadId" FROM steps WHERE "id" = :id', {"id": step_id}
         )

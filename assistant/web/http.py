@@ -4,7 +4,8 @@ The app's own routes (`/it`, `/it/export.csv`, `/it/purge`, stored history
 elements) take the person from Chainlit's login token (cookie `access_token` or
 `Authorization: Bearer`) and then look them up in the account store on every
 request (`AccountService.current`): roles and groups are the store's, not the
-token's, so a change applies at once.
+token's, so a change applies at once, and a token whose session has ended
+(logout, changed rights, removal) is nobody.
 """
 
 from __future__ import annotations
@@ -37,16 +38,27 @@ def login_token(request: Request) -> str | None:
 
 def current_person(request: Request, accounts: AccountService) -> User | None:
     """The person of the login token as the account store knows them now, or None."""
-    from chainlit.auth.jwt import decode_jwt
+    return person_of_token(login_token(request), accounts)
 
-    token = login_token(request)
+
+def person_of_token(token: str | None, accounts: AccountService) -> User | None:
+    """The person of a login token while its session lives, as the store knows them now.
+
+    None when the token is missing, forged or expired, carries no session counter
+    (issued before sessions existed), or its session has ended: logout, removal, or
+    changed roles, groups or password (`AccountService.current`)."""
+    from chainlit.auth.jwt import decode_jwt  # the signature check itself, not sessions.py's
+
     if not token:
         return None
     try:
         session_user = decode_jwt(token)
     except Exception:  # noqa: BLE001 - expired, forged or no secret: not logged in
         return None
-    return accounts.current(User.from_metadata(session_user.identifier, session_user.metadata))
+    person = User.from_metadata(session_user.identifier, session_user.metadata)
+    if person.session is None:
+        return None
+    return accounts.current(person)
 
 
 def gate(request: Request, accounts: AccountService, *, page: bool) -> Response | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
@@ -28,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from assistant.access.logins import Lockout
+from assistant.answering.injection import INSTRUCTION_LIKE_SOURCES
 from assistant.privacy.audit import AuditEntry, AuditQuery, csv_value
 from assistant.web.http import NO_STORE, document, gate
 
@@ -132,12 +134,13 @@ def register_it_routes(app: Any, services: Services) -> None:
         filters = Filters.parse(request.query_params)
         entries = services.audit.newest(filters.audit_query())
         figures = services.audit.figures(filters.figure_window().audit_query())
+        locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
         html = render_page(
             filters,
             entries,
             figures,
-            top=purged_note(request.query_params),
-            bottom=purge_form(request, services.settings.retention_days),
+            top=model_note(services.model_health.status()) + purged_note(request.query_params),
+            bottom=locks + purge_form(request, services.settings.retention_days),
         )
         return HTMLResponse(html, headers=NO_STORE)
 
@@ -157,6 +160,45 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
+
+
+def model_note(health) -> str:
+    """The chat model's state as answering saw it (a hung model still answers /api/version)."""
+    css = "error" if health.degraded else "muted"
+    return f'<p class="{css}" id="model-health">{escape(health.describe())}</p>'
+
+
+def lockouts_html(locks: list[Lockout], pseudonym: Callable[[str], str]) -> str:
+    """Locked logins: the person as pseudonym (as in the audit rows), the address cut short
+    – never a user name or a full address (they would identify people and their desks)."""
+    rows = [
+        (
+            pseudonym(lock.user)[:12] if lock.user is not None else "alle Namen",
+            short_address(lock.address),
+            lock.failures,
+            f"{lock.until.astimezone():%d.%m.%Y %H:%M}",
+        )
+        for lock in locks
+    ]
+    table = _table(
+        ("Pseudonym", "Adresse (gekürzt)", "Fehlversuche", "Gesperrt bis"),
+        rows,
+        "Zurzeit ist keine Anmeldung gesperrt.",
+    )
+    return f"<h2>Gesperrte Anmeldungen</h2>{table}"
+
+
+def short_address(address: str) -> str:
+    """IPv4 without its last part (10.1.2.x), IPv6 to its /48 network."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "–"
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".x"
+    return str(ipaddress.ip_network(f"{ip}/48", strict=False))
 
 
 def export_csv(entries: Iterator[AuditEntry]) -> str:
@@ -310,13 +352,17 @@ def _entry_row(e: AuditEntry) -> tuple:
         f"{e.created_at:%Y-%m-%d %H:%M}",
         e.user_id[:12],
         ", ".join(e.roles),
-        {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode),
+        {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode)
+        + (f" ⚠ {FLAG_LABEL}" if INSTRUCTION_LIKE_SOURCES in e.flags else ""),
         "ja" if e.refused else "nein",
         _preview(e.question),
         _preview(e.answer),
         sources,
         feedback,
     )
+
+
+FLAG_LABEL = "Quelle enthält anweisungsartigen Text"
 
 
 def _preview(text: str) -> str:

@@ -51,26 +51,28 @@ def ensure_auth_secret(env_file: Path) -> bool:
 
 
 def _auth_secret(settings: Settings) -> str:
-    """The secret that signs login tokens: environment, ./.env, else one kept in the data dir."""
-    if secret := os.environ.get("CHAINLIT_AUTH_SECRET"):
-        return secret
-    for env_file in (Path(".env"), PROJECT_ROOT / ".env"):
-        if env_file.exists():
-            found = re.search(
-                r"^\s*CHAINLIT_AUTH_SECRET\s*=\s*(\S+)", env_file.read_text(), re.MULTILINE
-            )
-            if found:
-                return found.group(1).strip("'\"")
-    path = settings.ensure_data_dir() / "auth_secret"
-    if not path.exists():
+    """The secret that signs login tokens (config.find_auth_secret), else a new random one
+    kept in the data dir. A weak one is refused: it would let anyone forge logins."""
+    from assistant.config import find_auth_secret, secret_problem
+    from assistant.errors import ConfigError
+
+    secret = find_auth_secret(settings, (Path(".env"), PROJECT_ROOT / ".env"))
+    if secret is None:
+        path = settings.ensure_data_dir() / "auth_secret"
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
-    return path.read_text().strip()
+        secret = path.read_text().strip()
+    if problem := secret_problem(secret):
+        raise ConfigError(problem, code="weak_secret")
+    return secret
 
 
 def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
-    """Replace this process with the Chainlit server."""
-    settings.ensure_data_dir()
+    """Replace this process with the Chainlit server (refused with a weak secret)."""
+    from assistant.config import tighten_permissions
+
+    os.umask(0o077)  # inherited by the server: what it writes is the service's alone
+    tighten_permissions(settings.ensure_data_dir())  # also what older versions left 0644
     env = dict(os.environ)
     env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
     # The app process builds its own Settings; pin the data dir it must use.

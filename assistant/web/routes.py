@@ -10,13 +10,19 @@ if TYPE_CHECKING:
 
 def mount(app: Any, services: Services) -> None:
     """The IT review (/it) and stored history elements ahead of Chainlit's catch-all;
-    attached files under the data dir."""
+    our checked login and feedback routes ahead of Chainlit's; attached files under the
+    data dir."""
     from assistant.web.chat_history import register_history_routes
+    from assistant.web.feedback import register_feedback_routes
     from assistant.web.itpage import register_it_routes
+    from assistant.web.login import register_login_route
 
     files_in_data_dir(services)
     register_it_routes(app, services)
     register_history_routes(app, services)
+    register_feedback_routes(app)
+    if services.settings.auth_mode == "password":
+        register_login_route(app, services)
 
 
 def files_in_data_dir(services: Services) -> None:

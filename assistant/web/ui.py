@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import chainlit as cl
+
+from assistant.web.links import defang
 
 if TYPE_CHECKING:
     from assistant.answering.answer import Answer, Citation
@@ -55,6 +57,7 @@ ERROR = (
     "erneut. Wenn der Fehler bleibt, informieren Sie bitte die IT und nennen Sie die Uhrzeit."
 )
 EMPTY_QUESTION = "Bitte geben Sie eine Frage ein."
+MODEL_PREPARING = "*Das Sprachmodell bereitet die Antwort vor …*"
 
 # Metadata "kind" of an answer message: stored as the assistant's (quoted) text.
 ANSWER = "answer"
@@ -99,14 +102,29 @@ class Source:
 
 
 def render_answer(
-    answer: Answer, documents: Mapping[str, DocumentRecord] | None = None
+    answer: Answer,
+    documents: Mapping[str, DocumentRecord] | None = None,
+    allowed_hosts: Iterable[str] = (),
 ) -> Rendered:
-    """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions."""
+    """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions.
+    Links in document text (and in the answer quoting it) stay text unless their host is
+    in `allowed_hosts` (links.py)."""
+    answer = _without_foreign_links(answer, tuple(allowed_hosts))
     if answer.refused:
         return Rendered(f"{answer.answer}\n\n{answer.notice or NOTHING_FOUND_TIP}", [])
     if answer.mode == "search":
         return _search_mode(answer, documents or {})
     return _generated(answer, documents or {})
+
+
+def _without_foreign_links(answer: Answer, allowed: tuple[str, ...]) -> Answer:
+    return replace(
+        answer,
+        answer=defang(answer.answer, allowed),
+        citations=[replace(c, text=defang(c.text, allowed)) for c in answer.citations],
+        hits=[replace(h, text=defang(h.text, allowed)) for h in answer.hits],
+        flags=list(answer.flags),
+    )
 
 
 def edition(version: int, record: DocumentRecord | None) -> str:
