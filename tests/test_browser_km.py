@@ -188,6 +188,13 @@ def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):
     page = browser
     with screenshot_on_failure(page, app.tmp / "login.png"):
         logout(page, app.url)
+        # Accounts are user names (issue 13): the form must not ask for an e-mail address.
+        page.goto(f"{app.url}/login")
+        page.wait_for_selector("#password, input[name='password']")
+        form = page.locator("form").first.inner_text()
+        placeholder = page.locator("#email, input[name='email']").first.get_attribute("placeholder")
+        assert "Benutzername" in form and "Mail" not in form, form
+        assert "@" not in (placeholder or ""), placeholder
         messages = []
         for name, password in ((INSIDE[0], "falsches-Passwort"), ("gibt-es-nicht", "egal-egal")):
             login(page, name, password)
