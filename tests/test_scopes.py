@@ -114,3 +114,30 @@ def test_each_index_filters_inside_and_the_chat_path_too(world, cli_env):
         assert not services.search.search(SECRET, 50, Scope.of([])).hits  # no collection: nothing
     finally:
         services.close()
+
+
+def test_knowledge_managers_read_what_they_manage(run_cli, tmp_path):
+    """A knowledge manager checks their uploads by searching: the collections they manage
+    are in their scope without a reading group. Being listed without the role, or having
+    the role without being listed, reads nothing extra (admins read by groups, too)."""
+    doc = tmp_path / "praemien.md"
+    doc.write_text(f"# Prämien\n\n## § 1 Leistungsprämie\n\n{SECRET}\n")
+    people = {  # name -> (options, may read personalamt)
+        "kim": (["-r", "wissensmanagement"], True),
+        "lea": (["-r", "wissensmanagement"], False),  # manages nothing here
+        "max": ([], False),  # listed as manager, but without the role
+        "ada": (["-r", "admin"], False),  # may manage every collection, reads by groups
+    }
+    assert (
+        run_cli("collections", "add", "personalamt", "-g", "personal", "-m", "kim").exit_code == 0
+    )
+    assert run_cli("collections", "grant", "personalamt", "-m", "max").exit_code == 0
+    assert run_cli("ingest", str(doc), "-c", "personalamt").exit_code == 0
+    for name, (options, _) in people.items():
+        added = run_cli("users", "add", name, "--password-stdin", *options, input="passwort-123\n")
+        assert added.exit_code == 0, added.output
+    for name, (_, may_read) in people.items():
+        out = run_cli("search", "Leistungsprämie Märzgehalt", "--user", name, "--json")
+        assert out.exit_code == 0, out.output
+        collections = {h["collection"] for h in json.loads(out.output)}
+        assert ("personalamt" in collections) is may_read, (name, collections)

@@ -2,8 +2,8 @@
 
 Every document belongs to a collection (its manifest row says which). A
 collection lists the groups allowed to read it – or "alle" – and the
-knowledge managers who may upload, replace and retire its documents.
-`scope(person)` is what search and answering filter by; it is computed here
+knowledge managers who may upload, replace and retire its documents; a manager
+(with the role) also reads it, to check what they uploaded. `scope(person)` is what search and answering filter by; it is computed here
 and nowhere else.
 
 The default collection (`settings.default_collection`, "allgemein") is
@@ -90,8 +90,10 @@ class CollectionService:
         return rows
 
     def allowed_collections(self, user: User) -> list[str]:
-        """Names of the collections `user` may read (an empty list: none)."""
-        return [c.name for c in self.list() if c.readable_by(user)]
+        """Names of the collections `user` may read (an empty list: none): their groups'
+        and, for a knowledge manager, the ones they manage – they check their uploads by
+        searching. An admin may manage every collection but reads by groups like anyone."""
+        return [c.name for c in self.list() if c.readable_by(user) or _listed_manager(user, c)]
 
     def scope(self, person: Person, wanted: Iterable[str] = ()) -> Scope:
         """What `person` may read, narrowed to `wanted` when given. Only the operator at
@@ -104,10 +106,7 @@ class CollectionService:
         if user.has_role("admin"):
             return self.get(collection) is not None
         found = self.get(collection)
-        managers = {user_key(m) for m in found.managers} if found else set()
-        return bool(
-            found and user.has_role("wissensmanagement") and user_key(user.name) in managers
-        )
+        return bool(found and _listed_manager(user, found))
 
     def managed_by(self, user: User) -> list[str]:
         return [c.name for c in self.list() if self.can_manage(user, c.name)]
@@ -168,6 +167,12 @@ class CollectionService:
                 )
             )
         return self.require(name)
+
+
+def _listed_manager(user: User, collection: Collection) -> bool:
+    """`user` has the knowledge-management role and is one of the collection's managers."""
+    managers = {user_key(m) for m in collection.managers}
+    return user.has_role("wissensmanagement") and user_key(user.name) in managers
 
 
 def _collection(row) -> Collection:
