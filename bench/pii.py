@@ -1,6 +1,7 @@
 """Benchmark of the German redactor: recall, false positives, latency.
 
     .venv/bin/python bench/pii.py [--misses N] [--heldout] [--law-sample N]
+    .venv/bin/python bench/pii.py --set MESSAGES.jsonl CLEAN.jsonl   # an independent set, whole
 
 * person-name recall on the GermEval 2014 dev split (``../shared/corpora/ner``,
   read in place, never copied): a PER span counts as caught if its whole
@@ -18,6 +19,10 @@
   headings and front matter skipped; a fixed-seed sample of ``--law-sample``
   paragraphs, 0 for all);
 * latency p50/p95 of one ~500-character message.
+
+``--set MESSAGES CLEAN`` measures an independent set as a whole (no split, no
+misses printed): per-type recall on MESSAGES (same JSONL format as
+``staff_messages.jsonl``) and the share of CLEAN messages changed; nothing else.
 
 The held-back parts were fixed before any measurement (tests/data/pii/README.md):
 look at them once, at the end, never while tuning.
@@ -129,7 +134,7 @@ def germeval_recall(redactor, misses: int = 0, parts=PARTS) -> dict[str, tuple[i
 # --- synthetic and clean sets ---------------------------------------------------------
 
 
-def read_jsonl(name: str) -> list[dict]:
+def read_jsonl(name: str | Path) -> list[dict]:
     lines = (PII_DATA / name).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
@@ -161,13 +166,16 @@ def changed_share(redactor, texts: list[str], show: int = 0) -> tuple[int, int]:
     return len(changed), len(texts)
 
 
-def staff_recall(redactor, part: str, misses: int = 0) -> dict[str, list[int]]:
+def staff_recall(
+    redactor, part: str | None, misses: int = 0, items: list[dict] | None = None
+) -> dict[str, list[int]]:
     """type -> [caught by any redaction, caught by its own type, total] on one part
-    of the staff messages; misses are printed for the tuning part only."""
+    of the staff messages (`part` None: all of `items`); misses are printed for the
+    tuning part only."""
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     missed = []
-    for item in read_jsonl("staff_messages.jsonl"):
-        if part_of(item["id"]) != part:
+    for item in items if items is not None else read_jsonl("staff_messages.jsonl"):
+        if part is not None and part_of(item["id"]) != part:
             continue
         text = item["text"]
         entities = redactor.redact(text).entities
@@ -276,11 +284,21 @@ def main() -> None:
         "--law-sample", type=int, default=600, help="law paragraphs to sample (0: all)"
     )
     parser.add_argument("--only-germeval", action="store_true")
+    parser.add_argument(
+        "--set",
+        nargs=2,
+        metavar=("MESSAGES", "CLEAN"),
+        type=Path,
+        help="measure an independent set as a whole (no split, no misses shown), nothing else",
+    )
     args = parser.parse_args()
     parts = PARTS if args.heldout else PARTS[:1]
     started = time.perf_counter()
     redactor = build_redactor()
     print(f"build: {time.perf_counter() - started:.2f} s")
+    if args.set:
+        independent_set(redactor, *args.set)
+        return
     for part, (caught, total) in germeval_recall(redactor, args.misses, parts).items():
         print(
             f"GermEval dev PER recall ({part}): {caught}/{total} = {caught / total:.1%} "
@@ -289,6 +307,16 @@ def main() -> None:
     if args.only_germeval:
         return
     report(redactor, args.misses, parts, args.law_sample)
+
+
+def independent_set(redactor, messages: Path, clean: Path) -> None:
+    """A set nobody tuned on, measured whole: recall per type and clean messages changed.
+    No value and no changed message is printed, so measuring does not leak it."""
+    stats = staff_recall(redactor, None, items=read_jsonl(messages.resolve()))
+    print_recall(f"{messages.name}, whole set (structured ≥ 99 % each)", stats)
+    texts = [item["text"] for item in read_jsonl(clean.resolve())]
+    changed, total = changed_share(redactor, texts)
+    print(f"{clean.name} changed: {changed}/{total} = {changed / total:.1%} (target ≤ 2 %)")
 
 
 def report(redactor, misses: int, parts, law_sample: int) -> None:
