@@ -245,6 +245,13 @@ class Settings(BaseSettings):
         "plain text.",
     )
 
+    site_dir: Path | None = Field(
+        None,
+        description="The city's own directory outside the checkout (e.g. /etc/amtswissen/site) "
+        "with site.toml (name, start questions, no-result tip, login title, link hosts, "
+        "colours), willkommen.md and logos; see docs/de/standort.md. Empty: the demo's.",
+    )
+
     dense_candidates: int = Field(
         50,
         description="Candidates fetched from the dense (vector) index before fusion (ids only; "

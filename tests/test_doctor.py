@@ -40,3 +40,55 @@ def test_doctor_refuses_mixed_embedding_models(run_cli, tmp_path, monkeypatch):
     checks = {c["name"]: c for c in json.loads(result.stdout)}
     assert result.exit_code == 1 and checks["vector_index"]["status"] == "fail"
     assert "neu einlesen" in checks["vector_index"]["hint_de"]
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level names of the non-standard modules imported anywhere in assistant/."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "assistant"
+    names = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "assistant"}
+
+
+def test_doctor_knows_every_runtime_import():
+    from assistant.doctor import RUNTIME_MODULES
+
+    imported = _third_party_imports()
+    assert "chainlit" in imported and "sqlalchemy" in imported  # the scan sees the code
+    assert imported - set(RUNTIME_MODULES) == set()
+    # Loaded by SQLAlchemy through the chat history's URL, never imported by name.
+    assert {"greenlet", "aiosqlite"} <= set(RUNTIME_MODULES)
+
+
+def test_doctor_names_a_missing_runtime_module(run_cli, monkeypatch):
+    import sys
+
+    checks = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
+    assert checks["modules"]["status"] == "ok", checks["modules"]
+    monkeypatch.setitem(sys.modules, "greenlet", None)  # as after an install without dev tools
+    result = run_cli("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert result.exit_code == 1
+    assert checks["modules"]["status"] == "fail"
+    assert "Es fehlt das Python-Modul „greenlet“" in checks["modules"]["detail"]
+    assert "uv sync --frozen --no-dev" in checks["modules"]["hint_de"]
+
+
+def test_doctor_needs_the_postgres_drivers_for_a_postgres_url(run_cli, monkeypatch):
+    import sys
+
+    url = "postgresql+psycopg://nutzer:geheim@127.0.0.1:1/nichts"
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+    monkeypatch.setitem(sys.modules, "asyncpg", None)
+    checks = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
+    assert checks["modules"]["status"] == "fail" and "„asyncpg“" in checks["modules"]["detail"]
+    assert "geheim" not in json.dumps(checks)

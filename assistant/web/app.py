@@ -32,12 +32,14 @@ from assistant.services import Services
 from assistant.web import knowledge, limits, panel, ui
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
+from assistant.web.site import load_site
 
 log = logging.getLogger("assistant.web.app")
 quiet_libraries()  # before anything imports Presidio or Chroma
 os.umask(0o077)  # every file this process writes (data dir, chat files) is the service's alone
 RETENTION_INTERVAL_S = 24 * 3600
 SETTINGS = Settings()  # once, in this process's entry point
+SITE = load_site(SETTINGS)  # the city's name, start questions, tip, link hosts
 # Who may say through X-Forwarded-For who the client is: only the configured proxies
 # (uvicorn reads this when Chainlit builds its server, after importing this module).
 os.environ["FORWARDED_ALLOW_IPS"] = ",".join(SETTINGS.trusted_proxies)
@@ -173,7 +175,7 @@ def _warm_up() -> None:
 
 @cl.set_starters
 async def starters(_user=None, _language=None) -> list[cl.Starter]:
-    return [cl.Starter(label=label, message=message) for label, message in ui.STARTERS]
+    return [cl.Starter(label=label, message=message) for label, message in SITE.starters]
 
 
 @cl.on_chat_start
@@ -227,7 +229,10 @@ async def answer(question: str) -> None:
         )
     result = await cl.make_async(assistant.complete)(turn)
     rendered = ui.render_answer(
-        result.answer, services().manifest.visible(), SETTINGS.link_allowed_hosts
+        result.answer,
+        services().manifest.visible(),
+        SITE.link_allowed_hosts,
+        SITE.nothing_found_tip,
     )
     reply.content = rendered.content
     await reply.send()

@@ -1,7 +1,8 @@
 """Start the Chainlit app (`assistant serve`): the CLI's launcher.
 
-Chainlit reads `.chainlit/config.toml`, `chainlit.md` and `public/` from its
-working directory, so the app runs from the project root that ships them. This
+Chainlit reads `.chainlit/config.toml`, `chainlit.md` and `public/` from its app
+root: the one site.py builds under the data dir from the shipped files and the
+city's site dir (CHAINLIT_APP_ROOT), so no tracked file is edited for a city. This
 module imports neither Chainlit nor the app: the CLI may use it.
 """
 
@@ -67,6 +68,17 @@ def _auth_secret(settings: Settings) -> str:
     return secret
 
 
+def site_environment(settings: Settings) -> dict[str, str]:
+    """Chainlit's app root, built from the shipped files and the city's site dir (site.py);
+    the site dir pinned as an absolute path for the app process (it runs elsewhere)."""
+    from assistant.web.site import prepare_app_root
+
+    env = {"CHAINLIT_APP_ROOT": str(prepare_app_root(settings))}
+    if settings.site_dir is not None:
+        env["ASSISTANT_SITE_DIR"] = str(settings.site_dir.resolve())
+    return env
+
+
 def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
     """Replace this process with the Chainlit server (refused with a weak secret)."""
     from assistant.config import tighten_permissions
@@ -77,6 +89,7 @@ def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) 
     env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
     # The app process builds its own Settings; pin the data dir it must use.
     env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
+    env.update(site_environment(settings))
     os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
     debug = settings.log_level.upper() == "DEBUG"
     os.execvpe(sys.executable, chainlit_command(host, port, headless, debug), env)

@@ -23,23 +23,13 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 
 from assistant.web.links import defang
+from assistant.web.site import DEFAULT_NOTHING_FOUND_TIP
 
 if TYPE_CHECKING:
     from assistant.answering.answer import Answer, Citation
     from assistant.errors import AssistantError
     from assistant.models import Hit
     from assistant.retrieval.manifest import DocumentRecord
-
-# (label, question): typical questions that the sample documents in knowledge/ answer.
-STARTERS = [
-    ("Tagegeld auf Dienstreisen", "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"),
-    ("Mobiles Arbeiten", "Wie viele Tage pro Woche darf ich mobil arbeiten?"),
-    ("Passwortregeln", "Welche Anforderungen gelten für mein Passwort?"),
-    (
-        "Personalausweis verloren",
-        "Was muss eine Bürgerin tun, wenn ihr Personalausweis verloren ist?",
-    ),
-]
 
 UNVERIFIED = (
     "**⚠️ Ungeprüfte Antwort:** Sie ist nicht vollständig durch die Quellen belegt. Bitte "
@@ -48,10 +38,6 @@ UNVERIFIED = (
 SEARCH_MODE = "**⚠️ Suchmodus – es wird keine KI-Antwort angezeigt.**"
 SEARCH_MODE_FIX = "Bitte später erneut versuchen; bleibt der Suchmodus, bitte die IT informieren."
 SEARCH_MODE_HITS = "Die passendsten Textstellen aus der Wissensbasis:"
-NOTHING_FOUND_TIP = (
-    "Tipp: Fragen Sie mit den Fachbegriffen der Dienstanweisungen (z. B. „Tagegeld“, "
-    "„Gleitzeit“, „Präsenztage“) oder wenden Sie sich an die zuständige Stelle."
-)
 ERROR = (
     "Entschuldigung, bei der Bearbeitung ist ein Fehler aufgetreten. Bitte versuchen Sie es "
     "erneut. Wenn der Fehler bleibt, informieren Sie bitte die IT und nennen Sie die Uhrzeit."
@@ -105,13 +91,14 @@ def render_answer(
     answer: Answer,
     documents: Mapping[str, DocumentRecord] | None = None,
     allowed_hosts: Iterable[str] = (),
+    tip: str = DEFAULT_NOTHING_FOUND_TIP,
 ) -> Rendered:
     """The chat message of `answer`; `documents` (doc_id -> manifest record) adds editions.
     Links in document text (and in the answer quoting it) stay text unless their host is
-    in `allowed_hosts` (links.py)."""
+    in `allowed_hosts` (links.py). `tip` follows a refusal (the city's, site.py)."""
     answer = _without_foreign_links(answer, tuple(allowed_hosts))
     if answer.refused:
-        return Rendered(f"{answer.answer}\n\n{answer.notice or NOTHING_FOUND_TIP}", [])
+        return Rendered(f"{answer.answer}\n\n{answer.notice or tip}", [])
     if answer.mode == "search":
         return _search_mode(answer, documents or {})
     return _generated(answer, documents or {})
