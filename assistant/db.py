@@ -35,6 +35,7 @@ documents = sa.Table(
     sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("valid_from", sa.Date),
     sa.Column("valid_until", sa.Date),
+    sa.Column("doc_date", sa.Date),  # the date the document states ("Stand"), ingest/docdate.py
 )
 
 # A row exists while a document version is being written or removed; crash
@@ -291,6 +292,13 @@ def m006_audit_flags(conn: Connection) -> None:
     # m002 creates the table from its current definition: a new store has the column.
     if "flags" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}:
         conn.execute(sa.text("ALTER TABLE audit_log ADD COLUMN flags JSON"))
+
+
+@migration
+def m007_document_date(conn: Connection) -> None:
+    # m001 creates the table from its current definition: a new store has the column.
+    if "doc_date" not in {c["name"] for c in sa.inspect(conn).get_columns("documents")}:
+        conn.execute(sa.text("ALTER TABLE documents ADD COLUMN doc_date DATE"))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -180,5 +180,8 @@ def test_sources_show_version_and_date():
     )
     citation = Citation(1, "d1", "/x.md", "Reisekosten", "§ 1", None, "Text", 3)
     line = ui._with_pdf(ui._from_citation(citation, {"d1": record}))  # a line of the source list
-    assert line == "[1] Reisekosten, § 1 · Version 3, Stand 01.04.2026"
+    # no date stated in the document: the ingestion day, never called "Stand" (issue 13)
+    assert (
+        line == "[1] Reisekosten, § 1 · Version 3, aufgenommen am 01.03.2026, gültig ab 01.04.2026"
+    )
     assert ui.edition(2, None) == "Version 2"

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.ingest.docdate import document_date
 from assistant.models import Chunk
 from assistant.retrieval.manifest import DocumentRecord, Manifest
 
@@ -280,6 +281,7 @@ class Ingestor:
             ingested_at=datetime.now(UTC),
             valid_from=validity[0],
             valid_until=validity[1],
+            doc_date=document_date(path, "\n".join(b.text for b in parsed.blocks)),
         )
         self._write(record, chunks, vectors, old)
         result.status = "updated" if old else "added"

@@ -35,11 +35,12 @@ class DocumentRecord:
     ingested_at: datetime
     valid_from: date | None = None
     valid_until: date | None = None
+    doc_date: date | None = None  # the document's own date ("Stand"), None when it states none
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["ingested_at"] = self.ingested_at.isoformat()
-        for key in ("valid_from", "valid_until"):
+        for key in ("valid_from", "valid_until", "doc_date"):
             d[key] = d[key].isoformat() if d[key] else None
         return d
 

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 
 from assistant.ingest.upload import NO_UPLOAD, parse_validity
-from assistant.web import ui
+from assistant.web import kmtexts, ui
+from assistant.web.docdates import findable
 
 if TYPE_CHECKING:
     from assistant.access.accounts import User
     from assistant.services import Services
 
-RETIRE_ACTION = "zurueckziehen"
+RETIRE_ACTION = "zurueckziehen"  # the action of lists in stored conversations
 DOCS_COMMAND = {
     "id": ui.DOCS_COMMAND,
     "icon": "folder-open",
@@ -43,13 +44,13 @@ async def upload(services: Services, message: cl.Message, files: list, person: U
     valid_from, valid_until = parse_validity(message.content or "")
     collection = await _pick_collection(service.targets(person))
     if collection is None:
-        await cl.Message(content=ui.UPLOAD_PICK_TIMEOUT).send()
+        await cl.Message(content=kmtexts.UPLOAD_PICK_TIMEOUT).send()
         return
-    progress = cl.Message(content=ui.upload_progress(collection, 0, len(files), files[0].name))
+    progress = cl.Message(content=kmtexts.upload_progress(collection, 0, len(files), files[0].name))
     await progress.send()
     results = []
     for i, element in enumerate(files):
-        progress.content = ui.upload_progress(collection, i, len(files), element.name)
+        progress.content = kmtexts.upload_progress(collection, i, len(files), element.name)
         await progress.update()
         report = await cl.make_async(service.upload)(  # a worker thread: other chats go on
             person,
@@ -59,7 +60,10 @@ async def upload(services: Services, message: cl.Message, files: list, person: U
             valid_until=valid_until,
         )
         results += report.results
-    progress.content = ui.upload_report(collection, results)
+    records = {r.doc_id: services.manifest.get(r.doc_id) for r in results if r.doc_id}
+    progress.content = kmtexts.upload_report(
+        collection, results, {k: v for k, v in records.items() if v}
+    )
     await progress.update()
 
 
@@ -67,10 +71,10 @@ async def _pick_collection(targets: list[str]) -> str | None:
     if len(targets) == 1:
         return targets[0]
     actions = [cl.Action(name="sammlung", payload={"name": t}, label=t) for t in targets]
-    ask = cl.AskActionMessage(content=ui.UPLOAD_PICK, actions=actions, timeout=300)
+    ask = cl.AskActionMessage(content=kmtexts.UPLOAD_PICK, actions=actions, timeout=300)
     answer = await ask.send()
     picked = answer.get("payload", {}).get("name") if answer else None
-    await _settle(ask, f"Sammlung: {picked}" if picked else ui.UPLOAD_PICK_TIMEOUT)
+    await _settle(ask, f"Sammlung: {picked}" if picked else kmtexts.UPLOAD_PICK_TIMEOUT)
     return picked
 
 
@@ -81,24 +85,20 @@ async def _settle(ask: cl.AskActionMessage, content: str) -> None:
 
 
 async def show_documents(services: Services, person: User | None) -> None:
+    """A short answer in the chat and the link to the page with the list (docpage.py):
+    a table with a column per fact and an action per row does not fit a chat message."""
     service = services.uploads
     if person is None or not service.may_upload(person):
-        await cl.Message(content=ui.NOTHING_MANAGED).send()
+        await cl.Message(content=kmtexts.NOTHING_MANAGED).send()
         return
     documents = await cl.make_async(service.documents)(person)
-    actions = [
-        cl.Action(
-            name=RETIRE_ACTION,
-            payload={"doc_id": d.record.doc_id},
-            label=ui.retire_label(d.record),
-            icon="trash-2",
-        )
-        for d in documents
-    ]
-    await cl.Message(content=ui.document_list(documents), actions=actions).send()
+    waiting = [f"„{d.record.title}“: {note}" for d in documents if (note := findable(d.record))]
+    await cl.Message(content=kmtexts.documents_reply(len(documents), waiting)).send()
 
 
 async def retire(services: Services, action: cl.Action, person: User | None) -> None:
+    """The retire button of document lists that earlier versions showed in the chat: stored
+    conversations still carry it. New lists are on the page (docpage.py)."""
     service = services.uploads
     record = services.manifest.get(action.payload.get("doc_id", ""))
     if person is None or record is None:
@@ -106,7 +106,7 @@ async def retire(services: Services, action: cl.Action, person: User | None) -> 
         return
     service.check(person, record.collection)
     confirm = cl.AskActionMessage(
-        content=ui.RETIRE_CONFIRM.format(title=record.title, version=record.version),
+        content=kmtexts.RETIRE_CONFIRM.format(title=record.title, version=record.version),
         actions=[
             cl.Action(name="ja", payload={"ok": True}, label="Ja, zurückziehen"),
             cl.Action(name="nein", payload={"ok": False}, label="Abbrechen"),

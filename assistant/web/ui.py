@@ -115,11 +115,11 @@ def _without_foreign_links(answer: Answer, allowed: tuple[str, ...]) -> Answer:
 
 
 def edition(version: int, record: DocumentRecord | None) -> str:
-    """`Version 2, Stand 01.03.2026`: the cited version and the date it is valid from."""
-    if record is None:
-        return f"Version {version}"
-    day = record.valid_from or record.ingested_at.date()
-    return f"Version {version}, Stand {day:%d.%m.%Y}"
+    """`Version 2, Stand 01.03.2025`: the cited version and the document's own date, or
+    "aufgenommen am …" when it states none (docdates.py; never the ingestion day as Stand)."""
+    from assistant.web.docdates import edition as dated_edition
+
+    return dated_edition(version, record)
 
 
 def _generated(answer: Answer, documents) -> Rendered:
@@ -230,78 +230,9 @@ def _from_hit(n: int, h: Hit, documents) -> Source:
     )
 
 
-# --- knowledge management ------------------------------------------------------------
+# --- knowledge management (texts: kmtexts.py) -----------------------------------------
 
 DOCS_COMMAND = "dokumente"
-UPLOAD_PICK = "In welche Sammlung sollen die Dateien?"
-UPLOAD_PICK_TIMEOUT = "Keine Sammlung gewählt – es wurde nichts hochgeladen."
-NOTHING_MANAGED = "Sie verwalten keine Sammlung; es gibt hier keine Dokumente zu zeigen."
-RETIRE_CONFIRM = (
-    "„{title}“ (Version {version}) wirklich zurückziehen? Es wird danach nicht mehr gefunden."
-)
-_STATUS = {
-    "added": "neu aufgenommen",
-    "updated": "ersetzt (neue Version)",
-    "unchanged": "unverändert (gleicher Inhalt schon vorhanden)",
-    "failed": "NICHT übernommen",
-}
-
-
-def upload_progress(collection: str, done: int, total: int, current: str | None) -> str:
-    head = f"**Hochladen in „{_plain(collection)}“** – {done} von {total} Dateien fertig"
-    return f"{head}\n\nWird eingelesen: {_plain(current)} …" if current else head
-
-
-def upload_report(collection: str, results) -> str:
-    """Per file: status, version and chunks, warnings, or the German error and what to do."""
-    lines = [f"**Bericht: Hochladen in „{_plain(collection)}“**", ""]
-    for r in results:
-        line = f"- **{_plain(Path(r.path).name)}**: {_STATUS.get(r.status, r.status)}"
-        if r.status in ("added", "updated", "unchanged"):
-            line += f" – Version {r.version}, {r.chunks} Abschnitte"
-        lines.append(line)
-        if r.failed and r.message:
-            lines.append(f"  - {r.message}")
-        lines.extend(f"  - Hinweis: {w}" for w in r.warnings)
-    ok = sum(1 for r in results if not r.failed)
-    lines += ["", f"{ok} von {len(results)} Dateien sind jetzt durchsuchbar oder unverändert."]
-    return "\n".join(lines)
-
-
-def document_list(documents) -> str:
-    """The knowledge manager's view: their documents with version, date, chunks, feedback."""
-    if not documents:
-        return "In Ihren Sammlungen gibt es noch keine Dokumente. Dateien einfach anhängen."
-    lines = [
-        "**Ihre Dokumente**",
-        "",
-        "| Sammlung | Dokument | Version | Stand | gültig bis | Abschnitte | Rückmeldungen 30 Tage |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for d in documents:
-        r = d.record
-        day = r.valid_from or r.ingested_at.date()
-        until = f"{r.valid_until:%d.%m.%Y}" if r.valid_until else "–"
-        lines.append(
-            f"| {_cell(r.collection)} | {_cell(r.title)} | {r.version} | {day:%d.%m.%Y} "
-            f"| {until} | {r.chunks} | {d.feedback_up} hilfreich · {d.feedback_down} nicht hilfreich |"
-        )
-    lines += [
-        "",
-        (
-            "Zum Ersetzen die geänderte Datei mit gleichem Namen erneut anhängen; "
-            "„gültig ab TT.MM.JJJJ“ / „gültig bis TT.MM.JJJJ“ im Text setzt Gültigkeitsdaten."
-        ),
-    ]
-    return "\n".join(lines)
-
-
-def retire_label(record) -> str:
-    return f"Zurückziehen: {_plain(record.title)}"[:80]
-
-
-def _cell(text: str) -> str:
-    return _plain(text).replace("|", "/")
 
 
 def history_from_steps(steps: Iterable[Mapping]) -> list[tuple[str, str]]:
