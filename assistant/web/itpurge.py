@@ -9,18 +9,16 @@ the form.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import os
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from assistant.web.http import gate, login_token, message_page
+from assistant.web.http import form_key as http_form_key
+from assistant.web.http import gate, message_page, same_origin, small_form
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -37,7 +35,7 @@ def purge_handler(services: Services):
 
         if denied := gate(request, services.accounts, page=False):
             return denied
-        form = await _form(request)
+        form = await small_form(request)
         if not same_origin(request) or not hmac.compare_digest(
             form.get("key", ""), form_key(request)
         ):
@@ -50,25 +48,9 @@ def purge_handler(services: Services):
 
 
 def form_key(request: Request) -> str:
-    """The key the purge form carries: derived from this login, which another site cannot
-    read. (An Origin check alone fails: with `Referrer-Policy: no-referrer` browsers send
-    `Origin: null`.)"""
-    secret = os.environ.get("CHAINLIT_AUTH_SECRET", "").encode()
-    token = (login_token(request) or "").encode()
-    return hmac.new(secret, b"it-purge:" + token, hashlib.sha256).hexdigest()[:32]
-
-
-def same_origin(request: Request) -> bool:
-    """No other origin named as the sender (`null` or none: the form key decides).
-    Host only: behind a TLS proxy the scheme differs."""
-    sender = request.headers.get("origin", "")
-    return sender in ("", "null") or urlsplit(sender).netloc == request.headers.get("host", "")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The small urlencoded form body."""
-    body = await request.body()
-    return dict(parse_qsl(body[:1000].decode("utf-8", "replace")))
+    """The key the purge form carries (http.form_key): another site cannot make an IT
+    person's browser send the form."""
+    return http_form_key(request, "it-purge")
 
 
 def purge_old_entries(services: Services, form: dict[str, str]) -> Response:
@@ -117,7 +99,7 @@ def purge_form(request: Request, retention_days: int) -> str:
         f'<input type="hidden" name="key" value="{escape(form_key(request))}">'
         f'<label>Älter als (Tage)<input type="number" name="days" min="1" max="{MAX_DAYS}" '
         f'value="{retention_days or 90}" required></label>'
-        '<label><span><input type="checkbox" name="confirm" value="ja" required> '
-        "Endgültig löschen</span></label>"
+        '<label class="check"><span><input type="checkbox" name="confirm" value="ja" '
+        "required> Endgültig löschen</span></label>"
         '<button type="submit">Löschen</button></form>'
     )

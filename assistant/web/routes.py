@@ -9,16 +9,21 @@ if TYPE_CHECKING:
 
 
 def mount(app: Any, services: Services) -> None:
-    """The IT review (/it) and stored history elements ahead of Chainlit's catch-all;
+    """The IT review (/it), the knowledge manager's documents (/dokumente), our pages'
+    logout and stored history elements ahead of Chainlit's catch-all;
     our checked login and feedback routes ahead of Chainlit's; attached files under the
     data dir."""
     from assistant.web.chat_history import register_history_routes
+    from assistant.web.docpage import register_document_routes
     from assistant.web.feedback import register_feedback_routes
+    from assistant.web.http import logout_route
     from assistant.web.itpage import register_it_routes
     from assistant.web.login import register_login_route
 
     files_in_data_dir(services)
     register_it_routes(app, services)
+    register_document_routes(app, services)
+    app.router.routes.insert(0, logout_route(services.accounts))
     register_history_routes(app, services)
     register_feedback_routes(app)
     if services.settings.auth_mode == "password":
