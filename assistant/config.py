@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         "embedding model (multilingual, e.g. bge-m3; measure with `assistant eval`).",
     )
 
+    query_rewrites: int = Field(
+        0,
+        ge=0,
+        le=3,
+        description="Multi-query: the local chat model rewrites each question this many times "
+        "(everyday and statute German) and every rewrite is searched and fused with the "
+        "question (docs/retrieval.md). 0 = off. Uses at most half of what is left of "
+        "llm_question_budget_s; a slow or unreachable model means the plain search.",
+    )
+
     min_term_coverage: float = Field(
         0.2,
         description="Refusal threshold: share of the question's content words a passage must "

@@ -78,7 +78,9 @@ class FakeOllama(LoopbackFake):
     `stall_after` (a streamed chat sends this many tokens, then nothing for
     `stall_s` or until stopped: a hung model runner, connection kept open),
     `answer` (a fixed text or `fn(messages) -> str`; None: derived from the
-    prompt). Methods: `fail_next`, `fail_mid_stream`, `stop`, `start`,
+    prompt), `by_system` (marker -> answer as above: a chat whose system message
+    contains the marker gets that answer instead – one server can then play the
+    answering model, the query rewriter and the doc2query writer). Methods: `fail_next`, `fail_mid_stream`, `stop`, `start`,
     `restart` (same port), `reset`. Records: `requests`, `last_body(path)`.
     """
 
@@ -90,6 +92,7 @@ class FakeOllama(LoopbackFake):
     stall_after: int | None = None
     stall_s: float = 600.0
     answer: Answer = None
+    by_system: dict[str, Answer] = field(default_factory=dict)
     version: str = OLLAMA_VERSION
     requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
     _errors: list[_ForcedError] = field(default_factory=list, init=False, repr=False)
@@ -192,9 +195,11 @@ class FakeOllama(LoopbackFake):
         return next((m for m in self.models if normalize_model(m) == wanted), None)
 
     def _answer(self, messages: list[dict]) -> str:
-        if callable(self.answer):
-            return self.answer(messages)
-        return self.answer if self.answer is not None else answer_for(messages)
+        system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        chosen = next((a for key, a in self.by_system.items() if key in system), self.answer)
+        if callable(chosen):
+            return chosen(messages)
+        return chosen if chosen is not None else answer_for(messages)
 
 
 class _Server(ThreadingHTTPServer):

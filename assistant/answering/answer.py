@@ -114,6 +114,13 @@ class AnswerService:
             parser = StrOutputParser()
             self._answer_chain = prompts.answer | chat_model | parser
             self._condense_chain = prompts.condense | chat_model | parser
+        self._rewriter = None
+        if chat_model is not None and settings.query_rewrites > 0:
+            from assistant.retrieval.rewrite import QueryRewriter
+
+            self._rewriter = QueryRewriter(
+                chat_model, settings.query_rewrites, token_gap=settings.llm_token_timeout_s
+            )
 
     # --- phase 1 ---------------------------------------------------------------
     def prepare(
@@ -125,21 +132,25 @@ class AnswerService:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         condensed = self._condense(question, history, timings, started)
-        standalone = condensed if isinstance(condensed, str) else question
+        error = condensed if isinstance(condensed, LLMError) else None
+        standalone = question if error else condensed
+        rewrites = [] if error else self._rewrite(standalone, timings, started)
+        if isinstance(rewrites, LLMError):  # a hung model is not asked again
+            error, rewrites = rewrites, []
         t = time.perf_counter()
-        result = self.search.search(standalone, self.settings.search_k, scope)
+        result = self.search.search(standalone, self.settings.search_k, scope, variants=rewrites)
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
-        prepared = Prepared(question, standalone, hits, {}, started, timings)
-        if isinstance(condensed, LLMError):
-            prepared.model_error = condensed
+        prepared = Prepared(question, standalone, hits, {}, started, timings, model_error=error)
         if self.model is None:  # search mode: the calibrated judgement of the whole list
             if self.search.judge(result).refused:
                 prepared.final = self._nothing_found(prepared, scope, closest=True)
             else:
                 prepared.final = self._search_mode(prepared, _no_model_notice())
             return prepared
-        relevant = [h for h in hits if self.relevance.is_relevant(standalone, h, result.query)]
+        # A passage that a rewrite found counts when it covers the rewrite's words.
+        queries = [(standalone, result.query)] + [(v.text, v) for v in result.variants]
+        relevant = [h for h in hits if any(self.relevance.is_relevant(q, h, a) for q, a in queries)]
         if not relevant:
             prepared.final = self._nothing_found(prepared, scope)
         elif prepared.model_error is not None:  # a hung model is not asked a second time
@@ -170,6 +181,24 @@ class AnswerService:
         timings["condense_ms"] = _ms(t)
         line = text.strip().splitlines()[0].strip() if text.strip() else ""
         return line or question
+
+    def _rewrite(self, question: str, timings, started: float) -> list[str] | LLMError:
+        """Multi-query rewrites of the (standalone) question; [] when off or when the
+        model fails, the error when it timed out (the answer would wait for it again).
+        Rewriting gets at most half of what is left of the question's model budget, so
+        the answer's first token keeps the other half. Only their number is recorded."""
+        from assistant.ollama import TIMEOUT_CODES
+
+        if self._rewriter is None:
+            return []
+        left = self.settings.llm_question_budget_s - (time.perf_counter() - started)
+        deadline = min(self.settings.llm_first_token_timeout_s, left / 2)
+        done = self._rewriter.rewrite(question, deadline)
+        timings["rewrite_ms"] = round(done.seconds * 1000, 3)
+        timings["rewrites"] = float(len(done.texts))
+        if done.error is not None and done.error.code in TIMEOUT_CODES:
+            return done.error
+        return done.texts
 
     def _waits(self, started: float) -> dict[str, float]:
         """First-token and gap timeouts, the first within what is left of the budget."""

@@ -40,6 +40,7 @@ class SearchResult:
     hits: list[Hit]
     timings: dict[str, float] = field(default_factory=dict)
     query: AnalysedQuery | None = None  # the analysed question, for the relevance gate
+    variants: tuple[AnalysedQuery, ...] = ()  # analysed rewrites that were searched too
 
 
 class SearchService:
@@ -79,8 +80,14 @@ class SearchService:
         scope: Scope,
         *,
         weights: tuple[float, float] | None = None,
+        variants: Sequence[str] = (),
     ) -> SearchResult:
-        """Best `k` passages for `query` within `scope` (required: there is no default)."""
+        """Best `k` passages for `query` within `scope` (required: there is no default).
+
+        `variants` (multi-query rewrites, rewrite.py) are searched like the question,
+        each in both rankings, and fused with it by weighted reciprocal rank, each
+        ranking at the weight of its kind: a passage that the question and a rewrite
+        both find rises, one that only a rewrite finds can still enter the list."""
         collections = require_scope(scope).names()
         k = k or self.settings.search_k
         w_lex, w_dense = weights or (self.settings.weight_lexical, self.settings.weight_dense)
@@ -90,6 +97,7 @@ class SearchService:
         t = time.perf_counter()
         visible = self.manifest.visible()
         analysed = self.lexical.analyse(query)
+        others = tuple(self.lexical.analyse(v) for v in variants if v.strip())
         timings["manifest_ms"] = _ms(t)
         rankings: list[tuple[str, float, list[tuple[Chunk, float]]]] = []
         lexical = None
@@ -112,11 +120,32 @@ class SearchService:
         if lexical is not None:
             ranking, timings["lexical_ms"] = lexical.result()
             rankings.insert(0, ("lexical", w_lex, ranking))
+        if others:
+            t = time.perf_counter()
+            rankings += self._variant_rankings(others, (w_lex, w_dense), k, collections, visible)
+            timings["variants_ms"] = _ms(t)
         t = time.perf_counter()
         fetch = self._vectors().fetch if w_dense > 0 else None
         hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch)
         timings["fuse_ms"] = _ms(t)
-        return SearchResult(hits, timings, analysed)
+        return SearchResult(hits, timings, analysed, others)
+
+    def _variant_rankings(self, variants, weights, k, collections, visible) -> list:
+        """The rankings of each rewrite, named apart from the question's own ("lexical",
+        "dense"), so that signals read from those names stay the question's."""
+        w_lex, w_dense = weights
+        n = max(self.settings.candidates, k)
+        pending = [
+            (f"lexical_{i}", self._executor().submit(self._lexical, v, n, collections))
+            for i, v in enumerate(variants, 1)
+            if w_lex > 0
+        ]
+        dense = []
+        if w_dense > 0:  # embedded here while the lexical searches run in their threads
+            scope = self._dense_scope(collections, visible)
+            for i, v in enumerate(variants, 1):
+                dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope, {})))
+        return [(name, w_lex, future.result()[0]) for name, future in pending] + dense
 
     def has_documents(self, scope: Scope) -> bool:
         """Whether any document valid today lies in `scope`."""
