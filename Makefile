@@ -1,13 +1,25 @@
-# Amtswissen – the targets CI runs too. Needs Python 3.11+ and make.
+# Amtswissen – the targets CI runs too. Needs Python 3.11+ (with its venv module) and make.
 PY ?= python3
-UV := $(PY) -m uv
+# uv lives in a private venv (.tools/), so pip never touches the system interpreter
+# (Debian's refuses with "externally-managed-environment"; elsewhere it would install as root).
+TOOLS := .tools
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/bin/uv
 DATA ?= data
 
 .PHONY: install run serve test lint env-example bench knowledge clean
 
-install:  ## install everything (uv bootstraps itself, then the locked dependencies)
-	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
-	@$(UV) sync --frozen --quiet
+$(UV):
+	@$(PY) -c "import venv, ensurepip" 2>/dev/null || { \
+	  echo "Fehler: $(PY) hat kein venv-Modul. Unter Debian/Ubuntu nachinstallieren:" >&2; \
+	  echo "  sudo apt-get install python3-venv" >&2; exit 1; }
+	@$(PY) -m venv --clear $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# --python: the .venv uses the interpreter named by PY (nothing is downloaded);
+# --compile-bytecode: the first `assistant` call is as quick as the later ones.
+install: $(UV)  ## install everything (uv bootstraps itself, then the locked dependencies)
+	@$(UV) sync --frozen --quiet --python $(PY) --compile-bytecode
 
 run: install  ## ingest the sample knowledge base and start the chat on http://127.0.0.1:8000
 	$(UV) run --frozen assistant users demo --env-file .env  # first run: demo accounts, random passwords shown once
