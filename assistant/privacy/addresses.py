@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
+from assistant.privacy.lexicon import is_common_word
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
@@ -49,6 +50,7 @@ class AddressRecognizer(ScoredRecognizer):
         self._abstract = tuple(conf["abstract_endings"])
         self._heads = tuple(w.lower() for w in conf["field_heads"])
         self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
+        self._name_suffixes = tuple(w.lower() for w in conf.get("street_name_suffixes", ()))
         self._name_preps = {w.lower() for w in conf["name_prepositions"]}
         number = (
             r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
@@ -156,11 +158,25 @@ class AddressRecognizer(ScoredRecognizer):
             return None
         street = street.rstrip(".")
         suffix = next((x for x in self._suffixes if street.endswith(x)), None)
-        if suffix is None or street.endswith(self._not_streets):
+        if suffix is None:
+            return self._name_suffix(street)
+        if street.endswith(self._not_streets):
             return None
         if street == suffix:
             return None  # "Straße 5", "Weg 3": the name is missing
         return 0.7, 0.7
+
+    def _name_suffix(self, street: str) -> tuple[float, float] | None:
+        """Street names of the other German types: Lindenhof, Sonnenberg, Am Anger …
+        The same endings make ordinary compounds (Bahnhof, Spielfeld, Fragebogen), so
+        the word must be no common noun, place or lower-case word."""
+        last = street.rsplit("-", 1)[-1]
+        suffix = next((x for x in self._name_suffixes if last.endswith(x)), None)
+        if suffix is None or len(last) < len(suffix) + 3 or street.endswith(self._not_streets):
+            return None
+        if is_common_word(last):
+            return None
+        return 0.6, 0.7
 
     def _words(self, text: str, match: re.Match) -> tuple[float, float] | None:
         first = match.group("first").lower()
@@ -185,7 +201,12 @@ class AddressRecognizer(ScoredRecognizer):
         if match.group("place"):
             return 0.75, 0.75
         last = words[-1].lower()
-        if any(last.endswith(h) and len(last) >= len(h) + 3 for h in self._heads):
+        # "im Spielfeld 2", "im Fragebogen 3": inside a thing, not at a street
+        # ("Am Sportplatz 4" stays one).
+        inside_thing = prep.startswith(("im", "in ")) and is_common_word(words[-1])
+        if not inside_thing and any(
+            last.endswith(h) and len(last) >= len(h) + 3 for h in self._heads
+        ):
             return 0.6, 0.75
         if self._proper_name_inside_sentence(text, match):
             return 0.6, 0.75

@@ -105,6 +105,8 @@ class CasualNameRecognizer(LocalRecognizer):
             return None
         if word in self.salutations and (tok.dot or word not in self.abbreviated):
             return self._after_salutation(tokens, i)
+        if word == "o" and i and tokens[i - 1].text == "c" and tok.before == "/":
+            return self._after_salutation(tokens, i)  # "c/o müller": care of a person
         if self.role.fullmatch(word):
             return self._after_role(tokens, i)
         if self._strong_first(word):

@@ -17,6 +17,7 @@ from assistant.privacy.identifiers import (
     HealthInsuranceRecognizer,
     IbanRecognizer,
     LicencePlateRecognizer,
+    ObfuscatedEmailRecognizer,
     SocialSecurityRecognizer,
 )
 from assistant.privacy.names import NameRecognizer
@@ -28,6 +29,7 @@ from assistant.privacy.recognizers import (
     IdDocumentRecognizer,
     OfflineEmailRecognizer,
     TaxIdRecognizer,
+    email_domain_valid,
 )
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
@@ -96,6 +98,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),
+        ObfuscatedEmailRecognizer(email_domain_valid, **common("obfuscated_email")),
     ]
 
 

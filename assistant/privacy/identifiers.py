@@ -11,7 +11,7 @@ when it is masked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -237,6 +237,11 @@ class BicRecognizer(ScoredRecognizer):
 
     TIGHT_CUE = re.compile(r"(?:bic|swift)[\w-]*[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
 
+    # ISO 9362 printed in its groups, "DEUT DE FF XXX": only right after "bic"/"swift".
+    SPACED = re.compile(
+        r"(?<![\w-])[A-Za-z]{4}[ ]([A-Za-z]{2})[ ][A-Za-z0-9]{2}(?:[ ][A-Za-z0-9]{3})?(?![\w-])"
+    )
+
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in self.PATTERN.finditer(text):
             value = match.group()
@@ -244,15 +249,19 @@ class BicRecognizer(ScoredRecognizer):
                 continue
             branch = (match.group(3) or "").upper()
             marked = any(c.isdigit() for c in match.group(2) + branch) or branch == "XXX"
-            if value.isupper():
+            if self._tight_cue(text, match.start()):
+                # Right after "bic"/"swift" the code counts in any case ("Cobadeffxxx").
+                yield match.start(), match.end(), 0.85, 0.85
+            elif value.isupper():
                 yield match.start(), match.end(), 0.6 if marked else WEAK, 0.85
             elif marked and value.islower():
                 yield match.start(), match.end(), WEAK, 0.85
-            elif value.islower() and self.TIGHT_CUE.search(
-                text[max(0, match.start() - 25) : match.start()]
-            ):
-                # An all-letter code in lower case only right after "bic"/"swift".
+        for match in self.SPACED.finditer(text):
+            if match.group(1).upper() in self._countries and self._tight_cue(text, match.start()):
                 yield match.start(), match.end(), 0.85, 0.85
+
+    def _tight_cue(self, text: str, start: int) -> bool:
+        return bool(self.TIGHT_CUE.search(text[max(0, start - 25) : start]))
 
 
 # --- Kfz-Kennzeichen -----------------------------------------------------------------------
@@ -349,3 +358,38 @@ class CuedDocumentRecognizer(ScoredRecognizer):
             if not any(c.isalpha() for c in value) and len(value.replace(" ", "")) < 8:
                 continue  # "Reisepass 123456": a short plain number is rather a fee or an order
             yield match.start("value"), match.end("value"), 0.85, 0.85
+
+
+# --- e-mail addresses written to fool harvesters ------------------------------------------
+
+_AT = r"(?:[ \t]*@[ \t]*|[ \t]*[(\[{<][ \t]*(?:at|ät|@)[ \t]*[)\]}>][ \t]*|[ \t]+(?:at|ät)[ \t]+)"
+_DOT = r"(?:\.|[ \t]*[(\[{<][ \t]*(?:dot|punkt|pkt)[ \t]*[)\]}>][ \t]*|[ \t]+(?:dot|punkt)[ \t]+)"
+_LABEL = r"[^\W_](?:[\w+-]*[^\W_])?"
+
+
+class ObfuscatedEmailRecognizer(ScoredRecognizer):
+    """E-mail addresses with the "@" or the dots spelled out, as people write them to
+    fool address harvesters (RFC 5322 addresses need neither): ``anna.schmidt (at)
+    gmx (dot) de``, ``anna.schmidt[at]gmx.de``, ``a.schmidt at gmx punkt de``,
+    ``name @ web.de``. The domain must end in a public suffix; plain addresses are
+    the e-mail recognizer's.
+    """
+
+    PATTERN = re.compile(
+        rf"(?<![\w.+-])(?P<local>{_LABEL}(?:{_DOT}{_LABEL})*?)(?P<at>{_AT})"
+        rf"(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})+)(?![\w-])",
+        re.IGNORECASE,
+    )
+    _SPELLED_DOT = re.compile(_DOT, re.IGNORECASE)
+
+    def __init__(self, valid_domain: Callable[[str], bool], **kwargs) -> None:
+        self._valid_domain = valid_domain
+        super().__init__(**kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            if match.group("at") == "@":
+                continue  # a plain address
+            domain = self._SPELLED_DOT.sub(".", match.group("domain"))
+            if self._valid_domain(domain):
+                yield match.start(), match.end(), 0.85, 0.85

@@ -63,6 +63,14 @@ def _data_files() -> tuple:
     return (*(_read(name) for name in names), _read_margins("lowercase_de.tsv"))
 
 
+def is_common_word(word: str) -> bool:
+    """A German common noun or place name, or a word mostly written in lower case
+    (adjectives, verbs: "digital", "total"), in any case: no proper name of a street."""
+    _, _, nouns, places, lower = _data_files()
+    cap = "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+    return cap in nouns or cap in places or lower.get(cap, -99.0) > -2.3
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """What the name recognizer knows about words."""

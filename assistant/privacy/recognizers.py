@@ -110,10 +110,15 @@ class OfflineEmailRecognizer(EmailRecognizer):
         _TLD("example.com")
 
     def validate_result(self, pattern_text: str) -> bool:
-        domain = pattern_text.rsplit("@", 1)[-1].lower()
-        if domain.rsplit(".", 1)[-1] in _LOCAL_TLDS:
-            return True
-        return _TLD(domain).fqdn != ""
+        return email_domain_valid(pattern_text.rsplit("@", 1)[-1])
+
+
+def email_domain_valid(domain: str) -> bool:
+    """A registrable domain under a public suffix (IDNs too), or a reserved local one."""
+    domain = domain.lower()
+    if domain.rsplit(".", 1)[-1] in _LOCAL_TLDS:
+        return True
+    return _TLD(domain).fqdn != ""
 
 
 class TaxIdRecognizer(DeTaxIdRecognizer):
@@ -156,12 +161,17 @@ class IdDocumentRecognizer(PatternRecognizer):
     """
 
     SERIAL = r"\b[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?\b"
+    # Typed in lower case: only with its check digit (see validate_result).
+    SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}[ ]?[0-9])\b"
 
     def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
-        pattern = Pattern("ID document serial", self.SERIAL, score)
+        patterns = [
+            Pattern("ID document serial", self.SERIAL, score),
+            Pattern("ID document serial, any case", self.SERIAL_ANY_CASE, score),
+        ]
         super().__init__(
             supported_entity=entity,
-            patterns=[pattern],
+            patterns=patterns,
             context=list(context),
             supported_language="de",
             name=name,
@@ -170,6 +180,11 @@ class IdDocumentRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool | None:
         serial = pattern_text.replace(" ", "")
+        if not serial.isupper():
+            # "l01x00t471": in lower case the check digit is the only evidence.
+            serial = serial.upper()
+            valid = len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9])
+            return valid and any(c.isalpha() for c in serial) and sum(map(str.isdigit, serial)) > 2
         has_letter = any(c.isalpha() for c in serial[:9])
         if not has_letter or serial[:9].isdigit() or not any(c.isdigit() for c in serial):
             return False
