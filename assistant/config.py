@@ -93,6 +93,16 @@ class Settings(BaseSettings):
         "llm_question_budget_s; a slow or unreachable model means the plain search.",
     )
 
+    doc2query_questions: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description="doc2query: at ingest the local chat model writes this many everyday-German "
+        "questions per chunk, indexed in a field of their own (cached by the chunk's content; "
+        "only changed chunks cost model time). 0 = off. If the model fails, the document is "
+        "ingested without questions and the result says so.",
+    )
+
     min_term_coverage: float = Field(
         0.2,
         description="Refusal threshold: share of the question's content words a passage must "

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.config import Settings
-    from assistant.retrieval.search import SearchService
+    from assistant.retrieval.search import SearchResult, SearchService
 
 NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
 EMPTY_SCOPE = (
@@ -148,9 +148,7 @@ class AnswerService:
             else:
                 prepared.final = self._search_mode(prepared, _no_model_notice())
             return prepared
-        # A passage that a rewrite found counts when it covers the rewrite's words.
-        queries = [(standalone, result.query)] + [(v.text, v) for v in result.variants]
-        relevant = [h for h in hits if any(self.relevance.is_relevant(q, h, a) for q, a in queries)]
+        relevant = self._relevant(standalone, result)
         if not relevant:
             prepared.final = self._nothing_found(prepared, scope)
         elif prepared.model_error is not None:  # a hung model is not asked a second time
@@ -181,6 +179,20 @@ class AnswerService:
         timings["condense_ms"] = _ms(t)
         line = text.strip().splitlines()[0].strip() if text.strip() else ""
         return line or question
+
+    def _relevant(self, standalone: str, result: SearchResult) -> list[Hit]:
+        """Hits the gate lets through. A passage found by a rewrite counts when it covers
+        the rewrite's words, and its generated questions (doc2query) count as its words."""
+        queries = [(standalone, result.query)] + [(v.text, v) for v in result.variants]
+        generated = self.search.question_terms(result.hits)
+        return [
+            h
+            for h in result.hits
+            if any(
+                self.relevance.is_relevant(q, h, a, generated.get(h.chunk_id, frozenset()))
+                for q, a in queries
+            )
+        ]
 
     def _rewrite(self, question: str, timings, started: float) -> list[str] | LLMError:
         """Multi-query rewrites of the (standalone) question; [] when off or when the

@@ -127,6 +127,7 @@ class Ingestor:
         self.lexical = lexical
         self._vectors = vectors
         self._embeddings = embeddings
+        self._question_writer = None  # doc2query (doc2query.py), built on first use
         self.recover()
 
     @property
@@ -262,6 +263,7 @@ class Ingestor:
             )
             for d in drafts
         ]
+        questions = self._questions(chunks, result)
         vectors = (
             self.embeddings.embed_documents([_embed_text(c) for c in chunks])
             if self.embeds
@@ -283,7 +285,7 @@ class Ingestor:
             valid_until=validity[1],
             doc_date=document_date(path, "\n".join(b.text for b in parsed.blocks)),
         )
-        self._write(record, chunks, vectors, old)
+        self._write(record, chunks, vectors, old, questions)
         result.status = "updated" if old else "added"
         result.version, result.chunks = version, len(chunks)
 
@@ -299,10 +301,33 @@ class Ingestor:
             f"Inhalt unverändert; Gültigkeit geändert: {_span(valid_from, valid_until)}."
         )
 
-    def _write(self, record: DocumentRecord, chunks, vectors, old: DocumentRecord | None) -> None:
+    def _questions(self, chunks: list[Chunk], result: FileResult) -> dict[str, list[str]] | None:
+        """doc2query questions of each chunk when switched on (cached by content; a model
+        failure leaves chunks without them and adds a warning to `result`)."""
+        if self.settings.doc2query_questions <= 0:
+            return None
+        if not getattr(self.lexical, "has_questions", False):
+            result.warnings.append(
+                "Suchfragen (ASSISTANT_DOC2QUERY_QUESTIONS) werden nicht gespeichert: der "
+                "Stichwort-Suchindex stammt aus einer älteren Version. Zum Neuaufbau das "
+                "Verzeichnis lexical/ löschen und die Dokumente neu einlesen."
+            )
+            return None
+        if self._question_writer is None:
+            from assistant.ingest.doc2query import QuestionWriter
+
+            self._question_writer = QuestionWriter(self.settings)
+        questions, warning = self._question_writer.questions_for(chunks)
+        if warning:
+            result.warnings.append(warning)
+        return questions
+
+    def _write(
+        self, record: DocumentRecord, chunks, vectors, old: DocumentRecord | None, questions=None
+    ) -> None:
         self.manifest.journal_begin(record.doc_id, record.version)
         try:
-            self.lexical.add(chunks)
+            self.lexical.add(chunks, questions)
             if vectors is not None:
                 self.vectors.add(chunks, vectors)
             self.manifest.commit(record)

@@ -61,21 +61,34 @@ class RelevanceGate:
             ]
         return tuple((frozenset(t for t, _ in g), w) for g, w in zip(groups, weights))
 
-    def coverage(self, question: str, hit: Hit, query: AnalysedQuery | None = None) -> float:
+    def coverage(
+        self,
+        question: str,
+        hit: Hit,
+        query: AnalysedQuery | None = None,
+        extra: frozenset[str] = frozenset(),
+    ) -> float:
         """Share (by rarity, when the index is known) of the question's words found,
         in any analysed or expanded form, in the passage. `query` is the search's own
-        analysis of the question; without it the gate analyses the question itself."""
+        analysis of the question; without it the gate analyses the question itself.
+        `extra`: more terms that count as the passage's (its generated questions)."""
         words = self._words(_frozen(query.groups if query else self.expander.groups(question)))
         total = sum(w for _, w in words)
         if not total:
             return 0.0
-        passage = set(self.analyzer.analyze(f"{hit.title} {hit.section} {hit.text}"))
+        passage = set(self.analyzer.analyze(f"{hit.title} {hit.section} {hit.text}")) | extra
         return sum(w for forms, w in words if passage.intersection(forms)) / total
 
-    def is_relevant(self, question: str, hit: Hit, query: AnalysedQuery | None = None) -> bool:
+    def is_relevant(
+        self,
+        question: str,
+        hit: Hit,
+        query: AnalysedQuery | None = None,
+        extra: frozenset[str] = frozenset(),
+    ) -> bool:
         if hit.scores.get("dense", -1.0) >= self.min_dense:
             return True
-        return self.coverage(question, hit, query) >= self.min_coverage
+        return self.coverage(question, hit, query, extra) >= self.min_coverage
 
 
 Group = tuple[tuple[str, float], ...]

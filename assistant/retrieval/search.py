@@ -147,6 +147,11 @@ class SearchService:
                 dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope, {})))
         return [(name, w_lex, future.result()[0]) for name, future in pending] + dense
 
+    def question_terms(self, hits: Sequence[Hit]) -> dict[str, frozenset[str]]:
+        """Terms of the questions a model wrote for these hits at ingest (doc2query), by
+        chunk id: the relevance gate counts them as the passage's own words."""
+        return self.lexical.question_terms([h.chunk_id for h in hits])
+
     def has_documents(self, scope: Scope) -> bool:
         """Whether any document valid today lies in `scope`."""
         require_scope(scope)

@@ -11,7 +11,7 @@ remove versions that never committed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -50,8 +50,16 @@ class AnalysedQuery:
 class LexicalIndex(Protocol):
     """Keyword search over chunks. Implementations are safe to search from many threads."""
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
-        """Add chunks (same doc_id, version and chunk_id replaces); durable on return."""
+    def add(
+        self, chunks: Sequence[Chunk], questions: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Add chunks (same doc_id, version and chunk_id replaces); durable on return.
+        `questions` (chunk id -> questions a model wrote for it, doc2query) are indexed
+        in a field of their own."""
+        ...
+
+    def question_terms(self, chunk_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Analysed terms of the generated questions of these chunks (those with any)."""
         ...
 
     def delete(self, doc_id: str, version: int | None = None) -> None:

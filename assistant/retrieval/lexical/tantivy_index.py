@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
+import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
 from rapidfuzz.distance import OSA
 
-from assistant.errors import ConfigError
 from assistant.models import Chunk
 from assistant.retrieval.lexical import AnalysedQuery, IndexBusyError
 from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
@@ -40,13 +39,18 @@ from assistant.retrieval.lexical.feedback import (
     select_synonyms,
     vocabulary_parts,
 )
+from assistant.retrieval.lexical.schema import (
+    QUESTIONS,
+    TEXT_FIELDS,
+    build_schema,
+    check_marker,
+    mismatch,
+)
 
-SCHEMA_VERSION = 2
-_MARKER = "amtswissen-lexical.json"  # records schema and analyzer that built the index
+_CHUNK_ID = re.compile(r"(?P<doc>.+):v(?P<v>\d+):\d+")  # as the ingest pipeline builds it
 _SEP = "\x1f"  # joins key parts; cannot occur in ids typed by people
 _MAX_QUERY_WORDS = 32  # a pasted page must not become a thousand-term query
 _AGG_BATCH = 50_000  # tantivy aborts aggregations above 65,000 buckets
-_TEXT_FIELDS = ("body", "parts", "section", "title")
 # Weight of the indexed word that a misspelt question word is corrected to.
 SPELLING_WEIGHT = 0.8
 _MIN_SPELL_CHARS = 5
@@ -66,23 +70,14 @@ _SECTION_REF_BOOST = 2.0
 # Issue 12 (docs/retrieval.md, tuning parts): a title weight of 2.0 (the law's or
 # guideline's name is evidence for the whole document) lifted R@5 on the everyday law
 # set 0.487 → 0.500 and changed no other figure (LegalQuAD: 0.94 both ways).
-DEFAULT_BOOSTS = {"body": 1.0, "parts": 0.3, "section": 0.7, "title": 2.0}
+# Questions a local model wrote for the chunk (doc2query, issue 12): below the body,
+# since a model may ask what the passage does not answer. Not measured: no model here.
+DEFAULT_BOOSTS = {"body": 1.0, "parts": 0.3, "section": 0.7, "title": 2.0, QUESTIONS: 0.7}
 # Document-level evidence (feedback.document_evidence) is off: at 0.5 it lifted R@5 on
 # the tuning parts (everyday laws 0.500 → 0.539 with the title weight, knowledge 0.939 →
 # 0.959) but filled the top 5 with passages of one document, and LegalQuAD's
 # document recall@5 fell 0.94 → 0.915, below the floor of 0.93.
 DOC_EVIDENCE = 0.0
-
-
-def _schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    for name in ("chunk_key", "doc_id", "collection"):
-        builder.add_text_field(name, tokenizer_name="raw")
-    builder.add_text_field("doc_version", tokenizer_name="raw", fast=True)
-    for name in _TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
-    builder.add_bytes_field("payload", stored=True)
-    return builder.build()
 
 
 def _version_key(doc_id: str, version: int) -> str:
@@ -134,45 +129,24 @@ class TantivyLexicalIndex:
         self.vocabulary_split = vocabulary_split
         self.lock_timeout_s = lock_timeout_s
         self._heap = writer_heap_bytes
-        self._schema = _schema()
         self._write_lock = threading.Lock()  # one writer per object; other processes: file lock
         self.path.mkdir(parents=True, exist_ok=True)
-        self._check_marker()
+        schema = check_marker(self.path, self.analyzer.analyzer_id)
+        self._schema = build_schema(schema)
+        # An index of schema 2 (before doc2query) is searched as it is, without questions.
+        self.has_questions = schema >= 3
+        self._fields = TEXT_FIELDS + ((QUESTIONS,) if self.has_questions else ())
         self._index: tantivy.Index | None = self._open_index()
         self._seen_meta: tuple[int, int, int] | None = None
 
     # --- opening -----------------------------------------------------------------
-
-    def _marker(self) -> dict:
-        return {"schema": SCHEMA_VERSION, "analyzer": self.analyzer.analyzer_id}
-
-    def _check_marker(self) -> None:
-        """Refuse an index built with another schema or analysis: terms would not match."""
-        marker = self.path / _MARKER
-        if not marker.exists():
-            if (self.path / "meta.json").exists():
-                raise self._mismatch("unbekannt")
-            tmp = marker.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self._marker()), encoding="utf-8")
-            os.replace(tmp, marker)  # atomic: a concurrent opener sees all or nothing
-            return
-        found = json.loads(marker.read_text(encoding="utf-8"))
-        if found != self._marker():
-            raise self._mismatch(str(found.get("analyzer")))
-
-    def _mismatch(self, found: str) -> ConfigError:
-        return ConfigError(
-            f"Der Stichwort-Suchindex in {self.path} wurde mit einer anderen Textanalyse "
-            f"erstellt ({found}, erwartet {self.analyzer.analyzer_id}).",
-            hint="Das Verzeichnis löschen und die Dokumente neu einlesen (assistant ingest).",
-        )
 
     def _open_index(self) -> tantivy.Index:
         try:
             return tantivy.Index(self._schema, path=str(self.path), reuse=True)
         except ValueError as exc:
             if "schema does not match" in str(exc):
-                raise self._mismatch("anderes Schema") from exc
+                raise mismatch(self.path, "anderes Schema", self.analyzer.analyzer_id) from exc
             raise
 
     def _live_index(self) -> tantivy.Index:
@@ -217,7 +191,7 @@ class TantivyLexicalIndex:
             time.sleep(pause)
             pause = min(pause * 2, 0.25)
 
-    def _document(self, chunk: Chunk) -> tantivy.Document:
+    def _document(self, chunk: Chunk, questions: Sequence[str] = ()) -> tantivy.Document:
         # Compound parts of text, heading and title share one low-weight field: a
         # heading "Hundesteuermarken" must not outweigh a body that says "Ermäßigung".
         words, parts = self.analyzer.analyze_split(chunk.text)
@@ -233,11 +207,20 @@ class TantivyLexicalIndex:
             section=" ".join(section),
             title=" ".join(title),
             payload=json.dumps(dataclasses.asdict(chunk), ensure_ascii=False).encode(),
+            **self._questions_field(questions),
         )
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
+    def _questions_field(self, questions: Sequence[str]) -> dict[str, str]:
+        if not self.has_questions:
+            return {}
+        return {QUESTIONS: " ".join(t for q in questions for t in self.analyzer.analyze(q))}
+
+    def add(
+        self, chunks: Sequence[Chunk], questions: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         # Analyse before taking the writer: the lock is held only for tantivy's work.
-        docs = [(c, self._document(c)) for c in chunks]
+        questions = questions or {}
+        docs = [(c, self._document(c, questions.get(c.chunk_id, ()))) for c in chunks]
         if not docs:
             return
         with self._writer() as writer:
@@ -278,7 +261,7 @@ class TantivyLexicalIndex:
         """One word of the question: its terms in every field, each with its weight."""
         clauses = []
         for term, weight in group.items():
-            for field in _TEXT_FIELDS:
+            for field in self._fields:
                 boost = self.boosts[field] * weight
                 if field == "section" and term[0] == "§":
                     boost *= _SECTION_REF_BOOST
@@ -411,7 +394,8 @@ class TantivyLexicalIndex:
         word = next(iter(group))
         if len(word) < _MIN_SPELL_CHARS or not word.isalpha():
             return group
-        if any(searcher.doc_freq(f, word) for f in ("body", "section")):
+        own = ("body", "section", QUESTIONS) if self.has_questions else ("body", "section")
+        if any(searcher.doc_freq(f, word) for f in own):  # a generated question's word too
             return group
         limit = 1 if len(word) < 8 else 2
         candidates = [
@@ -451,6 +435,22 @@ class TantivyLexicalIndex:
         hits = searcher.search(query, limit=max(searcher.num_docs, 1), count=False).hits
         chunks = [self._chunk(searcher.doc(address)) for _, address in hits]
         return sorted(chunks, key=lambda c: c.ordinal)
+
+    def question_terms(self, chunk_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The analysed terms of the generated questions (doc2query) of these chunks,
+        for those that have any: the relevance gate counts them as the passage's words."""
+        if not self.has_questions or not chunk_ids:
+            return {}
+        parsed = [(_CHUNK_ID.fullmatch(cid), cid) for cid in chunk_ids]
+        keys = [_version_key(m["doc"], int(m["v"])) + _SEP + cid for m, cid in parsed if m]
+        searcher = self._searcher()
+        query = tantivy.Query.term_set_query(self._schema, "chunk_key", keys)
+        found: dict[str, frozenset[str]] = {}
+        for _, address in searcher.search(query, limit=len(keys), count=False).hits:
+            doc = searcher.doc(address)
+            if terms := (doc.get_first(QUESTIONS) or "").split():
+                found[self._chunk(doc).chunk_id] = frozenset(terms)
+        return found
 
     def count(self) -> int:
         return self._searcher().num_docs
