@@ -4,6 +4,7 @@ Ollama server plays the model."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -127,6 +128,26 @@ def test_rewrites_are_not_logged_or_returned(rewriting, fake_ollama, caplog):
     answer = rewriting.answers.ask(QUESTION, Scope.everything())
     assert "Berichtigung offenbarer" not in caplog.text
     assert "Berichtigung offenbarer" not in str(answer.to_dict())
+
+
+def test_assistant_eval_measures_with_rewrites(tmp_path, kb, fake_ollama, run_cli, monkeypatch):
+    # A city measures multi-query on its own questions where Ollama runs.
+    questions = tmp_path / "q.jsonl"
+    gold = {"question": QUESTION, "source": "vwvfg.md", "section": "§ 42"}
+    questions.write_text(json.dumps(gold, ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_OLLAMA_BASE_URL", fake_ollama.url)
+    monkeypatch.setenv("ASSISTANT_OLLAMA_MODEL", "llama3.1:8b")
+    fake_ollama.by_system = {MARKER: REWRITES}
+    try:
+        assert run_cli("ingest", str(kb)).exit_code == 0
+        plain = json.loads(run_cli("eval", str(questions), "--json").stdout)
+        monkeypatch.setenv("ASSISTANT_QUERY_REWRITES", "2")
+        rewritten = json.loads(run_cli("eval", str(questions), "--json").stdout)
+    finally:
+        fake_ollama.by_system = {}
+    assert plain["overall"]["recall"]["5"] == 0.0 and plain["setup"]["Umformulierungen"] == 0
+    assert rewritten["overall"]["recall"]["5"] == 1.0
+    assert rewritten["setup"]["Umformulierungen"] == 2 and len(_rewrite_requests(fake_ollama)) == 1
 
 
 def test_parse_rewrites_drops_numbers_headings_and_repeats():

@@ -43,6 +43,7 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
     """
     from assistant.retrieval.evaluation import evaluate, load_questions, render_markdown
     from assistant.retrieval.relevance import RelevanceGate
+    from assistant.retrieval.rewrite import build_rewriter
 
     k_list = _parse_ks(ks)
     items = load_questions(questions)
@@ -53,8 +54,11 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
     gate = _SharedAnalysis(
         RelevanceGate(settings.min_term_coverage, settings.min_dense_similarity), service
     )
+    rewrite = build_rewriter(settings)  # multi-query, when ASSISTANT_QUERY_REWRITES > 0
     result = evaluate(
-        lambda q, depth: gate.remember(q, service.search(q, depth, scope)).hits,
+        lambda q, depth: (
+            gate.remember(q, service.search(q, depth, scope, variants=rewrite(q))).hits
+        ),
         items,
         k_list,
         gate=gate,
@@ -66,6 +70,7 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
         "Gewichte (Stichwort/Vektor)": f"{settings.weight_lexical}/{settings.weight_dense}",
         "Erweiterungen": "+".join(expander.sources) if expander else "keine",
         "Mindestabdeckung": settings.min_term_coverage,
+        "Umformulierungen": settings.query_rewrites,
     }
     markdown = render_markdown(result, f"Auswertung der Suche: {questions.name}")
     if report:

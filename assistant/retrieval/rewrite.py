@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.config import Settings
     from assistant.errors import LLMError
 
 REWRITE_SYSTEM = (
@@ -106,3 +108,17 @@ def parse_rewrites(text: str, question: str, count: int) -> list[str]:
 
 def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def build_rewriter(settings: Settings) -> Callable[[str], list[str]]:
+    """`question -> rewrites` for measuring (`assistant eval`): the configured number of
+    rewrites from the configured chat model, each within the first-token timeout; no
+    rewrites when switched off or without a model (and none when the model fails)."""
+    if settings.query_rewrites <= 0 or not settings.ollama_model.strip():
+        return lambda question: []
+    from assistant.ollama import build_chat_model
+
+    rewriter = QueryRewriter(
+        build_chat_model(settings), settings.query_rewrites, token_gap=settings.llm_token_timeout_s
+    )
+    return lambda question: rewriter.rewrite(question, settings.llm_first_token_timeout_s).texts
