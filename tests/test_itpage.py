@@ -126,7 +126,7 @@ def test_it_and_admin_see_rows_and_figures(filled, role):
     assert "Protokoll und Nutzung" in text
     assert "&lt;PERSON&gt;" in text and PII["PERSON"] not in text and PII["IBAN"] not in text
     assert "Wie beantrage ich Urlaub?" in text
-    for heading in ("Antworten pro Tag", "Meistzitierte Dokumente", "Gefundene personenbezogene"):
+    for heading in ("Antworten pro Tag", "Meistzitierte Dokumente", "gefundene personenbezogene"):
         assert heading in text
     assert "hunde" in text and "IBAN" in text and "33.3%" in text  # 1 of 3 refused
     assert "<script" not in text and "http://" not in text and "https://" not in text
@@ -160,10 +160,13 @@ def test_filters(filled):
     pseudo = filled.audit.pseudonym("kkoch")[:10]
     mine = c.get("/it", params={"user": pseudo}).text
     assert "Urlaub" in mine and "&lt;script&gt;" not in mine
-    future = c.get("/it", params={"since": "2999-01-01"}).text
+    future = c.get("/it", params={"since": "01.01.2999"}).text
     assert "Keine Einträge für diese Filter." in future
+    assert "Keine Einträge" in c.get("/it", params={"since": "2999-01-01"}).text  # older links
     bad = c.get("/it", params={"since": "gestern", "user": "Müller"}).text
-    assert "JJJJ-MM-TT" in bad and "0–9" in bad and "Müller" not in bad
+    assert "TT.MM.JJJJ" in bad and "0–9" in bad and "Müller" not in bad
+    us = c.get("/it", params={"since": "12/01/2026"}).text  # the US form is no date here
+    assert "kein Datum" in us
 
 
 def test_csv_export(filled):
@@ -292,8 +295,11 @@ def test_sources_column_names_each_document_once():
         {"doc_id": "reise", "version": 2},
         {"doc_id": "hunde", "version": 1},
     ]
-    assert _sources(citations) == "reise v2 (2 Stellen), hunde v1"
-    assert _sources([]) == ""
+    titles = {"reise": "Dienstreiserichtlinie"}
+    assert _sources(citations, titles) == (
+        "Dienstreiserichtlinie (Version 2) (2 Stellen), hunde (zurückgezogen) (Version 1)"
+    )
+    assert _sources([], titles) == ""
 
 
 def test_figures_cover_the_last_30_days_unless_a_period_is_chosen(filled):
@@ -304,6 +310,92 @@ def test_figures_cover_the_last_30_days_unless_a_period_is_chosen(filled):
     login(c, "it")
     text = c.get("/it").text
     assert "(die letzten 30 Tage)" in text and "<td>Antworten</td><td>2</td>" in text
-    since = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+    since = f"{datetime.now(UTC) - timedelta(days=60):%d.%m.%Y}"
     chosen = c.get(f"/it?since={since}").text
     assert "die letzten 30 Tage" not in chosen and "<td>Antworten</td><td>3</td>" in chosen
+
+
+# --- issue 13, item 16: the app's look, titles, local time, German dates, charts, PII ----
+
+
+def test_page_looks_like_the_app_and_leads_back(filled):
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it").text
+    assert '<link rel="stylesheet" href="/public/amtswissen.css">' in text  # the app's fonts
+    assert "var(--font-sans" in text and "hsl(var(--primary" in text  # and colours
+    assert '<a href="/">Zum Chat</a>' in text
+    assert '<form method="post" action="/abmelden">' in text and "Abmelden" in text
+    assert "http://" not in text and "https://" not in text
+
+
+def test_documents_by_title_times_in_berlin(filled):
+    from datetime import UTC, datetime
+
+    from assistant.db import audit_log
+    from assistant.retrieval.manifest import DocumentRecord
+
+    filled.manifest.commit(
+        DocumentRecord(
+            "hunde", "allgemein", "/kb/hunde.md", "Dienstanweisung Hundehaltung", "0" * 64,
+            2, 3, None, 10, "md", datetime(2026, 1, 5, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    with filled.audit.engine.begin() as conn:  # 23:30 UTC in summer is 01:30 the next day
+        conn.execute(audit_log.update().values(created_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC)))
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it", params={"since": "01.06.2026"}).text
+    assert "Zeit (UTC)" not in text and "Ortszeit (Europe/Berlin)" in text
+    assert "02.07.2026 01:30" in text and "2026-07-01 23:30" not in text
+    assert "Dienstanweisung Hundehaltung (Version 2)" in text
+    assert "<td>Dienstanweisung Hundehaltung</td><td>2</td>" in text  # most cited
+    assert ">hunde<" not in text and "hunde v2" not in text
+
+
+def test_german_date_field_not_the_browsers_locale(filled):
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it", params={"since": "2026-03-01"}).text
+    field = text[text.index('name="since"') - 200 : text.index('name="since"') + 300]
+    assert 'type="date"' not in field and 'type="text"' in field, field
+    assert 'placeholder="TT.MM.JJJJ"' in field and 'value="01.03.2026"' in field, field
+
+
+def test_charts_of_questions_and_feedback_with_text_alternative(filled):
+    import re
+
+    c = client(filled)
+    login(c, "it")
+    text = c.get("/it").text
+    charts = re.findall(r"<figure class=\"chart\">.*?</figure>", text)
+    assert len(charts) == 2, text
+    for chart in charts:
+        assert '<svg role="img" aria-labelledby="' in chart and "<desc id=" in chart
+        assert "<figcaption>" in chart
+    assert '<title id="chart-fragenprotag-t">Fragen pro Tag</title>' in charts[0]
+    assert "3 Fragen an 1 von 31 Tagen" in charts[0]
+    assert "0 positive und 1 negative Rückmeldungen" in charts[1]
+    assert charts[0].count("<rect") == 31  # a bar per day of the period, empty days too
+
+
+def test_a_name_counts_once_and_only_in_the_question_that_held_it(services, redactor):
+    """A follow-up without a name, whose answer names the person of the earlier question,
+    counted PERSON 1 (and the question with the name counted 2)."""
+    from assistant.privacy import PlaceholderMap
+
+    services.__dict__["redactor"] = redactor
+    placeholders = PlaceholderMap()
+    first = services.audit.record_answer(
+        make_answer(f"Darf {PII['PERSON']} ihren Hund mitbringen?", text="Nur mit Zustimmung."),
+        user="u",
+        placeholders=placeholders,
+    )
+    follow_up = services.audit.record_answer(
+        make_answer("Und wer stimmt zu?", text=f"Für {PII['PERSON']} stimmt die Amtsleitung zu."),
+        user="u",
+        placeholders=placeholders,
+    )
+    assert services.audit.get(first).pii_counts == {"PERSON": 1}
+    assert services.audit.get(follow_up).pii_counts == {}
+    assert "<PERSON_1>" in services.audit.get(follow_up).answer  # still redacted

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, TextIO
 
 import sqlalchemy as sa
@@ -316,11 +316,12 @@ class AuditLog:
             for row in conn.execution_options(yield_per=500).execute(stmt):
                 yield entry_from_row(row)
 
-    def figures(self, query: AuditQuery) -> dict:
-        """`figures_of` over the matching rows, reading only the columns it needs."""
+    def figures(self, query: AuditQuery, zone: tzinfo = UTC) -> dict:
+        """`figures_of` over the matching rows, reading only the columns it needs; days are
+        days in `zone` (the IT page shows the city's local days)."""
         stmt = query.where(sa.select(*(audit_log.c[name] for name in FIGURE_COLUMNS)))
         with self.engine.connect() as conn:
-            return figures_of(conn.execution_options(yield_per=2000).execute(stmt))
+            return figures_of(conn.execution_options(yield_per=2000).execute(stmt), zone)
 
     def feedback_by_document(self, since: datetime) -> dict[str, tuple[int, int]]:
         """doc id -> (thumbs up, thumbs down) of the answers that cited it since then."""
@@ -408,7 +409,10 @@ def _answer_row(
         "refused": bool(answer.refused),
         "unverified": bool(answer.unverified),
         "timings": {k: float(v) for k, v in (answer.timings or {}).items()},
-        "pii_counts": _sum_counts(question.counts, reply.counts),  # standalone repeats the question
+        # What the person typed. Not the answer's: it only repeats values of this or an
+        # earlier question (or quotes the sources), so a name was counted twice, and a
+        # follow-up without any name counted the earlier question's (issue 13, item 16).
+        "pii_counts": dict(question.counts),  # the standalone question repeats it too
         "redaction_failed": question.failed or standalone.failed or reply.failed,
         "flags": [str(f) for f in getattr(answer, "flags", None) or []],
     }
@@ -442,10 +446,11 @@ def csv_value(value):
     return "" if value is None else value
 
 
-def figures_of(entries: Iterator[AuditEntry]) -> dict:
+def figures_of(entries: Iterator[AuditEntry], zone: tzinfo = UTC) -> dict:
     """Usage figures of audit entries (or rows with the same attributes)."""
     flags: Counter[str] = Counter()
     per_day, feedback, documents, pii, modes = (Counter() for _ in range(5))
+    feedback_per_day: dict[str, Counter[str]] = {}
     for e in entries:
         flags.update(
             answers=1,
@@ -453,8 +458,11 @@ def figures_of(entries: Iterator[AuditEntry]) -> dict:
             unverified=int(e.unverified),
             redaction_failed=int(e.redaction_failed),
         )
-        per_day[_utc(e.created_at).date().isoformat()] += 1
-        feedback[{1: "positive", -1: "negative"}.get(e.feedback, "none")] += 1
+        day = _utc(e.created_at).astimezone(zone).date().isoformat()
+        per_day[day] += 1
+        kind = {1: "positive", -1: "negative"}.get(e.feedback, "none")
+        feedback[kind] += 1
+        feedback_per_day.setdefault(day, Counter())[kind] += 1
         documents.update({c["doc_id"] for c in e.citations or []})
         pii.update(e.pii_counts or {})
         modes[e.mode] += 1
@@ -467,6 +475,10 @@ def figures_of(entries: Iterator[AuditEntry]) -> dict:
         "unverified": flags["unverified"],
         "unverified_rate": round(flags["unverified"] / n, 4) if n else 0.0,
         "feedback": {k: feedback[k] for k in ("positive", "negative", "none")},
+        "feedback_per_day": {
+            d: {k: c[k] for k in ("positive", "negative")}
+            for d, c in sorted(feedback_per_day.items())
+        },
         "top_documents": [{"doc_id": d, "answers": k} for d, k in documents.most_common(10)],
         "pii_types": dict(pii.most_common()),
         "redaction_failed": flags["redaction_failed"],

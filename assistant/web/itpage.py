@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,9 +32,13 @@ from starlette.routing import Route
 from assistant.access.logins import Lockout
 from assistant.answering.injection import INSTRUCTION_LIKE_SOURCES
 from assistant.privacy.audit import AuditEntry, AuditQuery, csv_value
+from assistant.web.charts import Series, bar_chart, days_between
+from assistant.web.docdates import BERLIN
 from assistant.web.http import NO_STORE, document, gate
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from assistant.services import Services
 
 DEFAULT_ROWS = 50
@@ -61,10 +66,11 @@ class Filters:
         errors = []
         since = None
         if raw := params.get("since", "").strip():
-            try:
-                since = date.fromisoformat(raw)
-            except ValueError:
-                errors.append("Das Datum muss die Form JJJJ-MM-TT haben.")
+            since = german_date(raw)
+            if since is None:
+                errors.append(
+                    f"„{raw[:20]}“ ist kein Datum: bitte als TT.MM.JJJJ angeben, z. B. 01.12.2026."
+                )
         pseudonym = params.get("user", "").strip().lower()
         if pseudonym and not all(c in "0123456789abcdef" for c in pseudonym):
             errors.append("Das Pseudonym besteht nur aus den Zeichen 0–9 und a–f.")
@@ -83,7 +89,8 @@ class Filters:
 
     def audit_query(self) -> AuditQuery:
         """What to ask the audit log for."""
-        since = datetime.combine(self.since, time(), UTC) if self.since else None
+        # from local midnight: the IT person means the day in the city, not in UTC
+        since = datetime.combine(self.since, time(), BERLIN) if self.since else None
         refused = None if not self.refused else self.refused == "ja"
         return AuditQuery(
             since=since,
@@ -99,19 +106,30 @@ class Filters:
         every row of a large city on each page load would take many seconds."""
         if self.since:
             return self
-        return replace(self, since=datetime.now(UTC).date() - timedelta(days=FIGURE_DAYS))
+        return replace(self, since=datetime.now(BERLIN).date() - timedelta(days=FIGURE_DAYS))
 
     def query_string(self) -> str:
         from urllib.parse import urlencode
 
         values = {
-            "since": self.since.isoformat() if self.since else "",
+            "since": f"{self.since:%d.%m.%Y}" if self.since else "",
             "q": self.query,
             "user": self.pseudonym,
             "mode": self.mode,
             "refused": self.refused,
         }
         return urlencode({k: v for k, v in values.items() if v})
+
+
+def german_date(raw: str) -> date | None:
+    """`TT.MM.JJJJ` (as typed), or `JJJJ-MM-TT` (links from before); None if neither."""
+    found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", raw)
+    try:
+        if found:
+            return date(int(found[3]), int(found[2]), int(found[1]))
+        return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        return None
 
 
 def _rows(raw: str) -> int:
@@ -133,7 +151,8 @@ def register_it_routes(app: Any, services: Services) -> None:
             return denied
         filters = Filters.parse(request.query_params)
         entries = services.audit.newest(filters.audit_query())
-        figures = services.audit.figures(filters.figure_window().audit_query())
+        figures = services.audit.figures(filters.figure_window().audit_query(), BERLIN)
+        titles = {r.doc_id: r.title for r in services.manifest.list()}
         locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
         html = render_page(
             filters,
@@ -141,6 +160,7 @@ def register_it_routes(app: Any, services: Services) -> None:
             figures,
             top=model_note(services.model_health.status()) + purged_note(request.query_params),
             bottom=locks + purge_form(request, services.settings.retention_days),
+            titles=titles,
         )
         return HTMLResponse(html, headers=NO_STORE)
 
@@ -226,9 +246,16 @@ def _cell(value):
 
 
 def render_page(
-    filters: Filters, entries: list[AuditEntry], figures: dict, top: str = "", bottom: str = ""
+    filters: Filters,
+    entries: list[AuditEntry],
+    figures: dict,
+    top: str = "",
+    bottom: str = "",
+    titles: Mapping[str, str] | None = None,
 ) -> str:
-    """The page; `top` and `bottom` are extra HTML (the purge note and form)."""
+    """The page; `top` and `bottom` are extra HTML (the purge note and form); `titles`
+    (doc id -> title) names documents by their titles."""
+    titles = titles or {}
     qs = filters.query_string()
     export = "/it/export.csv" + (f"?{qs}" if qs else "")
     body = "".join(
@@ -239,10 +266,10 @@ def render_page(
             _filter_form(filters),
             "".join(f'<p class="error">{escape(e)}</p>' for e in filters.errors),
             _figures_caption(filters),
-            _figures_html(figures),
+            _figures_html(figures, titles, filters.figure_window().since),
             f"<h2>Einträge (neueste zuerst, höchstens {filters.rows})</h2>",
             f'<p><a href="{escape(export)}">Alle gefilterten Einträge als CSV herunterladen</a></p>',
-            _entries_table(entries),
+            _entries_table(entries, titles),
             bottom,
         ]
     )
@@ -261,10 +288,13 @@ def _filter_form(f: Filters) -> str:
     refused = "".join(
         option(v, t, f.refused) for v, t in (("", "alle"), ("ja", "ja"), ("nein", "nein"))
     )
-    since = f.since.isoformat() if f.since else ""
+    since = f"{f.since:%d.%m.%Y}" if f.since else ""
+    # A text field, not type=date: that one shows the browser's locale (mm/dd/yyyy was seen)
     return (
         '<form class="filters" method="get" action="/it">'
-        f'<label>Seit<input type="date" name="since" value="{escape(since)}"></label>'
+        '<label>Seit (TT.MM.JJJJ)<input type="text" name="since" inputmode="numeric" '
+        'placeholder="TT.MM.JJJJ" pattern="\\d{1,2}\\.\\d{1,2}\\.\\d{4}" '
+        f'title="Datum als TT.MM.JJJJ, z. B. 01.12.2026" value="{escape(since)}"></label>'
         f'<label>Textsuche<input type="search" name="q" value="{escape(f.query)}"></label>'
         f'<label>Pseudonym<input type="text" name="user" value="{escape(f.pseudonym)}"></label>'
         f'<label>Modus<select name="mode">{modes}</select></label>'
@@ -293,7 +323,7 @@ def _figures_caption(filters: Filters) -> str:
     return f'<p class="muted">{escape(text)}.</p>'
 
 
-def _figures_html(fig: dict) -> str:
+def _figures_html(fig: dict, titles: Mapping[str, str], since: date) -> str:
     fb = fig["feedback"]
     summary = [
         ("Antworten", fig["answers"]),
@@ -302,34 +332,67 @@ def _figures_html(fig: dict) -> str:
         ("Rückmeldungen positiv / negativ", f"{fb['positive']} / {fb['negative']}"),
         ("Schwärzung fehlgeschlagen", fig["redaction_failed"]),
     ]
+    per_day = [(f"{date.fromisoformat(d):%d.%m.%Y}", n) for d, n in fig["per_day"].items()]
     sections = [
         ("Überblick", _table(("Kennzahl", "Wert"), summary, "")),
-        (
-            "Antworten pro Tag",
-            _table(("Tag", "Antworten"), list(fig["per_day"].items()), "Keine Antworten."),
-        ),
         (
             "Meistzitierte Dokumente",
             _table(
                 ("Dokument", "Antworten"),
-                [(d["doc_id"], d["answers"]) for d in fig["top_documents"]],
+                [(_title(d["doc_id"], titles), d["answers"]) for d in fig["top_documents"]],
                 "Keine Zitate.",
             ),
         ),
         (
-            "Gefundene personenbezogene Daten",
+            "In Fragen gefundene personenbezogene Daten",
             _table(("Art", "Anzahl"), list(fig["pii_types"].items()), "Keine."),
         ),
     ]
     inner = "".join(f"<section><h2>{escape(t)}</h2>{html}</section>" for t, html in sections)
-    return f'<div class="figures">{inner}</div>'
+    return (
+        f'<div class="figures">{inner}</div>'
+        + _charts(fig, since)
+        + "<details><summary>Antworten pro Tag als Tabelle</summary>"
+        + _table(("Tag", "Antworten"), per_day, "Keine Antworten.")
+        + "</details>"
+    )
 
 
-def _entries_table(entries: list[AuditEntry]) -> str:
-    rows = [_entry_row(e) for e in entries]
+def _charts(fig: dict, since: date) -> str:
+    """Questions and feedback per day of the period, as charts with the figures in words."""
+    days = days_between(since, datetime.now(BERLIN).date())
+    per_day = {date.fromisoformat(d): n for d, n in fig["per_day"].items()}
+    fb = {date.fromisoformat(d): c for d, c in fig["feedback_per_day"].items()}
+    busiest = max(per_day.items(), key=lambda kv: kv[1], default=None)
+    said = f"{fig['answers']} Fragen an {len(per_day)} von {len(days)} Tagen" + (
+        f", die meisten am {busiest[0]:%d.%m.%Y} ({busiest[1]})." if busiest else "."
+    )
+    positive = {d: c["positive"] for d, c in fb.items()}
+    negative = {d: c["negative"] for d, c in fb.items()}
+    feedback_said = (
+        f"{sum(positive.values())} positive und {sum(negative.values())} negative "
+        "Rückmeldungen im Zeitraum."
+    )
+    questions = bar_chart("Fragen pro Tag", days, [Series("Fragen", "#1f5fa6", per_day)], said)
+    feedback = bar_chart(
+        "Rückmeldungen pro Tag",
+        days,
+        [Series("positiv", "#1a7f37", positive), Series("negativ", "#b3261e", negative)],
+        feedback_said,
+    )
+    return f"<h2>Fragen pro Tag</h2>{questions}<h2>Rückmeldungen pro Tag</h2>{feedback}"
+
+
+def _title(doc_id: str, titles: Mapping[str, str]) -> str:
+    """A document's title; a retired one (no longer in the manifest) by its id."""
+    return titles.get(doc_id) or f"{doc_id} (zurückgezogen)"
+
+
+def _entries_table(entries: list[AuditEntry], titles: Mapping[str, str]) -> str:
+    rows = [_entry_row(e, titles) for e in entries]
     headers = (
         "Nr.",
-        "Zeit (UTC)",
+        "Zeit",
         "Pseudonym",
         "Rollen",
         "Modus",
@@ -339,17 +402,20 @@ def _entries_table(entries: list[AuditEntry]) -> str:
         "Quellen",
         "Rückmeldung",
     )
-    return _table(headers, rows, "Keine Einträge für diese Filter.")
+    return '<p class="muted">Zeiten in Ortszeit (Europe/Berlin).</p>' + _table(
+        headers, rows, "Keine Einträge für diese Filter."
+    )
 
 
-def _entry_row(e: AuditEntry) -> tuple:
+def _entry_row(e: AuditEntry, titles: Mapping[str, str]) -> tuple:
     feedback = {1: "positiv", -1: "negativ"}.get(e.feedback, "–")
     if e.feedback_comment:
         feedback += f" {e.feedback_comment}"
-    sources = _sources(e.citations)
+    sources = _sources(e.citations, titles)
+    created = e.created_at if e.created_at.tzinfo else e.created_at.replace(tzinfo=UTC)
     return (
         e.id,
-        f"{e.created_at:%Y-%m-%d %H:%M}",
+        f"{created.astimezone(BERLIN):%d.%m.%Y %H:%M}",
         e.user_id[:12],
         ", ".join(e.roles),
         {"llm": "Sprachmodell", "search": "Suchmodus"}.get(e.mode, e.mode)
@@ -369,10 +435,10 @@ def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + " …"
 
 
-def _sources(citations: list[dict]) -> str:
-    """Each cited document once, with how many of its passages were cited."""
+def _sources(citations: list[dict], titles: Mapping[str, str]) -> str:
+    """Each cited document once (by title), with how many of its passages were cited."""
     counts: dict[str, int] = {}
     for c in citations:
-        key = f"{c['doc_id']} v{c.get('version')}"
+        key = f"{_title(c['doc_id'], titles)} (Version {c.get('version')})"
         counts[key] = counts.get(key, 0) + 1
     return ", ".join(k if n == 1 else f"{k} ({n} Stellen)" for k, n in counts.items())
