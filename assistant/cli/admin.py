@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
 
-_MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
+_MARK = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red")}
+_WORD = {"ok": "ok", "warn": "Warnung", "fail": "Fehler"}  # in a pipe: greppable words
 
 
 @cli.command()
@@ -23,13 +23,15 @@ def doctor(ctx: Context, as_json: bool) -> None:
     if as_json:
         echo_json([c.to_dict() for c in checks])
     else:
-        table = Table("", "Prüfung", "Befund", "Was tun?")
+        tty = output.is_terminal()
+        rows = []
         for c in checks:
-            hint = "\n".join(
-                h for h in (c.hint_de, f"[dim]{c.hint_en}[/dim]" if c.hint_en else "") if h
-            )
-            table.add_row(_MARK[c.status], c.name, c.detail, hint)
-        Console().print(table)
+            mark = Text(*_MARK[c.status]) if tty else _WORD[c.status]
+            hint = Text(c.hint_de)
+            if c.hint_en:
+                hint.append(("\n" if c.hint_de else "") + c.hint_en, style="dim")
+            rows.append((mark, c.name, c.detail, hint))
+        output.table(("", "Prüfung", "Befund", "Was tun?"), rows)
     raise SystemExit(exit_code(checks))
 
 

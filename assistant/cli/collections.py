@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
 
 
 def collection_service(ctx: Context):
@@ -59,15 +57,16 @@ def collections_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         echo_json([{**c.to_dict(), "documents": counts.get(c.name, 0)} for c in found])
         return
-    table = Table("Sammlung", "Lesen", "Verwalten", "Dokumente")
-    for c in found:
-        table.add_row(
+    rows = [
+        (
             c.name,
             ", ".join(c.read_groups) or "niemand",
             ", ".join(c.managers) or "–",
-            str(counts.get(c.name, 0)),
+            counts.get(c.name, 0),
         )
-    Console().print(table)
+        for c in found
+    ]
+    output.table(("Sammlung", "Lesen", "Verwalten", "Dokumente"), rows)
 
 
 @collections.command("grant")

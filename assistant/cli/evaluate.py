@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
 
 
 def _parse_ks(value: str) -> list[int]:
@@ -82,7 +81,7 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
 
 
 def _print(result) -> None:
-    console = Console()
+    console = output.console()
     ks = result.ks
     if result.setup:
         console.print(", ".join(f"{k}: {v}" for k, v in result.setup.items()), highlight=False)

@@ -7,10 +7,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
 
 PII_LABELS = {
     "PERSON": "Name",
@@ -195,16 +193,12 @@ def stats(ctx: Context, since, as_json: bool) -> None:
     if as_json:
         echo_json(figures)
         return
-    console = Console()
     for line in _summary(figures):
-        console.print(line, markup=False, highlight=False)
+        click.echo(line)
     for title, header, rows in _tables(figures):
-        console.print(f"\n{title}:" + ("" if rows else " keine"), markup=False, highlight=False)
+        click.echo(f"\n{title}:" + ("" if rows else " keine"))
         if rows:
-            table = Table(*header)
-            for row in rows:
-                table.add_row(*row)
-            console.print(table, markup=False, highlight=False)
+            output.table(header, rows)
 
 
 def _summary(f: dict) -> list[str]:

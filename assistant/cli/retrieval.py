@@ -7,10 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from assistant.access.accounts import Operator
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
+from assistant.cli.output import escape
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def search(ctx: Context, query, k, collections, batch, user, as_json) -> None:
 
 
 def _print_hits(hits, empty: bool = False) -> None:
-    console = Console()
+    console = output.console()
     if not hits:
         console.print("Keine Treffer in der Wissensbasis.")
         if empty:
@@ -65,10 +65,10 @@ def _print_hits(hits, empty: bool = False) -> None:
         return
     for h in hits:
         where = " · ".join(p for p in (h.section, f"S. {h.page}" if h.page else "") if p)
-        console.print(f"[bold][{h.rank}] {h.title}[/bold]  {where}", highlight=False)
+        console.print(f"[bold]{escape(f'[{h.rank}] {h.title}')}[/bold]  {escape(where)}")
         snippet = h.text if len(h.text) <= 400 else h.text[:400] + " …"
-        console.print(f"    {snippet}", highlight=False, markup=False)
-        console.print(f"    [dim]{h.source}[/dim]", highlight=False)
+        console.print(f"    {snippet}", markup=False)
+        console.print(f"    [dim]{escape(h.source)}[/dim]")
 
 
 @cli.command()
@@ -117,20 +117,18 @@ def _json_reply(ctx: Context, question: str | None, collections, user) -> dict:
 
 
 def _print_answer(answer) -> None:
-    console = Console()
+    console = output.console()
     if answer.notice:
-        console.print(f"[yellow]Hinweis:[/yellow] {answer.notice}", highlight=False)
-    console.print(answer.answer, highlight=False, markup=False)
+        console.print(f"[yellow]Hinweis:[/yellow] {escape(answer.notice)}")
+    console.print(answer.answer, markup=False)
     if answer.mode == "llm" and not answer.refused:
         flag = " – [red]nicht durch Quellen belegt[/red]" if answer.unverified else ""
-        console.print(
-            f"[dim]KI-generiert ({answer.model}, Prompt {answer.prompt_version}){flag}[/dim]"
-        )
+        label = f"KI-generiert ({answer.model}, Prompt {answer.prompt_version})"
+        console.print(f"[dim]{escape(label)}{flag}[/dim]")
     for c in answer.citations:
         where = ", ".join(p for p in (c.section, f"S. {c.page}" if c.page else "") if p)
-        console.print(
-            f"[{c.n}] {c.title} – {where}  [dim]{c.source}[/dim]", highlight=False, markup=False
-        )
+        source = f"[{c.n}] {c.title} – {where}"
+        console.print(f"{escape(source)}  [dim]{escape(c.source)}[/dim]")
 
 
 def _person(ctx: Context, user: str | None) -> Person:

@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
 
 
 def account_service(ctx: Context):
@@ -70,10 +68,8 @@ def users_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         echo_json([{"name": u.name, **u.to_metadata()} for u in found])
         return
-    table = Table("Benutzer", "Rollen", "Gruppen")
-    for u in found:
-        table.add_row(u.name, ", ".join(u.roles), ", ".join(u.groups) or "–")
-    Console().print(table)
+    rows = [(u.name, ", ".join(u.roles), ", ".join(u.groups) or "–") for u in found]
+    output.table(("Benutzer", "Rollen", "Gruppen"), rows)
 
 
 @users.command("remove")
