@@ -31,6 +31,7 @@ JOINERS = {"und", "oder", "sowie", "&"}
 # A lower-case word is an ordinary word when it is at least as frequent in lower case
 # as capitalized (log ratio, see lexicon.lower_margin).
 COMMON_MARGIN = 0.0
+VOWEL = re.compile(r"[aeiouyäöüáàâãåéèêëíìîïóòôõøúùûůýÿæœı]")
 
 
 class CasualNameRecognizer(LocalRecognizer):
@@ -49,6 +50,7 @@ class CasualNameRecognizer(LocalRecognizer):
         roles = "|".join(sorted((r.lower() for r in conf["roles"]), key=len, reverse=True))
         self.role = re.compile(rf"(?:{roles})(?:{conf['role_suffix'].lower()})?")
         self.not_names = {w.lower() for w in conf.get("not_names", ())}
+        self.product_cues = {w.lower() for w in conf.get("product_cues", ())}
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
 
     def load(self) -> None:
@@ -109,7 +111,10 @@ class CasualNameRecognizer(LocalRecognizer):
             return self._after_salutation(tokens, i)  # "c/o müller": care of a person
         if self.role.fullmatch(word):
             return self._after_role(tokens, i)
-        if self._strong_first(word):
+        # "die firma otto", "das tool mattermost": a company or product, unless a
+        # listed surname follows ("die firma otto schmidt").
+        product = i > 0 and tokens[i - 1].text.lower() in self.product_cues and _spaced(tok)
+        if not product and self._strong_first(word):
             return i, self._rest(tokens, i), self.score
         # "petra schönfeld", "frank heller": a first name that is also a word or a
         # place counts together with a listed surname.
@@ -184,6 +189,8 @@ class CasualNameRecognizer(LocalRecognizer):
             and cap not in self.lex.ambiguous
             and word not in STOP_WORDS
             and word not in self.not_names
+            and not self.lex.is_foreign_word(word)
+            and VOWEL.search(word) is not None  # "kgst", "drk": abbreviations
         )
 
     def _surname_like(self, word: str) -> bool:
@@ -211,7 +218,7 @@ class CasualNameRecognizer(LocalRecognizer):
     def _common(self, word: str) -> bool:
         """An ordinary German word written in lower case (verb, adjective, noun, place)."""
         cap = _cap(word)
-        if word in STOP_WORDS or word in self.not_names:
+        if word in STOP_WORDS or word in self.not_names or self.lex.is_foreign_word(word):
             return True
         if self.lex.lower_margin.get(cap, -99.0) > COMMON_MARGIN:
             return True

