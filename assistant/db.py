@@ -323,11 +323,23 @@ def build_engine(settings: Settings) -> Engine:
     return engine
 
 
+class SchemaAheadError(RuntimeError):
+    """The database has migrations this version does not know: a newer release ran on it."""
+
+    def __init__(self, known: int, found: int):
+        super().__init__(f"schema {found}, this version knows {known}")
+        self.known, self.found = known, found
+
+
 def migrate(engine: Engine) -> list[str]:
-    """Apply pending migrations; returns the names applied."""
+    """Apply pending migrations; returns the names applied. Refuses a database that a
+    newer release migrated (an older version must not run on tables it does not know:
+    going back means restoring the backup from before the update)."""
     with engine.begin() as conn:
         _migrations_table.create(conn, checkfirst=True)
         done = {row.id for row in conn.execute(sa.select(_migrations_table.c.id))}
+    if ahead := sorted(n for n in done if n > len(MIGRATIONS)):
+        raise SchemaAheadError(len(MIGRATIONS), ahead[-1])
     applied = []
     for number, name, fn in MIGRATIONS:
         if number in done:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.errors import ConfigError
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from sqlalchemy.engine import Engine
@@ -40,9 +42,19 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        from assistant.db import build_engine
+        from assistant.db import SchemaAheadError, build_engine
 
-        return build_engine(self.settings)
+        try:
+            return build_engine(self.settings)
+        except SchemaAheadError as exc:
+            raise ConfigError(
+                "Die Datenbank wurde schon von einer neueren Version von Amtswissen umgebaut "
+                f"(Schema {exc.found}, diese Version kennt {exc.known}); mit ihr kann diese "
+                "ältere Version nicht arbeiten.",
+                code="schema_ahead",
+                hint="Zurück zu einer älteren Version nur mit der Sicherung von vor dem Update "
+                "(docs/de/update.md) – oder wieder die neuere Version einspielen.",
+            ) from None
 
     @cached_property
     def manifest(self) -> Manifest:

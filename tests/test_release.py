@@ -20,6 +20,7 @@ from browser_util import ROOT, app_env, free_port
 from conftest import make_settings
 
 from assistant import db
+from assistant.config import Settings
 
 
 def test_version_is_pyprojects_and_the_changelogs_newest_release(run_cli):
@@ -71,3 +72,18 @@ def test_serve_migrates_an_older_database_before_it_answers(tmp_path):
     engine.dispose()
     assert applied == [name for _, name, _ in db.MIGRATIONS]
     assert len(applied) > len(older)
+
+
+def test_an_older_release_refuses_a_database_a_newer_one_migrated(run_cli):
+    """Going back without restoring the backup (docs/de/update.md) is refused in German:
+    the older code would run on tables it does not know."""
+    assert run_cli("docs", "list").exit_code == 0  # today's schema
+    engine = sa.create_engine(Settings(_env_file=None).resolved_database_url())
+    with engine.begin() as conn:
+        future = len(db.MIGRATIONS) + 1
+        conn.execute(db._migrations_table.insert().values(id=future, name="m999_future"))
+    engine.dispose()
+    out = run_cli("docs", "list")
+    assert out.exit_code == 1, out.output
+    assert "neueren Version" in out.output and "Sicherung" in out.output, out.output
+    assert "Traceback" not in out.output
