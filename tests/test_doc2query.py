@@ -141,3 +141,27 @@ def test_an_index_from_before_doc2query_still_opens_and_says_why(tmp_path, kb, d
     reopened = open_lexical_index(path)
     assert reopened.has_questions is False
     reopened.close()
+
+
+def test_reindex_questions_fills_in_documents_ingested_before(kb, d2q, run_cli, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_OLLAMA_BASE_URL", d2q.url)
+    monkeypatch.setenv("ASSISTANT_OLLAMA_MODEL", "llama3.1:8b")
+    assert run_cli("ingest", str(kb)).exit_code == 0 and _asked(d2q) == 0
+    refused = run_cli("reindex", "--questions")
+    assert refused.exit_code != 0 and "ASSISTANT_DOC2QUERY_QUESTIONS" in refused.output
+    monkeypatch.setenv("ASSISTANT_DOC2QUERY_QUESTIONS", "2")
+
+    first = run_cli("reindex", "--questions")
+    asked = _asked(d2q)
+    again = run_cli("reindex", "--questions")
+    services = Services(make_settings(kb.parent, ollama_base_url=d2q.url))
+    try:
+        hits = services.search.search(QUESTION, 3, Scope.everything()).hits
+    finally:
+        services.close()
+
+    assert first.exit_code == 0 and "6 Abschnitte mit Suchfragen" in first.output, first.output
+    assert asked == 6 and again.exit_code == 0 and _asked(d2q) == asked  # nothing left to do
+    assert "Unrichtigkeiten" in hits[0].text
+    usage = run_cli("reindex")
+    assert usage.exit_code == 2 and "--questions" in usage.output

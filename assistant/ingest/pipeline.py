@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import IngestError
+from assistant.errors import ConfigError, IngestError
 from assistant.ingest.docdate import document_date
 from assistant.models import Chunk
 from assistant.retrieval.manifest import DocumentRecord, Manifest
@@ -381,6 +381,40 @@ class Ingestor:
             if on_document:
                 on_document(record.title or doc_id, len(chunks))
         return embedded
+
+    def backfill_questions(
+        self, on_document: Callable[[str, int, str | None], None] | None = None
+    ) -> int:
+        """Write doc2query questions for the visible version of every document whose
+        chunks lack them (after switching ASSISTANT_DOC2QUERY_QUESTIONS on, or after a
+        model failure); cached questions cost no model time. Returns how many chunks of
+        the documents touched have questions now; each document's chunks are replaced in
+        one commit."""
+        if self.settings.doc2query_questions <= 0 or not getattr(
+            self.lexical, "has_questions", False
+        ):
+            raise ConfigError(
+                "Suchfragen können nicht nachgetragen werden: ASSISTANT_DOC2QUERY_QUESTIONS "
+                "ist 0 oder der Stichwort-Suchindex stammt aus einer älteren Version.",
+                hint="ASSISTANT_DOC2QUERY_QUESTIONS setzen (z. B. 3); bei einem alten Index "
+                "das Verzeichnis lexical/ löschen und die Dokumente neu einlesen.",
+            )
+        written = 0
+        for record in sorted(self.manifest.list(), key=lambda r: r.doc_id):
+            chunks = self.lexical.chunks_of(record.doc_id, record.version)
+            have = self.lexical.question_terms([c.chunk_id for c in chunks])
+            if not chunks or len(have) == len(chunks):
+                continue
+            result = FileResult(path=record.source, status="unchanged")
+            questions = self._questions(chunks, result)
+            current = self.manifest.get(record.doc_id)
+            if questions and current is not None and current.version == record.version:
+                self.lexical.add(chunks, questions)  # same keys: replaces, one commit
+                written += len(questions)
+            if on_document:
+                warning = result.warnings[0] if result.warnings else None
+                on_document(record.title or record.doc_id, len(questions or {}), warning)
+        return written
 
     def _max_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1024 * 1024)
