@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, output, pass_ctx
+from assistant.cli.output import escape
+from assistant.cli.progress import IngestProgress, summary
 from assistant.errors import NotFoundError
-
-err = Console(stderr=True)
-
-_STATUS_DE = {
-    "added": "neu",
-    "updated": "aktualisiert",
-    "unchanged": "unverändert",
-    "failed": "FEHLER",
-}
 
 
 @cli.command()
@@ -51,36 +42,24 @@ def ingest(
     Unchanged files are skipped, changed files replace their previous version.
     Exit code 1 if any file could not be ingested; the others are ingested anyway.
     """
-    from assistant.ingest.pipeline import iter_files
+    from assistant.ingest.pipeline import IngestReport, iter_files
 
     files = list(iter_files(paths))
     ingestor = ctx.services.ingestor
-    with Progress(
-        TextColumn("[bold]Einlesen"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
-        task = progress.add_task("", total=len(files))
-
-        def advance(result) -> None:
-            progress.update(task, advance=1, description=Path(result.path).name)
-
-        if valid_from or valid_until:
-            report = _ingest_valid(
-                ingestor,
-                files,
+    report = IngestReport()
+    began = time.perf_counter()
+    with IngestProgress(len(files), enabled=not as_json) as progress:
+        for path in files:
+            progress.start(path)
+            result = ingestor.ingest_file(
+                path,
                 collection,
-                advance,
-                valid_from and valid_from.date(),
-                valid_until and valid_until.date(),
+                valid_from=valid_from and valid_from.date(),
+                valid_until=valid_until and valid_until.date(),
             )
-        else:
-            report = ingestor.ingest_paths(files, collection, on_result=advance)
+            report.results.append(result)
+            progress.done(result)
+    report.seconds = time.perf_counter() - began
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -89,35 +68,15 @@ def ingest(
         raise SystemExit(1)
 
 
-def _ingest_valid(ingestor, files, collection, advance, valid_from, valid_until):
-    """Like `ingest_paths`, with validity dates on every file."""
-    from assistant.ingest.pipeline import IngestReport
-
-    report = IngestReport()
-    for path in files:
-        result = ingestor.ingest_file(
-            path, collection, valid_from=valid_from, valid_until=valid_until
-        )
-        report.results.append(result)
-        advance(result)
-    report.seconds = sum(r.seconds for r in report.results)
-    return report
-
-
 def _print_report(report) -> None:
+    err = output.console(stderr=True)
     for r in report.results:
         if r.failed:
-            err.print(f"[red]✗ {r.path}[/red]: {r.message}", highlight=False)
+            err.print(f"[red]✗ {escape(r.path)}[/red]: {escape(r.message or '')}")
         for warning in r.warnings:
-            err.print(f"[yellow]! {r.path}[/yellow]: {warning}", highlight=False)
-    c = report.counts()
-    chunks = sum(r.chunks for r in report.results if r.status in ("added", "updated"))
-    err.print(
-        f"{len(report.results)} Dateien in {report.seconds:.1f} s: {c['added']} neu, "
-        f"{c['updated']} aktualisiert, {c['unchanged']} unverändert, {c['failed']} fehlerhaft; "
-        f"{chunks} Abschnitte geschrieben.",
-        highlight=False,
-    )
+            err.print(f"[yellow]! {escape(r.path)}[/yellow]: {escape(warning)}")
+    for line in summary(report):
+        click.echo(line, err=True)
 
 
 @cli.group()
@@ -136,17 +95,18 @@ def docs_list(ctx: Context, collection: str | None, as_json: bool) -> None:
     if as_json:
         echo_json([r.to_dict() for r in records])
         return
-    table = Table("doc_id", "Sammlung", "Titel", "Version", "Abschnitte", "eingelesen")
-    for r in records:
-        table.add_row(
+    rows = [
+        (
             r.doc_id,
             r.collection,
             r.title,
-            str(r.version),
-            str(r.chunks),
+            r.version,
+            r.chunks,
             r.ingested_at.strftime("%d.%m.%Y %H:%M"),
         )
-    Console().print(table)
+        for r in records
+    ]
+    output.table(("doc_id", "Sammlung", "Titel", "Version", "Abschnitte", "eingelesen"), rows)
 
 
 @docs.command("show")
@@ -208,7 +168,7 @@ def reindex(ctx: Context, vectors: bool, questions: bool) -> None:
         return
 
     def done(title: str, chunks: int) -> None:
-        err.print(f"eingebettet: {title} ({chunks} Abschnitte)", highlight=False)
+        click.echo(f"eingebettet: {title} ({chunks} Abschnitte)", err=True)
 
     total = ctx.services.ingestor.backfill_vectors(on_document=done)
     click.echo(f"{total} Abschnitte eingebettet.")
