@@ -2,12 +2,15 @@
 
 The version is a short hash of all template files; it is recorded with every
 answer, so an answer can always be traced to the exact instructions it got.
+People see a readable name instead (`fassung.toml`: a date or a name, given to
+one hash); prompts changed without a new name show their hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from assistant.models import Hit
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FILES = ("system.md", "answer.md", "condense.md")
+VERSION_FILE = "fassung.toml"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class PromptSet:
     answer_template: str
     condense_template: str
     version: str
+    label: str = ""  # readable version ("06.12.2026"); the hash when none is recorded
 
     @property
     def answer(self) -> ChatPromptTemplate:
@@ -47,7 +52,17 @@ class PromptSet:
 def load_prompts(directory: Path = PROMPTS_DIR) -> PromptSet:
     texts = [(directory / name).read_text(encoding="utf-8").strip() for name in _FILES]
     digest = hashlib.sha256("\n\x00".join(texts).encode("utf-8")).hexdigest()[:10]
-    return PromptSet(*texts, version=digest)
+    return PromptSet(*texts, version=digest, label=_label(directory / VERSION_FILE, digest))
+
+
+def _label(path: Path, digest: str) -> str:
+    """The recorded name of these texts, or the hash when the texts are not the named ones."""
+    try:
+        recorded = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return digest
+    name = str(recorded.get("name") or "").strip()
+    return name if name and recorded.get("hash") == digest else digest
 
 
 # Anything a document could use to close the fence (`</kontext>`, `< / KONTEXT >` …),
