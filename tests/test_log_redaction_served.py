@@ -13,6 +13,7 @@ then the app's whole output is searched for every raw value.
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -137,3 +138,13 @@ def test_an_access_line_is_masked_when_the_redactor_fails():
     assert RedactingFilter(broken).filter(record)
     line = AccessFormatter("%(request_line)s %(status_code)s").format(record)
     assert line == "<REDACTED> <REDACTED> HTTP/<REDACTED> 200 OK", line
+
+
+def test_the_start_line_is_german_and_said_once_with_the_readmes_address(served_log):
+    """Chainlit said "Your app is available at http://localhost:8000" (issue 13, item 4);
+    the README names http://127.0.0.1:8000. Said once, even with uvicorn's debug lines on."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:8000" in readme
+    said = [line for line in served_log.splitlines() if "Der Chat ist bereit: " in line]
+    assert len(said) == 1 and re.search(r"bereit: http://127\.0\.0\.1:\d+$", said[0]), said
+    assert "Your app is available" not in served_log and "Uvicorn running on" not in served_log

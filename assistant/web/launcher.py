@@ -24,11 +24,12 @@ PROJECT_ROOT = APP_FILE.parents[2]
 
 def chainlit_command(host: str, port: int, headless: bool, debug: bool = False) -> list[str]:
     """`debug` (ASSISTANT_LOG_LEVEL=DEBUG): uvicorn's debug and access lines too (redacted
-    like every record, see privacy/logfilter.py); otherwise Chainlit keeps them off."""
+    like every record, see privacy/logfilter.py); otherwise Chainlit keeps them off.
+    Chainlit's command line through server.py, which says the start-up line in German."""
     cmd = [
         sys.executable,
         "-m",
-        "chainlit",
+        "assistant.web.server",
         "run",
         str(APP_FILE),
         "--host",
