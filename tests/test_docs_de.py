@@ -287,3 +287,44 @@ def test_nothing_tracked_changed_so_git_pull_applies(guide_run):
         check=True,
     )
     assert status.stdout == ""
+
+
+def test_the_units_command_serves_the_branded_instance(guide_run):
+    """What systemd would start (the unit's ExecStart in its WorkingDirectory, with the
+    guide's .env) answers /health and greets with the city's login title."""
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    from browser_util import free_port
+
+    tmp, _ = guide_run
+    (unit,) = [body for _, _, body in blocks("ini")]
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.read_string(unit)
+    port = free_port()
+    command = _mapped(parser["Service"]["ExecStart"], tmp).replace("8000", str(port)).split()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "CHAINLIT_"))}
+    env["ASSISTANT_OLLAMA_BASE_URL"] = "http://127.0.0.1:9"
+    workdir = _mapped(parser["Service"]["WorkingDirectory"], tmp)
+    with (tmp / "serve.log").open("w") as log:
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, (tmp / "serve.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (tmp / "serve.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"{url}/project/translations?language=de-DE") as response:
+            texts = json.load(response)["translation"]
+        assert texts["auth"]["login"]["title"] == "Anmeldung zur Kleinwalde-Auskunft"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
