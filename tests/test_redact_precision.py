@@ -38,6 +38,15 @@ CLEAN = [
     "hab grad mit der awo telefoniert wegen der kita plätze",
     "hast du den link zum webinar von der kgst",
     "die drk bereitschaft kommt zum stadtfest",
+    # English compounds and loanwords
+    "Streetworker melden mehr Obdachlose am Hauptbahnhof.",
+    "Wir planen Coworking im alten Kaufhaus.",
+    # a saint's name names a church, a feast day or a place
+    "Die Kita St. Martin braucht neue Spielgeräte.",
+    "sankt martin umzug am 11.11. braucht absperrung",
+    # greetings and chat words of many languages
+    "moin, kurze frage zur gebührenordnung",
+    "ciao zusammen, merci für die infos, grazie mille",
 ]
 
 

@@ -25,6 +25,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
 from assistant.privacy.lexicon import Lexicon, Token, tokenize
+from assistant.privacy.names import is_saint
 
 MAX_PARTS = 4  # words of one name after its first
 JOINERS = {"und", "oder", "sowie", "&"}
@@ -111,6 +112,8 @@ class CasualNameRecognizer(LocalRecognizer):
             return self._after_salutation(tokens, i)  # "c/o müller": care of a person
         if self.role.fullmatch(word):
             return self._after_role(tokens, i)
+        if i and is_saint(tokens[i - 1]):
+            return None  # "sankt martin umzug", "st. georg"
         # "die firma otto", "das tool mattermost": a company or product, unless a
         # listed surname follows ("die firma otto schmidt").
         product = i > 0 and tokens[i - 1].text.lower() in self.product_cues and _spaced(tok)

@@ -124,9 +124,23 @@ class Lexicon:
         )
 
     def is_foreign_word(self, word: str) -> bool:
-        """A frequent English word or a brand (any case): Chrome, Firefox, update."""
+        """A frequent English word or a brand (any case): Chrome, Firefox, update;
+        or an English compound (Streetworker, Coworking, Homeschooling)."""
         lower = word.lower()
-        return lower in self.brands or (lower in self.english and word not in self.surnames)
+        if lower in self.brands or (lower in self.english and word not in self.surnames):
+            return True
+        cap = lower.capitalize()
+        if len(lower) < 8 or cap in self.surnames or cap in self.first_names:
+            return False
+        return self._english_compound(lower)
+
+    def _english_compound(self, lower: str) -> bool:
+        if lower[:2] in ("co", "re", "un") and lower[2:] in self.english:
+            return True
+        return any(
+            lower[:k] in self.english and lower[k:] in self.english
+            for k in range(4, len(lower) - 3)
+        )
 
     def is_capitalized(self, word: str) -> bool:
         """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""

@@ -53,6 +53,15 @@ def _is_regnal(tok: Token) -> bool:
     return tok.dot and bool(_ROMAN.fullmatch(tok.text))
 
 
+SAINTS = {"sankt", "heilige", "heiligen", "heiliger", "san", "santa", "santo", "saint"}
+
+
+def is_saint(tok: Token) -> bool:
+    """ "St.", "Sankt", "hl.": a saint's name names a church, feast day or place."""
+    word = tok.text.lower()
+    return word in SAINTS or (word in ("st", "hl", "ste") and tok.dot)
+
+
 def _is_initial(tok: Token) -> bool:
     return len(tok.text) == 1 and tok.text.isupper() and tok.dot
 
@@ -142,6 +151,8 @@ class NameRecognizer(LocalRecognizer):
         for i, tok in enumerate(tokens):
             if not (self.lex.is_first_name(tok.text) and self.lex.is_capitalized(tok.text)):
                 continue
+            if i > 0 and is_saint(tokens[i - 1]):
+                continue  # "Kita St. Martin", "Sankt Georg": a church, feast or place
             # "Firma Otto", "Software Claude": after a product cue like an ambiguous name.
             product = i > 0 and tokens[i - 1].text.lower() in self.product_cues
             if tok.text in self.lex.ambiguous or product:
@@ -214,6 +225,8 @@ class NameRecognizer(LocalRecognizer):
         return self.lex.is_unknown(tok.text) and not (tok.dot and len(tok.text) <= 3)
 
     def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
+        if first > 0 and is_saint(tokens[first - 1]):
+            return False
         if first == 0 or self._starts_sentence(tokens, first):
             return self._subject_at_start(tokens, last)
         return tokens[first - 1].text.lower() not in self.no_guess_after
