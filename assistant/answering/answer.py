@@ -24,6 +24,7 @@ from assistant.answering.limits import check_question
 from assistant.answering.prompts import PromptSet, format_context, history_messages
 from assistant.errors import LLMError
 from assistant.models import Hit, Scope, require_scope
+from assistant.retrieval.snippets import snippet
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -62,7 +63,7 @@ class Answer:
     refused: bool
     mode: str  # "llm" | "search"
     model: str | None
-    prompt_version: str
+    prompt_version: str  # the hash: the audit's
     timings: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
     question: str = ""
@@ -70,6 +71,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)  # refused: what came closest
     flags: list[str] = field(default_factory=list)  # for the audit, see injection.py
+    prompt_label: str = ""  # the prompts' readable version, for people (prompts.py)
 
     def __post_init__(self) -> None:
         if not self.flags:
@@ -251,6 +253,7 @@ class AnswerService:
             mode="llm",
             model=self.settings.ollama_model,
             prompt_version=self.prompts.version,
+            prompt_label=self.prompts.label,
             timings=prepared.timings,
             question=prepared.question,
             standalone_question=prepared.standalone,
@@ -279,7 +282,8 @@ class AnswerService:
         prepared.timings["total_ms"] = _ms(prepared.started)
         empty = not prepared.hits and not self.search.has_documents(scope)
         near = [_citation(i, h) for i, h in enumerate(prepared.hits[:3], 1)] if closest else []
-        lines = [f"[{c.n}] {c.title} – {c.section}: {_snippet(c.text)}" for c in near]
+        query = prepared.standalone
+        lines = [f"[{c.n}] {c.title} – {c.section}: {_snippet(c.text, query)}" for c in near]
         return Answer(
             notice=EMPTY_SCOPE if empty else None,
             answer="\n\n".join([NOTHING_FOUND, CLOSEST_HEADING, "\n".join(lines)])
@@ -292,6 +296,7 @@ class AnswerService:
             mode="search" if self.model is None else "llm",
             model=None,
             prompt_version=self.prompts.version,
+            prompt_label=self.prompts.label,
             timings=prepared.timings,
             question=prepared.question,
             standalone_question=prepared.standalone,
@@ -302,7 +307,8 @@ class AnswerService:
         prepared.timings["total_ms"] = _ms(prepared.started)
         hits = prepared.hits
         lines = [
-            f"[{i}] {h.title} – {h.section}: {_snippet(h.text)}" for i, h in enumerate(hits, 1)
+            f"[{i}] {h.title} – {h.section}: {_snippet(h.text, prepared.standalone)}"
+            for i, h in enumerate(hits, 1)
         ]
         return Answer(
             answer="\n".join(lines),
@@ -312,6 +318,7 @@ class AnswerService:
             mode="search",
             model=None,
             prompt_version=self.prompts.version,
+            prompt_label=self.prompts.label,
             timings=prepared.timings,
             notice=notice,
             question=prepared.question,
@@ -363,9 +370,11 @@ def _no_model_notice() -> str:
     )
 
 
-def _snippet(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+def _snippet(text: str, query: str) -> str:
+    """The part of `text` around the words of `query` (snippets.py), on one line: table
+    rows apart by " / "."""
+    lines = (" ".join(line.split()) for line in snippet(text, query).splitlines())
+    return " / ".join(line for line in lines if line)
 
 
 def _ms(start: float) -> float:
