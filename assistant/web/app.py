@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
-from assistant.web import knowledge, limits, panel, ui
+from assistant.web import attachments, knowledge, limits, panel, ui
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
 from assistant.web.site import load_site
@@ -44,6 +44,7 @@ SITE = load_site(SETTINGS)  # the city's name, start questions, tip, link hosts
 # (uvicorn reads this when Chainlit builds its server, after importing this module).
 os.environ["FORWARDED_ALLOW_IPS"] = ",".join(SETTINGS.trusted_proxies)
 install_privacy(chainlit_app)  # middleware must be in place before the server starts
+attachments.install(chainlit_app)  # a file attached before the socket is up waits for it
 install_sessions(chainlit_app, SETTINGS, lambda: services().accounts)
 
 
@@ -233,6 +234,7 @@ async def answer(question: str) -> None:
         services().manifest.visible(),
         SITE.link_allowed_hosts,
         SITE.nothing_found_tip,
+        technical=ui.technical(turn.person),
     )
     reply.content = rendered.content
     await reply.send()
