@@ -208,10 +208,31 @@ def _prepare(tmp: Path) -> None:
     for path in ("var/lib/amtswissen", "etc/amtswissen", "var/backups/amtswissen", "srv"):
         (tmp / path).mkdir(parents=True, mode=0o700)
     (tmp / "opt").mkdir()
-    subprocess.run(
-        ["git", "clone", "--quiet", str(ROOT), str(tmp / "opt" / "amtswissen")], check=True
+    # The project's repository as the city pulls from it: a branch `main` at this commit,
+    # the city's clone one commit behind, so the guide's `git pull` is a real update.
+    origin, clone = tmp / "origin.git", tmp / "opt" / "amtswissen"
+    head = _git(ROOT, "rev-parse", "HEAD")
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(origin)], check=True)
+    _git(origin, "update-ref", "refs/heads/main", head)
+    _git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
+    subprocess.run(["git", "clone", "--quiet", str(origin), str(clone)], check=True)
+    if (
+        subprocess.run(
+            ["git", "-C", str(clone), "rev-parse", "-q", "--verify", "HEAD~1"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    ):
+        _git(clone, "reset", "--quiet", "--hard", "HEAD~1")
+    (clone / ".venv").symlink_to(ROOT / ".venv")
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
     )
-    (tmp / "opt" / "amtswissen" / ".venv").symlink_to(ROOT / ".venv")
+    return done.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +296,13 @@ def test_the_written_env_and_site_dir_are_what_the_app_reads(guide_run):
     site = load_site(settings)
     assert site.name == "Kleinwalde-Auskunft" and len(site.starters) == 2
     assert (settings.site_dir / "logo_dark.svg").read_text().count("#66bb6a") == 1
+
+
+def test_the_update_pulled_and_the_rollback_went_back(guide_run):
+    tmp, output = guide_run
+    before = (tmp / "var" / "backups" / "amtswissen" / "version-vor-update.txt").read_text()
+    assert "Fast-forward" in output or "Already up to date" in output
+    assert _git(tmp / "opt" / "amtswissen", "rev-parse", "HEAD") == before.strip()  # rolled back
 
 
 def test_nothing_tracked_changed_so_git_pull_applies(guide_run):
