@@ -31,7 +31,7 @@ def doctor(ctx: Context, as_json: bool) -> None:
             if c.hint_en:
                 hint.append(("\n" if c.hint_de else "") + c.hint_en, style="dim")
             rows.append((mark, c.name, c.detail, hint))
-        output.table(("", "Prüfung", "Befund", "Was tun?"), rows)
+        output.table(("Status", "Prüfung", "Befund", "Was tun?"), rows)
     raise SystemExit(exit_code(checks))
 
 
