@@ -2,9 +2,11 @@
 
 Documents of knowledge/ are ingested with the real CLI, then one app and one
 browser page serve the whole module. The tests run in file order over one
-conversation: a streamed, cited answer; search mode while the model is down;
-and, over everything the page fetched meanwhile, that nothing left the app's
-own origin. A failing step saves a screenshot and names it in the message.
+conversation: a streamed, cited answer whose `[n]` open their sources (a short
+panel title, tables and lists as such, the PDF page within the panel's width);
+search mode while the model is down, told to staff in plain words, with
+snippets that hold the asked fact; and, over everything the page fetched
+meanwhile, that nothing left the app's own origin. A failing step saves a screenshot and names it in the message.
 Set AMTSWISSEN_SCREENSHOTS=DIR to keep screenshots of every step.
 """
 
@@ -36,11 +38,14 @@ from conftest import KNOWLEDGE, require
 from assistant.answering.prompts import load_prompts
 from assistant.privacy import build_redactor
 from assistant.web.panel import SIDEBAR_TITLE_DELAY_S
+from assistant.web.ui import SEARCH_MODE_STAFF
 
 DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
 FOLLOW_UP = "Und bei einer mehrtägigen?"
 SEARCH_QUESTION = "Was ist bei Verlust des Personalausweises zu tun?"
+CONTACT_QUESTION = "An welches Funktionspostfach richte ich Rückfragen zur Abrechnung?"
+CONTACT = "reisekosten@musterstadt.example"  # in the Dienstreiserichtlinie's § 10.2
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+)?>")  # <PERSON_1>, <EMAIL>, <REDACTED>
 THIRD_PARTY = re.compile(r"""(?:src|href|content|action)=["'](?:[a-z]+:)?//""", re.IGNORECASE)
 
@@ -122,27 +127,35 @@ def test_answer_is_streamed_cited_labelled_and_opens_its_sources(chat, fake_olla
             new = f"{ASSISTANT_MESSAGES} >> nth={before}"
             _wait_for_text(page, before, contains="Tagegeld", lacks="KI-generiert")  # streaming
             answer = page.locator(new)
-            label = f"KI-generiert mit llama3.1:8b · Prompt {load_prompts().version}"
+            prompts = load_prompts()
+            # The model and the prompts' readable version; their hash is for the audit.
+            assert prompts.label and prompts.label != prompts.version, "prompts/fassung.toml"
+            label = f"KI-generiert mit llama3.1:8b · Prompt-Fassung {prompts.label}"
             answer.get_by_text(label).wait_for()
             text = answer.inner_text()
             assert "Tagegeld" in text and "[1]" in text and "Quellen" in text, text
-            assert "Ungeprüfte Antwort" not in text, text
+            assert "Ungeprüfte Antwort" not in text and prompts.version not in text, text
             chat.keep("1-answer")
 
-            source = answer.locator("a.element-link", has_text="[1] Dienstreiserichtlinie")
             # The app names the panel once more after its elements are drawn (panel.py,
             # SIDEBAR_TITLE_DELAY_S): a click before that would be renamed back.
             page.locator("#side-view-title", has_text="Quellen der Antwort").wait_for()
             page.wait_for_timeout(1000 * SIDEBAR_TITLE_DELAY_S + 500)
-            source.click()
+            # The first [1] is the one in the answer's sentence (the source list follows).
+            marks = answer.locator("a.element-link").filter(has_text=re.compile(r"^\s*\[1\]\s*$"))
+            assert marks.count() >= 2, answer.inner_html()  # in the sentence and in the list
+            marks.first.click(timeout=5000)
             panel = page.locator("#side-view-content")
             panel.get_by_text("Zur Abgeltung der Mehraufwendungen", exact=False).wait_for()
-            assert "§ 6" in page.locator("#side-view-title").inner_text()
+            _shows_source_once(page, "Dienstreiserichtlinie der Stadtverwaltung Musterstadt")
+            # The Tagegeld table as a table, with the full-day rate.
+            panel.locator("table", has_text="28 Euro").wait_for()
 
             answer.locator("a.element-link", has_text="Original-PDF [1]").click()
             pdf_page = panel.locator(".react-pdf__Page").first
             pdf_page.locator(".react-pdf__Page__textContent").wait_for()
             assert pdf_page.get_attribute("data-page-number") == "6"  # the cited page
+            _pdf_page_fits(page)
             chat.keep("2-pdf-source")
     finally:
         fake_ollama.token_delay = 0.0
@@ -199,7 +212,10 @@ def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
             answer = page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}")
             answer.get_by_text("Suchmodus – es wird keine KI-Antwort angezeigt").wait_for()
             text = answer.inner_text()
-            assert "ist nicht erreichbar" in text and "bitte die IT informieren" in text, text
+            # Staff are told what it means for them; how to fix it is for IT and admins.
+            assert " ".join(SEARCH_MODE_STAFF.split()) in " ".join(text.split()), text
+            for technical in ("ollama serve", "ASSISTANT_", "nicht erreichbar", "Grund:"):
+                assert technical not in text, text
             assert "[1] Bürgerbüro Musterstadt" in text and "Verlust" in text, text
             assert "KI-generiert" not in text, text
             chat.keep("4-search-mode", top=answer)
@@ -207,10 +223,14 @@ def test_search_mode_with_notice_when_model_is_down(chat, fake_ollama):
             # last PDF the browser drew (seen: "Original-PDF [5]").
             before = page.locator(ASSISTANT_MESSAGES).count()
             ask(page, QUESTION)
-            page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").get_by_text(
-                "Original-PDF", exact=False
-            ).first.wait_for()
+            answer = page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}")
+            answer.get_by_text("Original-PDF", exact=False).first.wait_for()
             wait_until_done(page)
+            # The snippet holds the fact asked for: the full-day rate, in the table's row.
+            answer.locator("blockquote table tr", has_text="28 Euro").first.wait_for()
+            # Listed items keep their markers in the panel's text view.
+            panel = page.locator("#side-view-content")
+            panel.locator("li", has_text="für das Frühstück").first.wait_for()
             page.wait_for_timeout(2500)  # long after the elements were drawn
             assert page.locator("#side-view-title").inner_text() == "Gefundene Textstellen"
     finally:
@@ -249,12 +269,18 @@ def test_reopened_answers_and_passages_show_the_knowledge_base_as_it_was(chat):
     page = chat.page
     with screenshot_on_failure(page, chat.shot("reopened")):
         shown = page.locator(ASSISTANT_MESSAGES).first.inner_text()  # the reopened thread
+        # A source that holds what a redactor of typed text changes: an e-mail address.
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, CONTACT_QUESTION)
+        page.locator(f"{ASSISTANT_MESSAGES} >> nth={before}").wait_for()
+        wait_until_done(page)
     stored = _stored_assistant_texts(chat.app.data_dir)
+    assert any(CONTACT in text for text in stored), stored
     assert len(stored) >= 3, stored  # answers and passages of this conversation
     for text in [shown, *stored]:
         assert not PLACEHOLDER.search(text), text
     # The test means something only if the texts hold what a redactor of typed text
-    # would change (the old behaviour); the sources carry such values.
+    # would change (the old behaviour); the last source carries such a value.
     typed = build_redactor()
     assert any(typed.redact(text).entities for text in stored), stored
 
@@ -284,6 +310,33 @@ def test_nothing_left_the_apps_own_origin(chat):
     assert not csp_violations(chat.page), csp_violations(chat.page)
     blocked = [e for e in chat.recording.console_errors if "Content Security Policy" in e]
     assert not blocked, blocked
+
+
+def _shows_source_once(page, title: str) -> None:
+    """The panel of one source: a one-line title, and the document named once, in the body."""
+    heading = page.locator("#side-view-title")
+    assert heading.inner_text().strip() == "[1]", heading.inner_text()
+    box = heading.bounding_box()
+    assert box and box["height"] < 80, box  # one line (four lines were ~130 px)
+    body = page.locator("#side-view-content").inner_text()
+    assert body.count(title) == 1, body
+    assert body.count("6.1 Höhe des Tagegeldes") == 1, body
+
+
+def _pdf_page_fits(page) -> None:
+    """The PDF page in the side panel is as wide as the panel at most: nothing cut off."""
+    page.wait_for_function(
+        """() => {
+             const viewer = document.querySelector('#side-view-content .side-pdf');
+             const box = viewer && viewer.querySelector('.overflow-auto');
+             const canvas = viewer && viewer.querySelector('.react-pdf__Page canvas');
+             if (!box || !canvas) return false;
+             const outer = box.getBoundingClientRect(), inner = canvas.getBoundingClientRect();
+             return inner.width > 100 && inner.right <= outer.right + 1
+                    && box.scrollWidth <= box.clientWidth + 1;
+           }""",
+        timeout=10_000,
+    )
 
 
 def _wait_for_text(page, index: int, *, contains: str, lacks: str) -> None:

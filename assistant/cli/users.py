@@ -82,6 +82,18 @@ def users_remove(ctx: Context, name: str) -> None:
     click.echo(f"gelöscht: {name}")
 
 
+@users.command("logout")
+@click.argument("name")
+@pass_ctx
+@friendly_errors
+def users_logout(ctx: Context, name: str) -> None:
+    """Alle Anmeldungen einer Person sofort beenden – auch ohne Konto hier (Keycloak, Proxy)."""
+    from assistant.access.accounts import user_key
+
+    account_service(ctx).end_sessions(name)
+    click.echo(f"Alle Anmeldungen von {user_key(name)} beendet.")
+
+
 @users.command("set-roles")
 @click.argument("name")
 @click.argument("roles", nargs=-1, required=True)
