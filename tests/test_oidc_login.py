@@ -19,7 +19,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from browser_util import app_env, start_app
+from browser_util import app_env, cli, start_app
 from conftest import require
 from fake_oidc import FakeOidc
 
@@ -50,6 +50,7 @@ def app(tmp_path_factory, ollama_server, idp):
         **idp.chainlit_env(),
     )
     server = start_app(env, tmp / "app.log")
+    server.env = env
     yield server
     try:
         server.stop()
@@ -157,6 +158,17 @@ def test_roles_and_groups_from_the_claims(app, idp, browser, where, roles, group
     assert meta["roles"] == (roles or ["mitarbeitende"])
     assert meta["groups"] == groups
     assert browser.get(f"{app.url}/it").status_code == it_page
+
+
+def test_the_cli_ends_an_oidc_persons_sessions_at_once(app, idp, browser):
+    """A Keycloak person has no account here; `assistant users logout` still ends their
+    login at once (docs/de/keycloak.md), not when it would expire."""
+    idp.access_only_claims = keycloak_roles("mitarbeitende")
+    assert log_in(browser, app.url).status_code == 302
+    assert browser.get(f"{app.url}/user").status_code == 200
+    said = cli(["users", "logout", "Erika.Beispiel"], app.env)
+    assert "erika.beispiel" in said and "beendet" in said, said
+    assert browser.get(f"{app.url}/user").status_code == 401
 
 
 def test_forged_state_gives_no_session(app, idp, browser):
