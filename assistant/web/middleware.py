@@ -43,11 +43,16 @@ _INLINE_SCRIPT = re.compile(
 )
 
 
+# Accessibility repairs of the built page (public/a11y.js; tests/test_browser_a11y.py).
+A11Y_SCRIPT = '<script defer src="/public/a11y.js"></script>'
+
+
 def clean_html(html: str) -> tuple[str, list[str]]:
     """The page without third-party links, and the hashes of its inline scripts (for the CSP)."""
     for pattern in _FOREIGN_TAGS:
         html = pattern.sub("", html)
     html = html.replace('<html lang="en">', '<html lang="de">', 1)  # for screen readers
+    html = html.replace("</head>", A11Y_SCRIPT + "</head>", 1)  # names for icon buttons etc.
     hashes = [_sha256(body) for body in _INLINE_SCRIPT.findall(html)]
     return html, hashes
 
