@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from browser_util import ROOT
 from assistant.config import Settings
 
 GUIDE = ROOT / "docs" / "de"
-FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^ *```(\w+)([^\n]*)\n(.*?)^ *```\s*$", re.MULTILINE | re.DOTALL)
 KINDS = {"bash", "bash root", "env", "ini", "nginx"}
 # The guide's paths and where the test keeps them.
 PATHS = ("/opt/amtswissen", "/var/lib", "/etc/amtswissen", "/var/backups/amtswissen", "/srv")
@@ -84,7 +85,7 @@ def blocks(kind: str | None = None) -> list[tuple[Path, str, str]]:
     found = []
     for page in pages():
         for lang, rest, body in FENCE.findall(page.read_text(encoding="utf-8")):
-            found.append((page, f"{lang}{rest}".strip(), body))
+            found.append((page, f"{lang}{rest}".strip(), textwrap.dedent(body)))
     return [b for b in found if kind is None or b[1] == kind]
 
 
