@@ -153,3 +153,25 @@ def test_care_of_names_the_person(redactor):
 )
 def test_look_alikes_stay(redactor, text):
     assert not found(redactor, text)
+
+
+@pytest.mark.parametrize("value", ["DE89-3704-0044-0532-0130-00", "de89.3704.0044.0532.0130.00"])
+def test_iban_groups_joined_by_dashes_or_dots(redactor, value):
+    assert ("IBAN", value) in found(redactor, f"iban {value} bitte")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("tel. 123456 (privat)", "123456"),
+        ("durchwahl 4711", "4711"),
+        ("tel.: 12 34 56", "12 34 56"),
+    ],
+)
+def test_phone_number_without_area_code_after_a_cue(redactor, text, value):
+    assert ("PHONE", value) in found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["Telefon 2024 eingeführt", "Telefon 115", "die Tel. 12 Uhr"])
+def test_years_and_the_city_number_after_tel_stay(redactor, text):
+    assert not any(kind == "PHONE" for kind, _ in found(redactor, text))
