@@ -112,6 +112,12 @@ def test_links_in_the_docs_lead_somewhere():
 
 def _commands(body: str):
     """The first word of each command line (heredoc bodies and continuations skipped)."""
+    for words in _command_words(body):
+        yield words[0]
+
+
+def _command_words(body: str):
+    """The words of each command (after `sudo -u USER`), heredoc bodies skipped."""
     heredoc = None
     for line in body.splitlines():
         if heredoc:
@@ -125,7 +131,7 @@ def _commands(body: str):
                 words = words[3:] if words[1:2] == ["-u"] else words[1:]
                 words = [w for w in words if w not in ("-s", "-i")]  # a shell as that user
             if words:
-                yield words[0]
+                yield words
         if found := re.search(r"<<-?'?(\w+)'?", line):
             heredoc = found.group(1)
 
@@ -138,6 +144,27 @@ def test_root_blocks_are_valid_shell_with_known_programs():
         assert check.returncode == 0, (page.name, body, check.stderr)
         unknown = {c for c in _commands(body) if c not in ADMIN_TOOLS and not shutil.which(c)}
         assert not unknown, (page.name, unknown)
+
+
+def test_long_options_in_root_blocks_exist_where_the_program_is_installed():
+    """`pg_dump --format=custom`, `useradd --home-dir` …: a mistyped option would only show
+    on the city's server; checked against the program's own --help where it is here."""
+    checked = 0
+    for page, _, body in blocks("bash root"):
+        for words in _command_words(body):
+            here = ROOT / words[0]  # .tools/bin/uv: the checkout's own, if `make` made it
+            program = str(here) if words[0].startswith(".tools/") and here.exists() else None
+            program = program or shutil.which(words[0])
+            options = {w.split("=")[0] for w in words[1:] if w.startswith("--")}
+            if not program or not options:
+                continue
+            shown = subprocess.run(
+                [program, "--help"], capture_output=True, text=True, timeout=30, check=False
+            )
+            missing = {o for o in options if o not in shown.stdout + shown.stderr}
+            assert not missing, (page.name, words, missing)
+            checked += 1
+    assert checked  # at least git, python3 and the PostgreSQL tools here
 
 
 def _env_keys(text: str) -> list[str]:
