@@ -177,7 +177,21 @@ def _database(s: Services) -> Check:
 
 
 def _lexical(s: Services) -> Check:
-    return Check("lexical_index", "ok", f"tantivy, {s.lexical.count()} Abschnitte")
+    settings = s.settings
+    rewrites, questions = settings.query_rewrites, settings.doc2query_questions
+    detail = (
+        f"tantivy, {s.lexical.count()} Abschnitte; Umformulierungen je Frage: "
+        f"{rewrites or 'aus'}; Suchfragen je Abschnitt (doc2query): {questions or 'aus'}"
+    )
+    if questions and not getattr(s.lexical, "has_questions", False):
+        return Check(
+            "lexical_index",
+            "warn",
+            f"{detail} – der Index hat kein Feld für Suchfragen (ältere Version)",
+            "Verzeichnis lexical/ im Datenverzeichnis löschen und die Dokumente neu einlesen.",
+            "Index built before doc2query (schema 2): delete lexical/ and ingest again.",
+        )
+    return Check("lexical_index", "ok", detail)
 
 
 def _embeddings(s: Services) -> Check:

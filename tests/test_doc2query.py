@@ -11,6 +11,7 @@ import tantivy
 from conftest import make_settings
 from docgen import GOOD_MD
 
+from assistant.doctor import run_checks
 from assistant.models import Scope
 from assistant.retrieval.lexical import open_lexical_index
 from assistant.retrieval.lexical.analysis import default_analyzer
@@ -66,7 +67,8 @@ def _services(tmp_path, fake, name="a", **overrides) -> Services:
 
 
 def _asked(fake) -> int:
-    return sum(MARKER_D2Q in str(r.body["messages"][0]["content"]) for r in fake.requests)
+    chats = fake.requests_to("/api/chat")
+    return sum(MARKER_D2Q in str(r.body["messages"][0]["content"]) for r in chats)
 
 
 def test_a_generated_question_finds_the_passage(tmp_path, kb, d2q):
@@ -81,6 +83,7 @@ def test_a_generated_question_finds_the_passage(tmp_path, kb, d2q):
         missed = plain.search.search(QUESTION, 5, Scope.everything()).hits
         found = generated.search.search(QUESTION, 5, Scope.everything()).hits
         answer = generated.answers.ask(QUESTION, Scope.everything())
+        doctor = {c.name: c for c in run_checks(generated)}["lexical_index"]
     finally:
         plain.close()
         generated.close()
@@ -89,6 +92,7 @@ def test_a_generated_question_finds_the_passage(tmp_path, kb, d2q):
     # LLM mode: the relevance gate counts the passage's questions as its words.
     assert answer.mode == "llm" and not answer.refused, answer.answer
     assert "Unrichtigkeiten" in answer.citations[0].text
+    assert doctor.status == "ok" and "Suchfragen je Abschnitt (doc2query): 2" in doctor.detail
 
 
 def test_only_changed_chunks_ask_the_model_again(tmp_path, kb, d2q):
@@ -134,10 +138,12 @@ def test_an_index_from_before_doc2query_still_opens_and_says_why(tmp_path, kb, d
     try:
         result = services.ingestor.ingest_file(kb / "hunde.md")
         hits = services.search.search("Hunde Dienstgebäude", 3, Scope.everything()).hits
+        doctor = {c.name: c for c in run_checks(services)}["lexical_index"]
     finally:
         services.close()
     assert result.status == "added" and "älteren Version" in " ".join(result.warnings)
     assert _asked(d2q) == 0 and "Hunde" in hits[0].text
+    assert doctor.status == "warn" and "kein Feld für Suchfragen" in doctor.detail
     reopened = open_lexical_index(path)
     assert reopened.has_questions is False
     reopened.close()
