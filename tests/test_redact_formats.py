@@ -42,6 +42,11 @@ CASE_NUMBERS = [
     ("Az.: 2 Ds 123 Js 4567/21", "2 Ds 123 Js 4567/21"),
     ("2 StR 123/20 wurde zitiert", "2 StR 123/20"),
     ("5 AZR 123/19 vom BAG", "5 AZR 123/19"),
+    # typed in lower case after a cue; grouped with spaces or " - "
+    ("az 3 k 512/26 beim vg", "3 k 512/26"),
+    ("Kassenzeichen 1234 5678 9012", "1234 5678 9012"),
+    ("kundennummer 123 456 789 bitte", "123 456 789"),
+    ("Aktenzeichen: 61.23 - 0815/2026", "61.23 - 0815/2026"),
     # Jobcenter: office, BG, seven digits, without a cue
     ("die bg 12345BG0012345 hat geklagt", "12345BG0012345"),
 ]
