@@ -88,6 +88,8 @@ def test_without_a_site_dir_the_demo_defaults_apply(tmp_path):
     assert root == (tmp_path / "data" / "app").resolve()
     assert (root / "chainlit.md").read_text() == (ROOT / "chainlit.md").read_text()
     assert 'name = "Amtswissen"' in (root / ".chainlit" / "config.toml").read_text()
+    modes = {oct(p.stat().st_mode & 0o077) for p in [root, *root.rglob("*")]}
+    assert modes == {"0o0"}, modes  # the data dir is the service's alone
 
 
 def test_site_dir_overrides_name_texts_logo_colours_and_adds_link_hosts(tmp_path):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.config import tighten_permissions
 from assistant.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ def prepare_app_root(settings: Settings, site: Site | None = None) -> Path:
     if site.colors:
         css = root / "public" / "amtswissen.css"
         css.write_text(css.read_text(encoding="utf-8") + _color_css(site.colors), encoding="utf-8")
+    tighten_permissions(root)  # copies keep the checkout's 0644; the data dir is 0600/0700
     return root
 
 
