@@ -85,12 +85,14 @@ def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) 
     from assistant.config import tighten_permissions
 
     os.umask(0o077)  # inherited by the server: what it writes is the service's alone
-    tighten_permissions(settings.ensure_data_dir())  # also what older versions left 0644
     env = dict(os.environ)
     env["CHAINLIT_AUTH_SECRET"] = _auth_secret(settings)
     # The app process builds its own Settings; pin the data dir it must use.
     env["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
     env.update(site_environment(settings))
+    # After the app root is built in the data dir (its copies keep the checkout's 0644);
+    # also what older versions left 0644. `assistant doctor` fails on either.
+    tighten_permissions(settings.ensure_data_dir())
     os.chdir(PROJECT_ROOT)  # Chainlit's session files go to ./.files (git-ignored)
     debug = settings.log_level.upper() == "DEBUG"
     os.execvpe(sys.executable, chainlit_command(host, port, headless, debug), env)
