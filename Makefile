@@ -10,10 +10,9 @@ DATA ?= data
 .PHONY: install run serve test lint env-example bench knowledge clean
 
 $(UV):
-	@$(PY) -c "import venv, ensurepip" 2>/dev/null || { \
-	  echo "Fehler: $(PY) hat kein venv-Modul. Unter Debian/Ubuntu nachinstallieren:" >&2; \
-	  echo "  sudo apt-get install python3-venv" >&2; exit 1; }
-	@$(PY) -m venv --clear $(TOOLS)
+	@$(PY) -m venv --clear $(TOOLS) || { rm -rf $(TOOLS); \
+	  echo "Fehler: $(PY) kann keine virtuelle Umgebung anlegen (venv/ensurepip fehlt)." >&2; \
+	  echo "Unter Debian/Ubuntu nachinstallieren: sudo apt-get install python3-venv" >&2; exit 1; }
 	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 # --python: the .venv uses the interpreter named by PY (nothing is downloaded);
