@@ -44,6 +44,8 @@ CLEAN = [
     # a saint's name names a church, a feast day or a place
     "Die Kita St. Martin braucht neue Spielgeräte.",
     "sankt martin umzug am 11.11. braucht absperrung",
+    # compounds of a word-forming prefix and a noun or verb are ordinary words
+    "Bei Nichtbestehen der Prüfung gilt das Höchstmaß der Gebühr.",
     # greetings and chat words of many languages
     "moin, kurze frage zur gebührenordnung",
     "ciao zusammen, merci für die infos, grazie mille",

@@ -94,6 +94,8 @@ class Lexicon:
     # Lower case: frequent English words (file, core) and brand or product names.
     english: frozenset[str] = frozenset()
     brands: frozenset[str] = frozenset()
+    # Word-forming prefixes of German compounds (nicht, höchst, wieder …), lower case.
+    prefixes: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, conf: dict) -> Lexicon:
@@ -121,6 +123,7 @@ class Lexicon:
             lower,
             english,
             brands,
+            frozenset(p.lower() for p in conf.get("compound_prefixes", ())),
         )
 
     def is_foreign_word(self, word: str) -> bool:
@@ -203,6 +206,10 @@ class Lexicon:
             if not (self.is_word(head) or (len(head) > 4 and self.is_lowercase_word(head))):
                 continue
             prefix = word[:k]
+            # A word-forming prefix before a noun or a nominalized verb: Nicht|bestehen,
+            # Höchst|maß, Wieder|auffinden.
+            if prefix.lower() in self.prefixes:
+                return True
             for link in LINKS:
                 stem = prefix[: len(prefix) - len(link)] if prefix.endswith(link) else ""
                 if len(stem) >= 3 and self._stem(stem.capitalize()):
