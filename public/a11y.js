@@ -62,7 +62,8 @@
     button:focus-visible, a:focus-visible, [role="button"]:focus-visible,
     input:focus-visible, textarea:focus-visible {
       outline: 3px solid hsl(var(--ring)) !important; outline-offset: 2px;
-    }`;
+    }
+    #chat-input:focus-visible { outline-width: 2px !important; outline-offset: 0; }`;
 
   function hasName(el) {
     return Boolean(

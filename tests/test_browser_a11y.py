@@ -193,7 +193,8 @@ def test_documents_page_by_keyboard_alone(app, page):
         page.goto(f"{app.url}/dokumente")
         link = tab_to(page, "el.href && el.href.includes('/dokumente/zurueckziehen')")
         assert link["outline"], link  # the focus is visible
-        assert "Dienstreiserichtlinie" in page.evaluate("document.activeElement.innerText")
+        name = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert name.startswith("Zurückziehen: Dienstreiserichtlinie"), name  # which document
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Dokument zurückziehen").wait_for()
         button = tab_to(page, "el.tagName === 'BUTTON' && el.innerText.includes('Ja')")

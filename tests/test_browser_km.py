@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 
 import pytest
 from browser_util import (
@@ -42,6 +43,9 @@ TITLE = "Dienstanweisung Fortbildungsbudget"
 FACT = "Das Fortbildungsbudget beträgt je Beschäftigter 1.350 Euro im Kalenderjahr."
 QUESTION = "Wie hoch ist das Fortbildungsbudget je Beschäftigter?"
 MAX_FAILURES = 3
+FUTURE = f"01.01.{date.today().year + 1}"
+FUTURE_TITLE = "Dienstanweisung Reisekosten (neu)"
+FUTURE_FACT = "Die Kilometerpauschale beträgt künftig 0,38 Euro."
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,10 @@ def app(tmp_path_factory, ollama_server):
         docx_bytes(
             TITLE, [("§ 1 Budget", FACT), ("§ 2 Antrag", "Der Antrag geht an das Personalamt.")]
         )
+    )
+    server.future = tmp / "reisekosten-neu.docx"
+    server.future.write_bytes(
+        docx_bytes(FUTURE_TITLE, [("§ 1 Stand", "Stand: 03.11.2025"), ("§ 2 Satz", FUTURE_FACT)])
     )
     server.tmp = tmp
     yield server
@@ -144,7 +152,10 @@ def test_staff_in_the_group_gets_an_answer_citing_it(app, browser):
         answer.get_by_text("KI-generiert", exact=False).wait_for()
         text = answer.inner_text()
         assert "1.350 Euro" in text and "[1]" in text, text
-        assert TITLE in text and "Version 1, Stand 01.01.2020" in text, text
+        # the document states no date: the day it was read in, never called "Stand" (item 14)
+        today = date.today().strftime("%d.%m.%Y")
+        assert TITLE in text and f"Version 1, aufgenommen am {today}" in text, text
+        assert "Stand" not in text, text
 
 
 def test_staff_outside_the_group_does_not(app, browser):
@@ -169,19 +180,77 @@ def test_staff_cannot_upload(app, browser):
     assert only["version"] == 1  # the refused upload changed nothing
 
 
+def test_report_says_when_a_not_yet_valid_document_becomes_findable(app, browser):
+    """Issue 13, item 13: "1 von 1 Dateien sind jetzt durchsuchbar" for a document valid
+    only from next year was wrong."""
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "upload-future.png"):
+        as_user(page, app.url, MANAGER)
+        attach(page, app.future, f"Gilt ab nächstem Jahr: gültig ab {FUTURE}")
+        page.get_by_role("button", name="personalamt").click()
+        page.get_by_text("Bericht: Hochladen in „personalamt“").wait_for(timeout=120_000)
+        wait_until_done(page, timeout=120_000)
+        report = page.locator(ASSISTANT_MESSAGES, has_text="Bericht").last.inner_text()
+        assert "1 von 1 Dateien sind jetzt durchsuchbar" not in report, report
+        assert "0 von 1 Dateien sind jetzt durchsuchbar" in report, report
+        assert f"gültig ab {FUTURE}" in report and f"wird erst ab {FUTURE} gefunden" in report
+        assert "Stand 03.11.2025" in report, report  # the date the document states
+
+
+def test_document_list_fits_1280_px_with_an_action_per_row(app, browser):
+    """Issue 13, item 15: one row per document with its own action, the feedback column
+    visible without scrolling sideways, no label cut mid-word, a hint for a document that
+    is not valid yet."""
+    page = browser
+    with screenshot_on_failure(page, app.tmp / "dokumente-1280.png"):
+        as_user(page, app.url, MANAGER)
+        before = page.locator(ASSISTANT_MESSAGES).count()
+        ask(page, "/dokumente")
+        reply = last_answer(page, before)
+        link = reply.get_by_role("link", name="Dokumente verwalten")
+        assert link.get_attribute("href") == "/dokumente"
+        assert "noch nicht gültig" in reply.inner_text()  # the chat names it too
+        page.set_viewport_size({"width": 1280, "height": 800})
+        try:
+            page.goto(f"{app.url}/dokumente")
+            page.get_by_role("heading", name="Ihre Dokumente").wait_for()
+            layout = page.evaluate(
+                """() => {
+                    const root = document.scrollingElement;
+                    const head = [...document.querySelectorAll('th')]
+                        .find(th => th.innerText.includes('Rückmeldungen'));
+                    const cut = [...document.querySelectorAll('a, button, th, td')]
+                        .filter(el => el.scrollWidth > el.clientWidth + 1)
+                        .map(el => el.innerText);
+                    return {wide: root.scrollWidth - root.clientWidth,
+                            headRight: head.getBoundingClientRect().right, cut,
+                            rows: document.querySelectorAll('tbody tr').length,
+                            actions: document.querySelectorAll('tbody tr a[href*="zurueckziehen"]').length};
+                }"""
+            )
+        finally:
+            page.set_viewport_size({"width": 1400, "height": 900})
+        assert layout["wide"] <= 0 and layout["headRight"] <= 1280, layout
+        assert layout["cut"] == [], layout
+        assert layout["rows"] == 2 and layout["actions"] == 2, layout
+        future = page.locator("tbody tr", has_text=FUTURE_TITLE).inner_text()
+        assert f"noch nicht gültig – wird erst ab {FUTURE} gefunden" in future, future
+        current = page.locator("tbody tr", has_text=TITLE).inner_text()
+        assert "noch nicht gültig" not in current
+
+
 def test_manager_retires_it_from_the_document_list(app, browser):
     page = browser
     with screenshot_on_failure(page, app.tmp / "retire.png"):
         as_user(page, app.url, MANAGER)
-        before = page.locator(ASSISTANT_MESSAGES).count()
-        ask(page, "/dokumente")
-        listing = last_answer(page, before)
-        listing.get_by_text("Ihre Dokumente").wait_for()
-        assert TITLE in listing.inner_text()
-        page.get_by_role("button", name=f"Zurückziehen: {TITLE}").click()
+        page.goto(f"{app.url}/dokumente")
+        row = page.locator("tbody tr", has_text=TITLE)
+        row.get_by_role("link", name=f"Zurückziehen: {TITLE}").click()
         page.get_by_role("button", name="Ja, zurückziehen").click()
         page.get_by_text("wurde zurückgezogen").wait_for()
-    assert cli(["docs", "list", "--json"], _env(app)).strip() == "[]"
+        assert page.locator("tbody tr", has_text=TITLE).count() == 0
+    left = json.loads(cli(["docs", "list", "--json"], _env(app)))
+    assert [d["title"] for d in left] == [FUTURE_TITLE]
 
 
 def test_wrong_password_reveals_nothing_and_is_rate_limited(app, browser):

@@ -69,5 +69,6 @@ def bar_chart(title: str, days: list[date], series: list[Series], summary: str) 
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         'font-size="11" fill="#1b1b1b">'
         f'<title id="{slug}-t">{escape(title)}</title><desc id="{slug}-d">{escape(summary)}</desc>'
-        f"{''.join(shapes)}</svg><figcaption>{legend} {escape(summary)}</figcaption></figure>"
+        f"{''.join(shapes)}</svg><figcaption>{legend}<span>{escape(summary)}</span>"
+        "</figcaption></figure>"
     )

@@ -111,7 +111,10 @@ form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .figures{display:flex;flex-wrap:wrap;gap:2rem}.figures>section{min-width:16rem;flex:1}
 .error{color:#a00000}.pseudo{font-family:var(--font-mono,monospace)}
 .done{color:#05610a;font-weight:600}.hint{color:#8a4b00;font-weight:600}
-.chart svg{max-width:100%;height:auto}
+.chart{margin:0 0 1rem}.chart svg{max-width:100%;height:auto}
+.chart figcaption{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center}
+.legend{display:inline-flex;align-items:center;gap:.4rem;font-weight:600}
+.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:.15rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap}
 """
