@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
-from assistant.web import attachments, knowledge, limits, panel, ui
+from assistant.web import attachments, knowledge, limits, panel, server_texts, ui
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
 from assistant.web.site import load_site
@@ -55,6 +55,7 @@ def services() -> Services:
 
 
 limits.install(services)  # message length and rate, checked before Chainlit stores a message
+server_texts.install()  # German for what Chainlit's server posts in English (stop button)
 
 
 def session_person() -> User | None:
