@@ -126,9 +126,18 @@ def test_allow_list_keeps_city_contacts(redactor):
 
 
 def test_allow_list_from_parameter():
-    custom = build_redactor(allow_list=["poststelle@trier.example"])
-    assert custom.redact("Post an poststelle@trier.example").entities == ()
+    # An address of a person (a functional mailbox would stay anyway): only the list keeps it.
+    custom = build_redactor(allow_list=["ob.schmitt@trier.example"])
+    assert custom.redact("Post an ob.schmitt@trier.example").entities == ()
     assert custom.redact("Post an max@trier.example").counts == {"EMAIL": 1}
+    assert build_redactor().redact("Post an ob.schmitt@trier.example").counts == {"EMAIL": 1}
+
+
+def test_functional_mailboxes_name_no_person(redactor):
+    for address in ("poststelle@mainz.de", "it-support@stadt-mainz.de", "noreply@service-bw.de"):
+        text = f"Bitte an {address} schicken."
+        assert redactor.redact(text).text == text
+    assert redactor.redact("an k.nowak@mainz.de").counts == {"EMAIL": 1}
 
 
 def test_entities_parameter_restricts_types():

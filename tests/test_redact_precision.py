@@ -73,3 +73,31 @@ NAMES = [
 @pytest.mark.parametrize(("text", "name"), NAMES)
 def test_names_in_the_same_positions_are_still_found(redactor, text, name):
     assert any(name in found for found in persons(redactor, text))
+
+
+OFFICE_ADDRESSES = [
+    "das bürgerbüro in der kaiserstraße 3 hat heute zu",
+    "Rathaus, Jockel-Fuchs-Platz 1, 55116 Mainz",
+    "die Kita Sonnenschein, Lindenweg 5, braucht Spielgeräte",
+    "das standesamt ist jetzt in der hauptstraße 12",
+    "adresse des bürgerbüros: kaiserstraße 3",
+]
+
+
+@pytest.mark.parametrize("text", OFFICE_ADDRESSES)
+def test_the_address_of_an_office_is_no_personal_data(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Frau Kaya wohnt in der Lindenallee 4.", "Lindenallee 4"),
+        ("frau müller vom jugendamt wohnt privat in der gartenstraße 7", "gartenstraße 7"),
+        ("Tochter, Kita-Platz, Bescheid bitte an Am Fort Elisabeth 21", "Am Fort Elisabeth 21"),
+        ("insgesamt wohnen in der hauptstraße 12 drei familien", "hauptstraße 12"),
+    ],
+)
+def test_a_persons_address_near_an_office_word_is_still_found(redactor, text, value):
+    found = {text[e.start : e.end] for e in redactor.redact(text).entities if e.type == "ADDRESS"}
+    assert value in found

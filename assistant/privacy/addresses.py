@@ -52,6 +52,14 @@ class AddressRecognizer(ScoredRecognizer):
         self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
         self._name_suffixes = tuple(w.lower() for w in conf.get("street_name_suffixes", ()))
         self._name_preps = {w.lower() for w in conf["name_prepositions"]}
+        self._institution = re.compile(
+            # Not the head of a compound: "Kita-Platz" is a place at a kita, no kita.
+            r"(?<![^\W_])(?:" + "|".join(conf.get("institutions", ())) + r")(?:e?[sn])?(?![\w-])",
+            re.IGNORECASE,
+        )
+        self._personal = re.compile(
+            r"(?<![^\W_])(?:" + "|".join(conf.get("personal_cues", ())) + ")", re.IGNORECASE
+        )
         number = (
             r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
             r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]))?)?)(?![\d]|[.,]\d)"
@@ -132,7 +140,19 @@ class AddressRecognizer(ScoredRecognizer):
                         pos = match.start() + 1
                         continue
                     pos = match.end()
+                    if self._institution_before(text, match.start()):
+                        # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
+                        # unless a person is named as living there.
+                        personal = self._personal.search(
+                            text, max(0, match.start() - 80), match.end() + 25
+                        )
+                        scored = (WEAK, scored[1] if personal else WEAK)
                     yield match.start(), match.end(), *scored
+
+    def _institution_before(self, text: str, start: int) -> bool:
+        before = text[max(0, start - 45) : start]
+        before = re.split(r"[.!?;\n]\s", before)[-1]  # this sentence only
+        return bool(self._institution.search(before))
 
     def _windows(self, text: str) -> list[tuple[int, int]]:
         windows: list[list[int]] = []

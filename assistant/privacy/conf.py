@@ -106,7 +106,7 @@ def _presidio(entry: dict) -> EntityRecognizer:
     name = entry["class"]
     cls = _REPLACED.get(name) or getattr(predefined, name)
     kwargs = {"supported_entity": entry["entity"], "supported_language": "de"}
-    for key in ("context", "supported_regions", "score", "valid_score"):
+    for key in ("context", "supported_regions", "score", "valid_score", "functional_mailboxes"):
         if key in entry:
             kwargs[key] = entry[key]
     recognizer = cls(**kwargs)

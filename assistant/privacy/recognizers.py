@@ -103,14 +103,31 @@ class CueRecognizer(LocalRecognizer):
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's e-mail recognizer with tldextract's bundled suffix list (offline)."""
+    """Presidio's e-mail recognizer with tldextract's bundled suffix list (offline).
+
+    A functional mailbox (``poststelle@…``, ``bauamt@…``, ``it-support@…``: every
+    part of the local part is an office or function word) names no person and stays.
+    """
+
+    def __init__(self, functional_mailboxes: Sequence[str] = (), **kwargs) -> None:
+        self._functional = frozenset(w.lower() for w in functional_mailboxes)
+        super().__init__(**kwargs)
 
     def load(self) -> None:
         # Build the suffix trie now, not inside the first redaction.
         _TLD("example.com")
 
     def validate_result(self, pattern_text: str) -> bool:
-        return email_domain_valid(pattern_text.rsplit("@", 1)[-1])
+        local, _, domain = pattern_text.rpartition("@")
+        if self._functional and is_functional_mailbox(local, self._functional):
+            return False
+        return email_domain_valid(domain)
+
+
+def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
+    """Every part of the local part (split at . - _ +, digits dropped) is a function word."""
+    parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
+    return bool(parts) and all(p in words for p in parts)
 
 
 def email_domain_valid(domain: str) -> bool:
