@@ -69,6 +69,7 @@ def browser(app, tmp_path_factory):
     with sync_playwright() as pw:
         context = launch(pw, tmp_path_factory.mktemp("profile"), recording)
         page = context.pages[0] if context.pages else context.new_page()
+        page.playwright = pw  # for a second browser with another locale
         yield page, recording
         context.close()
 
@@ -137,11 +138,11 @@ def test_it_account_filters_and_exports(app, browser, tmp_path):
     page.goto(f"{app.url}/it")
     with screenshot_on_failure(page, tmp_path / "filter.png"):
         page.fill("input[name='q']", "kein Treffer hier")
-        page.click("button[type='submit']")
+        page.click("form.filters button[type='submit']")
         page.wait_for_url("**/it?*q=kein+Treffer+hier*")
         assert page.get_by_text("Keine Einträge für diese Filter.").is_visible()
         page.fill("input[name='q']", "Tagegeld")
-        page.click("button[type='submit']")
+        page.click("form.filters button[type='submit']")
         page.wait_for_url("**/it?*q=Tagegeld*")
         assert "<PERSON" in page.locator("table").last.inner_text()
         href = page.get_by_text("als CSV herunterladen").get_attribute("href")
@@ -149,6 +150,53 @@ def test_it_account_filters_and_exports(app, browser, tmp_path):
         assert export.status == 200 and export.headers["content-type"].startswith("text/csv")
         assert "Tagegeld" in export.text() and "Mustermann" not in export.text()
         assert csp_violations(page) == []
+
+
+def test_date_filter_is_german_whatever_the_browser_locale(app, browser, tmp_path):
+    """Issue 13, item 16: `type=date` showed mm/dd/yyyy in an English browser."""
+    english = browser[0].playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
+    )
+    context = english.new_context(locale="en-US", timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        log_in(page, app.url, IT_USER)
+        page.goto(f"{app.url}/it")
+        with screenshot_on_failure(page, tmp_path / "en-US.png"):
+            field = page.get_by_label("Seit (TT.MM.JJJJ)")
+            assert field.get_attribute("type") == "text"
+            assert field.get_attribute("placeholder") == "TT.MM.JJJJ"
+            field.fill("12/01/2020")  # what an English browser's date picker would give
+            page.click("form.filters button[type='submit']")  # the browser keeps the form
+            assert field.evaluate("el => el.validity.patternMismatch") and "since" not in page.url
+            # and without the browser's check the server says it in German
+            page.goto(f"{app.url}/it?since=12%2F01%2F2020")
+            assert "kein Datum" in page.inner_text("main")
+            page.get_by_label("Seit (TT.MM.JJJJ)").fill("01.12.2020")
+            page.click("form.filters button[type='submit']")
+            page.wait_for_url("**/it?since=01.12.2020*")
+            assert "Kennzahlen seit 01.12.2020" in page.inner_text("main")
+            # times in Berlin whatever the browser's zone: the server renders them
+            assert "Zeit (UTC)" not in page.content() and "Europe/Berlin" in page.content()
+    finally:
+        context.close()
+        english.close()
+
+
+def test_it_page_leads_back_and_logs_out(app, browser, tmp_path):
+    page, _ = browser
+    log_in(page, app.url, IT_USER)
+    page.goto(f"{app.url}/it")
+    with screenshot_on_failure(page, tmp_path / "nav.png"):
+        assert page.get_by_role("link", name="Zum Chat").get_attribute("href") == "/"
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert font.startswith('"Segoe UI"'), font  # the app's fonts (public/amtswissen.css)
+        assert page.locator("svg[role='img']").count() == 2  # questions and feedback per day
+        page.get_by_role("button", name="Abmelden").click()
+        page.wait_for_selector("#password, input[name='password']", timeout=30_000)
+        page.goto(f"{app.url}/it")  # the session has ended: back to the login
+        page.wait_for_selector("#password, input[name='password']", timeout=30_000)
+        assert "/login" in page.url
 
 
 def test_staff_account_gets_403(app, browser, tmp_path):
