@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # (greenlet once came only with the dev tools), so doctor names them before a start.
 RUNTIME_MODULES = (
     "aiofiles", "aiosqlite", "anyio", "argon2", "bs4", "chainlit", "chromadb", "click",
-    "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma", "langchain_core",
+    "faker", "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma", "langchain_core",
     "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama", "onnxruntime", "pdfminer",
     "phonenumbers", "presidio_analyzer", "pydantic", "pydantic_settings", "pypdf", "rapidfuzz",
     "rich", "spacy", "sqlalchemy", "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers",

@@ -134,6 +134,7 @@ def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli):
         (("users", "set-roles", "anna", "wissen"), None),
         (("users", "set-groups", "anna", "allgemein,personal"), None),
         (("users", "reset-password", "anna"), None),
+        (("users", "logout", "anna"), None),
         (("users", "demo", "--env-file", str(tmp_path / ".env")), None),
         (("collections", "add", "personal", "-g", "personal"), None),
         (("collections", "grant", "personal", "-m", "anna"), None),
