@@ -180,3 +180,22 @@ def test_phone_number_without_area_code_after_a_cue(redactor, text, value):
 @pytest.mark.parametrize("text", ["Telefon 2024 eingeführt", "Telefon 115", "die Tel. 12 Uhr"])
 def test_years_and_the_city_number_after_tel_stay(redactor, text):
     assert not any(kind == "PHONE" for kind, _ in found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("PA-Nr. L01X00T47", "L01X00T47"),
+        ("pa nr l01x00t47", "l01x00t47"),
+        ("RP-Nr.: C01X00T47", "C01X00T47"),
+        ("personalausweis-nummer l01x00t47", "l01x00t47"),
+        ("Visum Nr. 123456789", "123456789"),
+    ],
+)
+def test_document_numbers_after_abbreviated_cues(redactor, text, value):
+    assert ("ID_CARD", value) in found(redactor, text)
+
+
+def test_two_digit_year_of_birth_but_not_a_school_year(redactor):
+    assert ("DATE_OF_BIRTH", "85") in found(redactor, "Jahrgang 85, wohnt allein")
+    assert not found(redactor, "Jahrgang 12 macht Abitur")

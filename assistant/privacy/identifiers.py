@@ -350,7 +350,9 @@ class CuedDocumentRecognizer(ScoredRecognizer):
 
     def __init__(self, cue_pattern: str, **kwargs) -> None:
         self._pattern = re.compile(
-            r"(?<![^\W_])(?:" + cue_pattern + r")(?:[ \t]*(?:[:#]|nr\.?|nummer|no\.?|lautet|ist))*"
+            r"(?<![^\W_])(?:"
+            + cue_pattern
+            + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
             r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,10}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
             re.IGNORECASE,
         )
