@@ -3,7 +3,8 @@
 Checks run cheapest first, and nothing is parsed that was not checked: extension →
 size (from the directory entry, before reading) → empty → real content type
 (libmagic) → container checks (zip bomb, PDF password and page count) →
-partitioning with `unstructured` (through `offline`) → "is there any text".
+reading: Markdown with our own reader (`markdown`), the other formats with
+`unstructured` (through `offline`, imported only when such a file comes) → "is there any text".
 Every refusal is an `IngestError` with a stable `code` (see `parse_file`).
 """
 
@@ -66,7 +67,6 @@ def parse_file(path: Path, *, max_bytes: int, max_pages: int) -> ParsedDocument:
     if size == 0:
         raise _error("empty", path)
     _check_content_type(path, ext)
-    offline.ensure_offline()
     try:
         doc = _READERS[ext](path, max_pages)
     except IngestError:
@@ -285,6 +285,7 @@ def _empty_pages_warning(pages: list[int]) -> str:
 
 
 def _read_docx(path: Path, _max_pages: int) -> ParsedDocument:
+    offline.ensure_offline()  # before the first import of unstructured
     from lxml import etree
     from unstructured.partition.docx import partition_docx
 
@@ -303,6 +304,7 @@ def _read_odt(path: Path, _max_pages: int) -> ParsedDocument:
 
 
 def _read_html(path: Path, _max_pages: int) -> ParsedDocument:
+    offline.ensure_offline()
     from bs4 import BeautifulSoup
     from unstructured.partition.html import partition_html
 
@@ -323,15 +325,15 @@ _ORDERED_ITEM = re.compile(r"^([ \t]*)(\d+)\.([ \t]+\S)")
 
 
 def _read_markdown(path: Path, _max_pages: int) -> ParsedDocument:
-    from unstructured.partition.md import partition_md
+    # Our own reader, not unstructured's partition_md: see markdown.py for why.
+    from assistant.ingest.markdown import markdown_blocks
 
     meta, body = _front_matter(_decode(path))
     heading = re.search(r"^# +(.+?)[ #]*$", body, re.MULTILINE)
     title = meta or (heading.group(1).strip() if heading else "") or path.stem
     if not body.strip():
         raise _error("empty", path)
-    elements = partition_md(text=_prepare_markdown(body), languages=LANGUAGES)
-    return ParsedDocument(title, _blocks(elements), None)
+    return ParsedDocument(title, markdown_blocks(_prepare_markdown(body)), None)
 
 
 def _front_matter(text: str) -> tuple[str, str]:
@@ -363,6 +365,7 @@ def _prepare_markdown(body: str) -> str:
 
 
 def _read_text(path: Path, _max_pages: int) -> ParsedDocument:
+    offline.ensure_offline()
     from unstructured.partition.text import partition_text
 
     text = headings.separate_legal_headings(_decode(path))
@@ -376,6 +379,7 @@ def _read_text(path: Path, _max_pages: int) -> ParsedDocument:
 
 
 def _read_eml(path: Path, _max_pages: int) -> ParsedDocument:
+    offline.ensure_offline()
     from unstructured.partition.email import partition_email
 
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
