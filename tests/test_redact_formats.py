@@ -127,6 +127,8 @@ ADDRESSES = [
     ("anschrift: großer sand 12", "großer sand 12"),
     ("Sonnenberg 14 b", "Sonnenberg 14 b"),
     ("frankfurter chaussee 12-14", "frankfurter chaussee 12-14"),
+    ("wohnt unterm berg 3", "unterm berg 3"),
+    ("wohnt am schwarzen weg 4", "am schwarzen weg 4"),
 ]
 
 
