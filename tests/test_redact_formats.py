@@ -179,7 +179,9 @@ def test_phone_number_without_area_code_after_a_cue(redactor, text, value):
     assert ("PHONE", value) in found(redactor, text)
 
 
-@pytest.mark.parametrize("text", ["Telefon 2024 eingeführt", "Telefon 115", "die Tel. 12 Uhr"])
+@pytest.mark.parametrize(
+    "text", ["Telefon 2024 eingeführt", "Telefon 115", "die Tel. 12 Uhr", "Tel. 10-12 Uhr besetzt"]
+)
 def test_years_and_the_city_number_after_tel_stay(redactor, text):
     assert not any(kind == "PHONE" for kind, _ in found(redactor, text))
 
