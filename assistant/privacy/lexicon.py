@@ -219,11 +219,14 @@ class Lexicon:
     def _stem(self, stem: str) -> bool:
         return stem in self.nouns
 
-    def is_unknown(self, word: str) -> bool:
-        """A capitalized word that no list knows as an ordinary word: likely a name."""
+    def is_unknown(self, word: str, english_ok: bool = False) -> bool:
+        """A capitalized word that no list knows as an ordinary word: likely a name.
+        `english_ok`: an English word counts too (after a name: Usain Bolt)."""
         if len(word) < 3 or not self.is_capitalized(word) or self.is_word(word):
             return False
-        if self.is_lowercase_word(word) or self.is_foreign_word(word):
+        if self.is_lowercase_word(word) or word.lower() in self.brands:
+            return False
+        if not english_ok and self.is_foreign_word(word):
             return False
         return word in self.surnames or not self.is_compound_noun(word)
 

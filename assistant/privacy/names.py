@@ -212,7 +212,9 @@ class NameRecognizer(LocalRecognizer):
         last = i
         while last + 1 < len(tokens) and _adjacent(tokens[last], tokens[last + 1]):
             nxt = tokens[last + 1].text
-            if not (self._guessable(tokens[last + 1]) or self.lex.is_known_name(nxt)):
+            # After an unknown word an English one continues the name (Usain Bolt).
+            english = not tokens[last + 1].dash and self.lex.is_unknown(nxt, english_ok=True)
+            if not (self._guessable(tokens[last + 1]) or self.lex.is_known_name(nxt) or english):
                 break
             last += 1
         return last
