@@ -48,13 +48,7 @@
   const ENDINGS = [[": Upload error", ": Verbindungsfehler beim Hochladen"],
                    [": Upload failed", ": Die Datei konnte nicht angenommen werden."]];
   const ATTRIBUTES = ["aria-label", "title", "placeholder", "alt"];
-  // Icon buttons of the PDF viewer that have no name at all: named by their icon.
-  const ICON_NAMES = [
-    ["lucide-chevron-left", "Vorherige Seite"],
-    ["lucide-chevron-right", "Nächste Seite"],
-    ["lucide-zoom-in", "Vergrößern"],
-    ["lucide-zoom-out", "Verkleinern"],
-  ];
+  // Icon buttons without any name get theirs from public/a11y.js.
 
   function german(text) {
     const trimmed = text.trim();
@@ -74,7 +68,6 @@
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     translateAttributes(node);
     node.querySelectorAll("[aria-label], [title], [placeholder], [alt]").forEach(translateAttributes);
-    node.querySelectorAll(".side-pdf button:not([aria-label])").forEach(nameIconButton);
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
     for (let text = walker.nextNode(); text; text = walker.nextNode()) {
       const replaced = german(text.nodeValue || "");
@@ -87,17 +80,6 @@
       const value = element.getAttribute(name);
       const replaced = value && german(value);
       if (replaced) element.setAttribute(name, replaced);
-    }
-  }
-
-  function nameIconButton(button) {
-    if (button.textContent.trim() || button.getAttribute("title")) return;
-    for (const [icon, name] of ICON_NAMES) {
-      if (button.querySelector(`svg.${icon}`)) {
-        button.setAttribute("aria-label", name);
-        button.setAttribute("title", name);
-        return;
-      }
     }
   }
 
