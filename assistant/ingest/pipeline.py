@@ -9,6 +9,11 @@ Three stores cannot share one transaction, so the manifest decides:
 4. manifest row committed → the new version becomes visible, the old one not;
 5. old version's chunks deleted; journal row removed.
 
+`ingest_paths` writes several documents at once (one lexical commit for up to
+`_BATCH_CHUNKS` chunks: a commit costs ~90 ms whatever its size), but each still
+becomes visible by its own manifest commit in step 4, so a document is whole or
+absent; when the shared write fails, each document is written alone again.
+
 A crash anywhere leaves a journal row; `recover()` (run whenever an Ingestor
 is built) deletes every version of that document except the manifest's.
 Searchers only ever return chunks of the manifest's version, so a half-written
@@ -27,7 +32,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import ConfigError, IngestError
+from assistant.errors import IngestError
+from assistant.ingest.backfill import Backfill, embed_text
 from assistant.ingest.docdate import document_date
 from assistant.models import Chunk
 from assistant.retrieval.manifest import DocumentRecord, Manifest
@@ -87,6 +93,20 @@ class IngestReport:
         }
 
 
+_BATCH_CHUNKS = 500  # chunks per shared lexical commit in ingest_paths
+
+
+@dataclass
+class _Prepared:
+    """A parsed, chunked document ready to be written (nothing stored yet)."""
+
+    record: DocumentRecord
+    chunks: list[Chunk]
+    vectors: list[list[float]] | None
+    old: DocumentRecord | None
+    questions: dict[str, list[str]] | None
+
+
 def doc_id_for(source_key: str, name: str) -> str:
     """Stable, readable id: slug of the file name plus a hash of where it came from."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "dokument"
@@ -105,7 +125,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-class Ingestor:
+class Ingestor(Backfill):
     """Writes documents into manifest, lexical index and (with a dense weight) Chroma.
 
     `vectors` and `embeddings` are factories: the default ranking is lexical, and then
@@ -150,13 +170,15 @@ class Ingestor:
         collection: str | None = None,
         on_result: Callable[[FileResult], None] | None = None,
     ) -> IngestReport:
+        """Ingest files and folders; documents are written in batches (see the module)."""
         start = time.perf_counter()
         report = IngestReport()
+        batch: list[tuple[FileResult, _Prepared | None]] = []
         for path in iter_files(paths):
-            result = self.ingest_file(path, collection)
-            report.results.append(result)
-            if on_result:
-                on_result(result)
+            batch.append(self._prepare_file(path, collection))
+            if sum(len(p.chunks) for _, p in batch if p) >= _BATCH_CHUNKS:
+                self._flush(batch, report, on_result)
+        self._flush(batch, report, on_result)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -171,15 +193,33 @@ class Ingestor:
     ) -> FileResult:
         """Ingest one file; never raises for bad input (the result says what went wrong)."""
         start = time.perf_counter()
+        result, prepared = self._prepare_file(
+            path, collection, source_key=source_key, validity=(valid_from, valid_until)
+        )
+        if prepared is not None:
+            self._guarded(result, lambda: self._write(prepared, result))
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _prepare_file(
+        self, path: Path, collection: str | None, *, source_key=None, validity=(None, None)
+    ) -> tuple[FileResult, _Prepared | None]:
+        """Parse and chunk one file; `_Prepared` when something is to be written."""
+        start = time.perf_counter()
         result = FileResult(path=str(path), status="failed")
+        prepared = self._guarded(
+            result,
+            lambda: self._prepare(
+                path, collection or self.settings.default_collection, source_key, validity, result
+            ),
+        )
+        result.seconds = time.perf_counter() - start
+        return result, prepared
+
+    def _guarded(self, result: FileResult, step: Callable[[], _Prepared | None]):
+        """Run `step`; any failure ends up in `result` (one broken file never stops the rest)."""
         try:
-            self._ingest(
-                path,
-                collection or self.settings.default_collection,
-                source_key,
-                (valid_from, valid_until),
-                result,
-            )
+            return step()
         except IngestError as exc:
             result.status, result.code, result.message = "failed", exc.code, str(exc)
         except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
@@ -194,8 +234,24 @@ class Ingestor:
                 f"Interner Fehler beim Einlesen ({type(exc).__name__}). Die Datei wurde nicht "
                 "übernommen; bitte IT informieren."
             )
-        result.seconds = time.perf_counter() - start
-        return result
+        return None
+
+    def _flush(self, batch, report: IngestReport, on_result) -> None:
+        """Write the prepared documents of `batch`, then report every result in order."""
+        ready = [(r, p) for r, p in batch if p is not None]
+        start = time.perf_counter()
+        if len(ready) == 1:
+            self._guarded(ready[0][0], lambda: self._write(ready[0][1], ready[0][0]))
+        elif ready:
+            self._write_many(ready)
+        share = (time.perf_counter() - start) / max(1, sum(len(p.chunks) for _, p in ready))
+        for result, prepared in batch:
+            if prepared is not None:
+                result.seconds += share * len(prepared.chunks)
+            report.results.append(result)
+            if on_result:
+                on_result(result)
+        batch.clear()
 
     def remove(self, doc_id: str) -> bool:
         """Retire a document everywhere. Invisible at once, then deleted."""
@@ -220,7 +276,9 @@ class Ingestor:
         return len(pending)
 
     # --- steps -----------------------------------------------------------------
-    def _ingest(self, path, collection, source_key, validity, result: FileResult) -> None:
+    def _prepare(
+        self, path, collection, source_key, validity, result: FileResult
+    ) -> _Prepared | None:
         from assistant.ingest.chunking import chunk_document
         from assistant.ingest.parse import parse_file
 
@@ -235,7 +293,7 @@ class Ingestor:
             result.status, result.version, result.chunks = "unchanged", old.version, old.chunks
             result.title = old.title
             self._update_validity(old, validity, result)
-            return
+            return None
         parsed = parse_file(path, max_bytes=self._max_bytes(), max_pages=self.settings.max_pages)
         result.title, result.warnings = parsed.title, list(parsed.warnings)
         drafts = chunk_document(
@@ -265,7 +323,7 @@ class Ingestor:
         ]
         questions = self._questions(chunks, result)
         vectors = (
-            self.embeddings.embed_documents([_embed_text(c) for c in chunks])
+            self.embeddings.embed_documents([embed_text(c) for c in chunks])
             if self.embeds
             else None
         )
@@ -285,9 +343,7 @@ class Ingestor:
             valid_until=validity[1],
             doc_date=document_date(path, "\n".join(b.text for b in parsed.blocks)),
         )
-        self._write(record, chunks, vectors, old, questions)
-        result.status = "updated" if old else "added"
-        result.version, result.chunks = version, len(chunks)
+        return _Prepared(record, chunks, vectors, old, questions)
 
     def _update_validity(self, old: DocumentRecord, validity, result: FileResult) -> None:
         """Same content, new dates given (e.g. the manager re-uploads with "gültig bis"):
@@ -322,23 +378,56 @@ class Ingestor:
             result.warnings.append(warning)
         return questions
 
-    def _write(
-        self, record: DocumentRecord, chunks, vectors, old: DocumentRecord | None, questions=None
-    ) -> None:
+    def _write(self, prepared: _Prepared, result: FileResult) -> None:
+        """Steps 2–5 for one document."""
+        record = prepared.record
         self.manifest.journal_begin(record.doc_id, record.version)
         try:
-            self.lexical.add(chunks, questions)
-            if vectors is not None:
-                self.vectors.add(chunks, vectors)
+            self.lexical.add(prepared.chunks, prepared.questions)
+        except Exception:
+            self._undo(prepared)
+            raise
+        self._publish(prepared, result)
+
+    def _write_many(self, ready: list[tuple[FileResult, _Prepared]]) -> None:
+        """Steps 2–5 for several documents with one lexical commit; each document is
+        published (manifest) on its own. If the shared commit fails, each is written alone."""
+        for _, p in ready:
+            self.manifest.journal_begin(p.record.doc_id, p.record.version)
+        questions = {k: v for _, p in ready for k, v in (p.questions or {}).items()}
+        try:
+            self.lexical.add([c for _, p in ready for c in p.chunks], questions or None)
+        except Exception as exc:  # noqa: BLE001 - retried document by document below
+            log.warning("batched lexical write failed (%s); writing one by one", type(exc).__name__)
+            for _, p in ready:
+                self._undo(p)
+            for result, p in ready:
+                self._guarded(result, lambda p=p, result=result: self._write(p, result))
+            return
+        for result, p in ready:
+            self._guarded(result, lambda p=p, result=result: self._publish(p, result))
+
+    def _publish(self, prepared: _Prepared, result: FileResult) -> None:
+        """Vectors (with a dense weight), then the manifest row that makes the version
+        visible; then the old version's chunks go. The lexical chunks are written."""
+        record, old = prepared.record, prepared.old
+        try:
+            if prepared.vectors is not None:
+                self.vectors.add(prepared.chunks, prepared.vectors)
             self.manifest.commit(record)
         except Exception:
-            self._delete_all_but(
-                record.doc_id, keep=old.version if old else None, upto=record.version
-            )
-            self.manifest.journal_end(record.doc_id)
+            self._undo(prepared)
             raise
         if old:
             self._delete_all_but(record.doc_id, keep=record.version, upto=record.version)
+        self.manifest.journal_end(record.doc_id)
+        result.status = "updated" if old else "added"
+        result.version, result.chunks = record.version, len(prepared.chunks)
+
+    def _undo(self, prepared: _Prepared) -> None:
+        """Remove whatever of the new version was written; the old one stays visible."""
+        old, record = prepared.old, prepared.record
+        self._delete_all_but(record.doc_id, keep=old.version if old else None, upto=record.version)
         self.manifest.journal_end(record.doc_id)
 
     def _delete_all_but(self, doc_id: str, keep: int | None, upto: int) -> None:
@@ -361,69 +450,8 @@ class Ingestor:
             return True
         return (self.settings.data_dir / "chroma").exists()
 
-    def backfill_vectors(self, on_document: Callable[[str, int], None] | None = None) -> int:
-        """Embed the visible version of every document that has no vectors yet (after
-        ingesting without a dense weight); returns the number of chunks embedded.
-        Vectors of versions that are no longer visible are deleted."""
-        visible = {(r.doc_id, r.version): r for r in self.manifest.list()}
-        stored = self.vectors.versions()
-        for doc_id, version in stored - set(visible):
-            self.vectors.delete(doc_id, version)
-        embedded = 0
-        for (doc_id, version), record in sorted(visible.items()):
-            if (doc_id, version) in stored:
-                continue
-            chunks = self.lexical.chunks_of(doc_id, version)
-            self.vectors.add(
-                chunks, self.embeddings.embed_documents([_embed_text(c) for c in chunks])
-            )
-            embedded += len(chunks)
-            if on_document:
-                on_document(record.title or doc_id, len(chunks))
-        return embedded
-
-    def backfill_questions(
-        self, on_document: Callable[[str, int, str | None], None] | None = None
-    ) -> int:
-        """Write doc2query questions for the visible version of every document whose
-        chunks lack them (after switching ASSISTANT_DOC2QUERY_QUESTIONS on, or after a
-        model failure); cached questions cost no model time. Returns how many chunks of
-        the documents touched have questions now; each document's chunks are replaced in
-        one commit."""
-        if self.settings.doc2query_questions <= 0 or not getattr(
-            self.lexical, "has_questions", False
-        ):
-            raise ConfigError(
-                "Suchfragen können nicht nachgetragen werden: ASSISTANT_DOC2QUERY_QUESTIONS "
-                "ist 0 oder der Stichwort-Suchindex stammt aus einer älteren Version.",
-                hint="ASSISTANT_DOC2QUERY_QUESTIONS setzen (z. B. 3); bei einem alten Index "
-                "das Verzeichnis lexical/ löschen und die Dokumente neu einlesen.",
-            )
-        written = 0
-        for record in sorted(self.manifest.list(), key=lambda r: r.doc_id):
-            chunks = self.lexical.chunks_of(record.doc_id, record.version)
-            have = self.lexical.question_terms([c.chunk_id for c in chunks])
-            if not chunks or len(have) == len(chunks):
-                continue
-            result = FileResult(path=record.source, status="unchanged")
-            questions = self._questions(chunks, result)
-            current = self.manifest.get(record.doc_id)
-            if questions and current is not None and current.version == record.version:
-                self.lexical.add(chunks, questions)  # same keys: replaces, one commit
-                written += len(questions)
-            if on_document:
-                warning = result.warnings[0] if result.warnings else None
-                on_document(record.title or record.doc_id, len(questions or {}), warning)
-        return written
-
     def _max_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1024 * 1024)
-
-
-def _embed_text(chunk: Chunk) -> str:
-    """What the embedding model sees: where the passage stands, then the passage."""
-    head = " – ".join(p for p in (chunk.title, chunk.section) if p)
-    return f"{head}\n{chunk.text}" if head else chunk.text
 
 
 def _span(valid_from: date | None, valid_until: date | None) -> str:
