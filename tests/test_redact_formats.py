@@ -203,3 +203,22 @@ def test_document_numbers_after_abbreviated_cues(redactor, text, value):
 def test_two_digit_year_of_birth_but_not_a_school_year(redactor):
     assert ("DATE_OF_BIRTH", "85") in found(redactor, "Jahrgang 85, wohnt allein")
     assert not found(redactor, "Jahrgang 12 macht Abitur")
+
+
+def _with_iban_check(country: str, bban: str) -> str:
+    number = int("".join(str(int(c, 36)) for c in bban + country + "00"))
+    return f"{country}{98 - number % 97:02d}{bban}"
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [
+        _with_iban_check("RU", "044525225" + "40817" + "810538091310419"),
+        _with_iban_check("SO", "1000" + "001" + "001000100141"),
+        _with_iban_check("YE", "CBYE" + "0001" + "018861234567891234"),
+    ],
+)
+def test_ibans_of_countries_newer_in_the_registry(redactor, iban):
+    grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+    for value in (iban, grouped):
+        assert ("IBAN", value) in found(redactor, f"das geld geht an {value} zurück")

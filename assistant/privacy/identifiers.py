@@ -155,7 +155,40 @@ class HealthInsuranceRecognizer(ScoredRecognizer):
 
 # --- IBAN ----------------------------------------------------------------------------------
 
-_IBAN_STRUCTURE = {cc: re.compile(rx, re.IGNORECASE) for cc, rx in regex_per_country.items()}
+# Countries that joined the IBAN registry (ISO 13616) after Presidio's list was made:
+# BBAN as digits (n), letters (a) or either (c), from the registry's structures.
+_NEWER_IBAN_BBAN = {
+    "RU": "9n5n15c",
+    "SD": "14n",
+    "SO": "4n3n12n",
+    "YE": "4a4n18c",
+    "OM": "3n16c",
+    "BI": "5n5n11n2n",
+    "DJ": "5n5n11n2n",
+    "FK": "2a12n",
+    "HN": "4a20n",
+    "MN": "4n12n",
+    "NI": "4a20n",
+    "SV": "4a20n",
+    "ST": "21n",
+}
+_BBAN_CLASS = {"n": "[0-9]", "a": "[a-zA-Z]", "c": "[a-zA-Z0-9]"}
+
+
+def _bban_regex(country: str, bban: str) -> str:
+    parts = "".join(
+        f"({_BBAN_CLASS[kind]}[ ]?){{{count}}}" for count, kind in re.findall(r"(\d+)([nac])", bban)
+    )
+    return f"({country})[0-9]{{2}}[ ]?{parts}"
+
+
+_IBAN_STRUCTURE = {
+    cc: re.compile(rx, re.IGNORECASE)
+    for cc, rx in {
+        **{cc: _bban_regex(cc, bban) for cc, bban in _NEWER_IBAN_BBAN.items()},
+        **regex_per_country,
+    }.items()
+}
 
 
 def iban_valid(value: str) -> bool:
