@@ -50,10 +50,12 @@ def search(ctx: Context, query, k, collections, batch, user, as_json) -> None:
     if as_json:
         echo_json([h.to_dict() for h in result.hits])
         return
-    _print_hits(result.hits, empty=not result.hits and not service.has_documents(scope))
+    _print_hits(result.hits, query, empty=not result.hits and not service.has_documents(scope))
 
 
-def _print_hits(hits, empty: bool = False) -> None:
+def _print_hits(hits, query: str, empty: bool = False) -> None:
+    from assistant.retrieval.snippets import snippet
+
     console = output.console()
     if not hits:
         console.print("Keine Treffer in der Wissensbasis.")
@@ -66,8 +68,8 @@ def _print_hits(hits, empty: bool = False) -> None:
     for h in hits:
         where = " · ".join(p for p in (h.section, f"S. {h.page}" if h.page else "") if p)
         console.print(f"[bold]{escape(f'[{h.rank}] {h.title}')}[/bold]  {escape(where)}")
-        snippet = h.text if len(h.text) <= 400 else h.text[:400] + " …"
-        console.print(f"    {snippet}", markup=False)
+        cut = snippet(h.text, query).replace("\n", "\n    ")  # around the query's words
+        console.print(f"    {cut}", markup=False)
         console.print(f"    [dim]{escape(h.source)}[/dim]")
 
 
