@@ -27,6 +27,7 @@ from assistant.web.attachments import NO_SESSION, german_detail
 from assistant.web.passages import as_markdown
 
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
+TITLE = "Dienstreiserichtlinie der Stadtverwaltung Musterstadt"
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,10 @@ def test_a_passage_shows_its_table_as_a_table_and_its_items_as_a_list(chunks):
     items = [line for line in listed.splitlines() if line.startswith("- für das")]
     assert len(items) == 3, listed  # Frühstück, Mittagessen, Abendessen
     assert not listed.startswith("**6.2"), listed  # the label above names the section
+    # The first passage repeats the document's title above its text: no list of two.
+    first = next(c for c in chunks.values() if c.text.startswith(TITLE))
+    opening = as_markdown(first.text, first.section, TITLE)
+    assert not opening.startswith("- ") and TITLE not in opening, opening
 
 
 def _answer(mode: str = "llm", text: str = "", notice: str | None = None) -> Answer:

@@ -20,10 +20,11 @@ _NUMBERED_HEADING = re.compile(r"^(§+\s*\d+\w*|\d+(\.\d+)*\.?)\s+\S.{0,100}$")
 _ELLIPSIS = "…"
 
 
-def as_markdown(text: str, section: str = "") -> str:
+def as_markdown(text: str, section: str = "", title: str = "") -> str:
     """Markdown of passage (or snippet) `text`. A heading of `section` ("§ 6 › 6.1 Höhe")
-    at its start is left out: the source's label above it names the section already."""
-    headings = {_key(p) for p in section.split("›") if p.strip()}
+    at its start is left out: the source's label above it names the section already.
+    The document's `title` is a heading where the passage repeats it (its first chunk)."""
+    headings = {_key(p) for p in [*section.split("›"), title] if p.strip()}
     blocks: list[str] = []
     for p, paragraph in enumerate(re.split(r"\n\s*\n", text.strip())):
         lines = [line.strip() for line in paragraph.splitlines() if line.strip()]

@@ -166,7 +166,7 @@ def _search_mode(answer: Answer, documents, technical: bool = False) -> Rendered
         parts = [f"{SEARCH_MODE}\n{SEARCH_MODE_STAFF}"]
     query = answer.standalone_question or answer.question
     for s in sources:
-        text = as_markdown(snippet(s.text, query), s.section)
+        text = as_markdown(snippet(s.text, query), s.section, s.title)
         parts.append(f"**{_with_pdf(s)}**\n\n{quoted(text)}")
     return Rendered("\n\n".join(parts), _elements(sources), "Gefundene Textstellen")
 
@@ -248,7 +248,7 @@ def _passage(source: Source) -> str:
         if p
     )
     lines = [f"**[{source.n}] {_plain(source.title)}**"] + ([where] if where else [])
-    return "\n\n".join([*lines, "---", as_markdown(source.text, source.section)])
+    return "\n\n".join([*lines, "---", as_markdown(source.text, source.section, source.title)])
 
 
 def _plain(text: str) -> str:
