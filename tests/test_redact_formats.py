@@ -70,6 +70,13 @@ def test_bic_in_any_case_and_grouping(redactor, text, value):
     assert ("BIC", value) in found(redactor, text)
 
 
+def test_bic_later_in_the_clause_of_its_cue_but_no_word(redactor):
+    text = "die bic der commerzbank lautet cobadeff"
+    assert ("BIC", "cobadeff") in found(redactor, text)
+    assert not any(value == "commerzbank" for _, value in found(redactor, text))
+    assert not found(redactor, "bic der sparkasse: wohngeld beantragt")
+
+
 EMAILS = [
     "MAX.MUSTERMANN@WEB.DE",
     "jörg.müller@müller-bau.de",

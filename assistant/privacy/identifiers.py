@@ -17,6 +17,8 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
+from assistant.privacy.lexicon import english_words, is_common_word, is_noun
+
 # (start, end, score without a cue, score with a cue nearby)
 Candidate = tuple[int, int, float, float]
 
@@ -293,12 +295,30 @@ class BicRecognizer(ScoredRecognizer):
                 yield match.start(), match.end(), 0.6 if marked else WEAK, 0.85
             elif marked and value.islower():
                 yield match.start(), match.end(), WEAK, 0.85
+            elif (
+                value.islower() and self._clause_cue(text, match.start()) and not _word_like(value)
+            ):
+                # "die bic der commerzbank lautet cobadeff": later in the same clause,
+                # if the code is no word ("wohngeld" has a country code at 5-6 too).
+                yield match.start(), match.end(), 0.85, 0.85
         for match in self.SPACED.finditer(text):
             if match.group(1).upper() in self._countries and self._tight_cue(text, match.start()):
                 yield match.start(), match.end(), 0.85, 0.85
 
     def _tight_cue(self, text: str, start: int) -> bool:
         return bool(self.TIGHT_CUE.search(text[max(0, start - 25) : start]))
+
+    CLAUSE_CUE = re.compile(r"(?<![^\W_])(?:bic|swift)(?![^\W_])[^.;!?\n]*$", re.IGNORECASE)
+
+    def _clause_cue(self, text: str, start: int) -> bool:
+        return bool(self.CLAUSE_CUE.search(text[max(0, start - 50) : start]))
+
+
+def _word_like(value: str) -> bool:
+    """A word or a compound ending in one (commerz|bank), not a code like "cobadeff"."""
+    if value in english_words() or is_common_word(value):
+        return True
+    return any(is_noun(value[k:]) for k in range(2, len(value) - 3))
 
 
 # --- Kfz-Kennzeichen -----------------------------------------------------------------------

@@ -69,6 +69,16 @@ def _foreign_files() -> tuple[frozenset[str], frozenset[str]]:
     return _read("english_words.txt"), _read("brands.txt")
 
 
+def is_noun(word: str) -> bool:
+    """A German common noun, in any case (Bank, bank)."""
+    return word[:1].upper() + word[1:].lower() in _data_files()[2]
+
+
+def english_words() -> frozenset[str]:
+    """Frequent English words, lower case."""
+    return _foreign_files()[0]
+
+
 def is_common_word(word: str) -> bool:
     """A German common noun or place name, or a word mostly written in lower case
     (adjectives, verbs: "digital", "total"), in any case: no proper name of a street."""
