@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from unstructured.documents.elements import Element
@@ -35,21 +35,27 @@ def german_headings(elements: list[Element], *, fonts: bool, guess: bool = True)
     `font_bold` (PDF); `guess`: trust unstructured's `Title` guess (plain text)."""
     from unstructured.documents.elements import NarrativeText, Title
 
+    result: list[Element] = []
+    for element, depth in zip(elements, heading_depths(elements, fonts, guess), strict=True):
+        if depth is not None:
+            element = Title(element.text, metadata=element.metadata)
+            element.metadata.category_depth = depth
+        elif element.category == "Title":
+            element = NarrativeText(element.text, metadata=element.metadata)
+        result.append(element)
+    return result
+
+
+def heading_depths(elements: list[Any], fonts: bool, guess: bool = True) -> list[int | None]:
+    """The depth (0 = top) of each element that is a heading, None for the others.
+    Elements need `text`, `category` and `metadata` (unstructured's, or look-alikes)."""
     body = _body_font_size(elements) if fonts else 0.0
     following = [*elements[1:], None]
     keys = [
         _heading_key(e, n, body, fonts, guess) for e, n in zip(elements, following, strict=True)
     ]
     depth = {key: i for i, key in enumerate(sorted({k for k in keys if k is not None}))}
-    result: list[Element] = []
-    for element, key in zip(elements, keys, strict=True):
-        if key is not None:
-            element = Title(element.text, metadata=element.metadata)
-            element.metadata.category_depth = depth[key]
-        elif element.category == "Title":
-            element = NarrativeText(element.text, metadata=element.metadata)
-        result.append(element)
-    return result
+    return [None if key is None else depth[key] for key in keys]
 
 
 def _heading_key(

@@ -365,14 +365,18 @@ def _prepare_markdown(body: str) -> str:
 
 
 def _read_text(path: Path, _max_pages: int) -> ParsedDocument:
-    offline.ensure_offline()
-    from unstructured.partition.text import partition_text
+    from assistant.ingest.plaintext import text_blocks
 
     text = headings.separate_legal_headings(_decode(path))
     if not text.strip():
         raise _error("empty", path)
-    elements = partition_text(text=text, languages=LANGUAGES)
-    blocks = _blocks(headings.german_headings(elements, fonts=False))
+    blocks = text_blocks(text)  # our own reader; None for bullet lists (see plaintext.py)
+    if blocks is None:
+        offline.ensure_offline()
+        from unstructured.partition.text import partition_text
+
+        elements = partition_text(text=text, languages=LANGUAGES)
+        blocks = _blocks(headings.german_headings(elements, fonts=False))
     # Plain text has no metadata; a heading as its very first line is the title people see.
     title = blocks[0].text if blocks and blocks[0].kind == "heading" else path.stem
     return ParsedDocument(title, blocks, None)
