@@ -239,7 +239,12 @@ def test_the_main_screens_speak_german(app, browser, fake_ollama):
 
         # The knowledge manager: an upload and its report, then /dokumente.
         _as(page, app.url, MANAGER)
-        _attach(page, app.docx, "Neue Dienstanweisung")
+        if page.locator("#command-button").count():
+            page.locator("#command-button").first.click()
+            page.wait_for_timeout(500)
+            check("Befehle")
+            _close_overlays(page)
+        _attach(page, app.docx, "Neue Dienstanweisung", lambda: check("Datei im Eingabefeld"))
         check("Hochladen (Datei angehängt)")
         page.get_by_text("In welche Sammlung").wait_for()  # two collections: asked which
         check("Hochladen (Sammlung wählen)")
@@ -268,8 +273,9 @@ def _as(page, url, user) -> None:
         open_chat(page, url, user)
 
 
-def _attach(page, path, text: str) -> None:
-    """Attach a file and send it with `text`; right after the page loaded (issue 13, 11)."""
+def _attach(page, path, text: str, attached=lambda: None) -> None:
+    """Attach a file and send it with `text`, right after the page loaded (issue 13, 11);
+    `attached` runs while the file waits in the composer."""
     before = page.locator(USER_MESSAGES).count()
     with page.expect_response(
         lambda r: "/project/file" in r.url and r.request.method == "POST"
@@ -277,6 +283,7 @@ def _attach(page, path, text: str) -> None:
         page.locator("#upload-button-input").set_input_files(str(path))
     assert uploaded.value.ok, (uploaded.value.status, uploaded.value.text())
     page.get_by_text(path.name).first.wait_for()
+    attached()
     page.locator("#chat-input").fill(text)
     page.wait_for_function("() => !document.querySelector('#chat-submit')?.disabled")
     page.click("#chat-submit")
