@@ -144,7 +144,7 @@ def _table(documents: list[ManagedDocument]) -> str:
         for h in (
             "Dokument",
             "Version",
-            "Stand",
+            "Datum",  # the cell says which: "Stand …" (the document's) or "aufgenommen am …"
             "Gültigkeit",
             "Abschnitte",
             "Rückmeldungen (30&nbsp;Tage)",
