@@ -1,12 +1,13 @@
 """CLI start-up: wall time of everyday commands from a cold process, against `--help`.
 
     python bench/cli_startup.py                      # this interpreter's venv, 5 runs each
-    python bench/cli_startup.py --python .tools/../.venv/bin/python --runs 9
+    python bench/cli_startup.py --python /opt/amtswissen/.venv/bin/python --runs 9
     python bench/cli_startup.py --data /tmp/kb       # reuse a data dir (else one is built)
 
 Every run is a new process (`python -m assistant …`), so each pays Python's start,
 the imports and the database open, as a person at the terminal does. Printed per
-command: median and best wall time, the ratio of the median to `assistant --help`
+command: median and best wall time, median CPU time (user + system: less
+sensitive to other load on the host), the ratio of the median to `assistant --help`
 (the floor: Python, Click and the command table), and which heavy libraries the
 command imported (Presidio, spaCy, unstructured, Chroma, LangChain, ONNX Runtime,
 Chainlit). Also printed: the load average (the targets hold on a quiet host) and
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,7 +60,14 @@ PROBE = (
 )
 
 
-def run(python: str, args: tuple[str, ...], env: dict[str, str]) -> tuple[float, str]:
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(python: str, args: tuple[str, ...], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system) and the heavy modules of one fresh process."""
+    cpu = _child_cpu()
     start = time.perf_counter()
     done = subprocess.run(
         [python, "-c", PROBE.format(heavy=HEAVY), *args],
@@ -69,10 +78,11 @@ def run(python: str, args: tuple[str, ...], env: dict[str, str]) -> tuple[float,
         check=False,
     )
     seconds = time.perf_counter() - start
+    cpu = _child_cpu() - cpu
     if done.returncode:
         raise SystemExit(f"assistant {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     heavy = [line[6:] for line in done.stderr.splitlines() if line.startswith("HEAVY:")]
-    return seconds, heavy[-1] if heavy else "?"
+    return seconds, cpu, heavy[-1] if heavy else "?"
 
 
 def has_bytecode(python: str) -> bool:
@@ -111,19 +121,22 @@ def main() -> None:
     print(f"Bytecode im venv: {'ja' if has_bytecode(opts.python) else 'nein'}")
     print(f"PYTHONDONTWRITEBYTECODE: {env.get('PYTHONDONTWRITEBYTECODE', '-')}")
     print(f"Last (1/5/15 min) vorher: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'Befehl':<28}{'Median':>8}{'Bester':>8}{'x --help':>10}  schwere Module")
+    print(f"{'Befehl':<28}{'Median':>8}{'Bester':>8}{'CPU':>8}{'x --help':>10}  schwere Module")
     floor = None
     for args in COMMANDS:
         run(opts.python, args, env)  # warm the page cache: "cold" means a new process
-        times, heavy = [], ""
+        times, cpus, heavy = [], [], ""
         for _ in range(opts.runs):
-            seconds, heavy = run(opts.python, args, env)
+            seconds, cpu, heavy = run(opts.python, args, env)
             times.append(seconds)
-        median = statistics.median(times)
+            cpus.append(cpu)
+        median, cpu = statistics.median(times), statistics.median(cpus)
         floor = floor or median
         label = " ".join(args)[:27]
         ratio = median / floor
-        print(f"{label:<28}{median:>7.2f}s{min(times):>7.2f}s{ratio:>10.2f}  {heavy or '-'}")
+        print(
+            f"{label:<28}{median:>7.2f}s{min(times):>7.2f}s{cpu:>7.2f}s{ratio:>10.2f}  {heavy or '-'}"
+        )
     print(f"Last (1/5/15 min) nachher: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
