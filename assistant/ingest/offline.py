@@ -35,6 +35,11 @@ installation without internet must not, and what we do instead.
    to DOCX first. `partition_odt_xml` reads the ODF XML with odfpy and builds the
    same element types unstructured would: `Title` with `category_depth` from
    `text:outline-level`, `NarrativeText`, `ListItem`, `Table` with `text_as_html`.
+
+Markdown and plain text without bullet characters do not go through unstructured at
+all (`markdown.py`, `plaintext.py`): its heuristics ran spaCy over every paragraph and
+its import alone took seconds (issue 12). So `ensure_offline()` is called by each
+reader that does use unstructured, right before its first import, not for every file.
 """
 
 from __future__ import annotations
