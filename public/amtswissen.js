@@ -8,6 +8,11 @@
    2. PDF pages in the side panel fit its width at 100 % (the viewer draws them at
       their natural size, which cut off the right-hand part, e.g. the amounts column
       of a table); the viewer's own zoom buttons still enlarge them.
+   3. The sources panel keeps the title the app gave it. The page renames the panel
+      after the last source it drew ("Original-PDF [3]"); the app names it again a
+      moment later (assistant/web/panel.py), but on a busy computer the page may draw
+      later still. While the panel shows several sources, a source's name as its
+      title is replaced by the last title the app gave.
 
    Served from the app's own origin (/public), like everything else the page loads. */
 (() => {
@@ -108,6 +113,22 @@
     }
   }
 
+  // --- the sources panel's title ---------------------------------------------------
+
+  const SOURCE_NAME = /^(Original-PDF )?\[\d+\]$/;
+  let panelTitle = null;
+
+  function keepPanelTitle() {
+    const title = document.getElementById("side-view-title");
+    const content = document.getElementById("side-view-content");
+    if (!title || !content || content.children.length < 2) return; // one source: its name
+    const text = [...title.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.nodeValue.trim());
+    if (!text) return;
+    const shown = text.nodeValue.trim();
+    if (!SOURCE_NAME.test(shown)) panelTitle = shown;
+    else if (panelTitle) text.nodeValue = panelTitle;
+  }
+
   // --- watch the page ----------------------------------------------------------------
 
   let fitScheduled = false;
@@ -117,6 +138,7 @@
     requestAnimationFrame(() => {
       fitScheduled = false;
       fitPdfPages();
+      keepPanelTitle();
     });
   }
 
