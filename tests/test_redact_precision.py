@@ -96,6 +96,10 @@ def test_the_address_of_an_office_is_no_personal_data(redactor, text):
         ("frau müller vom jugendamt wohnt privat in der gartenstraße 7", "gartenstraße 7"),
         ("Tochter, Kita-Platz, Bescheid bitte an Am Fort Elisabeth 21", "Am Fort Elisabeth 21"),
         ("insgesamt wohnen in der hauptstraße 12 drei familien", "hauptstraße 12"),
+        (
+            "Eigentümer laut Auskunft des Katasteramts ist Herr Gerd Wolf, Am Hang 4, 55131 Mainz.",
+            "Am Hang 4, 55131 Mainz",
+        ),
     ],
 )
 def test_a_persons_address_near_an_office_word_is_still_found(redactor, text, value):

@@ -143,10 +143,9 @@ class AddressRecognizer(ScoredRecognizer):
                     if self._institution_before(text, match.start()):
                         # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
                         # unless a person is named as living there.
-                        personal = self._personal.search(
-                            text, max(0, match.start() - 80), match.end() + 25
-                        )
-                        scored = (WEAK, scored[1] if personal else WEAK)
+                        window = text[max(0, match.start() - 80) : match.end() + 25]
+                        if not self._personal.search(window):
+                            scored = (WEAK, WEAK)
                     yield match.start(), match.end(), *scored
 
     def _institution_before(self, text: str, start: int) -> bool:
