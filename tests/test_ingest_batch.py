@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -100,6 +101,14 @@ services.ingestor.ingest_paths([Path(sys.argv[2])], on_result=lambda r: print(r.
 """
 
 
+def _journal(db: Path) -> list:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT doc_id FROM ingest_journal").fetchall()
+    except sqlite3.OperationalError:  # locked for a moment
+        return []
+
+
 def test_kill_during_a_batch_leaves_whole_documents_after_recovery(tmp_path):
     folder = tmp_path / "satzungen"
     _write_corpus(folder, 40, sections=60)  # 2,400 chunks: about five batches
@@ -113,13 +122,18 @@ def test_kill_during_a_batch_leaves_whole_documents_after_recovery(tmp_path):
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the first batch is written: the next one is under way
-    time.sleep(0.2)
+    assert first.strip() == "added", proc.stderr.read() if proc.stderr else ""
+    db = tmp_path / "data" / "amtswissen.db"
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline and not _journal(db):
+        time.sleep(0.002)  # until the second batch's journal rows say "writing"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert first.strip() == "added", proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
-    services = Services(make_settings(tmp_path))  # recovery runs when the Ingestor is built
+    services = Services(make_settings(tmp_path))
     try:
+        assert services.manifest.journal(), "the kill must land while a batch is written"
+        assert services.ingestor.recover() == 0  # building the Ingestor recovered already
         _assert_whole_or_absent(services)
         done = len(services.manifest.list())
         assert 0 < done < 40
