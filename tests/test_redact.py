@@ -138,6 +138,9 @@ def test_functional_mailboxes_name_no_person(redactor):
         text = f"Bitte an {address} schicken."
         assert redactor.redact(text).text == text
     assert redactor.redact("an k.nowak@mainz.de").counts == {"EMAIL": 1}
+    # spelled out too
+    assert not redactor.redact("schreib an poststelle (at) mainz.de").entities
+    assert redactor.redact("an k.nowak (at) mainz.de").counts == {"EMAIL": 1}
 
 
 def test_entities_parameter_restricts_types():

@@ -98,7 +98,11 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),
-        ObfuscatedEmailRecognizer(email_domain_valid, **common("obfuscated_email")),
+        ObfuscatedEmailRecognizer(
+            email_domain_valid,
+            conf["obfuscated_email"].get("functional_mailboxes", ()),
+            **common("obfuscated_email"),
+        ),
     ]
 
 

@@ -441,8 +441,12 @@ class ObfuscatedEmailRecognizer(ScoredRecognizer):
     )
     _SPELLED_DOT = re.compile(_DOT, re.IGNORECASE)
 
-    def __init__(self, valid_domain: Callable[[str], bool], **kwargs) -> None:
+    def __init__(
+        self, valid_domain: Callable[[str], bool], functional: Sequence[str] = (), **kwargs
+    ) -> None:
         self._valid_domain = valid_domain
+        # Every part of the local part a function word: poststelle (at) mainz.de.
+        self._functional = frozenset(str(w).lower() for w in functional)
         super().__init__(**kwargs)
 
     # Cheap test first: most texts have no spelled-out "at" at all.
@@ -455,5 +459,8 @@ class ObfuscatedEmailRecognizer(ScoredRecognizer):
             if match.group("at") == "@":
                 continue  # a plain address
             domain = self._SPELLED_DOT.sub(".", match.group("domain"))
+            parts = re.split(r"[.\-_+]+", self._SPELLED_DOT.sub(".", match.group("local")).lower())
+            if parts and all(p.strip("0123456789") in self._functional for p in parts):
+                continue
             if self._valid_domain(domain):
                 yield match.start(), match.end(), 0.85, 0.85
