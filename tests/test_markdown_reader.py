@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,29 @@ def test_reading_markdown_imports_neither_unstructured_nor_spacy(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+ADVERSARIAL = {
+    "unclosed emphasis": "*a " * 30000,
+    "unclosed strong": "**a " * 30000,
+    "unclosed links": "[a](" * 30000,
+    "unclosed code": "``a `" * 30000,
+    "long closing hashes": "# " + "#" * 100000 + "a",
+    "almost a rule": "-" * 100000 + "x",
+    "deep quotes": "> " * 30000 + "Text",
+    "deep lists": "- " * 30000 + "Text",
+    "a run of spaces": "a" + " " * 100000 + "b",
+}
+
+
+@pytest.mark.parametrize("name", ADVERSARIAL)
+def test_adversarial_input_is_read_in_linear_time(name):
+    """An uploaded file must not stall ingest: these took 57–72 s for 100 kB with the
+    first regular expressions (backtracking, recursion), now well under a second."""
+    from assistant.ingest.plaintext import text_blocks
+
+    started = time.perf_counter()
+    blocks = markdown_blocks(ADVERSARIAL[name])
+    text_blocks(ADVERSARIAL[name])
+    assert time.perf_counter() - started < 5
+    assert blocks and "".join(b.text for b in blocks).strip()

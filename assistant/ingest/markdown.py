@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from assistant.ingest.parse import Block
 
 _TAB = 4
-_ATX = re.compile(r"^(#{1,6})(.*?)#*\s*$")
+_MAX_DEPTH = 40
+_ATX = re.compile(r"^(#{1,6})(.*)$")
 _SETEXT = re.compile(r"^[=-]+[ ]*$")
-_HR = re.compile(r"^[ ]{0,3}((-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,})[ ]*$")
 _ITEM = re.compile(r"^[ ]{0,3}(?:\d+\.|[*+-])[ ]+(.*)$")
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r"^[ ]{0,3}>[ ]?(.*)$")
@@ -71,8 +71,11 @@ def _final(block: Block) -> Block | None:
 # --- blocks --------------------------------------------------------------------------------
 
 
-def _blocks(lines: list[str]) -> Iterator[Block]:
+def _blocks(lines: list[str], depth: int = 0) -> Iterator[Block]:
+    """Blocks of `lines`; lists and quotes nest at most `_MAX_DEPTH` deep (deeper
+    markers stay text: "> > > …" must not exhaust the stack)."""
     i, n = 0, len(lines)
+    nests = depth < _MAX_DEPTH
     while i < n:
         line = lines[i]
         if not line.strip():
@@ -85,14 +88,15 @@ def _blocks(lines: list[str]) -> Iterator[Block]:
             end = _indented_end(lines, i)
             yield Block(_squash(" ".join(lines[i:end])), "code", None, None)
             i = end
-        elif _ITEM.match(line):
+        elif nests and _ITEM.match(line):
             end = _list_end(lines, i)
             for item, loose in _items(lines[i:end]):
-                yield from _item_blocks(item, loose)
+                yield from _item_blocks(item, loose, depth + 1)
             i = end
-        elif _QUOTE.match(line):
+        elif nests and _QUOTE.match(line):
             end = next((j for j in range(i, n) if not lines[j].strip()), n)
-            yield from _blocks([m.group(1) if (m := _QUOTE.match(x)) else x for x in lines[i:end]])
+            quoted = [m.group(1) if (m := _QUOTE.match(x)) else x for x in lines[i:end]]
+            yield from _blocks(quoted, depth + 1)
             i = end
         else:
             i = yield from _leaf(lines, i)
@@ -102,9 +106,9 @@ def _leaf(lines: list[str], i: int) -> Iterator[Block]:
     """Heading, rule, table or paragraph starting at line `i`; returns the next line."""
     line = lines[i]
     if atx := _ATX.match(line):
-        yield _heading(atx.group(2), len(atx.group(1)))
+        yield _heading(atx.group(2).rstrip().rstrip("#"), len(atx.group(1)))
         return i + 1
-    if _HR.match(line):
+    if _is_rule(line):
         return i + 1
     end = _paragraph_end(lines, i)
     if end > i + 1 and _SETEXT.match(lines[i + 1]):
@@ -119,6 +123,18 @@ def _leaf(lines: list[str], i: int) -> Iterator[Block]:
     return end
 
 
+def _is_rule(line: str) -> bool:
+    """A thematic break: three or more of one of - _ * (at most two spaces between)."""
+    body = line.rstrip()
+    if not body or len(body) - len(body.lstrip(" ")) > 3:
+        return False
+    body = body.lstrip(" ")
+    mark = body[0]
+    return (
+        mark in "-_*" and not body.strip(mark + " ") and body.count(mark) >= 3 and "   " not in body
+    )
+
+
 def _paragraph_end(lines: list[str], i: int) -> int:
     """First line after the paragraph at `i`: a blank line, an ATX heading, a rule or a
     quote ends it (Python-Markdown splits a paragraph there; a list item does not)."""
@@ -127,7 +143,7 @@ def _paragraph_end(lines: list[str], i: int) -> int:
         line = lines[j]
         if not line.strip() or _ATX.match(line) or _QUOTE.match(line):
             break
-        if _HR.match(line) and not (j == i + 1 and _SETEXT.match(line)):
+        if _is_rule(line) and not (j == i + 1 and _SETEXT.match(line)):
             break
         j += 1
     return j
@@ -194,10 +210,10 @@ def _items(lines: list[str]) -> Iterator[tuple[list[str], bool]]:
         yield item, gaps[k] or after or inner_blank
 
 
-def _item_blocks(lines: list[str], loose: bool) -> Iterator[Block]:
+def _item_blocks(lines: list[str], loose: bool, depth: int) -> Iterator[Block]:
     """A tight item's text is a list item; a loose item's only if it is a single paragraph
     (Python-Markdown wraps loose items in <p>, which unstructured typed from the text)."""
-    blocks = list(_blocks(lines))
+    blocks = list(_blocks(lines, depth))
     first = blocks[0] if blocks else None
     if first is not None and first.kind == "paragraph" and (not loose or len(blocks) == 1):
         blocks[0] = Block(first.text, "list", None, None)
@@ -230,15 +246,15 @@ def _cells(line: str) -> list[str]:
 # --- inline --------------------------------------------------------------------------------
 
 _ESCAPABLE = "\\`*_{}[]()>#+-.!|"
-_CODE = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_CODE = re.compile(r"(?<!\\)(`+)([^`]+)\1(?!`)")
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\](?:\([^()]*\)|\[[^\[\]]*\])")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|[^>\s@]+@[^>\s@]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-_STRONG_UNDERSCORE = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
-_STRONG_STAR = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_EM_STAR = re.compile(r"(?<![*\\])\*(?=[^\s*])(.+?)(?<=[^\s\\])\*(?!\*)")
-_EM_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)")
+_STRONG_UNDERSCORE = re.compile(r"(?<!\w)__(?=\S)([^_]+?)(?<=\S)__(?!\w)")
+_STRONG_STAR = re.compile(r"\*\*(?=\S)([^*]+?)(?<=\S)\*\*")
+_EM_STAR = re.compile(r"(?<![*\\])\*(?=[^\s*])([^*]+?)(?<=[^\s\\])\*(?!\*)")
+_EM_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)([^_]+?)(?<=\S)_(?!\w)")
 _ESCAPE = re.compile(r"\\([" + re.escape(_ESCAPABLE) + "])")
 _PLACEHOLDER = "\x00{}\x00"
 
@@ -260,8 +276,12 @@ def _inline(raw: str, code: str = "{}") -> str:
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(lambda m: keep(m.group(1)), text)
     text = _TAG.sub(lambda m: " " if m.group(0)[1:3].lower() == "br" else "", text)
-    for pattern in (_STRONG_STAR, _STRONG_UNDERSCORE, _EM_STAR, _EM_UNDERSCORE):
-        text = pattern.sub(r"\1", text)
+    for _ in range(3):  # "**fett *und* kursiv**": inner markers first, then the outer
+        before = text
+        for pattern in (_STRONG_STAR, _STRONG_UNDERSCORE, _EM_STAR, _EM_UNDERSCORE):
+            text = pattern.sub(r"\1", text)
+        if text == before:
+            break
     text = html.unescape(text)
     text = _KEPT.sub(lambda m: kept[int(m.group(1))], text)
     return _squash(text)
