@@ -10,6 +10,7 @@ from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from assistant.privacy.addresses import AddressRecognizer
+from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
 from assistant.privacy.identifiers import (
     BicRecognizer,
@@ -72,6 +73,9 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
         )
         for entry in conf["cues"]
     ]
+    recognizers.append(
+        BirthDateRecognizer(conf["names"], entity="DATE_OF_BIRTH", name="BirthDateRecognizer")
+    )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
     return recognizers

@@ -335,8 +335,11 @@ class LicencePlateRecognizer(ScoredRecognizer):
     """
 
     PATTERN = re.compile(
-        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)(\d{1,4})([EHeh]?)(?![\w-])"
+        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)(\d{1,4})([ ][EH]|[EHeh]?)"
+        r"(?![\w-])"
     )
+    # Without separators ("mzab123", "MZAB123E"): split at a known district code.
+    COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})(\d{1,4})([EHeh]?)(?![\w-])")
     ROMAN = re.compile(r"[IVX]+", re.IGNORECASE)
     NUMBER_WORDS = frozenset({"nr", "no", "id"})
     UNIT = re.compile(
@@ -357,6 +360,30 @@ class LicencePlateRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
+        yield from self._separated(text)
+        yield from self._compact(text)
+
+    def _compact(self, text: str) -> Iterator[Candidate]:
+        """Plates without separators ("mzab123"): only a known district and 1–2 letters; the letters must be no word
+        or abbreviation ("kw12", "top3", "inc123"); in lower case a cue is needed unless
+        there are four letters ("mzab", not "abc")."""
+        for match in self.COMPACT.finditer(text):
+            run, digits = match.group(1), match.group(2)
+            if len(run) + len(digits) > 8 or not (run.isupper() or run.islower()):
+                continue
+            if not any(
+                run[:k].lower() in self._districts for k in (1, 2, 3) if len(run) - k in (1, 2)
+            ):
+                continue
+            lower = run.lower()
+            if lower in self._not_words or run.upper() in self._not_abbreviations:
+                continue
+            if _word_like(lower) or _word_like(lower.capitalize()):
+                continue
+            strong = len(run) >= 4 or (run.isupper() and len(run) == 3)
+            yield match.start(), match.end(), 0.55 if strong else WEAK, 0.85
+
+    def _separated(self, text: str) -> Iterator[Candidate]:
         for match in self.PATTERN.finditer(text):
             district, sep, letters, _, digits, _ = match.groups()
             if len(district) + len(letters) + len(digits) > 8:
@@ -366,7 +393,8 @@ class LicencePlateRecognizer(ScoredRecognizer):
             upper = district.isupper() and letters.isupper()
             if sep == "-":
                 lower = district.islower() and letters.islower()
-                yield match.start(), match.end(), 0.6 if upper or lower else WEAK, 0.85
+                known = district.lower() in self._districts
+                yield match.start(), match.end(), 0.6 if upper or lower or known else WEAK, 0.85
                 continue
             if self.UNIT.match(text, match.end()):
                 continue  # "es um 12 uhr"
@@ -384,8 +412,8 @@ class LicencePlateRecognizer(ScoredRecognizer):
                 continue
             if upper:
                 score = 0.5
-            elif district.islower() and letters.islower() and district in self._districts:
-                score = 0.55  # "mz ny 418": a known district code
+            elif not district.isupper() and district.lower() in self._districts:
+                score = 0.55  # "mz ny 418", "Mz ab 123": a known district code
             else:
                 score = WEAK
             yield match.start(), match.end(), score, 0.85

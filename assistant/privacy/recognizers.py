@@ -231,7 +231,7 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0)")
     # A paper of the council "0815/2025", a date "01.02.2024", a tax number "021/815/08150".
     NOT_PHONE = re.compile(
-        r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}\.\d{1,2}\.(?:\d\d)?\d\d|\d+/\d+/\d+"
+        r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}([.-])[ \t]?\d{1,2}\1[ \t]?(?:\d\d)?\d\d|\d+/\d+/\d+"
     )
 
     def __init__(self, score: float = 0.3, valid_score: float = 0.6, **kwargs) -> None:
@@ -262,7 +262,7 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         return bounds
 
     def _score(self, chunk: str) -> float:
-        if self.NOT_PHONE.fullmatch(chunk):
+        if self.NOT_PHONE.fullmatch(chunk.lstrip("( \t").rstrip(") \t")):
             return 0.0
         international = chunk.startswith("+") or chunk.lstrip("(").startswith("00")
         if international:

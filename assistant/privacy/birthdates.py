@@ -1,0 +1,174 @@
+"""Dates of birth without a birth word, as staff write them about a person.
+
+Staff rarely write "geboren am": a date of birth follows the name it belongs to
+("yilmaz, ahmet (03.04.1981)", "kind lena 12.5.2019", "Herr Kaya, 3. april 1979"),
+a relation ("die tochter vom 12.05.2019") or an age ("43 j., 12.03.1983"). A full
+calendar date (day, month, year) counts as a date of birth when
+
+* it directly follows a person's name or a person word, after a space, a comma or
+  an opening bracket, and its year lies at least ``MIN_AGE_ADJACENT`` years back
+  (a date of contact is recent: "Herr Kaya 02.12.2026 angerufen" stays);
+* or an age is written next to it ("alter", "jahre alt", "43 j.");
+* or, the general case, its year lies more than ``MIN_AGE`` years back, a person
+  is mentioned nearby (a salutation, a role, a name of the lexicon) and no
+  preposition or document word stands before it ("vom", "seit", "Gesetz",
+  "Bescheid"): statutes, decisions and events are dated with those.
+
+Dates with a birth word ("geb.", "geboren", "*") are the cue patterns' of
+``recognizers.yaml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from spacy.lang.de.stop_words import STOP_WORDS
+
+from assistant.privacy.identifiers import Candidate, ScoredRecognizer
+from assistant.privacy.lexicon import Lexicon
+
+MIN_AGE = 12  # general case: years between the date and today
+MIN_AGE_ADJACENT = 2  # right after a name: a child's date of birth too
+
+_MONTHS = {
+    "jan": 1, "jän": 1, "feb": 2, "mär": 3, "mrz": 3, "mar": 3, "maerz": 3, "apr": 4, "mai": 5,
+    "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11,
+    "dez": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?:januar|january|jänner|februar|february|märz|maerz|march|april|mai|may|juni|june|juli|"
+    r"july|august|september|oktober|october|november|dezember|december|jan|jän|feb|mär|mrz|mar|"
+    r"apr|jun|jul|aug|sept|sep|okt|oct|nov|dez|dec)"
+)
+DATE = re.compile(
+    r"(?<![\w./-])(?:"
+    r"(?P<d1>\d{1,2})[ ]?([./-])[ ]?(?P<m1>\d{1,2})[ ]?\2[ ]?(?P<y1>(?:19|20)?\d\d)"
+    rf"|(?P<d2>\d{{1,2}})\.?[ ]?(?P<m2>{_MONTH})\.?[ ]+(?P<y2>(?:19|20)?\d\d)"
+    r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)"
+    r"|(?P<d4>\d{1,2})[ ](?P<m4>\d{1,2})[ ](?P<y4>(?:19|20)\d\d)"
+    r")(?![\w/-]|[.,]\d)",
+    re.IGNORECASE,
+)
+# Before the date: the person (a word), then a space, a comma or an opening bracket.
+ADJACENT = re.compile(r"([^\W\d_][\w'’-]*)\.?[ \t]*(?:,[ \t]*|\([ \t]*|[ \t])[ \t]*(?:\*[ \t]*)?$")
+AGE = re.compile(
+    r"\balter\b|\bjahre?\s+alt\b|\bjährig|\b\d{1,3}[ ]?(?:j\.|jahre?\b|jhr?\.?)|\(\d{1,3}\)",
+    re.IGNORECASE,
+)
+# Words before a date that date a document, a statute or an event, not a birth.
+NOT_BIRTH = re.compile(
+    r"(?:\b(?:vom|am|seit|bis|ab|zum|zur|dem|den|der|des|bis\s+zum|nach|vor|ende|anfang|"
+    r"mitte|stand|fassung|datum|datiert|frist|fristablauf|gültig|ausgestellt|eingang|"
+    r"eingegangen|termin|sitzung|beschluss|gesetz|gesetzes|satzung|verordnung|bescheid|"
+    r"schreiben|urteil|antrag|vertrag|kraft|bekanntmachung|rundschreiben|erlass|mail|"
+    r"e-mail|brief|zugezogen|eingereist|verstorben|gestorben|heirat|ehe|eheschließung|"
+    r"eingestellt|ausgeschieden|bgbl|abl|s\.|nr\.?|az\.?)[\s.:,(]*$)",
+    re.IGNORECASE,
+)
+# After the date: an event, not a birth ("12.03.1985 zugezogen", "… in Kraft").
+EVENT_AFTER = re.compile(
+    r"^[\s,)]*(?:\w+\s+)?(?:zugezogen|umgezogen|eingereist|verstorben|gestorben|geheiratet|"
+    r"eingestellt|in\s+kraft|außer\s+kraft|ausgestellt|gültig|bgbl|zuletzt)",
+    re.IGNORECASE,
+)
+PERSON_WORDS = (
+    r"herr|herrn|frau|hr\.|fr\.|familie|eheleute|person|antragst|bewerber|mieter|kind|kinder|"
+    r"sohn|tochter|ehemann|ehefrau|mutter|vater|bruder|schwester|enkel|oma|opa|baby|säugling|"
+    r"schüler|halter|bürger|kund|klient|patient|betroffen|verstorben|mündel|pflegekind|"
+    r"leistungsempf|bezieher|frl\.|name|vorname|nachname|geburtsname"
+)
+PERSON = re.compile(rf"(?<![^\W_])(?:{PERSON_WORDS})", re.IGNORECASE)
+RELATION_OF = re.compile(r"([^\W\d_]+)[ \t]+(?:von|vom)[ \t]+$", re.IGNORECASE)
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+class BirthDateRecognizer(ScoredRecognizer):
+    """Full dates that are dates of birth by where they stand (see the module doc)."""
+
+    def __init__(self, names_conf: dict, today: dt.date | None = None, **kwargs) -> None:
+        self.lex = Lexicon.load(names_conf)
+        self.today = today or dt.date.today()
+        roles = "|".join(sorted((r.lower() for r in names_conf["roles"]), key=len, reverse=True))
+        self.role = re.compile(rf"(?:{roles})(?:{names_conf['role_suffix'].lower()})?$")
+        super().__init__(**kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in DATE.finditer(text):
+            year = self._year(match)
+            if year is None:
+                continue
+            age = self.today.year - year
+            before = text[max(0, match.start() - 60) : match.start()]
+            after = text[match.end() : match.end() + 40]
+            if age >= MIN_AGE_ADJACENT and self._relation_of(before):
+                yield match.start(), match.end(), 0.85, 0.85
+                continue
+            if NOT_BIRTH.search(before) or EVENT_AFTER.match(after):
+                continue
+            adjacent = age >= MIN_AGE_ADJACENT and self._after_person(before)
+            if adjacent or AGE.search(before[-30:] + " " + after[:25]):
+                yield match.start(), match.end(), 0.85, 0.85
+            elif age > MIN_AGE and self._person_near(before, after):
+                yield match.start(), match.end(), 0.7, 0.7
+
+    def _year(self, match: re.Match) -> int | None:
+        """The year of a valid calendar date in the past, or None."""
+        day, month, year = (
+            next(g for g in match.group(f"{part}1", f"{part}2", f"{part}3", f"{part}4") if g)
+            for part in "dmy"
+        )
+        if not month.isdigit():
+            key = month.lower()[:4] if month.lower().startswith("maer") else month.lower()[:3]
+            month = _MONTHS.get("maerz" if key == "maer" else key)
+        number = int(year)
+        if len(year) == 2:
+            number += 1900 if number > self.today.year % 100 else 2000
+        try:
+            date = dt.date(number, int(month), int(day))
+        except (TypeError, ValueError):
+            return None
+        return number if date <= self.today else None
+
+    def _after_person(self, before: str) -> bool:
+        """The date directly follows a name, a salutation or a person word."""
+        match = ADJACENT.search(before)
+        if not match:
+            return False
+        word = match.group(1)
+        lower = word.lower()
+        if PERSON.fullmatch(lower + ("." if before.rstrip().endswith(".") else "")):
+            return True
+        if self.role.match(lower):
+            return True
+        if self._is_name(word):
+            return True
+        # A name that is also a word (lena, müller) after a person word: "kind lena".
+        head = before[: match.start()]
+        return self._is_name(word, strict=False) and bool(PERSON.search(head[-40:]))
+
+    def _relation_of(self, before: str) -> bool:
+        """A relation or person word, then "von"/"vom": "die tochter vom 12.05.2019"."""
+        match = RELATION_OF.search(before)
+        return bool(match) and bool(
+            self.role.match(match.group(1).lower()) or PERSON.fullmatch(match.group(1))
+        )
+
+    def _person_near(self, before: str, after: str) -> bool:
+        if PERSON.search(before) or PERSON.search(after):
+            return True
+        words = WORD.findall(before[-40:])
+        return any(self.role.match(w.lower()) or self._is_name(w) for w in words)
+
+    def _is_name(self, word: str, strict: bool = True) -> bool:
+        """A first name or surname of the lexicon, any case; `strict`: no ordinary word."""
+        lower = word.lower()
+        if len(lower) < 3 or lower in STOP_WORDS:
+            return False
+        cap = "-".join(p[:1].upper() + p[1:].lower() for p in lower.split("-"))
+        if not (self.lex.is_first_name(cap) or cap in self.lex.surnames):
+            return False
+        if self.lex.is_lowercase_word(cap) or self.lex.is_foreign_word(lower):
+            return False
+        return not strict or not (cap in self.lex.ambiguous or self.lex.is_word(cap))
