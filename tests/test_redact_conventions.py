@@ -84,3 +84,46 @@ def test_licence_plates_in_any_case_and_separation(redactor, text, value):
 )
 def test_codes_and_words_are_no_plates(redactor, text):
     assert not found(redactor, text)
+
+
+def covered(redactor: Redactor, text: str, value: str) -> bool:
+    """Every character of `value` lies inside a PERSON redaction."""
+    start = text.index(value)
+    spans = [(e.start, e.end) for e in redactor.redact(text).entities if e.type == "PERSON"]
+    return all(any(s <= i < e for s, e in spans) for i in range(start, start + len(value)))
+
+
+NAMES = [
+    # initial and surname, with or without a space
+    ("bitte an a. yilmaz weiterleiten", "a. yilmaz"),
+    ("A.Yilmaz ist zuständig", "A.Yilmaz"),
+    # "Nachname, Vorname"
+    ("Müller, Hans hat angerufen", "Müller"),
+    # a list after a name: commas, semicolons, und
+    ("gespräch mit murat, nguyen; hoang und emre", "nguyen"),
+    # endings only surnames have
+    ("termin mit jankowski morgen", "jankowski"),
+    ("petrović hat angerufen", "petrović"),
+    # elided particles and particles after a salutation
+    ("post für o'brien", "o'brien"),
+    ("akte von d'angelo liegt vor", "d'angelo"),
+    ("herr van der berg kommt", "van der berg"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), NAMES)
+def test_names_by_general_conventions(redactor, text, value):
+    assert covered(redactor, text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "die frau von der stadt kommt",
+        "Die Richter, Staatsanwälte und Beamten",
+        "z. B. Müll und Papier",
+        "termin mit kollegen, bitte",
+    ],
+)
+def test_ordinary_words_in_these_shapes_stay(redactor, text):
+    assert not found(redactor, text)

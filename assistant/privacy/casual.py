@@ -29,6 +29,15 @@ from assistant.privacy.names import is_saint
 
 MAX_PARTS = 4  # words of one name after its first
 JOINERS = {"und", "oder", "sowie", "&"}
+# Prepositions that name a person as addressee, origin, beneficiary or company.
+NAME_PREPOSITIONS = {"an", "von", "für", "mit", "bei"}
+# Irish and Italian/French names with an elided particle: o'brien, d'angelo.
+# Endings of Slavic, Turkish, Romanian, Greek and Georgian surnames.
+SURNAME_ENDING = re.compile(
+    r"(?:ski|ska|cki|cka|wicz|czyk|czak|ović|ovic|evic|ević|enko|chuk|oglu|oğlu|escu|"
+    r"opoulos|shvili|dze)$"
+)
+APOSTROPHE_NAME = re.compile(r"(?:o|d)['’][^\W\d_]{3,}")
 # A lower-case word is an ordinary word when it is at least as frequent in lower case
 # as capitalized (log ratio, see lexicon.lower_margin).
 COMMON_MARGIN = 0.0
@@ -93,9 +102,9 @@ class CasualNameRecognizer(LocalRecognizer):
             spans.append((first, last, score))
             i = last + 1
             # "finn und ida", "elke, timo": a first name joined to a name is one too.
-            while i + 1 < len(tokens) and self._joined(tokens, i):
-                last = self._rest(tokens, i + 1)
-                spans.append((i + 1, last, score))
+            while i < len(tokens) and (j := self._joined(tokens, i)) is not None:
+                last = self._rest(tokens, j)
+                spans.append((j, last, score))
                 i = last + 1
         return spans
 
@@ -104,6 +113,8 @@ class CasualNameRecognizer(LocalRecognizer):
     def _name_at(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
         tok = tokens[i]
         word = tok.text
+        if self._surname_first(tokens, i):
+            return i, i, self.cue_score
         if not word.islower():
             return None
         if word in self.salutations and (tok.dot or word not in self.abbreviated):
@@ -114,6 +125,15 @@ class CasualNameRecognizer(LocalRecognizer):
             return self._after_role(tokens, i)
         if i and is_saint(tokens[i - 1]):
             return None  # "sankt martin umzug", "st. georg"
+        if APOSTROPHE_NAME.fullmatch(word):
+            return i, self._rest(tokens, i), self.score  # "o'brien", "d'angelo"
+        # "jankowski", "petrović", "yıldızoğlu": an ending only surnames have.
+        if len(word) > 5 and SURNAME_ENDING.search(word) and not self._common(word):
+            return i, self._rest(tokens, i), self.score
+        # "an jankowski", "mit kowalczyk": a listed name that is no German word.
+        after_preposition = i and tokens[i - 1].text.lower() in NAME_PREPOSITIONS and _spaced(tok)
+        if after_preposition and len(word) > 3 and self._listed_name(word):
+            return i, self._rest(tokens, i), self.score
         # "die firma otto", "das tool mattermost": a company or product, unless a
         # listed surname follows ("die firma otto schmidt").
         product = i > 0 and tokens[i - 1].text.lower() in self.product_cues and _spaced(tok)
@@ -127,12 +147,31 @@ class CasualNameRecognizer(LocalRecognizer):
                 return i, last, self.score
         return None
 
+    def _surname_first(self, tokens: list[Token], i: int) -> bool:
+        """A surname before its first name ("Müller, Hans", "yilmaz, ahmet"): a listed surname, a comma, a first name."""
+        if i + 1 >= len(tokens) or tokens[i + 1].before.strip() != ",":
+            return False
+        word, nxt = tokens[i].text, tokens[i + 1].text
+        if _cap(word.lower()) not in self.lex.surnames or not self._may_be_name(word.lower()):
+            return False
+        if not (word.islower() or word.istitle()) or not (nxt.islower() or nxt.istitle()):
+            return False
+        return self._strong_first(nxt.lower()) and not self._function_word(word.lower())
+
     def _after_salutation(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
         j = i + 1
         if j >= len(tokens) or not _spaced(tokens[j]):
             return None
         # "die frau hat", "meine frau": after an article or a pronoun it is a noun.
         noun_use = i > 0 and tokens[i - 1].text.lower() in self.determiners
+        # "herr van der berg", "frau de la cruz": particles lead the name.
+        k = j
+        while k + 1 < len(tokens) and _spaced(tokens[k + 1]):
+            if tokens[k].text not in self.particles and not (k > j and tokens[k].text == "der"):
+                break
+            k += 1
+        if k > j and tokens[k].text.islower() and self._may_be_name(tokens[k].text):
+            return j, self._rest(tokens, k), self.cue_score
         word = tokens[j].text
         if _initial(tokens[j]) and not noun_use:
             return j, j, self.cue_score
@@ -156,14 +195,29 @@ class CasualNameRecognizer(LocalRecognizer):
             return None
         return j, self._rest(tokens, j), self.cue_score
 
-    def _joined(self, tokens: list[Token], i: int) -> bool:
-        """tokens[i] joins a further first name to the name before it: "finn und ida"."""
-        if tokens[i].text not in JOINERS or not _spaced(tokens[i]) or i + 1 >= len(tokens):
-            return False
-        nxt = tokens[i + 1]
-        if not _spaced(nxt) or not nxt.text.islower():
-            return False
-        return self.lex.is_first_name(_cap(nxt.text)) and not self._common(nxt.text)
+    def _joined(self, tokens: list[Token], i: int) -> int | None:
+        """Index of a further name joined to the name that ends before tokens[i]: "finn und
+        ida", a list "schmidt, kowalski; nguyen und weber". A joiner word takes a listed
+        first name or surname; a comma or semicolon also a word no list knows."""
+        tok = tokens[i]
+        if tok.text in JOINERS and _spaced(tok) and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if not _spaced(nxt) or not nxt.text.islower():
+                return None
+            return i + 1 if self._listed_name(nxt.text) else None
+        if tok.before.strip() not in (",", ";") or "\n" in tok.before or not tok.text.islower():
+            return None
+        word = tok.text
+        if self._listed_name(word) or (
+            len(word) > 3 and self._surname_like(word) and VOWEL.search(word) is not None
+        ):
+            return i
+        return None
+
+    def _listed_name(self, word: str) -> bool:
+        cap = _cap(word)
+        listed = self.lex.is_first_name(cap) or cap in self.lex.surnames
+        return listed and self._may_be_name(word) and not self._common(word)
 
     def _rest(self, tokens: list[Token], i: int) -> int:
         """Last token of the name whose first word is tokens[i]: surname-like words

@@ -210,7 +210,7 @@ def widen(text: str, entity: Entity) -> Entity:
     never a tail left over. Names keep their span (a name glued to a word is rare,
     an inflection like "Müllers" is covered by the name's own span)."""
     if entity.type == PERSON:
-        return entity
+        return _with_initial(text, entity)
     start, end = entity.start, entity.end
     while start > 0 and _continues(text, start - 1, start - 2):
         start -= 1
@@ -225,6 +225,16 @@ def widen(text: str, entity: Entity) -> Entity:
         )
         else entity
     )
+
+
+# An initial before a name ("a. yilmaz", "A.Yilmaz"), not a second one of an
+# abbreviation ("z. B. Müller", "u. a. Meyer").
+_INITIAL = re.compile(r"(?<![\w.])(?<!\b\w\.\s)(?<!\b\w\.)[^\W\d_]\.[ \t]?$")
+
+
+def _with_initial(text: str, entity: Entity) -> Entity:
+    match = _INITIAL.search(text, max(0, entity.start - 4), entity.start)
+    return Entity(entity.type, match.start(), entity.end, entity.score) if match else entity
 
 
 def _continues(text: str, i: int, beyond: int) -> bool:
