@@ -108,6 +108,9 @@ NAMES = [
     ("post für o'brien", "o'brien"),
     ("akte von d'angelo liegt vor", "d'angelo"),
     ("herr van der berg kommt", "van der berg"),
+    ("Termin mit Jan-Hendrik van der Meer am Montag", "Jan-Hendrik van der Meer"),
+    # the Arabic article joined by a hyphen
+    ("Antrag von Yusuf ibn Khalid al-Amin", "Yusuf ibn Khalid al-Amin"),
 ]
 
 
@@ -123,6 +126,8 @@ def test_names_by_general_conventions(redactor, text, value):
         "Die Richter, Staatsanwälte und Beamten",
         "z. B. Müll und Papier",
         "termin mit kollegen, bitte",
+        "Empfänger von der Stadt",
+        "die Vertreter von den Ländern",
     ],
 )
 def test_ordinary_words_in_these_shapes_stay(redactor, text):

@@ -17,6 +17,7 @@ DATA = Path(__file__).parent / "data"
 
 # Names with a second capital: McCain, MacLeod, FitzGerald, LeBron, DiCaprio, O'Brien.
 CAMEL_NAME = re.compile(r"(?:Mc|Mac|Fitz|Le|La|De|Di|Da|Van|O')[A-ZÄÖÜ][a-zäöüß]+$")
+ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ed|er|es|et)-(?=[A-ZÄÖÜ])")
 # Linking elements between the parts of a German compound (Fugenelemente).
 LINKS = ("", "s", "es", "n", "en", "e", "er")
 # A word, possibly hyphenated or with an apostrophe (Müller-Lüdenscheidt, O'Brien).
@@ -157,6 +158,8 @@ class Lexicon:
 
     def is_capitalized(self, word: str) -> bool:
         """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""
+        # Arabic names with the article: al-Amin, el-Sayed, ad-Din.
+        word = ARABIC_ARTICLE.sub("", word)
         if not word[:1].isupper() or word in self.not_names:
             return False
         # Every part of a hyphenated name is capitalized (Müller-Lüdenscheidt, not Vor-und).

@@ -265,9 +265,11 @@ class NameRecognizer(LocalRecognizer):
             previous = tokens[j - 1].text if j > i else ""
             # After a particle too (Maximilian von Thurn-Eberstein), but not after an
             # article ("Müller der Stadt").
+            # "van der Meer", "von den Driesch": an article inside a particle counts.
+            compound = j - 2 >= i and tokens[j - 2].text in self.particles - self.determiners
             after_first = self.lex.is_first_name(previous) or (
                 previous in self.particles
-                and previous not in self.determiners
+                and (previous not in self.determiners or compound)
                 and (last >= i or after_name)  # not "Empfänger von Einzelangaben"
             )
             if (lenient and j == i) or after_first:
