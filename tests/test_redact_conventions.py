@@ -132,3 +132,16 @@ def test_names_by_general_conventions(redactor, text, value):
 )
 def test_ordinary_words_in_these_shapes_stay(redactor, text):
     assert not found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kündigung Frau Weber 31.03.2010",
+        "Eintritt: 01.04.2005, Herr Müller",
+        "Herr Müller † 12.03.1999",
+        "Herr Müller, gest. 12.03.1999",
+    ],
+)
+def test_dates_of_events_of_a_person_are_no_birth_dates(redactor, text):
+    assert not {t for t, _ in found(redactor, text)} & {"DATE_OF_BIRTH"}

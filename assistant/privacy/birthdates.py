@@ -64,13 +64,22 @@ NOT_BIRTH = re.compile(
     r"eingegangen|termin|sitzung|beschluss|gesetz|gesetzes|satzung|verordnung|bescheid|"
     r"schreiben|urteil|antrag|vertrag|kraft|bekanntmachung|rundschreiben|erlass|mail|"
     r"e-mail|brief|zugezogen|eingereist|verstorben|gestorben|heirat|ehe|eheschließung|"
-    r"eingestellt|ausgeschieden|bgbl|abl|s\.|nr\.?|az\.?)[\s.:,(]*$)",
+    r"eingestellt|ausgeschieden|eintritt|austritt|beginn|einstellung|kündigung|zuzug|wegzug|"
+    r"einzug|auszug|anmeldung|abmeldung|tod|todestag|sterbedatum|gest\.?|bgbl|abl|s\.|"
+    r"nr\.?|az\.?)|†)[\s.:,(]*$",
     re.IGNORECASE,
 )
 # After the date: an event, not a birth ("12.03.1985 zugezogen", "… in Kraft").
 EVENT_AFTER = re.compile(
     r"^[\s,)]*(?:\w+\s+)?(?:zugezogen|umgezogen|eingereist|verstorben|gestorben|geheiratet|"
     r"eingestellt|in\s+kraft|außer\s+kraft|ausgestellt|gültig|bgbl|zuletzt)",
+    re.IGNORECASE,
+)
+# Documents and events a person's date in the same clause may belong to.
+EVENT = re.compile(
+    r"\b(?:kündigung|bescheid|schreiben|antrag|vertrag|eintritt|austritt|einstellung|zuzug|"
+    r"wegzug|einzug|auszug|anmeldung|abmeldung|sitzung|termin|eingang|gesprächs?|besuch|"
+    r"anruf|mail|brief|frist|urteil|beschluss|rechnung|zahlung|vorsprache)\b",
     re.IGNORECASE,
 )
 PERSON_WORDS = (
@@ -108,7 +117,11 @@ class BirthDateRecognizer(ScoredRecognizer):
             if NOT_BIRTH.search(before) or EVENT_AFTER.match(after):
                 continue
             adjacent = age >= MIN_AGE_ADJACENT and self._after_person(before)
-            if adjacent or AGE.search(before[-30:] + " " + after[:25]):
+            if AGE.search(before[-30:] + " " + after[:25]) or (adjacent and before.endswith("(")):
+                yield match.start(), match.end(), 0.85, 0.85
+            elif EVENT.search(before[-40:]):
+                continue  # "Kündigung Frau Weber 31.03.2010": the date of the event
+            elif adjacent:
                 yield match.start(), match.end(), 0.85, 0.85
             elif age > MIN_AGE and self._person_near(before, after):
                 yield match.start(), match.end(), 0.7, 0.7
