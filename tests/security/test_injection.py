@@ -141,7 +141,8 @@ def test_links_from_documents_are_text_unless_their_host_is_allowed(app, fake, t
                 assert "https://evil.example/phish" in answer.inner_text()
                 assert answer.locator("a[href*='evil.example']").count() == 0
                 assert answer.locator("a[href^='https://www.musterstadt.de/']").count() >= 1
-                answer.locator("a.element-link", has_text="Hinweise").first.click()
+                # Sources are named "[n]" (issue 13, item 9); the document's passage is source 1.
+                answer.locator("a.element-link", has_text="[1]").first.click()
                 panel = page.locator("#side-view-content")
                 panel.get_by_text("evil.example/phish", exact=False).wait_for()
                 assert panel.locator("a[href*='evil.example']").count() == 0
