@@ -145,3 +145,16 @@ def test_ordinary_words_in_these_shapes_stay(redactor, text):
 )
 def test_dates_of_events_of_a_person_are_no_birth_dates(redactor, text):
     assert not {t for t, _ in found(redactor, text)} & {"DATE_OF_BIRTH"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("geb. 3.apr.1979", "3.apr.1979"),
+        ("am 3.apr.1979 geboren", "3.apr.1979"),
+        ("antragsteller 1981/04/03 wohnt hier", "1981/04/03"),
+        ("antragsteller 1981.4.3 wohnt hier", "1981.4.3"),
+    ],
+)
+def test_birth_dates_in_further_notations(redactor, text, value):
+    assert ("DATE_OF_BIRTH", value) in found(redactor, text)
