@@ -66,7 +66,8 @@ def fake(ollama_server):
 
 @pytest.fixture
 def chat(app):
-    session = Chat(app.url, token(app.url, "hanna", PASSWORD))
+    # IT's account: it is shown why search mode came (staff get a plain sentence, issue 13 item 5).
+    session = Chat(app.url, token(app.url, "itprobe", PASSWORD))
     yield session
     session.close()
 
