@@ -158,3 +158,7 @@ def test_dates_of_events_of_a_person_are_no_birth_dates(redactor, text):
 )
 def test_birth_dates_in_further_notations(redactor, text, value):
     assert ("DATE_OF_BIRTH", value) in found(redactor, text)
+
+
+def test_a_brand_that_is_also_a_first_name_stays_after_a_preposition(redactor):
+    assert not found(redactor, "angebot von mercedes liegt vor")

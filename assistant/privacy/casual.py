@@ -217,7 +217,9 @@ class CasualNameRecognizer(LocalRecognizer):
     def _listed_name(self, word: str) -> bool:
         cap = _cap(word)
         listed = self.lex.is_first_name(cap) or cap in self.lex.surnames
-        return listed and self._may_be_name(word) and not self._common(word)
+        if not listed or cap in self.lex.ambiguous:  # frank, rosa, mercedes: words or brands
+            return False
+        return self._may_be_name(word) and not self._common(word)
 
     def _rest(self, tokens: list[Token], i: int) -> int:
         """Last token of the name whose first word is tokens[i]: surname-like words
