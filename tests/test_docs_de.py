@@ -158,13 +158,20 @@ def test_long_options_in_root_blocks_exist_where_the_program_is_installed():
             options = {w.split("=")[0] for w in words[1:] if w.startswith("--")}
             if not program or not options:
                 continue
-            shown = subprocess.run(
-                [program, "--help"], capture_output=True, text=True, timeout=30, check=False
-            )
-            missing = {o for o in options if o not in shown.stdout + shown.stderr}
+            helps = [[program, "--help"]]
+            if len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1]):
+                helps.append([program, words[1], "--help"])  # `uv sync`: its own options
+            shown = "".join(_help(cmd) for cmd in helps)
+            missing = {o for o in options if o not in shown}
             assert not missing, (page.name, words, missing)
             checked += 1
     assert checked  # at least git, python3 and the PostgreSQL tools here
+
+
+def _help(cmd: list[str]) -> str:
+    env = {**os.environ, "PAGER": "cat", "MANPAGER": "cat", "GIT_PAGER": "cat"}
+    shown = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False, env=env)
+    return shown.stdout + shown.stderr
 
 
 def _env_keys(text: str) -> list[str]:
