@@ -162,3 +162,7 @@ def test_birth_dates_in_further_notations(redactor, text, value):
 
 def test_a_brand_that_is_also_a_first_name_stays_after_a_preposition(redactor):
     assert not found(redactor, "angebot von mercedes liegt vor")
+
+
+def test_year_of_birth_after_jg_without_a_dot(redactor):
+    assert ("DATE_OF_BIRTH", "1981") in found(redactor, "herr k., jg 1981")
