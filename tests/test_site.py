@@ -120,6 +120,10 @@ def test_site_dir_overrides_name_texts_logo_colours_and_adds_link_hosts(tmp_path
         ("name = [", "keine gültige TOML-Datei"),
         ('titel = "x"', "unbekannte Einträge titel"),
         ('[[starters]]\nlabel = "x"', "„label“ und „frage“"),
+        (
+            '[[starters]]\nlabel = "x"\nfrage = "y"\ntitel = "z"',
+            "site.toml: unbekannte Einträge titel",
+        ),
         ('[colors]\nprimary = "grün"', "#rrggbb"),
         ("link_allowed_hosts = 3", "Liste von Texten"),
     ],

@@ -67,6 +67,7 @@ _KEYS = {
     "colors",
 }
 _COLOR_KEYS = {"primary", "primary_dark"}
+_STARTER_KEYS = {"label", "frage"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def load_site(settings: Settings) -> Site:
         name=_text(raw, "name", DEFAULT_NAME),
         description=_text(raw, "description", DEFAULT_DESCRIPTION),
         login_title=_text(raw, "login_title", ""),
-        starters=_starters(raw.get("starters")),
+        starters=_starters(raw.get("starters"), directory / SITE_FILE),
         nothing_found_tip=_text(raw, "nothing_found_tip", DEFAULT_NOTHING_FOUND_TIP),
         link_allowed_hosts=hosts + tuple(_strings(raw.get("link_allowed_hosts", []))),
         colors=_colors(raw.get("colors", {})),
@@ -145,7 +146,7 @@ def _strings(value) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def _starters(value) -> tuple[tuple[str, str], ...]:
+def _starters(value, path: Path) -> tuple[tuple[str, str], ...]:
     if value is None:
         return DEFAULT_STARTERS
     ok = isinstance(value, list) and all(
@@ -154,6 +155,12 @@ def _starters(value) -> tuple[tuple[str, str], ...]:
     )
     if not ok:
         raise _bad("site.toml: jede Startfrage braucht „label“ und „frage“ ([[starters]]).")
+    # A misspelt key (`titel` for `label`) would otherwise vanish without a word.
+    if unknown := sorted({key for s in value for key in s} - _STARTER_KEYS):
+        raise _bad(
+            f"{path}: unbekannte Einträge {', '.join(unknown)} in [[starters]] "
+            "(erlaubt sind „label“ und „frage“)."
+        )
     return tuple((s["label"].strip(), s["frage"].strip()) for s in value)
 
 
