@@ -101,6 +101,8 @@ NAMES = [
     ("Müller, Hans hat angerufen", "Müller"),
     # a list after a name: commas, semicolons, und
     ("gespräch mit murat, nguyen; hoang und emre", "nguyen"),
+    # a listed name before a name in a list
+    ("teilnehmer: schmidt, kowalski, nguyen", "schmidt"),
     # endings only surnames have
     ("termin mit jankowski morgen", "jankowski"),
     ("petrović hat angerufen", "petrović"),

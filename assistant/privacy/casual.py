@@ -106,7 +106,24 @@ class CasualNameRecognizer(LocalRecognizer):
                 last = self._rest(tokens, j)
                 spans.append((j, last, score))
                 i = last + 1
-        return spans
+        return spans + self._listed_before(tokens, spans)
+
+    def _listed_before(
+        self, tokens: list[Token], spans: list[tuple[int, int, float]]
+    ) -> list[tuple[int, int, float]]:
+        """Listed names before a name in a list: "schmidt, kowalski und nguyen"."""
+        found = []
+        taken = {first for first, _, _ in spans}
+        for first, _, score in spans:
+            k = first
+            while k > 0 and tokens[k].before.strip() in (",", ";") and "\n" not in tokens[k].before:
+                word = tokens[k - 1].text
+                if k - 1 in taken or not word.islower() or not self._listed_name(word):
+                    break
+                k -= 1
+                taken.add(k)
+                found.append((k, k, score))
+        return found
 
     # --- evidence ----------------------------------------------------------------
 
