@@ -1,7 +1,8 @@
 """`assistant doctor`: what works, what is missing, and how to fix it.
 
-Each check returns one `Check`; a check never raises. Problems carry a German
-hint for the person at the keyboard and an English one for the admin's search.
+Each check returns one `Check`; a check never raises. Problems carry a hint for the
+person at the keyboard, in German like all user-facing text (the JSON keeps the key
+`hint_de` so that monitoring set up on it keeps working).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class Check:
     status: str  # ok | warn | fail
     detail: str
     hint_de: str = ""
-    hint_en: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,6 +51,7 @@ def run_checks(services: Services) -> list[Check]:
         _modules,
         _data_dir,
         _auth_secret,
+        _site,
         _database,
         _lexical,
         _embeddings,
@@ -68,7 +69,6 @@ def run_checks(services: Services) -> list[Check]:
                     "fail",
                     f"{type(exc).__name__}: {exc}",
                     "Details im Anwendungsprotokoll.",
-                    "See the application log.",
                 )
             )
     return out
@@ -95,7 +95,6 @@ def _modules(s: Services) -> Check:
             else f"Es fehlen die Python-Module {names}; der Chat-Dienst startet so nicht.",
             "Installation wiederholen: `uv sync --frozen --no-dev` (mit PostgreSQL: "
             "`--extra postgres`).",
-            f"Missing Python modules: {', '.join(missing)}; re-run the documented install.",
         )
     return Check("modules", "ok", f"alle {len(needed)} Laufzeitmodule vorhanden")
 
@@ -124,7 +123,6 @@ def _data_dir(s: Services) -> Check:
             "fail",
             f"{path}: {exc.strerror}",
             "ASSISTANT_DATA_DIR auf einen beschreibbaren Ordner setzen.",
-            "Point ASSISTANT_DATA_DIR to a writable directory.",
         )
     loose = [p for p in [path, *path.rglob("*")] if not p.is_symlink() and p.stat().st_mode & 0o077]
     if loose:
@@ -134,7 +132,6 @@ def _data_dir(s: Services) -> Check:
             f"{path}: {len(loose)} Dateien/Ordner auch für andere lesbar (z. B. {loose[0].name})",
             "`assistant serve` korrigiert das beim Start; sonst: chmod -R go-rwx "
             "ASSISTANT_DATA_DIR.",
-            "Databases and indexes must be 0600/0700: chmod -R go-rwx the data dir.",
         )
     return Check("data_dir", "ok", f"{path} (nur für den Dienst lesbar)")
 
@@ -154,10 +151,26 @@ def _auth_secret(s: Services) -> Check:
             "fail",
             problem,
             "Einen zufälligen Wert setzen (siehe oben) und den Dienst neu starten.",
-            "Set a random CHAINLIT_AUTH_SECRET of 32+ characters; `assistant serve` refuses "
-            "a weak one.",
         )
     return Check("auth_secret", "ok", f"gesetzt ({len(secret)} Zeichen)")
+
+
+def _site(s: Services) -> Check:
+    """The city's site.toml, loaded as serve loads it: a broken one shows here, not only
+    when serve restarts and the chat is gone."""
+    from assistant.errors import ConfigError
+    from assistant.web.site import SITE_FILE, load_site
+
+    directory = s.settings.site_dir
+    if directory is None:
+        return Check("site", "ok", "kein Standortverzeichnis – Vorgaben der Demo")
+    try:
+        site = load_site(s.settings)
+    except ConfigError as exc:
+        return Check("site", "fail", exc.message, exc.hint or "")
+    where = directory / SITE_FILE
+    found = f"{where}: {site.name}" if where.exists() else f"{directory} (ohne {SITE_FILE})"
+    return Check("site", "ok", found)
 
 
 def _database(s: Services) -> Check:
@@ -170,8 +183,9 @@ def _database(s: Services) -> Check:
             "database",
             "warn",
             detail,
-            "Dokumente einlesen: `assistant ingest knowledge/`",
-            "Ingest documents: `assistant ingest knowledge/`",
+            # Not `knowledge/`: those are the project's sample documents, wrong for a city.
+            "Dokumente einlesen: `assistant ingest <Ordner mit Ihren Dokumenten>` "
+            "(siehe docs/de/konten-und-sammlungen.md).",
         )
     return Check("database", "ok", detail)
 
@@ -189,7 +203,6 @@ def _lexical(s: Services) -> Check:
             "warn",
             f"{detail} – der Index hat kein Feld für Suchfragen (ältere Version)",
             "Verzeichnis lexical/ im Datenverzeichnis löschen und die Dokumente neu einlesen.",
-            "Index built before doc2query (schema 2): delete lexical/ and ingest again.",
         )
     return Check("lexical_index", "ok", detail)
 
@@ -225,7 +238,6 @@ def _vectors(s: Services) -> Check:
             "fail",
             exc.message,
             exc.hint or "",
-            "Embedding model differs from the one that built the index; re-index.",
         )
     where = s.settings.chroma_url or str((s.settings.data_dir / "chroma").resolve())
     if missing:
@@ -233,8 +245,8 @@ def _vectors(s: Services) -> Check:
             "vector_index",
             "warn",
             f"Chroma {where}: {len(missing)} Dokument(e) ohne Vektoren",
-            "assistant reindex --vectors",
-            "Ingested while weight_dense was 0; found by the lexical ranking only.",
+            "Ohne Vektoren eingelesen (weight_dense war 0), nur über die Stichwortsuche "
+            "auffindbar: assistant reindex --vectors",
         )
     return Check("vector_index", "ok", f"Chroma {where}: {count} Vektoren")
 
@@ -248,7 +260,6 @@ def _ollama(s: Services) -> Check:
             "warn",
             "Sprachmodell-Anbindung nicht installiert",
             "Nur Suchmodus verfügbar.",
-            "Search mode only.",
         )
     status = check_ollama(s.settings)
     url = s.settings.ollama_base_url
@@ -258,7 +269,6 @@ def _ollama(s: Services) -> Check:
             "warn",
             "kein Modell eingestellt – Suchmodus",
             "ASSISTANT_OLLAMA_MODEL setzen, um Antworten zu erzeugen.",
-            "Set ASSISTANT_OLLAMA_MODEL to enable generated answers.",
         )
     if not status.reachable or not status.model_present:
         return Check(
@@ -266,7 +276,6 @@ def _ollama(s: Services) -> Check:
             "warn",
             f"{url}: {status.problem} – Suchmodus",
             status.hint or "",
-            _ollama_hint_en(status, s.settings.ollama_model),
         )
     found = f"{url}: Ollama {status.version}, Modell {s.settings.ollama_model}"
     health = s.model_health.status()  # reachable is not enough: a hung model still is
@@ -276,16 +285,8 @@ def _ollama(s: Services) -> Check:
             "warn",
             f"{found} – {health.describe()}",
             "Auslastung und Protokoll des Ollama-Servers prüfen; ggf. Ollama neu starten.",
-            "The model recently timed out in answers (degraded): check the Ollama host's "
-            "load and log, restart Ollama if it hangs.",
         )
     return Check("ollama", "ok", found)
-
-
-def _ollama_hint_en(status, model: str) -> str:
-    if not status.reachable:
-        return "Start Ollama (`ollama serve`) or set ASSISTANT_OLLAMA_BASE_URL."
-    return f"Pull the model: `ollama pull {model}`."
 
 
 def exit_code(checks: list[Check]) -> int:

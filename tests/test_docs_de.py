@@ -240,7 +240,13 @@ def _mapped(text: str, tmp: Path) -> str:
 
 def _prepare(tmp: Path) -> None:
     """What the guide's root blocks do before the service user's first command."""
-    for path in ("var/lib/amtswissen", "etc/amtswissen", "var/backups/amtswissen", "srv"):
+    for path in (
+        "var/lib/amtswissen",
+        "etc/amtswissen",
+        "etc/amtswissen/site",
+        "var/backups/amtswissen",
+        "srv",
+    ):
         (tmp / path).mkdir(parents=True, mode=0o700)
     (tmp / "opt").mkdir()
     # The project's repository as the city pulls from it: a branch `main` at this commit,

@@ -27,10 +27,7 @@ def doctor(ctx: Context, as_json: bool) -> None:
         rows = []
         for c in checks:
             mark = Text(*_MARK[c.status]) if tty else _WORD[c.status]
-            hint = Text(c.hint_de)
-            if c.hint_en:
-                hint.append(("\n" if c.hint_de else "") + c.hint_en, style="dim")
-            rows.append((mark, c.name, c.detail, hint))
+            rows.append((mark, c.name, c.detail, c.hint_de))
         output.table(("Status", "Prüfung", "Befund", "Was tun?"), rows)
     raise SystemExit(exit_code(checks))
 
