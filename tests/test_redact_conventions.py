@@ -80,7 +80,15 @@ def test_licence_plates_in_any_case_and_separation(redactor, text, value):
 
 @pytest.mark.parametrize(
     "text",
-    ["kw12 ist urlaub", "TOP3 der sitzung", "raum b204", "ticket inc123", "das ist es um 12"],
+    [
+        "kw12 ist urlaub",
+        "TOP3 der sitzung",
+        "raum b204",
+        "ticket inc123",
+        "das ist es um 12",
+        "FFP2-Masken und LKW40 im Lager",
+        "zwei FFP2 für die kita3",
+    ],
 )
 def test_codes_and_words_are_no_plates(redactor, text):
     assert not found(redactor, text)

@@ -364,9 +364,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
         yield from self._compact(text)
 
     def _compact(self, text: str) -> Iterator[Candidate]:
-        """Plates without separators ("mzab123"): only a known district and 1–2 letters; the letters must be no word
-        or abbreviation ("kw12", "top3", "inc123"); in lower case a cue is needed unless
-        there are four letters ("mzab", not "abc")."""
+        """Plates without separators ("mzab123"): a known district and 1–2 letters that
+        are no word or abbreviation ("kw12", "top3", "inc123"); a cue is needed unless
+        there are four letters ("mzab", not "abc", "FFP2")."""
         for match in self.COMPACT.finditer(text):
             run, digits = match.group(1), match.group(2)
             if len(run) + len(digits) > 8 or not (run.isupper() or run.islower()):
@@ -380,7 +380,7 @@ class LicencePlateRecognizer(ScoredRecognizer):
                 continue
             if _word_like(lower) or _word_like(lower.capitalize()):
                 continue
-            strong = len(run) >= 4 or (run.isupper() and len(run) == 3)
+            strong = len(run) >= 4  # "MAB123", "ffp2", "LKW40": a cue is needed
             yield match.start(), match.end(), 0.55 if strong else WEAK, 0.85
 
     def _separated(self, text: str) -> Iterator[Candidate]:
