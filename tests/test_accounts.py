@@ -209,3 +209,26 @@ def test_every_change_of_rights_ends_the_sessions(accounts):
     accounts.add("anna", "richtig-geheim", ["it"])  # a new account of the same name
     assert accounts.current(session) is None
     assert accounts.current(replace(session, session=None)).roles == ("it",)  # CLI --user
+
+
+def test_a_manager_without_the_role_is_refused(run_cli):
+    """`collections add … --manager paul` for an account without „wissensmanagement“ was
+    accepted, though only the role makes a listed manager manage anything."""
+    import json
+
+    assert run_cli("users", "add", "paul", "--no-password").exit_code == 0
+    refused = run_cli("collections", "add", "personalamt", "--group", "personal", "-m", "Paul")
+    assert refused.exit_code == 1
+    assert "„paul“ fehlt die Rolle „wissensmanagement“" in refused.output
+    assert "assistant users set-roles paul mitarbeitende wissensmanagement" in refused.output
+    listed = json.loads(run_cli("collections", "list", "--json").output)
+    assert "personalamt" not in [c["name"] for c in listed]  # nothing half-done
+    assert run_cli("collections", "grant", "allgemein", "-m", "paul").exit_code == 1
+
+    assert (
+        run_cli("users", "set-roles", "paul", "mitarbeitende", "wissensmanagement").exit_code == 0
+    )
+    added = run_cli("collections", "add", "personalamt", "--group", "personal", "-m", "paul")
+    assert added.exit_code == 0 and "verwalten paul" in added.output
+    # an account the users table does not know (header or OIDC login): roles come at login
+    assert run_cli("collections", "grant", "personalamt", "-m", "kim.schulz").exit_code == 0

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from assistant.access.accounts import Operator, Person, clean_groups, user_key
 from assistant.db import collections as table
+from assistant.db import users
 from assistant.errors import AssistantError, NotFoundError
 from assistant.models import Scope
 
@@ -120,6 +121,7 @@ class CollectionService:
             exists = conn.execute(sa.select(table.c.name).where(table.c.name == name)).first()
         if exists:
             raise CollectionError(f"Die Sammlung „{name}“ gibt es schon.")
+        self._check_managers(managers)
         with self.engine.begin() as conn:
             conn.execute(
                 table.insert().values(
@@ -132,6 +134,7 @@ class CollectionService:
         return self.require(name)
 
     def grant(self, name: str, groups=(), managers=()) -> Collection:
+        self._check_managers(managers)
         current = self._registered(name)
         return self._save(
             current.name, current.read_groups + tuple(groups), current.managers + tuple(managers)
@@ -146,6 +149,35 @@ class CollectionService:
                 m for m in current.managers if user_key(m) not in {user_key(x) for x in managers}
             ),
         )
+
+    def _check_managers(self, names: Iterable[str]) -> None:
+        """Refuse a manager whose local account lacks the knowledge-management role: only
+        with the role does a listed manager manage anything (`_listed_manager`; an admin
+        manages every collection anyway), so the entry would silently do nothing.
+        Names without a local account pass: with auth_mode header or oidc the roles come
+        from the login, not from the users table."""
+        wanted = clean_names(names)
+        if not wanted:
+            return
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(users.c.username, users.c.roles).where(
+                    sa.func.lower(users.c.username).in_(wanted)
+                )
+            ).all()
+        lacking = sorted(
+            (r for r in rows if "wissensmanagement" not in (r.roles or ())),
+            key=lambda r: r.username,
+        )
+        if lacking:
+            who = ", ".join(f"„{r.username}“" for r in lacking)
+            roles = " ".join([*(lacking[0].roles or ()), "wissensmanagement"])
+            raise CollectionError(
+                f"Dem Konto {who} fehlt die Rolle „wissensmanagement“; als Verwaltende hätte "
+                "der Eintrag keine Wirkung. Nichts geändert.",
+                hint=f"Zuerst die Rolle geben: assistant users set-roles {lacking[0].username} "
+                f"{roles}",
+            )
 
     def _registered(self, name: str) -> Collection:
         """The stored row; the implicit default collection is stored on first change."""
