@@ -148,3 +148,44 @@ def test_the_start_line_is_german_and_said_once_with_the_readmes_address(served_
     said = [line for line in served_log.splitlines() if "Der Chat ist bereit: " in line]
     assert len(said) == 1 and re.search(r"bereit: http://127\.0\.0\.1:\d+$", said[0]), said
     assert "Your app is available" not in served_log and "Uvicorn running on" not in served_log
+
+
+def test_a_taken_port_is_named_in_german_and_never_called_ready(tmp_path):
+    """A walkthrough found "Der Chat ist bereit: http://127.0.0.1:8765" and then "[Errno 98]
+    … ('<IP_ADDRESS>', 8765): address already in use": "bereit" before the bind, and the
+    clash hidden by the redaction. The address the service binds is configuration, not
+    personal data: said in full, with what to do, and the start fails."""
+    import socket
+    import subprocess
+    import sys
+
+    from browser_util import ROOT
+
+    env = app_env(tmp_path / "data", "http://127.0.0.1:9")
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said[-3000:]
+    assert f"Port {port} auf 127.0.0.1 ist schon belegt" in said, said[-3000:]
+    assert "assistant serve --port" in said
+    assert "bereit" not in said and "Errno" not in said and "<IP_ADDRESS>" not in said

@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from assistant.privacy import Redactor
 
 # The privacy package's own loggers (redactor, audit, retention): reviewed to log
-# types, counts, ids and timings only.
-TRUSTED = ("assistant.privacy",)
+# types, counts, ids and timings only. The chat server's start lines (web/server.py):
+# reviewed to log only the host and port the service binds – configuration, which the
+# admin must read unmasked to find a port clash.
+TRUSTED = ("assistant.privacy", "assistant.web.server")
 # The redactor's libraries: their debug lines quote the analysed text, and they
 # log from inside the redactor (whose lock a nested redaction would wait for):
 # their records are masked, never redacted.
