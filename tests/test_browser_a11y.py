@@ -97,6 +97,13 @@ def violations(page, *, exclude: tuple[str, ...] = ()) -> list[dict]:
 
 
 def assert_accessible(page, screen: str) -> None:
+    # Axe reads colours as painted: during a fade-in the text is half transparent and its
+    # contrast too low (seen in CI on the chat input), so let running animations finish.
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running'"
+        " || a.effect?.getTiming().iterations === Infinity)",  # spinners never end
+        timeout=10_000,
+    )
     found = violations(page)
     assert not found, f"{screen}: " + json.dumps(found, ensure_ascii=False, indent=1)
 

@@ -121,6 +121,9 @@ def attach(page, path, text: str) -> None:
 
 
 def as_user(page, url, user) -> None:
+    # Leave the chat first: a chat page that loses its cookie navigates to /login by
+    # itself, which can interrupt the next page.goto (seen in CI).
+    page.goto("about:blank")
     page.context.clear_cookies()
     with page.expect_websocket(lambda ws: "socket.io" in ws.url):
         open_chat(page, url, user)
