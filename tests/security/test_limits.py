@@ -58,12 +58,8 @@ def app(tmp_path_factory, ollama_server):
 
 
 @pytest.fixture
-def fake(ollama_server):
-    ollama_server.start()
-    ollama_server.reset()
-    ollama_server.answer = None
-    ollama_server.delay = ollama_server.first_token_delay = ollama_server.token_delay = 0.0
-    return ollama_server
+def fake(fake_ollama):
+    return fake_ollama  # conftest's: running, back to its defaults for each test
 
 
 def chat_of(app, name: str) -> Chat:

@@ -53,15 +53,11 @@ def app(tmp_path_factory, ollama_server):
 
 
 @pytest.fixture
-def fake(ollama_server):
-    ollama_server.start()
-    ollama_server.reset()
-    ollama_server.answer = None
-    ollama_server.delay = ollama_server.first_token_delay = ollama_server.token_delay = 0.0
-    ollama_server.stall_after, ollama_server.stall_s = None, 30.0
-    yield ollama_server
-    ollama_server.stall_after = None
-    ollama_server.first_token_delay = ollama_server.token_delay = 0.0
+def fake(fake_ollama):
+    fake_ollama.stall_s = 30.0  # conftest's fake, with a hang shorter than its default
+    yield fake_ollama
+    fake_ollama.stall_after = None  # later modules use the session's fake without resetting
+    fake_ollama.first_token_delay = fake_ollama.token_delay = 0.0
 
 
 @pytest.fixture
