@@ -186,6 +186,19 @@ def launch(playwright, profile: Path, recording: Recording):
     return context
 
 
+@contextlib.contextmanager
+def browser_page(profile: Path, recording: Recording | None = None) -> Iterator:
+    """One page of a fresh Chromium (see `launch`), 30 s default timeout; closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = launch(playwright, profile, recording or Recording())
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+        context.close()
+
+
 def watch(page, recording: Recording) -> None:
     page.on("websocket", lambda ws: recording.urls.append(ws.url))
     page.on("console", lambda m: m.type == "error" and recording.console_errors.append(m.text))

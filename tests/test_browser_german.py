@@ -25,13 +25,12 @@ from browser_util import (
     CHROMIUM,
     TEST_USER,
     USER_MESSAGES,
-    Recording,
     add_user,
     app_env,
     ask,
+    browser_page,
     cli,
     ingest,
-    launch,
     open_chat,
     screenshot_on_failure,
     start_app,
@@ -107,15 +106,8 @@ def app(tmp_path_factory, ollama_server):
 
 @pytest.fixture(scope="module")
 def browser(app, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("german-profile")
-    with sync_playwright() as playwright:
-        context = launch(playwright, profile, Recording())
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
+    with browser_page(tmp_path_factory.mktemp("german-profile")) as page:
         yield page
-        context.close()
 
 
 def test_a_file_attached_before_the_chat_is_connected_is_taken(app, browser):

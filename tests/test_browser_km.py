@@ -20,12 +20,11 @@ from browser_util import (
     ASSISTANT_MESSAGES,
     CHROMIUM,
     USER_MESSAGES,
-    Recording,
     add_user,
     app_env,
     ask,
+    browser_page,
     cli,
-    launch,
     login,
     logout,
     open_chat,
@@ -79,15 +78,8 @@ def app(tmp_path_factory, ollama_server):
 
 @pytest.fixture(scope="module")
 def browser(app, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("km-profile")
-    with sync_playwright() as playwright:
-        context = launch(playwright, profile, Recording())
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
+    with browser_page(tmp_path_factory.mktemp("km-profile")) as page:
         yield page
-        context.close()
 
 
 def last_answer(page, before: int):
