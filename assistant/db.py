@@ -36,6 +36,9 @@ documents = sa.Table(
     sa.Column("valid_from", sa.Date),
     sa.Column("valid_until", sa.Date),
     sa.Column("doc_date", sa.Date),  # the date the document states ("Stand"), ingest/docdate.py
+    # Fields of a unit from a connector (council paper, open-data set): reference, type,
+    # date, url, ... — shown with the hit and used by search filters. None for files.
+    sa.Column("meta", sa.JSON),
 )
 
 # A row exists while a document version is being written or removed; crash
@@ -299,6 +302,77 @@ def m007_document_date(conn: Connection) -> None:
     # m001 creates the table from its current definition: a new store has the column.
     if "doc_date" not in {c["name"] for c in sa.inspect(conn).get_columns("documents")}:
         conn.execute(sa.text("ALTER TABLE documents ADD COLUMN doc_date DATE"))
+
+
+@migration
+def m008_document_meta(conn: Connection) -> None:
+    if "meta" not in {c["name"] for c in sa.inspect(conn).get_columns("documents")}:
+        conn.execute(sa.text("ALTER TABLE documents ADD COLUMN meta JSON"))
+
+
+# --- connectors' sync state (assistant/connectors/engine.py) -----------------------------
+sync_sources = sa.Table(  # one registered endpoint (an OParl system, a CKAN portal)
+    "sync_sources",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # "oparl" | "opendata"
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("collection", sa.String(100), nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sync_runs = sa.Table(  # one sync run: what it did, and the server cursor it reached
+    "sync_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(20), nullable=False),  # running|completed|failed
+    sa.Column("full", sa.Boolean, nullable=False),
+    sa.Column("cursor", sa.String(64)),  # newest server `modified` seen (completed runs)
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("requests", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text),  # German, no personal data
+)
+
+sync_checkpoints = sa.Table(  # where an interrupted run resumes (list -> next page URL)
+    "sync_checkpoints",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+sync_objects = sa.Table(  # the remote objects as last fetched, and the unit built from each
+    "sync_objects",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("object_id", sa.String(500), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("modified", sa.String(64)),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON),  # None once deleted
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("dirty", sa.Boolean, nullable=False, default=True, index=True),
+    sa.Column("seen_run", sa.Integer),
+    sa.Column("doc_id", sa.String(200)),
+)
+
+sync_links = sa.Table(  # unit A shows something of object B: re-render A when B changes
+    "sync_links",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("from_id", sa.String(500), primary_key=True),
+    sa.Column("to_id", sa.String(500), primary_key=True, index=True),
+)
+
+
+@migration
+def m009_sync(conn: Connection) -> None:
+    for table in (sync_sources, sync_runs, sync_checkpoints, sync_objects, sync_links):
+        table.create(conn, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -36,6 +36,7 @@ class DocumentRecord:
     valid_from: date | None = None
     valid_until: date | None = None
     doc_date: date | None = None  # the document's own date ("Stand"), None when it states none
+    meta: dict | None = None  # a connector unit's fields (reference, type, date, url, ...)
 
     def to_dict(self) -> dict:
         d = asdict(self)
