@@ -22,6 +22,11 @@ class Chunk:
     text: str
 
 
+# Fields of a connector unit shown at the top level of a hit when its meta has them:
+# council units (OParl) and open-data datasets (CKAN).
+META_KEYS = ("oparl_id", "reference", "paper_type", "date", "url", "dataset_id", "portal")
+
+
 @dataclass
 class Hit:
     """One search result, as shown to people and in `--json`."""
@@ -38,9 +43,10 @@ class Hit:
     text: str
     version: int = 1
     scores: dict[str, float] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # the document's connector fields (manifest)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "rank": self.rank,
             "score": round(self.score, 6),
             "doc_id": self.doc_id,
@@ -53,6 +59,12 @@ class Hit:
             "version": self.version,
             "text": self.text,
         }
+        for key in META_KEYS:
+            if self.meta.get(key) not in (None, ""):
+                data[key] = self.meta[key]
+        if self.meta:
+            data["meta"] = self.meta
+        return data
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.config import Settings
+    from assistant.retrieval.filters import SearchFilters
     from assistant.retrieval.search import SearchResult, SearchService
 
 NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
@@ -126,9 +127,15 @@ class AnswerService:
 
     # --- phase 1 ---------------------------------------------------------------
     def prepare(
-        self, question: str, scope: Scope, history: Sequence[tuple[str, str]] = ()
+        self,
+        question: str,
+        scope: Scope,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        filters: SearchFilters | None = None,
     ) -> Prepared:
-        """Condense, retrieve within `scope` (required), decide whether the model is asked."""
+        """Condense, retrieve within `scope` (required) and `filters`, decide whether the
+        model is asked."""
         require_scope(scope)
         check_question(question, self.settings)  # before any model or redaction work
         started = time.perf_counter()
@@ -140,7 +147,9 @@ class AnswerService:
         if isinstance(rewrites, LLMError):  # a hung model is not asked again
             error, rewrites = rewrites, []
         t = time.perf_counter()
-        result = self.search.search(standalone, self.settings.search_k, scope, variants=rewrites)
+        result = self.search.search(
+            standalone, self.settings.search_k, scope, variants=rewrites, filters=filters
+        )
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings, model_error=error)
@@ -265,10 +274,10 @@ class AnswerService:
         notice = f"{error.message} {error.hint or ''}".strip()
         return self._search_mode(prepared, notice)
 
-    def ask(self, question: str, scope: Scope, history=()) -> Answer:
+    def ask(self, question: str, scope: Scope, history=(), filters=None) -> Answer:
         """The whole path without streaming (tests, benchmarks; people go through
         `Assistant.ask`, which also resolves the scope and writes the audit row)."""
-        prepared = self.prepare(question, scope, history)
+        prepared = self.prepare(question, scope, history, filters=filters)
         if prepared.final:
             return prepared.final
         try:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from assistant.answering.answer import Answer, AnswerService, Prepared
     from assistant.answering.health import ModelHealthLog
     from assistant.privacy.audit import AuditLog
+    from assistant.retrieval.filters import SearchFilters
 
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
@@ -97,9 +98,10 @@ class Assistant:
         question: str,
         conversation: Conversation | None = None,
         collections: Sequence[str] = (),
+        filters: SearchFilters | None = None,
     ) -> Reply:
         """The whole path without streaming (`assistant ask`)."""
-        turn = self.prepare(person, question, conversation, collections)
+        turn = self.prepare(person, question, conversation, collections, filters)
         for _ in self.stream(turn):
             pass
         return self.complete(turn)
@@ -110,13 +112,14 @@ class Assistant:
         question: str,
         conversation: Conversation | None = None,
         collections: Sequence[str] = (),
+        filters: SearchFilters | None = None,
     ) -> Turn:
         """Look the person up, resolve their scope (narrowed to `collections`), condense
-        and retrieve; the model is not asked yet."""
+        and retrieve (every hit meeting `filters`); the model is not asked yet."""
         person = self._current(person)
         conversation = conversation if conversation is not None else Conversation()
         scope = self.collections.scope(person, collections)
-        prepared = self.answers.prepare(question, scope, conversation.history)
+        prepared = self.answers.prepare(question, scope, conversation.history, filters=filters)
         # Before any of it is stored: quoted passages are not the asker's data.
         self.audit.remember_sources(conversation.id, [hit.text for hit in prepared.hits])
         return Turn(person, conversation, prepared)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -16,9 +17,47 @@ from assistant.errors import AssistantError
 if TYPE_CHECKING:
     from assistant.access.accounts import Person
     from assistant.models import Scope
+    from assistant.retrieval.filters import SearchFilters
 
 log = logging.getLogger("assistant.cli.ask")
 INTERNAL_ERROR = "Die Frage konnte nicht beantwortet werden; Details stehen im Anwendungsprotokoll."
+_DATE = click.DateTime(["%Y-%m-%d", "%d.%m.%Y"])
+
+
+def filter_options(command):
+    """--body/--type/--committee/--from/--to/--year: filters that every hit must meet (a
+    document without the field does not)."""
+    options = [
+        click.option("--body", multiple=True, help="Nur diese Kommune (Körperschaft im Ratsinfo)."),
+        click.option(
+            "--type", "paper_types", multiple=True, help="Nur diese Vorlagenart, z. B. Anfrage."
+        ),
+        click.option("--committee", multiple=True, help="Nur Vorlagen/Sitzungen dieses Gremiums."),
+        click.option("--from", "date_from", type=_DATE, help="Nur ab diesem Datum (JJJJ-MM-TT)."),
+        click.option("--to", "date_to", type=_DATE, help="Nur bis zu diesem Datum (JJJJ-MM-TT)."),
+        click.option("--year", type=click.IntRange(1900, 2999), help="Nur aus diesem Jahr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(options: dict) -> SearchFilters | None:
+    """The filter flags as SearchFilters; None when none is given."""
+    from assistant.retrieval.filters import SearchFilters
+
+    year = options.pop("year", None)
+    start, end = options.pop("date_from", None), options.pop("date_to", None)
+    filters = SearchFilters(
+        body=options.pop("body", ()),
+        paper_type=options.pop("paper_types", ()),
+        organization=options.pop("committee", ()),
+        date_from=start.date() if start else (date(year, 1, 1) if year else None),
+        date_to=end.date() if end else (date(year, 12, 31) if year else None),
+    )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise click.UsageError("Das Datum bei --from liegt nach dem bei --to.")
+    return filters if filters.active else None
 
 
 @cli.command()
@@ -31,26 +70,67 @@ INTERNAL_ERROR = "Die Frage konnte nicht beantwortet werden; Details stehen im A
     help="Datei mit einer Anfrage pro Zeile; gibt eine JSON-Zeile pro Anfrage aus.",
 )
 @click.option("--user", "-u", help="Nur was dieses Konto lesen darf (Sammlungen seiner Gruppen).")
-@click.option("--json", "as_json", is_flag=True, help="Treffer als JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Ergebnis als JSON: {"query", "filters", "hits"} (angewandte Filter, Treffer).',
+)
+@filter_options
 @pass_ctx
 @friendly_errors
-def search(ctx: Context, query, k, collections, batch, user, as_json) -> None:
+def search(ctx: Context, query, k, collections, batch, user, as_json, **options) -> None:
     """Hybride Suche (Stichwort + Vektor), ohne Sprachmodell."""
     if bool(query) == bool(batch):
         raise click.UsageError("Bitte entweder eine Anfrage oder --batch DATEI angeben.")
+    filters = _filters(options)
     service = ctx.services.search
     scope = _scope(ctx, user, collections)
     if batch:
         for line in batch:
             q = line.rstrip("\n")
-            hits = service.search(q, k, scope).hits if q.strip() else []
-            echo_json({"query": q, "hits": [h.to_dict() for h in hits]})
+            result = service.search(q, k, scope, filters=filters) if q.strip() else None
+            echo_json(_result_json(q, result))
         return
-    result = service.search(query, k, scope)
+    result = service.search(query, k, scope, filters=filters)
     if as_json:
-        echo_json([h.to_dict() for h in result.hits])
+        echo_json(_result_json(query, result))
         return
+    _print_filters(result.filters)
     _print_hits(result.hits, query, empty=not result.hits and not service.has_documents(scope))
+
+
+def _result_json(query: str, result) -> dict:
+    """One search as JSON: the query, the filters applied and the hits."""
+    if result is None:
+        return {"query": query, "filters": {}, "hits": []}
+    return {"query": query, "filters": result.filters, "hits": [h.to_dict() for h in result.hits]}
+
+
+_FILTER_NAMES = {
+    "body": "Kommune",
+    "paper_type": "Vorlagenart",
+    "organization": "Gremium",
+    "date_from": "ab",
+    "date_to": "bis",
+}
+
+
+def _print_filters(applied: dict) -> None:
+    """Which filters restricted the hits, so that a short list is not a surprise."""
+    parts = []
+    for kind, label in (("explicit", "Filter"), ("recognised", "Aus der Frage erkannt")):
+        fields = applied.get(kind) or {}
+        if fields:
+            shown = "; ".join(
+                f"{_FILTER_NAMES.get(k, k)} {', '.join(v) if isinstance(v, list) else v}"
+                for k, v in fields.items()
+            )
+            parts.append(f"{label}: {shown}")
+    if applied.get("references"):
+        parts.append("Aktenzeichen: " + ", ".join(applied["references"]))
+    if parts:
+        output.console().print(f"[dim]{escape(' · '.join(parts))}[/dim]")
 
 
 def _print_hits(hits, query: str, empty: bool = False) -> None:
@@ -90,26 +170,33 @@ def _print_hits(hits, query: str, empty: bool = False) -> None:
     help="Antwort als ein JSON-Objekt; ein Fehler ist ebenfalls ein JSON-Objekt "
     '({"error": {"code", "message", "hint"}}, Exit-Code 1).',
 )
+@filter_options
 @pass_ctx
 @friendly_errors
-def ask(ctx: Context, question: str | None, collections, user, as_json: bool) -> None:
+def ask(ctx: Context, question: str | None, collections, user, as_json: bool, **options) -> None:
     """Eine Frage beantworten lassen – mit Quellen; ohne Sprachmodell im Suchmodus."""
     if as_json:
-        data = _json_reply(ctx, question, collections, user)
+        data = _json_reply(ctx, question, collections, user, options)
         echo_json(data)
         if "error" in data:
             raise SystemExit(1)
         return
-    reply = ctx.services.assistant.ask(_person(ctx, user), question or "", collections=collections)
-    _print_answer(reply.answer)
+    _print_answer(_ask(ctx, question, collections, user, options).answer)
 
 
-def _json_reply(ctx: Context, question: str | None, collections, user) -> dict:
+def _ask(ctx: Context, question: str | None, collections, user, options: dict):
+    """The question through the one use case, with the filter flags in `options`."""
+    filters = _filters(dict(options))
+    person = _person(ctx, user)
+    return ctx.services.assistant.ask(
+        person, question or "", collections=collections, filters=filters
+    )
+
+
+def _json_reply(ctx: Context, question: str | None, collections, user, options: dict) -> dict:
     """The answer, or the error, as one object: scripts read exactly one per call."""
     try:
-        reply = ctx.services.assistant.ask(
-            _person(ctx, user), question or "", collections=collections
-        )
+        reply = _ask(ctx, question, collections, user, options)
     except AssistantError as exc:
         return {"error": {"code": exc.code, "message": exc.message, "hint": exc.hint}}
     except Exception as exc:  # noqa: BLE001 - a script gets an object, the log the details

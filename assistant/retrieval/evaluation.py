@@ -9,6 +9,10 @@ The question format (one JSON object per line, documented in tests/data/eval/REA
 * `evidence` – a verbatim snippet of the answering passage;
   with neither, any passage of the file counts (document-level gold, as in
   LegalQuAD);
+* `reference` – for council data (issue 15): the reference of the answering paper
+  ("2026/0419"), compared exactly with the hit's `meta["reference"]`; or
+* `oparl_id` – the tail of the answering unit's OParl id ("meetings/10299"): a hit
+  counts when its `meta["oparl_id"]` ends with it (at a "/" boundary);
 * `kind` – optional label (`plain`, `everyday`, `english`, …) for figures per kind;
 * `id` – optional; the line number otherwise.
 
@@ -63,10 +67,19 @@ class Question:
     section: str | None = None
     evidence: str | None = None
     kind: str = "unlabelled"
+    reference: str | None = None  # council paper reference (Hit.meta["reference"])
+    oparl_id: str | None = None  # tail of the unit's OParl id (Hit.meta["oparl_id"])
 
     @property
     def answerable(self) -> bool:
-        return bool(self.source)
+        return bool(self.source or self.reference or self.oparl_id)
+
+    @property
+    def gold(self) -> str | None:
+        """The gold as people read it in the report."""
+        if self.reference or self.oparl_id:
+            return " · ".join(g for g in (self.reference, self.oparl_id) if g)
+        return f"{self.source} · {self.section or self.evidence}" if self.source else None
 
 
 def _collapse(text: str | None) -> str:
@@ -89,7 +102,8 @@ def _parse(n: int, line: str, path: Path) -> Question:
     def bad(why: str) -> EvalError:
         return EvalError(
             f"Zeile {n} in {path}: {why}",
-            hint="Format siehe tests/data/eval/README.md (question, source, section/evidence, kind).",
+            hint="Format siehe tests/data/eval/README.md "
+            "(question, source, section/evidence, reference/oparl_id, kind).",
         )
 
     try:
@@ -99,18 +113,25 @@ def _parse(n: int, line: str, path: Path) -> Question:
     if not isinstance(row, dict) or not str(row.get("question") or "").strip():
         raise bad("das Feld 'question' fehlt.")
     source = row.get("source") or None
+    council = {
+        key: str(row[key]).strip() or None for key in ("reference", "oparl_id") if row.get(key)
+    }
+    answerable = bool(source or any(council.values()))
     return Question(
         id=str(row.get("id") or n),
         question=str(row["question"]),
         source=source,
         section=row.get("section") or None,
         evidence=row.get("evidence") or None,
-        kind=str(row.get("kind") or ("unanswerable" if not source else "unlabelled")),
+        kind=str(row.get("kind") or ("unanswerable" if not answerable else "unlabelled")),
+        **council,
     )
 
 
 def is_hit(hit: Hit, q: Question) -> bool:
     """Does `hit` show the gold passage of `q`?"""
+    if q.reference or q.oparl_id:
+        return _council_hit(hit, q)
     if not q.source or Path(hit.source).name != Path(q.source).name:
         return False
     if not (q.section or q.evidence):
@@ -118,6 +139,18 @@ def is_hit(hit: Hit, q: Question) -> bool:
     if q.section and _collapse(q.section) in _collapse(hit.section):
         return True
     return bool(q.evidence) and _collapse(q.evidence) in _collapse(hit.text)
+
+
+def _council_hit(hit: Hit, q: Question) -> bool:
+    """Council gold: the paper with exactly this reference, or the unit whose OParl id
+    ends with the given tail ("meetings/10299" is not "meetings/110299")."""
+    meta = hit.meta or {}
+    if q.reference and str(meta.get("reference") or "") == q.reference:
+        return True
+    if q.oparl_id:
+        found, tail = str(meta.get("oparl_id") or ""), q.oparl_id.strip("/")
+        return found == tail or found.endswith("/" + tail)
+    return False
 
 
 def first_rank(hits: Sequence[Hit], q: Question) -> int | None:
@@ -211,14 +244,14 @@ def evaluate(
         start = time.perf_counter()
         hits = list(search(q.question, depth))
         ms = (time.perf_counter() - start) * 1000
-        gold = f"{q.source} · {q.section or q.evidence}" if q.answerable else None
+        gold = q.gold
         outcome = Outcome(
             q.id,
             q.question,
             q.kind,
             gold,
             rank=first_rank(hits, q) if q.answerable else None,
-            top=[f"{h.source} · {h.section}" for h in hits[:3]],
+            top=[_shown(h) for h in hits[:3]],
             ms=round(ms, 2),
         )
         if gate is not None:
@@ -230,6 +263,14 @@ def evaluate(
     if judge is not None:
         report.refusal_search = _refusals(outcomes, "refused_search")
     return report
+
+
+def _shown(hit: Hit) -> str:
+    """A hit in the report: a council unit by its reference (or OParl id) and title."""
+    meta = hit.meta or {}
+    if meta.get("reference") or meta.get("oparl_id"):
+        return f"{meta.get('reference') or meta.get('oparl_id')} · {hit.title}"
+    return f"{hit.source} · {hit.section}"
 
 
 def _refusals(outcomes: list[Outcome], flag: str) -> dict[str, dict[str, int]]:

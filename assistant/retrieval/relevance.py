@@ -88,6 +88,8 @@ class RelevanceGate:
     ) -> bool:
         if hit.scores.get("dense", -1.0) >= self.min_dense:
             return True
+        if "reference" in hit.scores:  # the paper the question names by its reference
+            return True
         return self.coverage(question, hit, query, extra) >= self.min_coverage
 
 

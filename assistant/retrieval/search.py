@@ -15,6 +15,7 @@ metadata fetch cost as much as its HNSW search).
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from assistant.models import Chunk, Hit, Scope, require_scope
+from assistant.retrieval.filters import SearchFilters, Vocabulary, allowed
+from assistant.retrieval.references import ReferenceIndex
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -41,6 +44,8 @@ class SearchResult:
     timings: dict[str, float] = field(default_factory=dict)
     query: AnalysedQuery | None = None  # the analysed question, for the relevance gate
     variants: tuple[AnalysedQuery, ...] = ()  # analysed rewrites that were searched too
+    # What restricted the hits: {"explicit": {...}, "recognised": {...}, "references": [...]}
+    filters: dict = field(default_factory=dict)
 
 
 class SearchService:
@@ -59,6 +64,12 @@ class SearchService:
         self._embeddings = embeddings
         self._pool: ThreadPoolExecutor | None = None
         self._scope_cache: tuple[dict | None, set[str]] = (None, set())
+        self._council_cache: tuple[dict | None, Vocabulary, ReferenceIndex] = (
+            None,
+            Vocabulary(),
+            ReferenceIndex(),
+        )
+        self._allowed_cache: dict = {}
         self._refusal: RefusalModel | None = None
 
     def judge(self, result: SearchResult) -> Judgement:
@@ -71,6 +82,10 @@ class SearchService:
             gate = RelevanceGate(0.0, 1.0, lexical=self.lexical)
             self._refusal = RefusalModel(gate, depth=self.settings.search_k)
         question = result.query.text if result.query else ""
+        if any("reference" in h.scores for h in result.hits):  # a looked-up paper answers
+            from assistant.retrieval.relevance import Judgement
+
+            return Judgement(False, 1.0, {"reference": 1.0})
         return self._refusal.judge(question, result.hits, result.query)
 
     def search(
@@ -81,13 +96,18 @@ class SearchService:
         *,
         weights: tuple[float, float] | None = None,
         variants: Sequence[str] = (),
+        filters: SearchFilters | None = None,
     ) -> SearchResult:
         """Best `k` passages for `query` within `scope` (required: there is no default).
 
         `variants` (multi-query rewrites, rewrite.py) are searched like the question,
         each in both rankings, and fused with it by weighted reciprocal rank, each
         ranking at the weight of its kind: a passage that the question and a rewrite
-        both find rises, one that only a rewrite finds can still enter the list."""
+        both find rises, one that only a rewrite finds can still enter the list.
+
+        `filters` apply to every document; filters recognised in the question restrict
+        council units only, and a paper reference in it puts that paper first
+        (filters.py, references.py)."""
         collections = require_scope(scope).names()
         k = k or self.settings.search_k
         w_lex, w_dense = weights or (self.settings.weight_lexical, self.settings.weight_dense)
@@ -98,11 +118,15 @@ class SearchService:
         visible = self.manifest.visible()
         analysed = self.lexical.analyse(query)
         others = tuple(self.lexical.analyse(v) for v in variants if v.strip())
+        ok, applied, pinned = self._restrictions(query, filters, visible, scope)
         timings["manifest_ms"] = _ms(t)
+        if ok is not None and not ok and not pinned:
+            return SearchResult([], timings, analysed, others, applied)
+        widen = _widening(len(visible), ok)
         rankings: list[tuple[str, float, list[tuple[Chunk, float]]]] = []
         lexical = None
         if w_lex > 0:
-            n = max(self.settings.candidates, k)
+            n = max(self.settings.candidates, k) * widen
             if w_dense > 0:  # in parallel with the query embedding below
                 lexical = self._executor().submit(self._lexical, analysed, n, collections)
             else:
@@ -112,7 +136,7 @@ class SearchService:
         if w_dense > 0:
             dense = self._dense(
                 query,
-                max(self.settings.dense_candidates, k),
+                max(self.settings.dense_candidates, k) * widen,
                 self._dense_scope(collections, visible),
                 timings,
             )
@@ -122,13 +146,84 @@ class SearchService:
             rankings.insert(0, ("lexical", w_lex, ranking))
         if others:
             t = time.perf_counter()
-            rankings += self._variant_rankings(others, (w_lex, w_dense), k, collections, visible)
+            rankings += self._variant_rankings(
+                others,
+                (w_lex, w_dense),
+                max(self.settings.candidates, k) * widen,
+                collections,
+                visible,
+            )
             timings["variants_ms"] = _ms(t)
         t = time.perf_counter()
         fetch = self._vectors().fetch if w_dense > 0 else None
-        hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch)
+        hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch, ok)
+        if pinned:
+            hits = self._pin(hits, pinned, visible, k)
         timings["fuse_ms"] = _ms(t)
-        return SearchResult(hits, timings, analysed, others)
+        return SearchResult(hits, timings, analysed, others, applied)
+
+    def _restrictions(self, query, filters, visible, scope: Scope):
+        """(doc ids that pass the filters or None, the filters applied, the doc ids of the
+        papers the question names by reference that the caller may see)."""
+        cached, vocab, references = self._council_cache
+        if cached is not visible:  # visible() hands out the same dict until a commit
+            vocab, references = Vocabulary.build(visible), ReferenceIndex.build(visible)
+            self._council_cache = (visible, vocab, references)
+            self._allowed_cache = {}
+        explicit = vocab.resolve(filters) if filters and filters.active else SearchFilters()
+        found = references.find(query)
+        words = query
+        for written, _ in found:  # "2026/0419" names a paper, not the year 2026
+            words = words.replace(written, " ")
+        recognised = vocab.recognise(words)
+        key = (explicit, recognised)
+        if key not in self._allowed_cache:
+            if len(self._allowed_cache) > 64:
+                self._allowed_cache.clear()
+            self._allowed_cache[key] = allowed(vocab.facets, explicit, recognised)
+        ok = self._allowed_cache[key]
+        today = date.today()
+        pinned: list[str] = []
+        for _, doc_ids in found:
+            for doc_id in doc_ids:
+                record = visible[doc_id]
+                if (
+                    scope.allows(record.collection)
+                    and record.is_current(today)
+                    and (not explicit.active or explicit.matches(record))
+                    and doc_id not in pinned
+                ):
+                    pinned.append(doc_id)
+                    break
+        applied = {
+            "explicit": explicit.to_dict(),
+            "recognised": recognised.to_dict(),
+            "references": [visible[d].meta["reference"] for d in pinned],
+        }
+        return ok, {name: v for name, v in applied.items() if v}, pinned
+
+    def _pin(self, hits: list[Hit], pinned: list[str], visible, k: int) -> list[Hit]:
+        """The named papers first, in the question's order: each by its best hit, or by
+        its first passage when the ranking did not find it."""
+        top = hits[0].score if hits else 0.0
+        first: list[Hit] = []
+        for doc_id in pinned:
+            hit = next((h for h in hits if h.doc_id == doc_id), None)
+            if hit is None:
+                record = visible[doc_id]
+                chunks = self.lexical.chunks_of(doc_id, record.version)
+                if not chunks:
+                    continue
+                chunk = min(chunks, key=lambda c: c.ordinal)
+                hit = _hit(0, top, chunk, {}, record.meta)
+            hit.scores = {**hit.scores, "reference": 1.0}
+            first.append(hit)
+        chosen = {id(h) for h in first}
+        rest = [h for h in hits if id(h) not in chosen]
+        out = (first + rest)[:k]
+        for i, h in enumerate(out, 1):
+            h.rank = i
+        return out
 
     def _variant_rankings(self, variants, weights, k, collections, visible) -> list:
         """The rankings of each rewrite, named apart from the question's own ("lexical",
@@ -201,11 +296,28 @@ class SearchService:
         return self._pool
 
 
+MAX_WIDENING = 10
 _CHUNK_ID = re.compile(r"(?P<doc>.+):v(?P<version>\d+):\d+")
 
 
-def _fuse(rankings, visible, rrf_k: int, k: int, fetch: Callable | None = None) -> list[Hit]:
-    """Weighted reciprocal-rank fusion over the visible candidates of each ranking.
+def _widening(total: int, ok: set[str] | None) -> int:
+    """How many more candidates to fetch when filters let only part of the documents
+    through, so that filtering does not empty the top k (at most 10 times as many)."""
+    if not ok:
+        return 1
+    return max(1, min(MAX_WIDENING, math.ceil(total / len(ok))))
+
+
+def _fuse(
+    rankings,
+    visible,
+    rrf_k: int,
+    k: int,
+    fetch: Callable | None = None,
+    ok: set[str] | None = None,
+) -> list[Hit]:
+    """Weighted reciprocal-rank fusion over the visible candidates of each ranking
+    (and of those, only documents in `ok`, when filters are given).
 
     A ranking holds (Chunk, score) or, from the dense side, (chunk id, score, collection):
     doc id and version then come from the chunk id the ingest pipeline builds
@@ -215,6 +327,8 @@ def _fuse(rankings, visible, rrf_k: int, k: int, fetch: Callable | None = None) 
 
     def current(doc_id: str, version: int) -> bool:
         record = visible.get(doc_id)
+        if ok is not None and doc_id not in ok:
+            return False
         return record is not None and record.version == version and record.is_current(today)
 
     fused: dict[str, float] = {}
@@ -252,10 +366,13 @@ def _fuse(rankings, visible, rrf_k: int, k: int, fetch: Callable | None = None) 
     kept = [
         cid for cid in best if cid in chunks and current(chunks[cid].doc_id, chunks[cid].version)
     ]  # deleted meanwhile: gone
-    return [_hit(i + 1, fused[cid], chunks[cid], parts[cid]) for i, cid in enumerate(kept)]
+    return [
+        _hit(i + 1, fused[cid], chunks[cid], parts[cid], visible[chunks[cid].doc_id].meta)
+        for i, cid in enumerate(kept)
+    ]
 
 
-def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float]) -> Hit:
+def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float], meta=None) -> Hit:
     return Hit(
         rank=rank,
         score=score,
@@ -269,6 +386,7 @@ def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float]) -> Hit:
         text=c.text,
         version=c.version,
         scores=parts,
+        meta=dict(meta or {}),
     )
 
 
