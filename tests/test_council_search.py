@@ -286,15 +286,20 @@ def test_cli_search_and_ask_flags(tmp_path, run_cli, cli_env):
     ids = build(services, tmp_path)
     services.close()
     out = run_cli("search", "Winterdienst", "--type", "Anfrage", "--year", "2026", "--json")
-    data = json.loads(out.stdout)
-    assert data["filters"]["explicit"]["paper_type"] == ["Anfrage"]
-    assert data["hits"] and all(h["paper_type"] == "Anfrage" for h in data["hits"])
-    assert all(h["date"].startswith("2026") for h in data["hits"])
+    hits = json.loads(out.stdout)  # a list of hits (the CLI contract)
+    assert hits and all(h["paper_type"] == "Anfrage" for h in hits)
+    assert all(h["date"].startswith("2026") for h in hits)
+    batch = tmp_path / "queries.txt"
+    batch.write_text("Winterdienst\n", encoding="utf-8")
+    line = json.loads(
+        run_cli("search", "--batch", str(batch), "--type", "Anfrage", "--json").stdout
+    )
+    assert line["filters"]["explicit"]["paper_type"] == ["Anfrage"]
     committee = json.loads(
         run_cli("search", "Winterdienst", "--committee", "Bauausschuss", "--from", "2025-01-01",
                 "--to", "31.12.2025", "--json").stdout
     )  # fmt: skip
-    assert [h["reference"] for h in committee["hits"]] == ["2025/0100"]
+    assert [h["reference"] for h in committee] == ["2025/0100"]
     text = run_cli("search", "Welche Anfragen zum Winterdienst gab es 2026?").stdout
     assert "Aus der Frage erkannt: Vorlagenart Anfrage" in text
     asked = json.loads(run_cli("ask", "Winterdienst", "--type", "Anfrage", "--json").stdout)

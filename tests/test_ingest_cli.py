@@ -77,7 +77,7 @@ def test_ingest_search_docs_roundtrip(tmp_path, run_cli, cli_env):
     ):
         assert field in listed[0]
 
-    hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)["hits"]
+    hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
     assert hits[0]["title"] == "Dienstanweisung Hundehaltung im Rathaus"
     assert hits[0]["section"].endswith("§ 2 Mitnahme von Hunden")
     for field in (
@@ -96,7 +96,7 @@ def test_ingest_search_docs_roundtrip(tmp_path, run_cli, cli_env):
 
     doc_id = hits[0]["doc_id"]
     assert run_cli("docs", "remove", doc_id).exit_code == 0
-    after = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)["hits"]
+    after = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
     assert all(h["doc_id"] != doc_id for h in after)
     assert _store_counts(cli_env)[0] == 1
     _docs, chunks, lexical, vectors = _store_counts(cli_env)
@@ -129,7 +129,7 @@ def test_changed_file_replaces_old_version(tmp_path, run_cli, cli_env):
     path.write_text(GOOD_MD.replace("1. März 2026", "1. Juli 2026"), encoding="utf-8")
     report = json.loads(run_cli("ingest", str(path), "--json").stdout)
     assert report["counts"]["updated"] == 1 and report["files"][0]["version"] == 2
-    hits = json.loads(run_cli("search", "Inkrafttreten", "--json").stdout)["hits"]
+    hits = json.loads(run_cli("search", "Inkrafttreten", "--json").stdout)
     texts = " ".join(h["text"] for h in hits)
     assert "1. Juli 2026" in texts and "1. März 2026" not in texts
     docs, chunks, lexical, vectors = _store_counts(cli_env)
@@ -206,7 +206,7 @@ def test_lexical_default_embeds_nothing_and_reindex_fills_in_vectors(
     assert run_cli("ingest", str(src)).exit_code == 0
     data = tmp_path / "data"
     assert not (data / "chroma").exists()
-    hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)["hits"]
+    hits = json.loads(run_cli("search", "Hund mitbringen Zustimmung", "--json").stdout)
     assert hits[0]["title"] == "Dienstanweisung Hundehaltung im Rathaus"
     path.write_text(GOOD_MD.replace("1. März 2026", "1. Juli 2026"), encoding="utf-8")
     assert run_cli("ingest", str(path)).exit_code == 0  # version 2, still no vectors

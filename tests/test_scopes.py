@@ -59,7 +59,7 @@ def test_search_and_ask_obey_the_scope(world, user):
     for query in QUERIES:
         out = world("search", query, "-k", "20", "--user", user, "--json")
         assert out.exit_code == 0, out.output
-        collections = {h["collection"] for h in json.loads(out.output)["hits"]}
+        collections = {h["collection"] for h in json.loads(out.output)}
         if not USERS[user]:
             assert "personalamt" not in collections, (user, query)
         elif query != "Kantine Rathaus":
@@ -139,5 +139,5 @@ def test_knowledge_managers_read_what_they_manage(run_cli, tmp_path):
     for name, (_, may_read) in people.items():
         out = run_cli("search", "Leistungsprämie Märzgehalt", "--user", name, "--json")
         assert out.exit_code == 0, out.output
-        collections = {h["collection"] for h in json.loads(out.output)["hits"]}
+        collections = {h["collection"] for h in json.loads(out.output)}
         assert ("personalamt" in collections) is may_read, (name, collections)

@@ -74,7 +74,7 @@ def _filters(options: dict) -> SearchFilters | None:
     "--json",
     "as_json",
     is_flag=True,
-    help='Ergebnis als JSON: {"query", "filters", "hits"} (angewandte Filter, Treffer).',
+    help="Treffer als JSON (mit --batch je Zeile: Anfrage, angewandte Filter, Treffer).",
 )
 @filter_options
 @pass_ctx
@@ -93,8 +93,8 @@ def search(ctx: Context, query, k, collections, batch, user, as_json, **options)
             echo_json(_result_json(q, result))
         return
     result = service.search(query, k, scope, filters=filters)
-    if as_json:
-        echo_json(_result_json(query, result))
+    if as_json:  # a list of hits: the stable contract (DESIGN.md); filters show in --batch
+        echo_json([h.to_dict() for h in result.hits])
         return
     _print_filters(result.filters)
     _print_hits(result.hits, query, empty=not result.hits and not service.has_documents(scope))
