@@ -53,6 +53,29 @@ class Settings(BaseSettings):
         "allgemein", description="Collection a document goes to when none is given."
     )
 
+    # --- connectors (council information, open data) -------------------------
+    sync_rate: float = Field(
+        1.0,
+        description="Requests per second a sync sends to one council or open-data server "
+        "(one request at a time; 0 = no pause, only for local test servers).",
+    )
+    sync_timeout: float = Field(30.0, description="Seconds a sync waits for one HTTP response.")
+    sync_retries: int = Field(
+        4, description="Retries of one request after 429, 5xx, timeouts (growing pauses)."
+    )
+    sync_overlap_seconds: int = Field(
+        300,
+        description="An incremental sync asks for changes since the newest server time seen "
+        "in the last completed run minus this overlap.",
+    )
+    sync_user_agent: str = Field(
+        "Amtswissen-Sync/0.1 (+https://example.invalid/amtswissen; kommunaler KI-Assistent)",
+        description="User-Agent of sync requests; put your city's contact address in it.",
+    )
+    oparl_collection: str = Field(
+        "ratsinfo", description="Collection of council information (OParl) by default."
+    )
+
     # --- embeddings and vector store ----------------------------------------
     embedding_backend: Literal["onnx", "ollama"] = Field(
         "onnx",

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from assistant.answering.limits import MessageRate
     from assistant.answering.prompts import PromptSet
     from assistant.config import Settings
+    from assistant.connectors.engine import SyncStore
+    from assistant.connectors.oparl import CouncilService
     from assistant.ingest.pipeline import Ingestor
     from assistant.ingest.upload import UploadService
     from assistant.privacy import Redactor
@@ -166,6 +168,22 @@ class Services:
         from assistant.ingest.upload import UploadService
 
         return UploadService(self, self.collections)
+
+    @cached_property
+    def sync_store(self) -> SyncStore:
+        """The connectors' sync state (sources, runs, checkpoints, fetched objects)."""
+        from assistant.connectors.engine import SyncStore
+
+        return SyncStore(self.engine)
+
+    @cached_property
+    def council(self) -> CouncilService:
+        """Council information (OParl) endpoints and their syncs."""
+        from assistant.connectors.oparl import CouncilService
+
+        return CouncilService(
+            self.settings, self.sync_store, lambda: self.ingestor, lambda: self.collections
+        )
 
     @cached_property
     def assistant(self) -> Assistant:

@@ -81,6 +81,16 @@ def main() -> None:
 
 
 # Imported last: the modules register their commands on `cli`.
-from assistant.cli import admin, collections, documents, evaluate, logs, privacy, retrieval, users  # noqa: F401
+from assistant.cli import (  # noqa: F401
+    admin,
+    collections,
+    documents,
+    evaluate,
+    logs,
+    oparl,
+    privacy,
+    retrieval,
+    users,
+)
 
 german.usage_words(cli)

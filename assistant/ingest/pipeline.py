@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from assistant.config import Settings
+    from assistant.ingest.units import Unit
     from assistant.retrieval.lexical import LexicalIndex
     from assistant.retrieval.vectorstore import ChromaIndex
 
@@ -176,6 +177,26 @@ class Ingestor(Backfill):
         batch: list[tuple[FileResult, _Prepared | None]] = []
         for path in iter_files(paths):
             batch.append(self._prepare_file(path, collection))
+            if sum(len(p.chunks) for _, p in batch if p) >= _BATCH_CHUNKS:
+                self._flush(batch, report, on_result)
+        self._flush(batch, report, on_result)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def ingest_units(
+        self, units: Iterable[Unit], on_result: Callable[[FileResult], None] | None = None
+    ) -> IngestReport:
+        """Connector units (ingest/units.py): written like files, in batches, each whole
+        or absent; one bad unit never stops the others."""
+        from assistant.ingest.units import prepare_unit
+
+        start = time.perf_counter()
+        report = IngestReport()
+        batch: list[tuple[FileResult, _Prepared | None]] = []
+        for unit in units:
+            result = FileResult(path=unit.source, status="failed", doc_id=unit.doc_id)
+            prepared = self._guarded(result, lambda u=unit, r=result: prepare_unit(self, u, r))
+            batch.append((result, prepared))
             if sum(len(p.chunks) for _, p in batch if p) >= _BATCH_CHUNKS:
                 self._flush(batch, report, on_result)
         self._flush(batch, report, on_result)
