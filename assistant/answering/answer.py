@@ -22,6 +22,7 @@ from langchain_core.output_parsers import StrOutputParser
 from assistant.answering.injection import source_flags
 from assistant.answering.limits import check_question
 from assistant.answering.prompts import PromptSet, format_context, history_messages
+from assistant.answering.results import unsupported_results
 from assistant.errors import LLMError
 from assistant.models import Hit, Scope, require_scope
 from assistant.retrieval.snippets import snippet
@@ -254,10 +255,16 @@ class AnswerService:
         cited, invalid = check_citations(text, len(prepared.hits))
         citations = [_citation(n, prepared.hits[n - 1]) for n in cited]
         prepared.timings["total_ms"] = _ms(prepared.started)
+        # A decision's result is a fact like a figure: it must be in the cited text.
+        results = unsupported_results(
+            text,
+            [h.text for h in prepared.hits],
+            lambda s: check_citations(s, len(prepared.hits))[0],
+        )
         return Answer(
             answer=text.strip(),
             citations=citations,
-            unverified=bool(invalid) or not cited,
+            unverified=bool(invalid) or not cited or bool(results),
             refused=False,
             mode="llm",
             model=self.settings.ollama_model,
