@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     oparl_collection: str = Field(
         "ratsinfo", description="Collection of council information (OParl) by default."
     )
+    oparl_sync_minutes: int = Field(
+        0,
+        ge=0,
+        description="The app syncs every registered council endpoint (OParl) every so many "
+        "minutes, one writer with uploads (0 = off; then sync by timer: "
+        "assistant oparl sync --all).",
+    )
 
     # --- embeddings and vector store ----------------------------------------
     embedding_backend: Literal["onnx", "ollama"] = Field(

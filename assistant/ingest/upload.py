@@ -41,7 +41,9 @@ NO_UPLOAD = (
     "Hochladen dürfen nur Personen aus dem Wissensmanagement. Wenn ein Dokument fehlt oder "
     "veraltet ist, wenden Sie sich bitte an das Wissensmanagement Ihres Bereichs."
 )
-_ingest_lock = threading.Lock()  # one ingest at a time per process (index writers)
+# One writer of the indexes at a time per process: uploads, retiring and the app's council
+# sync (web/councilsync.py) all take it.
+ingest_lock = threading.Lock()
 
 
 class UploadRefused(AssistantError):
@@ -132,7 +134,7 @@ class UploadService:
         staged.parent.mkdir(parents=True, exist_ok=True)
         if not staged.exists():
             shutil.copyfile(path, staged)
-        with _ingest_lock:
+        with ingest_lock:
             old = self.services.manifest.get(self._doc_id(collection, safe))
             result = self.services.ingestor.ingest_file(
                 staged,
@@ -170,7 +172,7 @@ class UploadService:
         if record is None:
             raise NotFoundError("Dieses Dokument gibt es nicht (mehr).")
         self.check(user, record.collection)
-        with _ingest_lock:
+        with ingest_lock:
             self.services.ingestor.remove(doc_id)
         self._discard(Path(record.source))
         return record

@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
-from assistant.web import attachments, knowledge, limits, panel, server_texts, ui
+from assistant.web import attachments, council, knowledge, limits, panel, server_texts, ui
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
 from assistant.web.site import load_site
@@ -148,6 +148,10 @@ async def start_up() -> None:
         await cl.make_async(_warm_up)()
     except Exception as exc:  # noqa: BLE001 - the app still starts; a message shows the error
         log.error("warm-up failed: %s at %s", type(exc).__name__, _where(exc))
+    if SETTINGS.oparl_sync_minutes:  # council endpoints, one writer with uploads
+        from assistant.web import councilsync
+
+        panel.spawn(councilsync.every(services(), SETTINGS.oparl_sync_minutes))
 
 
 async def _retention_daily() -> None:
@@ -183,7 +187,9 @@ async def starters(_user=None, _language=None) -> list[cl.Starter]:
 @cl.on_chat_start
 async def start() -> None:
     cl.user_session.set("history", [])
-    await knowledge.offer_commands(services(), await cl.make_async(current_person)())
+    person = await cl.make_async(current_person)()
+    await knowledge.offer_commands(services(), person)
+    await _offer_council_filters(person)
 
 
 @cl.on_chat_resume
@@ -199,7 +205,22 @@ async def resume(thread) -> None:
         ]
     cl.user_session.set("history", history[-2 * HISTORY_TURNS :])
     cl.user_session.set("sources", [])  # the stored ones are plain data, not elements
-    await knowledge.offer_commands(services(), await cl.make_async(current_person)())
+    person = await cl.make_async(current_person)()
+    await knowledge.offer_commands(services(), person)
+    await _offer_council_filters(person)
+
+
+async def _offer_council_filters(person) -> None:
+    """Chat settings that filter council data – only when the person may read some."""
+    found = await cl.make_async(council.options)(services(), person)
+    cl.user_session.set("filters", None)
+    if found is not None:
+        await cl.ChatSettings(council.widgets(found)).send()
+
+
+@cl.on_settings_update
+async def settings_changed(values: dict) -> None:
+    cl.user_session.set("filters", council.filters_from(values))
 
 
 @cl.on_message
@@ -224,7 +245,8 @@ async def answer(question: str) -> None:
     await panel.clear()
     conversation = Conversation(cl.context.session.thread_id, cl.user_session.get("history") or [])
     reply = cl.Message(content="", metadata={"kind": ui.ANSWER})  # stored as quoted text
-    turn = await _prepare_and_stream(assistant, reply, question, conversation)
+    filters = cl.user_session.get("filters")
+    turn = await _prepare_and_stream(assistant, reply, question, conversation, filters)
     if turn.error is not None:
         log.warning(
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
@@ -233,11 +255,12 @@ async def answer(question: str) -> None:
     rendered = ui.render_answer(
         result.answer,
         services().manifest.visible(),
-        SITE.link_allowed_hosts,
+        await cl.make_async(council.allowed_hosts)(services(), SITE.link_allowed_hosts),
         SITE.nothing_found_tip,
         technical=ui.technical(turn.person),
     )
-    reply.content = rendered.content
+    note = council.describe(filters)  # why documents outside the filters are missing
+    reply.content = f"{note}\n\n{rendered.content}" if note else rendered.content
     await reply.send()
     await panel.show(reply, rendered)
     cl.user_session.set("history", conversation.history)
@@ -246,12 +269,16 @@ async def answer(question: str) -> None:
     await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
 
 
-async def _prepare_and_stream(assistant, reply: cl.Message, question: str, conversation):
+async def _prepare_and_stream(
+    assistant, reply: cl.Message, question: str, conversation, filters=None
+):
     """Prepare and stream the model's text into `reply`; while the model has not begun,
     a notice after `llm_wait_notice_s` says that it is working (its first token replaces it)."""
     waiting = asyncio.create_task(_waiting_notice(reply, SETTINGS.llm_wait_notice_s))
     try:
-        turn = await cl.make_async(assistant.prepare)(session_person(), question, conversation)
+        turn = await cl.make_async(assistant.prepare)(
+            session_person(), question, conversation, filters=filters
+        )
         first = True
         async for delta in assistant.astream(turn):
             if first:

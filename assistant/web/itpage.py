@@ -144,6 +144,7 @@ def _rows(raw: str) -> int:
 
 def register_it_routes(app: Any, services: Services) -> None:
     """Mount `/it`, `/it/export.csv` and `/it/purge`, ahead of Chainlit's catch-all route."""
+    from assistant.web.itcouncil import council_html
     from assistant.web.itpurge import purge_form, purge_handler, purged_note
 
     def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
@@ -154,12 +155,13 @@ def register_it_routes(app: Any, services: Services) -> None:
         figures = services.audit.figures(filters.figure_window().audit_query(), BERLIN)
         titles = {r.doc_id: r.title for r in services.manifest.list()}
         locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
+        councils = council_html(services.council.status())  # OParl endpoints and their syncs
         html = render_page(
             filters,
             entries,
             figures,
             top=model_note(services.model_health.status()) + purged_note(request.query_params),
-            bottom=locks + purge_form(request, services.settings.retention_days),
+            bottom=locks + councils + purge_form(request, services.settings.retention_days),
             titles=titles,
         )
         return HTMLResponse(html, headers=NO_STORE)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import chainlit as cl
 
 from assistant.retrieval.snippets import snippet
+from assistant.web import council
 from assistant.web.links import defang
 from assistant.web.passages import as_markdown, quoted
 from assistant.web.site import DEFAULT_NOTHING_FOUND_TIP
@@ -81,6 +82,7 @@ class Source:
     text: str
     path: str
     edition: str = ""  # "Version 2, Stand 01.03.2026" (from the manifest)
+    council: council.CouncilFacts | None = field(default=None, compare=False)  # OParl units
 
     @property
     def name(self) -> str:
@@ -117,12 +119,13 @@ def render_answer(
     Links in document text (and in the answer quoting it) stay text unless their host is
     in `allowed_hosts` (links.py). `tip` follows a refusal (the city's, site.py).
     `technical`: the reader is IT or admin and is told why the model failed, and the fix."""
-    answer = _without_foreign_links(answer, tuple(allowed_hosts))
+    allowed = tuple(allowed_hosts)
+    answer = _without_foreign_links(answer, allowed)
     if answer.refused:
         return Rendered(f"{answer.answer}\n\n{answer.notice or tip}", [])
     if answer.mode == "search":
-        return _search_mode(answer, documents or {}, technical)
-    return _generated(answer, documents or {})
+        return _search_mode(answer, documents or {}, technical, allowed)
+    return _generated(answer, documents or {}, allowed)
 
 
 def _without_foreign_links(answer: Answer, allowed: tuple[str, ...]) -> Answer:
@@ -143,11 +146,11 @@ def edition(version: int, record: DocumentRecord | None) -> str:
     return dated_edition(version, record)
 
 
-def _generated(answer: Answer, documents) -> Rendered:
-    sources = [_from_citation(c, documents) for c in answer.citations]
+def _generated(answer: Answer, documents, allowed: tuple[str, ...] = ()) -> Rendered:
+    sources = [_from_citation(c, documents, allowed) for c in answer.citations]
     heading = "Quellen"
     if not sources:  # nothing valid was cited: show what the answer was based on
-        sources = [_from_hit(i, h, documents) for i, h in enumerate(answer.hits, 1)]
+        sources = [_from_hit(i, h, documents, allowed) for i, h in enumerate(answer.hits, 1)]
         heading = "Gefundene Textstellen"
     parts = [UNVERIFIED] if answer.unverified else []
     parts.append(cite_each(answer.answer) or "(Das Sprachmodell hat keine Antwort geliefert.)")
@@ -157,8 +160,10 @@ def _generated(answer: Answer, documents) -> Rendered:
     return Rendered("\n\n".join(parts), _elements(sources))
 
 
-def _search_mode(answer: Answer, documents, technical: bool = False) -> Rendered:
-    sources = [_from_citation(c, documents) for c in answer.citations]
+def _search_mode(
+    answer: Answer, documents, technical: bool = False, allowed: tuple[str, ...] = ()
+) -> Rendered:
+    sources = [_from_citation(c, documents, allowed) for c in answer.citations]
     if technical:
         reason = answer.notice or "Das Sprachmodell ist nicht verfügbar."
         parts = [f"{SEARCH_MODE}\nGrund: {reason} {SEARCH_MODE_FIX}", SEARCH_MODE_HITS]
@@ -167,7 +172,10 @@ def _search_mode(answer: Answer, documents, technical: bool = False) -> Rendered
     query = answer.standalone_question or answer.question
     for s in sources:
         text = as_markdown(snippet(s.text, query), s.section, s.title)
-        parts.append(f"**{_with_pdf(s)}**\n\n{quoted(text)}")
+        if s.council:  # a council paper: its consultation path and link, then the passage
+            parts.append(f"**{s.label}**  \n{s.council.markdown()}\n\n{quoted(text)}")
+        else:
+            parts.append(f"**{_with_pdf(s)}**\n\n{quoted(text)}")
     return Rendered("\n\n".join(parts), _elements(sources), "Gefundene Textstellen")
 
 
@@ -229,6 +237,8 @@ def _source_list(heading: str, sources: Iterable[Source]) -> str:
 
 def _with_pdf(source: Source) -> str:
     parts = [source.label, source.pdf_label, source.edition]
+    if facts := source.council:  # type and date, consultation path, link to the system
+        parts = [source.label, facts.kind, " → ".join(facts.path), facts.link]
     return " · ".join(p for p in parts if p)
 
 
@@ -248,6 +258,8 @@ def _passage(source: Source) -> str:
         if p
     )
     lines = [f"**[{source.n}] {_plain(source.title)}**"] + ([where] if where else [])
+    if source.council:
+        lines.append(source.council.markdown())
     return "\n\n".join([*lines, "---", as_markdown(source.text, source.section, source.title)])
 
 
@@ -257,21 +269,27 @@ def _plain(text: str) -> str:
     return re.sub(r"[`*<>]", "", " ".join(text.split()))
 
 
-def _from_citation(c: Citation, documents) -> Source:
-    return Source(
-        c.n,
-        c.title,
-        c.section,
-        c.page,
-        c.text,
-        c.source,
-        edition(c.version, documents.get(c.doc_id)),
-    )
+def _from_citation(c: Citation, documents, allowed: tuple[str, ...] = ()) -> Source:
+    record = documents.get(c.doc_id)
+    return _source(c.n, c, record, record.meta if record else None, allowed)
 
 
-def _from_hit(n: int, h: Hit, documents) -> Source:
+def _from_hit(n: int, h: Hit, documents, allowed: tuple[str, ...] = ()) -> Source:
+    return _source(n, h, documents.get(h.doc_id), h.meta, allowed)
+
+
+def _source(n: int, cited, record, meta, allowed: tuple[str, ...]) -> Source:
+    """A `Citation` or `Hit` as shown; a council unit with its facts instead of an edition."""
+    facts = council.facts(meta, allowed)
     return Source(
-        n, h.title, h.section, h.page, h.text, h.source, edition(h.version, documents.get(h.doc_id))
+        n,
+        cited.title,
+        cited.section,
+        cited.page,
+        cited.text,
+        cited.source,
+        "" if facts else edition(cited.version, record),
+        facts,
     )
 
 
