@@ -82,6 +82,17 @@ class Settings(BaseSettings):
         "minutes, one writer with uploads (0 = off; then sync by timer: "
         "assistant oparl sync --all).",
     )
+    opendata_collection: str = Field(
+        "opendaten", description="Collection of open-data catalogue entries (CKAN) by default."
+    )
+    opendata_max_table_mb: float = Field(
+        20.0,
+        description="CSV/XLSX resources up to this size (MiB) are downloaded at sync time and "
+        "stored as tables; larger ones are only listed.",
+    )
+    opendata_page_rows: int = Field(
+        100, description="Datasets per package_search page of an open-data sync (CKAN max 1000)."
+    )
 
     # --- embeddings and vector store ----------------------------------------
     embedding_backend: Literal["onnx", "ollama"] = Field(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.connectors.engine import SyncStore
     from assistant.connectors.oparl import CouncilService
+    from assistant.connectors.opendata.service import OpendataService
     from assistant.ingest.pipeline import Ingestor
     from assistant.ingest.upload import UploadService
     from assistant.privacy import Redactor
@@ -182,6 +183,15 @@ class Services:
         from assistant.connectors.oparl import CouncilService
 
         return CouncilService(
+            self.settings, self.sync_store, lambda: self.ingestor, lambda: self.collections
+        )
+
+    @cached_property
+    def opendata(self) -> OpendataService:
+        """Open-data portals (CKAN), their syncs and the statistics tables they hold."""
+        from assistant.connectors.opendata.service import OpendataService
+
+        return OpendataService(
             self.settings, self.sync_store, lambda: self.ingestor, lambda: self.collections
         )
 

@@ -88,6 +88,7 @@ from assistant.cli import (  # noqa: F401
     evaluate,
     logs,
     oparl,
+    opendata,
     privacy,
     retrieval,
     users,

@@ -1,0 +1,229 @@
+"""CKAN datasets → searchable units (issue 16).
+
+Indexed: title, description, tags, groups/themes, publishing organisation, licence,
+temporal and spatial coverage, `politicalGeocodingURI`, modified date, and every
+resource's name, format and link (with "Link nicht erreichbar" where the sync found it
+dead). Never indexed, shown nor even stored: the contact fields (`maintainer`,
+`maintainer_email`, `author`, `author_email`, personal extras such as Berlin's
+`username`) — real catalogues hold names and personal addresses of civil servants there.
+A missing licence is said, not hidden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import date, datetime
+from urllib.parse import quote, unquote
+
+from assistant.ingest.units import Unit
+
+CONTACT_FIELDS = ("maintainer", "maintainer_email", "author", "author_email")
+_PERSONAL_EXTRA = re.compile(
+    r"user|maintainer|author|contact|email|mail|phone|telefon", re.IGNORECASE
+)
+NO_LICENCE = "Lizenz nicht angegeben"
+DEAD = "Link nicht erreichbar"
+
+_TEMPORAL = (
+    "temporal_start",
+    "temporal_end",
+    "temporal_coverage_from",
+    "temporal_coverage_to",
+    "temporal_granularity",
+    "temporal",
+    "dates",
+)
+_SPATIAL = (
+    "spatial_text",
+    "geographical_coverage",
+    "spatial_reference",
+    "geographical_granularity",
+)
+_GEOCODING = ("politicalGeocodingURI", "politicalGeocodingLevelURI")
+_PUBLISHER = ("publisher_name", "publisher", "contributorID")
+
+
+def strip_contacts(package: dict) -> dict:
+    """The package without contact fields — applied before anything is stored."""
+    clean = {k: v for k, v in package.items() if k not in CONTACT_FIELDS}
+    extras = package.get("extras")
+    if isinstance(extras, list):
+        clean["extras"] = [
+            e
+            for e in extras
+            if isinstance(e, dict) and not _PERSONAL_EXTRA.search(str(e.get("key", "")))
+        ]
+    elif isinstance(extras, dict):
+        clean["extras"] = {k: v for k, v in extras.items() if not _PERSONAL_EXTRA.search(str(k))}
+    return clean
+
+
+def doc_id(portal: str, dataset_id: str) -> str:
+    return "opendata-" + hashlib.sha1(f"{portal}\n{dataset_id}".encode()).hexdigest()[:16]
+
+
+def dataset_url(base_url: str, package: dict) -> str:
+    return f"{base_url.rstrip('/')}/dataset/{quote(str(package.get('name') or package['id']))}"
+
+
+def extras_of(package: dict) -> dict[str, str]:
+    extras = package.get("extras")
+    if isinstance(extras, dict):
+        return {str(k): _text(v) for k, v in extras.items()}
+    return {
+        str(e.get("key")): _text(e.get("value"))
+        for e in extras or []
+        if isinstance(e, dict) and e.get("key")
+    }
+
+
+def licence_of(package: dict) -> str | None:
+    title = _text(package.get("license_title")) or _text(package.get("license_id"))
+    if not title or title.lower() in ("notspecified", "license not specified"):
+        return None
+    # GovData titles carry a Windows-1252 dash decoded as a C1 control character (U+0096).
+    return re.sub(r"\s+", " ", title.replace("\u0096", "–").replace("\u0097", "—")).strip()
+
+
+def publisher_of(package: dict, extras: dict[str, str]) -> str | None:
+    org = package.get("organization")
+    if isinstance(org, dict) and (_text(org.get("title")) or _text(org.get("name"))):
+        return _text(org.get("title")) or _text(org.get("name"))
+    for key in _PUBLISHER[:2]:
+        if extras.get(key):
+            return extras[key]
+    # DKAN portals (Bonn, Köln) put the publishing body in groups named "group/<slug>".
+    dkan = [
+        g
+        for g in package.get("groups") or []
+        if str((g or {}).get("name", "")).startswith("group/")
+    ]
+    return ", ".join(_names(dkan)) or None
+
+
+def dataset_unit(
+    package: dict, *, portal: str, base_url: str, collection: str, resources: list[dict]
+) -> Unit:
+    """`resources`: [{name, format, url, status}] as the sync saw them (status "ok", "dead", …)."""
+    extras = extras_of(package)
+    title = _text(package.get("title")) or _text(package.get("name")) or "(ohne Titel)"
+    licence, publisher = licence_of(package), publisher_of(package, extras)
+    tags = _names(package.get("tags"))
+    groups = _names(package.get("groups"))
+    modified = _text(package.get("metadata_modified"))
+    formats = list(dict.fromkeys(r["format"] for r in resources if r["format"]))
+    facts = [
+        f"Datensatz: {title}",
+        f"Herausgeber: {publisher}" if publisher else "",
+        f"Lizenz: {licence or NO_LICENCE}",
+        f"Schlagwörter: {', '.join(tags)}" if tags else "",
+        f"Gruppen/Themen: {', '.join(groups)}" if groups else "",
+        f"Formate: {', '.join(formats)}" if formats else "",
+        _coverage("Zeitraum", extras, _TEMPORAL),
+        _coverage("Raumbezug", extras, ("spatial", *_SPATIAL)),
+        _coverage("Politische Geokodierung", extras, _GEOCODING),
+        f"Zuletzt geändert: {_german_day(modified)}" if modified else "",
+        f"Portal: {portal}",
+    ]
+    blocks = [("", "\n".join(f for f in facts if f))]
+    notes = plain_text(package.get("notes"))
+    if notes:
+        blocks.append(("Beschreibung", notes))
+    if resources:
+        blocks.append(("Ressourcen", "\n".join(_resource_line(r) for r in resources)))
+    url = dataset_url(base_url, package)
+    meta = {
+        "kind": "opendata",
+        "dataset_id": package["id"],
+        "portal": portal,
+        "url": url,
+        "publisher": publisher,
+        "license": licence,
+        "formats": formats,
+        "modified": modified or None,
+        "resources": resources,
+    }
+    return Unit(doc_id(portal, package["id"]), collection, title, url, blocks, meta,
+                _day(modified), "opendata")  # fmt: skip
+
+
+def resource_entries(package: dict) -> list[dict]:
+    """Each resource's public fields (the sync adds `status`)."""
+    out = []
+    for r in package.get("resources") or []:
+        if not isinstance(r, dict):
+            continue
+        name = _text(r.get("name")) or _text(r.get("description"))[:80]
+        if "/" in name or not name:  # DKAN names a resource by its path: the file says more
+            name = unquote(_text(r.get("url")).split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+        out.append(
+            {
+                "id": _text(r.get("id")),
+                "name": name or "Ressource",
+                "format": _text(r.get("format")),
+                "url": _text(r.get("url")),
+                "status": "unchecked",
+            }
+        )
+    return out
+
+
+def plain_text(value) -> str:
+    """Catalogue descriptions often hold HTML (DKAN): tags out, entities decoded."""
+    text = _text(value)
+    if "<" in text:
+        text = re.sub(r"<\s*(br|/p|/li|/h\d|/pre)\s*/?>", "\n", text, flags=re.IGNORECASE)
+        text = re.sub(r"<[^>]+>", " ", text)
+    text = html.unescape(text)
+    return re.sub(r"\n\s*\n+", "\n\n", re.sub(r"[ \t]+", " ", text)).strip()
+
+
+def _resource_line(r: dict) -> str:
+    fmt = f" ({r['format']})" if r["format"] else ""
+    where = r["url"] or "ohne Link"
+    line = f"- {r['name']}{fmt}: {where}"
+    if r.get("status") == "dead":
+        line += f" – {DEAD}"
+    elif r.get("status") == "not_table":
+        line += " – liefert keine Tabelle (z. B. eine Webseite statt CSV)"
+    return line
+
+
+def _coverage(label: str, extras: dict[str, str], keys) -> str:
+    values = [f"{extras[k]}" for k in keys if extras.get(k)]
+    return f"{label}: {' – '.join(dict.fromkeys(values))}" if values else ""
+
+
+def _names(items) -> list[str]:
+    out = []
+    for item in items or []:
+        if isinstance(item, dict):
+            name = _text(item.get("display_name")) or _text(item.get("title"))
+            name = name or _text(item.get("name"))
+        else:
+            name = _text(item)
+        if name:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return ", ".join(_text(v) for v in (value.values() if isinstance(value, dict) else value))
+    return str(value).strip()
+
+
+def _day(value: str) -> date | None:
+    try:
+        return datetime.fromisoformat(value).date() if value else None
+    except ValueError:
+        return None
+
+
+def _german_day(value: str) -> str:
+    d = _day(value)
+    return f"{d:%d.%m.%Y}" if d else value
