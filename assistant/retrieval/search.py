@@ -335,6 +335,7 @@ def _fuse(
     chunks: dict[str, Chunk] = {}
     pending: dict[str, str] = {}  # chunk id -> collection, not loaded yet
     parts: dict[str, dict[str, float]] = {}
+    docs: dict[str, str] = {}  # chunk id -> doc id
     for name, weight, ranking in rankings:
         rank = 0
         for item in ranking:
@@ -355,11 +356,12 @@ def _fuse(
             if not current(doc_id, version):
                 continue  # uncommitted, replaced, retired or expired
             rank += 1
+            docs[cid] = doc_id
             fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank)
             if chunk is not None:
                 chunks.setdefault(cid, chunk)
             parts.setdefault(cid, {})[name] = raw
-    best = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
+    best = _one_per_unit(sorted(fused, key=lambda cid: (-fused[cid], cid)), docs, visible, k)
     missing = [(cid, pending[cid]) for cid in best if cid not in chunks]
     if missing and fetch is not None:
         chunks.update(fetch(missing))
@@ -370,6 +372,24 @@ def _fuse(
         _hit(i + 1, fused[cid], chunks[cid], parts[cid], visible[chunks[cid].doc_id].meta)
         for i, cid in enumerate(kept)
     ]
+
+
+def _one_per_unit(ranked: list[str], docs: dict[str, str], visible, k: int) -> list[str]:
+    """The first `k` chunk ids, with one passage per connector unit (a council paper, a
+    dataset): its best passage stands for it, so that three passages of one paper do not
+    push other papers out of the list. Passages of files (laws, guidelines) stay apart:
+    their sections answer different questions."""
+    out, units = [], set()
+    for cid in ranked:
+        doc = docs[cid]
+        if visible[doc].meta:
+            if doc in units:
+                continue
+            units.add(doc)
+        out.append(cid)
+        if len(out) == k:
+            break
+    return out
 
 
 def _hit(rank: int, score: float, c: Chunk, parts: dict[str, float], meta=None) -> Hit:
