@@ -320,17 +320,26 @@ class SyncStore:
             )
             return {r[0]: int(r[1]) for r in rows}
 
+    def finish_units(self, source: str, built: list[tuple[str, str | None, set[str]]]) -> None:
+        """After a batch was written: each (object id, doc id or None if it failed, links)
+        is marked clean with its links, in one transaction (a commit per object cost more
+        than the objects' whole bookkeeping)."""
+        with self.engine.begin() as conn:
+            for object_id, doc_id, links in built:
+                _replace_links(conn, source, object_id, links)
+                values = {"dirty": False, "doc_id": doc_id}
+                if doc_id is None:
+                    values["sha256"] = "failed"
+                conn.execute(
+                    sync_objects.update()
+                    .where(sync_objects.c.source == source, sync_objects.c.object_id == object_id)
+                    .values(**values)
+                )
+
     # --- links -------------------------------------------------------------------
     def set_links(self, source: str, from_id: str, to_ids: Iterable[str]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                sync_links.delete().where(
-                    sync_links.c.source == source, sync_links.c.from_id == from_id
-                )
-            )
-            rows = [{"source": source, "from_id": from_id, "to_id": t} for t in set(to_ids)]
-            if rows:
-                conn.execute(sync_links.insert(), rows)
+            _replace_links(conn, source, from_id, to_ids)
 
     def mark_linked_dirty(self, source: str, to_ids: Iterable[str]) -> int:
         """Mark every live unit that shows something of `to_ids` for rebuilding."""
@@ -382,6 +391,15 @@ def _store_object(conn, source, object_id, kind, modified, payload, epoch) -> st
         return "new"
     conn.execute(sync_objects.update().where(key).values(**values))
     return "changed"
+
+
+def _replace_links(conn, source: str, from_id: str, to_ids: Iterable[str]) -> None:
+    conn.execute(
+        sync_links.delete().where(sync_links.c.source == source, sync_links.c.from_id == from_id)
+    )
+    rows = [{"source": source, "from_id": from_id, "to_id": t} for t in set(to_ids)]
+    if rows:
+        conn.execute(sync_links.insert(), rows)
 
 
 def _set_checkpoint(conn, source: str, key: str, value: str) -> None:

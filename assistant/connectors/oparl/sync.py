@@ -177,17 +177,17 @@ class OParlSync:
     def _ingest(self, units, built, report: RunReport) -> None:
         name = self.source.name
         result = self.ingestor.ingest_units(units)
-        updated = []
+        updated, done = [], []
         for r in result.results:
             oid, links = built[r.doc_id]
-            self.store.set_links(name, oid, links)
             if r.failed:
                 report.counts["failed"] += 1
                 report.problem("unit_failed", r.message or "Eintrag nicht übernommen.", oid)
             elif r.status == "updated":
                 updated.append(oid)
-            self.store.mark_clean(name, oid, None if r.failed else r.doc_id, failed=r.failed)
+            done.append((oid, None if r.failed else r.doc_id, links))
             self.progress("unit", {"status": r.status})
+        self.store.finish_units(name, done)
         # A paper shows its meetings' results, a meeting its papers: a unit that changed
         # makes the units linking it stale. Only a changed unit propagates (an unchanged
         # rebuild does not), so paper <-> meeting links cannot loop.
