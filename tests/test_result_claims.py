@@ -91,3 +91,33 @@ def test_sentences_without_a_citation_are_not_checked_here():
         "Der Rat hat abgelehnt [1].", [PAPER], lambda s: check_citations(s, 1)[0]
     )
     assert found == ["abgelehnt"]
+
+
+def test_a_later_passage_of_a_paper_carries_its_consultation_path(answers):
+    """The hit list shows one passage per paper, often one of its attachments: the
+    consultation path from the paper's data goes with it to the model and the check."""
+    from assistant.answering.prompts import format_context
+
+    meta = {
+        "kind": "oparl",
+        "type": "Paper",
+        "reference": "2025/0007",
+        "paper_type": "Beschlussvorlage",
+        "date": "2025-03-12",
+        "consultations": [
+            {
+                "organization": "Gemeinderat",
+                "date": "2025-06-24",
+                "result": "einstimmig beschlossen",
+            }
+        ],
+    }
+    attachment = Hit(1, 1.0, "d", "d#3", "oparl", "Vorlage", "Anlage", None, "ratsinfo",
+                     "Die Sanierung kostet 2,4 Mio. Euro.", meta=meta)  # fmt: skip
+    context = format_context([attachment])
+    assert "Gemeinderat, 2025-06-24: einstimmig beschlossen" in context
+    prepared = Prepared("Frage", "Frage", [attachment], {}, time.perf_counter(), {})
+    verified = answers.finish(prepared, "Der Gemeinderat hat es einstimmig beschlossen [1].")
+    assert not verified.unverified
+    wrong = answers.finish(prepared, "Der Gemeinderat hat es abgelehnt [1].")
+    assert wrong.unverified

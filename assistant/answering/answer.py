@@ -21,7 +21,12 @@ from langchain_core.output_parsers import StrOutputParser
 
 from assistant.answering.injection import source_flags
 from assistant.answering.limits import check_question
-from assistant.answering.prompts import PromptSet, format_context, history_messages
+from assistant.answering.prompts import (
+    PromptSet,
+    format_context,
+    history_messages,
+    source_text,
+)
 from assistant.answering.results import unsupported_results
 from assistant.errors import LLMError
 from assistant.models import Hit, Scope, require_scope
@@ -258,7 +263,7 @@ class AnswerService:
         # A decision's result is a fact like a figure: it must be in the cited text.
         results = unsupported_results(
             text,
-            [h.text for h in prepared.hits],
+            [source_text(h) for h in prepared.hits],
             lambda s: check_citations(s, len(prepared.hits))[0],
         )
         return Answer(

@@ -79,8 +79,27 @@ def format_context(hits: Sequence[Hit]) -> str:
     for n, h in enumerate(hits, 1):
         where = " – ".join(fenced(p) for p in (h.title, h.section) if p)
         page = f" (S. {h.page})" if h.page else ""
-        blocks.append(f"[{n}] {where}{page}\n{fenced(h.text)}")
+        blocks.append(f"[{n}] {where}{page}\n{fenced(source_text(h))}")
     return "\n\n".join(blocks)
+
+
+def source_text(hit: Hit) -> str:
+    """A passage's text as the model sees it and as claims are checked against: for a
+    council paper, its consultation path (committee, date, result — from the server's
+    data) goes first when the passage itself is not the part that states it; the hit
+    list shows one passage per paper, which need not be its first."""
+    meta = hit.meta or {}
+    if meta.get("kind") != "oparl" or "Beratungsfolge" in hit.text:
+        return hit.text
+    facts = [
+        " ".join(p for p in (meta.get("paper_type"), meta.get("reference")) if p),
+        f"Datum: {meta['date']}" if meta.get("date") else "",
+    ]
+    for c in meta.get("consultations") or []:
+        line = ", ".join(p for p in (c.get("organization"), c.get("date")) if p)
+        facts.append(f"Beratung: {line}: {c.get('result') or 'kein Ergebnis veröffentlicht'}")
+    head = "\n".join(f for f in facts if f)
+    return f"{head}\n\n{hit.text}" if head else hit.text
 
 
 def fenced(text: str) -> str:

@@ -57,17 +57,21 @@ class FileTexts:
         if cached and cached["modified"] == stamp and cached["payload"]:
             return cached["payload"].get("text", "")
         content = self._download(file, url)
+        if content is None:  # a passing failure (timeout, 5xx): try again next run
+            return ""
         self.sync.store.put_object(self.sync.source.name, fid, "FileText", stamp, {"text": content})
         return content
 
-    def _download(self, file: dict, url: str) -> str:
+    def _download(self, file: dict, url: str) -> str | None:
+        """The file's text; "" when it has none for good (gone, too large, unreadable),
+        None when the failure may pass."""
         settings = self.sync.settings
         max_bytes = int(settings.max_file_mb * 1024 * 1024)
         try:
             response = self.sync.client.get(url, max_bytes=max_bytes)
         except FetchError as exc:
             self._problem(exc.code, url)
-            return ""
+            return "" if exc.code in ("not_found", "too_large") else None
         finally:
             self.report.requests = self.sync.client.requests
         self.report.counts["files"] += 1
