@@ -192,7 +192,11 @@ class Services:
         from assistant.connectors.opendata.service import OpendataService
 
         return OpendataService(
-            self.settings, self.sync_store, lambda: self.ingestor, lambda: self.collections
+            self.settings,
+            self.sync_store,
+            lambda: self.ingestor,
+            lambda: self.collections,
+            lambda: self.redactor,
         )
 
     @cached_property

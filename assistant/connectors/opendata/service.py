@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from assistant.access.collections import CollectionService
     from assistant.config import Settings
     from assistant.ingest.pipeline import Ingestor
+    from assistant.privacy.engine import Redactor
 
 KIND = "opendata"
+PERSONAL_KINDS = frozenset({"PERSON", "EMAIL", "PHONE"})
 
 
 class OpendataService:
@@ -32,8 +34,10 @@ class OpendataService:
         store: SyncStore,
         ingestor: Callable[[], Ingestor],
         collections: Callable[[], CollectionService],
+        redactor: Callable[[], Redactor] | None = None,
     ):
         self.settings, self.store = settings, store
+        self._redactor = redactor
         self._ingestor, self._collections = ingestor, collections
         self.tables = TableStore(settings.data_dir / "opendata.duckdb")
 
@@ -94,8 +98,9 @@ class OpendataService:
         )
         try:
             connector = CkanSync(
-                self.store, self._ingestor(), client, source, self.settings, self.tables
-            )
+                self.store, self._ingestor(), client, source, self.settings, self.tables,
+                self._personal_check(),
+            )  # fmt: skip
             if progress:
                 connector.progress = progress
             return run_sync(
@@ -103,6 +108,22 @@ class OpendataService:
             )
         finally:
             client.close()
+
+    def _personal_check(self) -> Callable[[str], bool] | None:
+        """Whether a catalogue value (the `author` field) names a person or a contact: the
+        project's redactor decides; a failed analysis counts as personal. Without a redactor
+        the value is dropped (strip_contacts fails closed)."""
+        if self._redactor is None:
+            return None
+        redactor, seen = self._redactor(), {}
+
+        def is_personal(value: str) -> bool:
+            if value not in seen:  # a portal repeats a few offices hundreds of times
+                found = redactor.redact(value)
+                seen[value] = found.failed or bool(PERSONAL_KINDS & set(found.counts))
+            return seen[value]
+
+        return is_personal
 
     def remove(self, name: str) -> int:
         """Remove the portal, every unit and every table built from it; returns units removed."""
@@ -138,6 +159,22 @@ class OpendataService:
                 "erreichbar waren (assistant opendata sync).",
             )
         return found
+
+    def compare(self, figure: str, *, year: str | None = None, path=None) -> dict:
+        """A configured key figure across the portals (`opendata_keyfigures`), with notes
+        where years or definitions differ."""
+        from assistant.connectors.opendata.keyfigures import KeyFigures, compare_key_figure
+
+        path = path or self.settings.opendata_keyfigures
+        if not path:
+            raise OpendataError(
+                "Es ist keine Kennzahlen-Datei eingerichtet.",
+                code="opendata_config",
+                hint="ASSISTANT_OPENDATA_KEYFIGURES=pfad/kennzahlen.yaml setzen "
+                "(Beispiel: docs/opendata-keyfigures.yaml).",
+            )
+        keyfigures = KeyFigures.load(path)
+        return compare_key_figure(keyfigures.get(figure), self.tables, keyfigures.config, year)
 
     def _ensure_collection(self, name: str) -> None:
         collections = self._collections()

@@ -7,7 +7,8 @@ its neighbour would slip past unseen (and a full run would then sweep it away). 
 incremental run asks for `fq=metadata_modified:[<cursor − overlap> TO *]` — the cursor is
 the newest `metadata_modified` seen, the portal's clock. Deleted (`state: deleted`) and
 private (`private: true`) datasets become tombstones; contact fields are dropped before
-anything is stored (units.strip_contacts).
+anything is stored (units.strip_contacts; `author` kept as publisher only where
+`is_personal` — the redactor — finds no person in it).
 
 Build (phase 2): every dirty dataset becomes a unit (units.py). Its CSV/XLSX resources
 within the size limit are downloaded now — never at question time —, parsed and stored in
@@ -41,8 +42,18 @@ _TABLE_FORMATS = {"csv", "text/csv", "application/csv", "xlsx", _XLSX_MIME}
 
 
 class CkanSync:
-    def __init__(self, store: SyncStore, ingestor, client: CkanClient, source, settings, tables):
+    def __init__(
+        self,
+        store: SyncStore,
+        ingestor,
+        client: CkanClient,
+        source,
+        settings,
+        tables,
+        is_personal=None,
+    ):
         self.store, self.ingestor, self.client = store, ingestor, client
+        self.is_personal: Callable[[str], bool] | None = is_personal
         self.source, self.settings = source, settings
         self.tables: TableStore = tables
         self.rows = max(2, settings.opendata_page_rows)
@@ -110,7 +121,7 @@ class CkanSync:
         self._advance_cursor(report, modified)
         if _gone(package):
             return (package["id"], KIND, modified, None)
-        return (package["id"], KIND, modified, U.strip_contacts(package))
+        return (package["id"], KIND, modified, U.strip_contacts(package, self.is_personal))
 
     def _advance_cursor(self, report: RunReport, modified: str) -> None:
         stamp = _stamp(modified)

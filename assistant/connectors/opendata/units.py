@@ -4,9 +4,11 @@ Indexed: title, description, tags, groups/themes, publishing organisation, licen
 temporal and spatial coverage, `politicalGeocodingURI`, modified date, and every
 resource's name, format and link (with "Link nicht erreichbar" where the sync found it
 dead). Never indexed, shown nor even stored: the contact fields (`maintainer`,
-`maintainer_email`, `author`, `author_email`, personal extras such as Berlin's
-`username`) — real catalogues hold names and personal addresses of civil servants there.
-A missing licence is said, not hidden.
+`maintainer_email`, `author_email`, personal extras such as Berlin's `username`) — real
+catalogues hold names and personal addresses of civil servants there. `author` is kept
+only as the publisher of a dataset without organisation (Berlin's datenregister names the
+publishing office there) and only when the redactor finds no person, e-mail address or
+phone number in it. A missing licence is said, not hidden.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import quote, unquote
 
@@ -45,9 +48,15 @@ _GEOCODING = ("politicalGeocodingURI", "politicalGeocodingLevelURI")
 _PUBLISHER = ("publisher_name", "publisher", "contributorID")
 
 
-def strip_contacts(package: dict) -> dict:
-    """The package without contact fields — applied before anything is stored."""
+def strip_contacts(package: dict, is_personal: Callable[[str], bool] | None = None) -> dict:
+    """The package without contact fields — applied before anything is stored.
+
+    `author` survives (white space normalised) only for a dataset without organisation and
+    only when `is_personal(author)` says no; without a check it is dropped (fail closed)."""
     clean = {k: v for k, v in package.items() if k not in CONTACT_FIELDS}
+    author = " ".join(_text(package.get("author")).split())
+    if author and is_personal is not None and not _has_org(package) and not is_personal(author):
+        clean["author"] = author
     extras = package.get("extras")
     if isinstance(extras, list):
         clean["extras"] = [
@@ -87,13 +96,20 @@ def licence_of(package: dict) -> str | None:
     return re.sub(r"\s+", " ", title.replace("\u0096", "–").replace("\u0097", "—")).strip()
 
 
+def _has_org(package: dict) -> bool:
+    org = package.get("organization")
+    return isinstance(org, dict) and bool(_text(org.get("title")) or _text(org.get("name")))
+
+
 def publisher_of(package: dict, extras: dict[str, str]) -> str | None:
     org = package.get("organization")
-    if isinstance(org, dict) and (_text(org.get("title")) or _text(org.get("name"))):
+    if _has_org(package):
         return _text(org.get("title")) or _text(org.get("name"))
     for key in _PUBLISHER[:2]:
         if extras.get(key):
             return extras[key]
+    if _text(package.get("author")):  # only there when strip_contacts let it through
+        return _text(package["author"])
     # DKAN portals (Bonn, Köln) put the publishing body in groups named "group/<slug>".
     dkan = [
         g
