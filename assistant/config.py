@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     opendata_page_rows: int = Field(
         100, description="Datasets per package_search page of an open-data sync (CKAN max 1000)."
     )
+    opendata_keyfigures: Path | None = Field(
+        None,
+        description="YAML file naming comparable key figures across portals (dataset, column, "
+        "definition per portal) for `assistant opendata compare`; sample: "
+        "docs/opendata-keyfigures.yaml.",
+    )
 
     # --- embeddings and vector store ----------------------------------------
     embedding_backend: Literal["onnx", "ollama"] = Field(

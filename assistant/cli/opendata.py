@@ -1,4 +1,4 @@
-"""`assistant opendata sync|list|remove|table` — open-data portals (CKAN)."""
+"""`assistant opendata sync|list|remove|table|compare` — open-data portals (CKAN)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,35 @@ def table(ctx: Context, dataset: str, portal: str | None, max_rows: int) -> None
         if n:
             click.echo("")
         click.echo(render_table(stored, max_rows=max_rows or None))
+
+
+@opendata.command("compare")
+@click.argument("figure")
+@click.option("--year", help="Dieses Jahr nehmen, wo eine Jahresreihe es hat.")
+@click.option("--chart", "chart", type=click.Path(dir_okay=False, writable=True),
+              help="Balkendiagramm zusätzlich als SVG-Datei schreiben.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Als JSON auf stdout.")
+@pass_ctx
+@friendly_errors
+def compare(ctx: Context, figure: str, year: str | None, chart: str | None, as_json: bool) -> None:
+    """Eine Kennzahl über die konfigurierten Städte vergleichen (ASSISTANT_OPENDATA_KEYFIGURES).
+
+    Unterschiedliche Jahre oder Definitionen werden als Hinweis ausgegeben.
+    """
+    from pathlib import Path
+
+    from assistant.connectors.opendata.chart import comparison_svg
+    from assistant.connectors.opendata.keyfigures import render_comparison
+
+    result = ctx.services.opendata.compare(figure, year=year)
+    if chart:
+        Path(chart).write_text(comparison_svg(result), encoding="utf-8")
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(render_comparison(result))
+        if chart:
+            click.echo(f"Diagramm: {chart}")
 
 
 class _Progress:
