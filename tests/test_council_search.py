@@ -352,3 +352,18 @@ def test_manifest_round_trips_meta(tmp_path, store):
     manifest.commit(replace(record, version=2, meta=None))
     assert manifest.get("d1").meta is None
     engine.dispose()
+
+
+def test_a_year_no_paper_has_is_not_a_filter(tmp_path):
+    """"2029" in a question about an event in 2029 must not empty the list when no
+    paper is dated 2029; a year that papers have still filters."""
+    services = Services(make_settings(tmp_path))
+    build(services, tmp_path)
+    result = services.search.search(
+        "Winterdienst auf Radwegen beim Sportfest 2029", 5, Scope.everything()
+    )
+    assert result.hits and not result.filters.get("recognised")
+    in_2025 = services.search.search("Winterdienst 2025", 5, Scope.everything())
+    council = [h for h in in_2025.hits if h.meta.get("kind") == "oparl"]
+    assert council and all(h.meta["date"].startswith("2025") for h in council)
+    services.close()

@@ -351,6 +351,20 @@ def _years(question: str) -> dict:
     return {"date_from": date(years[0], 1, 1), "date_to": date(years[0], 12, 31)}
 
 
+def feasible(
+    facets: Mapping[str, Facets], explicit: SearchFilters, recognised: SearchFilters
+) -> SearchFilters:
+    """`recognised`, or no filter when no council unit passes it: the words meant something
+    else ("das Sportereignis 2029" when no paper is dated 2029), and an empty list would
+    hide what the question is about."""
+    if recognised.active and not any(
+        f.council and recognised.admits(f) and (not explicit.active or explicit.admits(f))
+        for f in facets.values()
+    ):
+        return SearchFilters()
+    return recognised
+
+
 def allowed(
     facets: Mapping[str, Facets], explicit: SearchFilters, recognised: SearchFilters
 ) -> set[str] | None:

@@ -25,7 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from assistant.models import Chunk, Hit, Scope, require_scope
-from assistant.retrieval.filters import SearchFilters, Vocabulary, allowed
+from assistant.retrieval.filters import SearchFilters, Vocabulary, allowed, feasible
 from assistant.retrieval.references import ReferenceIndex
 
 if TYPE_CHECKING:
@@ -176,6 +176,8 @@ class SearchService:
         for written, _ in found:  # "2026/0419" names a paper, not the year 2026
             words = words.replace(written, " ")
         recognised = vocab.recognise(words)
+        if recognised.active:
+            recognised = feasible(vocab.facets, explicit, recognised)
         key = (explicit, recognised)
         if key not in self._allowed_cache:
             if len(self._allowed_cache) > 64:
