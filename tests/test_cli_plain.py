@@ -119,7 +119,38 @@ def test_ingest_shows_a_progress_bar_on_a_terminal(tmp_path, cli_env):
     assert "1 Datei in " in text and "Abschnitte geschrieben." in text
 
 
-def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli):
+def _connector_commands(run_cli, monkeypatch) -> dict:
+    """The council and open-data commands against our fixture servers."""
+    from ckan_fixture import CSV, CkanFixture, package, running_ckan
+    from oparl_fixture import running_oparl
+
+    monkeypatch.setenv("ASSISTANT_SYNC_RATE", "0")
+    outputs = {}
+    with running_oparl(n_papers=6) as council, running_ckan(CkanFixture([package(1)])) as portal:
+        csv_url = portal.add_file("kita.csv", CSV)
+        portal.packages["pkg-0001"]["resources"].append(
+            {"id": "pkg-0001-csv", "name": "Kita-Plätze", "format": "CSV", "url": csv_url}
+        )
+        for args in (
+            ("oparl", "sync", council.url, "--name", "rat"),
+            ("oparl", "list"),
+            ("oparl", "remove", "rat"),
+            ("opendata", "sync", portal.url, "--name", "portal"),
+            ("opendata", "list"),
+            ("opendata", "table", "pkg-0001"),
+            ("opendata", "compare", "Einwohner"),  # no key figures configured: a German error
+            ("opendata", "remove", "portal"),
+        ):
+            result = run_cli(*args)
+            assert result.exit_code in (0, 1), (args, result.output)
+            outputs[args] = result
+            _plain(" ".join(args), result.output)
+    assert outputs[("oparl", "sync", council.url, "--name", "rat")].exit_code == 0
+    assert "1.204" in outputs[("opendata", "table", "pkg-0001")].output
+    return outputs
+
+
+def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli, monkeypatch):
     """In-process (one start-up for all commands); Click's runner is no terminal either."""
     src = _source(tmp_path)
     questions = tmp_path / "fragen.jsonl"
@@ -160,6 +191,7 @@ def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli):
         assert result.exit_code in (0, 1), (args, result.output)
         outputs[args] = result
         _plain(" ".join(args), result.output)
+    outputs.update(_connector_commands(run_cli, monkeypatch))
     doc_id = json.loads(run_cli("docs", "list", "--json").stdout)[0]["doc_id"]
     entry = json.loads(run_cli("logs", "list", "--json").stdout)[0]["id"]
     for args in (
@@ -172,7 +204,8 @@ def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli):
         outputs[args] = result
         _plain(" ".join(args), result.output)
     exercised = {
-        args[: 2 if args[0] in ("users", "collections", "docs", "logs") else 1] for args in outputs
+        args[: 2 if args[0] in ("users", "collections", "docs", "logs", "oparl", "opendata") else 1]
+        for args in outputs
     }
     # `serve` replaces itself with the Chainlit server: its log is tested where it is served.
     assert _commands(cli) - exercised == {("serve",)}
