@@ -13,6 +13,9 @@ The question format (one JSON object per line, documented in tests/data/eval/REA
   ("2026/0419"), compared exactly with the hit's `meta["reference"]`; or
 * `oparl_id` – the tail of the answering unit's OParl id ("meetings/10299"): a hit
   counts when its `meta["oparl_id"]` ends with it (at a "/" boundary);
+* `dataset_id` – for open data (issue 16): the CKAN package id of the answering dataset,
+  compared exactly with the hit's `meta["dataset_id"]` (and `portal`, when given, with
+  `meta["portal"]`: the same dataset reappears in other catalogues under other ids);
 * `kind` – optional label (`plain`, `everyday`, `english`, …) for figures per kind;
 * `id` – optional; the line number otherwise.
 
@@ -69,14 +72,18 @@ class Question:
     kind: str = "unlabelled"
     reference: str | None = None  # council paper reference (Hit.meta["reference"])
     oparl_id: str | None = None  # tail of the unit's OParl id (Hit.meta["oparl_id"])
+    dataset_id: str | None = None  # open-data package id (Hit.meta["dataset_id"])
+    portal: str | None = None  # with dataset_id: the portal it must come from
 
     @property
     def answerable(self) -> bool:
-        return bool(self.source or self.reference or self.oparl_id)
+        return bool(self.source or self.reference or self.oparl_id or self.dataset_id)
 
     @property
     def gold(self) -> str | None:
         """The gold as people read it in the report."""
+        if self.dataset_id:
+            return f"{self.portal} · {self.dataset_id}" if self.portal else self.dataset_id
         if self.reference or self.oparl_id:
             return " · ".join(g for g in (self.reference, self.oparl_id) if g)
         return f"{self.source} · {self.section or self.evidence}" if self.source else None
@@ -103,7 +110,7 @@ def _parse(n: int, line: str, path: Path) -> Question:
         return EvalError(
             f"Zeile {n} in {path}: {why}",
             hint="Format siehe tests/data/eval/README.md "
-            "(question, source, section/evidence, reference/oparl_id, kind).",
+            "(question, source, section/evidence, reference/oparl_id, dataset_id, kind).",
         )
 
     try:
@@ -114,9 +121,12 @@ def _parse(n: int, line: str, path: Path) -> Question:
         raise bad("das Feld 'question' fehlt.")
     source = row.get("source") or None
     council = {
-        key: str(row[key]).strip() or None for key in ("reference", "oparl_id") if row.get(key)
+        key: str(row[key]).strip() or None
+        for key in ("reference", "oparl_id", "dataset_id", "portal")
+        if row.get(key)
     }
-    answerable = bool(source or any(council.values()))
+    answerable = bool(source or council.get("reference") or council.get("oparl_id"))
+    answerable = answerable or bool(council.get("dataset_id"))
     return Question(
         id=str(row.get("id") or n),
         question=str(row["question"]),
@@ -130,6 +140,10 @@ def _parse(n: int, line: str, path: Path) -> Question:
 
 def is_hit(hit: Hit, q: Question) -> bool:
     """Does `hit` show the gold passage of `q`?"""
+    if q.dataset_id:
+        meta = hit.meta or {}
+        same = str(meta.get("dataset_id") or "") == q.dataset_id
+        return same and (not q.portal or str(meta.get("portal") or "") == q.portal)
     if q.reference or q.oparl_id:
         return _council_hit(hit, q)
     if not q.source or Path(hit.source).name != Path(q.source).name:
@@ -266,8 +280,11 @@ def evaluate(
 
 
 def _shown(hit: Hit) -> str:
-    """A hit in the report: a council unit by its reference (or OParl id) and title."""
+    """A hit in the report: a council unit by its reference (or OParl id) and title, an
+    open-data unit by its portal, dataset id and title."""
     meta = hit.meta or {}
+    if meta.get("dataset_id"):
+        return f"{meta.get('portal')} · {meta['dataset_id']} · {hit.title}"
     if meta.get("reference") or meta.get("oparl_id"):
         return f"{meta.get('reference') or meta.get('oparl_id')} · {hit.title}"
     return f"{hit.source} · {hit.section}"

@@ -1,0 +1,136 @@
+"""Open-data evaluation (issue 16): dataset recall@k and exact-number accuracy.
+
+    ASSISTANT_DATA_DIR=/tmp/od_eval/data .venv/bin/python bench/opendata_eval.py \
+        tests/data/eval/opendata_a.jsonl [--json out.json]
+
+Expects the five portals of ../shared/opendata synced into that data dir (names berlin, bonn,
+koeln, moers, govdata; docs/opendata.md says how). Two measurements, both through the real CLI:
+
+* dataset questions (kind topic, publisher, format): `assistant eval` with the gold
+  `dataset_id` (+ `portal`) → recall@1/5/10 and MRR;
+* figure and comparison questions: `assistant ask --json QUESTION` without a language model;
+  the first entry of `figures` must equal `answer` exactly (integers) or within 0.5
+  (decimals, which the question sets round).
+
+The same dataset recall is also reported for the figure questions (their dataset_id), apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [str(ROOT / ".venv" / "bin" / "assistant")]
+DATASET_KINDS = {"topic", "publisher", "format"}
+FIGURE_KINDS = {"figure", "comparison"}
+
+
+def env() -> dict:
+    out = dict(os.environ)
+    out.setdefault("ASSISTANT_OLLAMA_BASE_URL", "http://127.0.0.1:9")  # no model: computed path
+    out["ASSISTANT_OLLAMA_MODEL"] = ""
+    return out
+
+
+def run_eval(questions: list[dict], ks: str = "1,5,10") -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+        f.write("\n".join(json.dumps(q, ensure_ascii=False) for q in questions))
+    try:
+        done = subprocess.run([*CLI, "eval", f.name, "-k", ks, "--json"], capture_output=True,
+                              text=True, env=env(), check=False)  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    if done.returncode != 0:
+        sys.exit(f"assistant eval failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def matches(value, answer) -> bool:
+    if value is None:
+        return False
+    if isinstance(answer, int) or float(answer).is_integer():
+        return float(value) == float(answer)
+    return abs(float(value) - float(answer)) <= 0.5
+
+
+def ask(question: str) -> dict:
+    done = subprocess.run([*CLI, "ask", "--json", question], capture_output=True, text=True,
+                          env=env(), check=False)  # fmt: skip
+    try:
+        return json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {"error": {"message": (done.stderr or done.stdout)[-300:]}}
+
+
+def figure_accuracy(questions: list[dict]) -> dict:
+    outcomes = []
+    for q in questions:
+        answer = ask(q["question"])
+        figures = answer.get("figures") or []
+        value = figures[0].get("value") if figures else None
+        outcomes.append({"id": q.get("id"), "kind": q["kind"], "answer": q["answer"],
+                         "value": value, "ok": matches(value, q["answer"]),
+                         "how": figures[0].get("how") if figures else None,
+                         "error": (answer.get("error") or {}).get("message")})  # fmt: skip
+    by_kind = {}
+    for kind in sorted({o["kind"] for o in outcomes}):
+        mine = [o for o in outcomes if o["kind"] == kind]
+        by_kind[kind] = {"n": len(mine), "accuracy": sum(o["ok"] for o in mine) / len(mine)}
+    n = len(outcomes)
+    return {"n": n, "accuracy": sum(o["ok"] for o in outcomes) / n if n else None,
+            "by_kind": by_kind, "outcomes": outcomes}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--json", type=Path, help="write the full result here")
+    parser.add_argument("--no-figures", action="store_true", help="dataset recall only")
+    args = parser.parse_args()
+    rows = [json.loads(x) for x in args.questions.read_text("utf-8").splitlines() if x.strip()]
+    began = time.perf_counter()
+    datasets = run_eval([q for q in rows if q.get("kind") in DATASET_KINDS])
+    figure_rows = [q for q in rows if q.get("kind") in FIGURE_KINDS]
+    figure_datasets = run_eval(figure_rows) if figure_rows else None
+    numbers = figure_accuracy(figure_rows) if figure_rows and not args.no_figures else None
+    result = {"questions": str(args.questions), "datasets": datasets,
+              "figure_datasets": figure_datasets, "numbers": numbers,
+              "seconds": round(time.perf_counter() - began, 1)}  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
+    print(summary(result))
+
+
+def summary(result: dict) -> str:
+    overall = result["datasets"]["overall"]
+    lines = [f"{result['questions']}: dataset questions n={overall['n']}, "
+             + ", ".join(f"recall@{k} {v:.3f}" for k, v in overall["recall"].items())
+             + f", MRR@10 {overall['mrr']:.3f}"]  # fmt: skip
+    for kind, fig in result["datasets"].get("by_kind", {}).items():
+        lines.append(f"  {kind}: n={fig['n']}, recall@5 {fig['recall'].get('5', 0):.3f}")
+    if result["figure_datasets"]:
+        fd = result["figure_datasets"]["overall"]
+        lines.append(f"figure questions' dataset: n={fd['n']}, recall@5 {fd['recall']['5']:.3f}")
+    numbers = result["numbers"]
+    if numbers:
+        lines.append(f"exact-number accuracy: n={numbers['n']}, {numbers['accuracy']:.3f} "
+                     + ", ".join(f"{k} {v['accuracy']:.3f} (n={v['n']})"
+                                 for k, v in numbers["by_kind"].items()))  # fmt: skip
+        for o in numbers["outcomes"]:
+            if not o["ok"]:
+                lines.append(f"  miss {o['id']}: expected {o['answer']}, got {o['value']} "
+                             f"({o['how'] or o['error']})")  # fmt: skip
+    for miss in result["datasets"].get("misses", []):
+        lines.append(f"  dataset miss {miss['id']} ({miss.get('kind')}): rank {miss['rank']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
