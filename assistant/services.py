@@ -125,7 +125,17 @@ class Services:
 
             model = build_chat_model(self.settings)
         gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
-        return AnswerService(self.settings, self.search, self.prompts, model, gate)
+        return AnswerService(
+            self.settings, self.search, self.prompts, model, gate, figures=self.opendata_figures
+        )
+
+    @cached_property
+    def opendata_figures(self):
+        """Statistics questions answered from the open-data tables (a callable: question,
+        hits → figures or None); answering gets it injected, it does not import connectors."""
+        from assistant.connectors.opendata.questions import StatisticsQuestions
+
+        return StatisticsQuestions(lambda: self.opendata.tables, self.settings.opendata_figures)
 
     @cached_property
     def redactor(self) -> Redactor:

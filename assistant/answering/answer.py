@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
 
+from assistant.answering import figures as stats
 from assistant.answering.injection import source_flags
 from assistant.answering.limits import check_question
 from assistant.answering.prompts import (
@@ -79,6 +80,7 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)  # refused: what came closest
     flags: list[str] = field(default_factory=list)  # for the audit, see injection.py
     prompt_label: str = ""  # the prompts' readable version, for people (prompts.py)
+    statistics: dict | None = None  # figures computed from a statistics table (figures.py)
 
     def __post_init__(self) -> None:
         if not self.flags:
@@ -88,6 +90,7 @@ class Answer:
         data = asdict(self)
         data.pop("hits")
         data["citations"] = [asdict(c) for c in self.citations]
+        data["figures"] = (self.statistics or {}).get("figures") or []
         return data
 
 
@@ -103,6 +106,7 @@ class Prepared:
     timings: dict[str, float]
     final: Answer | None = None  # set when no model call is needed
     model_error: LLMError | None = None  # the model timed out while condensing
+    statistics: dict | None = None  # figures for a statistics question (figures.py)
 
 
 class AnswerService:
@@ -113,7 +117,9 @@ class AnswerService:
         prompts: PromptSet,
         chat_model: BaseChatModel | None,
         relevance,
+        figures: stats.Figures | None = None,
     ):
+        self.figures = figures  # statistics questions: figures computed from tables
         self.settings = settings
         self.search = search
         self.prompts = prompts
@@ -159,6 +165,10 @@ class AnswerService:
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings, model_error=error)
+        prepared.statistics = self._statistics(standalone, hits, timings)
+        if prepared.statistics and (self.model is None or prepared.model_error is not None):
+            prepared.final = self._figures_answer(prepared, prepared.model_error)
+            return prepared
         if self.model is None:  # search mode: the calibrated judgement of the whole list
             if self.search.judge(result).refused:
                 prepared.final = self._nothing_found(prepared, scope, closest=True)
@@ -166,6 +176,10 @@ class AnswerService:
                 prepared.final = self._search_mode(prepared, _no_model_notice())
             return prepared
         relevant = self._relevant(standalone, result)
+        if prepared.statistics:  # the dataset whose table gave the figures is source [1]
+            first = hits[prepared.statistics["hit"] - 1]
+            relevant = [first, *(h for h in relevant if h.chunk_id != first.chunk_id)]
+            prepared.statistics["hit"] = 1
         if not relevant:
             prepared.final = self._nothing_found(prepared, scope)
         elif prepared.model_error is not None:  # a hung model is not asked a second time
@@ -173,7 +187,10 @@ class AnswerService:
             prepared.final = self.fallback(prepared, prepared.model_error)
         else:
             prepared.hits = relevant
-            prepared.inputs = {"context": format_context(relevant), "question": question}
+            context = format_context(relevant)
+            if prepared.statistics:
+                context += "\n\n" + stats.facts(prepared.statistics)
+            prepared.inputs = {"context": context, "question": question}
             timings["prepare_ms"] = _ms(started)
         return prepared
 
@@ -266,10 +283,18 @@ class AnswerService:
             [source_text(h) for h in prepared.hits],
             lambda s: check_citations(s, len(prepared.hits))[0],
         )
+        # A number not among the computed figures and table cells is unverified, like a
+        # sentence without a source.
+        numbers = (
+            stats.unsupported_numbers(text, prepared.statistics, prepared.question)
+            if prepared.statistics
+            else []
+        )
         return Answer(
+            statistics=prepared.statistics,
             answer=text.strip(),
             citations=citations,
-            unverified=bool(invalid) or not cited or bool(results),
+            unverified=bool(invalid) or not cited or bool(results) or bool(numbers),
             refused=False,
             mode="llm",
             model=self.settings.ollama_model,
@@ -283,6 +308,8 @@ class AnswerService:
 
     def fallback(self, prepared: Prepared, error: LLMError) -> Answer:
         """Search mode after the model failed (unreachable, missing, timed out)."""
+        if prepared.statistics:
+            return self._figures_answer(prepared, error)
         notice = f"{error.message} {error.hint or ''}".strip()
         return self._search_mode(prepared, notice)
 
@@ -299,6 +326,39 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
+    def _statistics(self, question: str, hits: list[Hit], timings) -> dict | None:
+        if self.figures is None or not hits:
+            return None
+        t = time.perf_counter()
+        found = self.figures(question, hits)
+        timings["figures_ms"] = _ms(t)
+        return found
+
+    def _figures_answer(self, prepared: Prepared, error: LLMError | None = None) -> Answer:
+        """A statistics question without a model: the computed figures, how, and the
+        dataset as source [1] (search mode: nothing in it is generated)."""
+        prepared.timings["total_ms"] = _ms(prepared.started)
+        found = prepared.statistics or {}
+        hit = prepared.hits[found["hit"] - 1]
+        found["hit"] = 1
+        notice = f"{error.message} {error.hint or ''}".strip() if error else None
+        return Answer(
+            answer=found["text"],
+            citations=[_citation(1, hit)],
+            unverified=False,
+            refused=False,
+            mode="search",
+            model=None,
+            prompt_version=self.prompts.version,
+            prompt_label=self.prompts.label,
+            timings=prepared.timings,
+            notice=notice,
+            question=prepared.question,
+            standalone_question=prepared.standalone,
+            hits=[hit],
+            statistics=found,
+        )
+
     def _nothing_found(self, prepared: Prepared, scope: Scope, closest: bool = False) -> Answer:
         prepared.timings["total_ms"] = _ms(prepared.started)
         empty = not prepared.hits and not self.search.has_documents(scope)

@@ -40,6 +40,10 @@ class Roles:
     period: str | None = None
     units: dict[str, str] = field(default_factory=dict)
     default_unit: str | None = None
+    # Statistics questions (questions.py): the question's words for a column ("Frauen": E_EW)
+    # and the column a question naming none means (the total).
+    columns: dict[str, str] = field(default_factory=dict)
+    default_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,10 +125,13 @@ class FiguresConfig:
     areas: AreaList = field(default_factory=AreaList)
 
     def roles_for(self, provenance) -> Roles | None:
-        for rule in self.rules:
-            if rule.applies(provenance):
-                return rule.roles
-        return None
+        rule = self.rule_for(provenance)
+        return rule.roles if rule else None
+
+    def rule_for(self, provenance) -> TableRule | None:
+        """The first rule matching the table; the tables one rule matches form a series
+        (a dataset per year, such as population by planning area on 31 December)."""
+        return next((r for r in self.rules if r.applies(provenance)), None)
 
     @classmethod
     def load(cls, path: str | Path) -> FiguresConfig:
@@ -145,13 +152,20 @@ class FiguresConfig:
             entry = dict(entry)
             match = {k: str(v) for k, v in (entry.pop("match", None) or {}).items()}
             units = {str(k): str(v) for k, v in (entry.pop("units", None) or {}).items()}
-            unknown = set(entry) - {"area_code", "area_name", "period", "default_unit"}
+            columns = {str(k): str(v) for k, v in (entry.pop("columns", None) or {}).items()}
+            unknown = set(entry) - {
+                "area_code",
+                "area_name",
+                "period",
+                "default_unit",
+                "default_column",
+            }
             if unknown:
                 raise OpendataError(
                     f"Unbekannte Angaben in der Tabellen-Konfiguration: {', '.join(sorted(unknown))}",
                     code="opendata_config",
                 )
-            rules.append(TableRule(match, Roles(units=units, **entry)))
+            rules.append(TableRule(match, Roles(units=units, columns=columns, **entry)))
         areas = [_area(e) for e in data.get("areas") or []]
         if data.get("areas_csv"):
             csv_path = (base or Path.cwd()) / data["areas_csv"]

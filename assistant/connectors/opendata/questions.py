@@ -1,0 +1,444 @@
+"""Statistics questions answered from the stored tables without an LLM (issue 16).
+
+    figures = StatisticsQuestions(lambda: store, config_path)
+    found = figures("Wie viele Einwohner hatte Pankow Ende 2013 mehr als Mitte?", hits)
+    found["figures"][0] == {"value": 29430, "unit": "Einwohner", "dataset_id": …, "how": …}
+
+When a top hit is an open-data dataset with a stored table, the question is read against its
+tables (matching.py): the value column (a configured phrase, else the header the question
+names, else the configured total column), the places (configured areas — a district summed
+over its sub-areas —, area codes and names in the table, other row labels), the years (the
+period column, the per-year tables of a series — the tables one config rule matches —, or a
+year in a header such as "Plan 2013"). Two places, two years or two year columns make a
+comparison (difference and percent). The result carries the figures (a comparison's
+difference first), the rows used (a table for the chat), a series (a chart) and the source.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from assistant.connectors.opendata import figures as F
+from assistant.connectors.opendata.areas import FiguresConfig, Roles
+from assistant.connectors.opendata.errors import OpendataError
+from assistant.connectors.opendata.matching import (
+    Question,
+    asks_for_dataset,
+    best,
+    code_named,
+    compares,
+    distinct_position,
+    fully_named,
+    header_score,
+    phrase_score,
+    wants_figure,
+    years,
+)
+from assistant.connectors.opendata.store import StoredTable, TableStore
+from assistant.connectors.opendata.tables import CODE, FLOAT, INT, TEXT
+
+log = logging.getLogger(__name__)
+TOP_HITS = 5  # only a dataset the search ranks near the top is read as the question's
+MAX_ROWS = 50  # rows shown in the chat's table
+
+
+@dataclass
+class Plan:
+    table: StoredTable
+    roles: Roles
+    columns: list[str]
+    places: list[str]
+    filters: dict[str, object] = field(default_factory=dict)
+    years: list[tuple[StoredTable, str | None]] = field(default_factory=list)
+    score: int = 0
+    specific: bool = False  # a column, place or row was named (not only the total)
+
+
+class StatisticsQuestions:
+    """The callable the answer service gets (`services.opendata_figures`)."""
+
+    def __init__(self, tables: Callable[[], TableStore], config_path: Path | None = None):
+        self._tables, self._path = tables, config_path
+        self._config: FiguresConfig | None = None
+        self._stamp: float | None = None
+
+    def config(self) -> FiguresConfig:
+        """The figures config, read again when the file changed."""
+        if self._path is None:
+            return FiguresConfig()
+        try:
+            stamp = self._path.stat().st_mtime
+        except OSError:
+            log.warning("figures config %s not found", self._path)
+            return FiguresConfig()
+        if self._config is None or stamp != self._stamp:
+            self._config, self._stamp = FiguresConfig.load(self._path), stamp
+        return self._config
+
+    def __call__(self, question: str, hits: Sequence) -> dict | None:
+        if asks_for_dataset(question):
+            return None
+        q = Question.parse(question)
+        store, config = self._tables(), self.config()
+        for n, hit in enumerate(hits[:TOP_HITS], 1):
+            meta = getattr(hit, "meta", None) or {}
+            if meta.get("kind") != "opendata" or not meta.get("dataset_id"):
+                continue
+            try:
+                tables = store.tables(meta["dataset_id"], meta.get("portal"))
+                found = Resolver(q, config, store).resolve(tables) if tables else None
+            except OpendataError as exc:
+                log.info("statistics question not resolved: %s", exc.code)
+                continue
+            if found:
+                found["hit"] = n
+                found["sources"] = _sources(hit, found["figures"])
+                found["text"] = answer_text(found)
+                return found
+        return None
+
+
+class Resolver:
+    def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
+        self.q, self.config, self.store = q, config, store
+
+    def resolve(self, tables: list[StoredTable]) -> dict | None:
+        plans = [p for t in tables if (p := self.plan(t))]
+        plans = [p for p in plans if p.specific or wants_figure(self.q.text)]
+        if not plans:
+            return None
+        return self.execute(max(plans, key=lambda p: p.score))
+
+    # --- reading the question against one table ------------------------------------------
+    def plan(self, table: StoredTable) -> Plan | None:
+        roles = F.roles_for(table, self.config)
+        columns, col_score = self._columns(table, roles)
+        if not columns:
+            return None
+        places, place_score = self._places(table, roles)
+        filters, filter_score = self._filters(table, roles)
+        plan = Plan(table, roles, columns, places, filters)
+        plan.specific = bool(col_score or places or filters)
+        plan.score = col_score + place_score + filter_score
+        header_years = {y for c in columns for y in years(c)}
+        wanted = [y for y in self.q.years if y not in header_years]
+        plan.years = self._years(table, roles, wanted)
+        if plan.years is None:
+            return None
+        try:  # a dry run: every place must resolve in this table
+            for place in places or [None]:
+                self.figure(plan, plan.years[0][0], columns[0], place, plan.years[0][1])
+        except OpendataError:
+            return None
+        return plan
+
+    def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+        """The value column(s): a configured phrase, else a named header, else the total.
+        Two configured phrases in a comparison ("CDU vor der SPD") or headers of two years
+        the question names ("Ergebnis 2010 … Plan 2015") give two columns."""
+        names = {c.name for c in table.columns}
+        skip = {roles.period, roles.area_code}
+        numeric = [c.name for c in table.columns if c.kind in (INT, FLOAT) and c.name not in skip]
+        configured = {p: phrase_score(p, self.q) for p, c in roles.columns.items() if c in names}
+        ranked = sorted((p for p in configured if configured[p]), key=lambda p: -configured[p])
+        if ranked:
+            full = [p for p in ranked if fully_named(p, self.q)]
+            if compares(self.q.text) and full:
+                pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
+                if len(pair) == 2:
+                    a, b = pair
+                    if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
+                        pair.reverse()
+                    return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
+            return [roles.columns[ranked[0]]], configured[ranked[0]]
+        headers = {c: header_score(c, self.q) for c in numeric}
+        per_year: dict[str, str] = {}
+        for c in sorted(headers, key=lambda c: -headers[c]):
+            if headers[c] and years(c):
+                per_year.setdefault(years(c)[0], c)
+        if len(per_year) >= 2:
+            pair = [per_year[y] for y in sorted(per_year)[:2]]
+            return pair, sum(headers[c] for c in pair)
+        if chosen := best(headers):
+            return [chosen[0]], headers[chosen[0]]
+        if roles.default_column in names:
+            return [roles.default_column], 0
+        return [], 0
+
+    def _places(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+        found: dict[str, int] = {}
+        for area in self.config.areas.areas:
+            score = max(phrase_score(n, self.q) for n in area.names())
+            if score or (area.code and code_named(area.code, self.q)):
+                found[area.name] = max(score, 3)
+        for role in (roles.area_code, roles.area_name):
+            if not role:
+                continue
+            idx = table.column_index(role)
+            header = phrase_score(role, self.q)  # "Stadtbezirk Mülheim": the name column's header
+            for value in {r[idx] for r in table.rows if r[idx] is not None}:
+                if role == roles.area_code and code_named(value, self.q):
+                    found.setdefault(str(value), 8 + header)
+                elif table.columns[idx].kind == TEXT and (
+                    s := phrase_score(str(value), self.q, need_all=False)
+                ):
+                    found.setdefault(str(value), s + header)
+        keys = _distinct(found, table, roles)
+        keys.sort(key=self.q.position)
+        return keys[:2], sum(found[k] for k in keys[:2])
+
+    def _filters(self, table: StoredTable, roles: Roles) -> tuple[dict[str, object], int]:
+        """Row labels the question names in other text columns ("Personalaufwendungen",
+        "Museum Ludwig"); a column where two labels score alike filters nothing."""
+        filters, total = {}, 0
+        for i, col in enumerate(table.columns):
+            if col.kind not in (TEXT, CODE) or col.name in (roles.area_code, roles.area_name):
+                continue
+            values = {r[i] for r in table.rows if r[i] is not None}
+            if len(values) < 2:
+                continue
+            if col.kind == CODE:  # a code is named as one token ("0603"), never as "12" of a date
+                scored = {str(v): 8 * code_named(v, self.q) for v in values}
+            else:
+                scored = {str(v): phrase_score(str(v), self.q, need_all=False) for v in values}
+            chosen = best(scored)
+            if len(chosen) == 1:
+                filters[col.name], total = chosen[0], total + scored[chosen[0]]
+        return filters, total
+
+    def _years(self, table, roles, wanted: list[str]) -> list | None:
+        """(table, period) per year asked for; [(table, None)] when none is asked for."""
+        if not wanted:
+            return [(table, None)]
+        series = self.series(table)
+        out = []
+        for year in wanted[:2]:
+            match = next(((t, p) for t, p in series if p and str(p).startswith(year)), None)
+            if match is None and any(p for _, p in series):
+                return None  # the table has periods, and not this one
+            if match is not None:
+                out.append(match)
+        return sorted(out, key=lambda tp: str(tp[1])) or [(table, None)]
+
+    def series(self, table: StoredTable) -> list[tuple[StoredTable, str | None]]:
+        """Every (table, period) of the series `table` belongs to, oldest first: its own
+        period values, and the tables the same config rule matches (one per year)."""
+        rule = self.config.rule_for(table.provenance)
+        members = [table]
+        if rule is not None:
+            others = [
+                self.store.tables(s["table_name"])
+                for s in self.store.list(table.provenance.portal)
+                if s["dataset_id"] != table.dataset_id
+            ]
+            members += [t for ts in others for t in ts if rule.applies(t.provenance)]
+        out = []
+        for t in members:
+            roles = F.roles_for(t, self.config)
+            if roles.period:
+                idx = t.column_index(roles.period)
+                out += [(t, str(p)) for p in sorted({r[idx] for r in t.rows if r[idx]})]
+            else:
+                out.append((t, next(iter(years(t.provenance.title)), None)))
+        return sorted(out, key=lambda tp: str(tp[1] or ""))
+
+    # --- computing -----------------------------------------------------------------------
+    def figure(self, plan: Plan, table, column, place, period) -> dict:
+        if plan.filters:
+            idx = {table.column_index(c): v for c, v in plan.filters.items()}
+            rows = [r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
+            table = replace(table, rows=rows)
+        if not F.roles_for(table, self.config).period:
+            period = None  # the year came from the title of a table per year
+        fig = F.figure(table, column, area=place, period=period, config=self.config)
+        if plan.filters:
+            where = ", ".join(f"{c} = {v}" for c, v in plan.filters.items())
+            fig["how"] = f"Zeilen mit {where}; {fig['how']}"
+            fig["filters"] = dict(plan.filters)
+        return fig
+
+    def execute(self, plan: Plan) -> dict:
+        (table, period), column = plan.years[0], plan.columns[0]
+        place = plan.places[0] if plan.places else None
+        if len(plan.columns) == 2:
+            a, b = (self.figure(plan, table, c, place, period) for c in plan.columns)
+            a["period"], b["period"] = plan.columns
+            # Year columns: the earlier is the base; named ones ("CDU vor der SPD"): the second.
+            figs, kind = ([a, b], "columns") if years(plan.columns[0]) else ([b, a], "named")
+        elif len(plan.years) == 2:
+            figs = [self.figure(plan, t, column, place, p) for t, p in plan.years]
+            kind = "years"
+        elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
+            other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
+            figs, kind = [base, other], "places"
+        else:
+            return self._single(plan, self.figure(plan, table, column, place, period))
+        diff = F.compare(*figs)
+        if diff.get("unit") == "%":
+            diff["unit"], diff["percent"] = "Prozentpunkte", None
+        return {
+            "kind": "comparison",
+            "figures": [_clean(diff), _clean(figs[1]), _clean(figs[0])],
+            "table": self._rows(plan, figs),
+            "series": self._chart(plan, figs, kind),
+        }
+
+    def _single(self, plan: Plan, fig: dict) -> dict:
+        return {
+            "kind": "figure",
+            "figures": [_clean(fig)],
+            "table": self._rows(plan, [fig]),
+            "series": self._chart(plan, [fig], "single"),
+        }
+
+    def _rows(self, plan: Plan, figs: list[dict]) -> dict:
+        """The table rows behind the figures: label columns and the value column(s)."""
+        roles, table = plan.roles, plan.table
+        labels = [c for c in (roles.area_code, roles.area_name, roles.period) if c]
+        labels += [c for c in plan.filters if c not in labels]
+        cols = labels + [c for c in plan.columns if c not in labels]
+        rows, seen = [], set()
+        for fig in figs:
+            source = next((t for t, _ in plan.years if t.dataset_id == fig["dataset_id"]), table)
+            for row in self._used(plan, source, fig):
+                key = (source.dataset_id, row)
+                if key not in seen:
+                    seen.add(key)
+                    rows.append([row[source.column_index(c)] for c in cols])
+        return {
+            "title": table.provenance.title,
+            "columns": cols,
+            "rows": rows[:MAX_ROWS],
+            "more": max(len(rows) - MAX_ROWS, 0),
+        }
+
+    def _used(self, plan: Plan, table: StoredTable, fig: dict) -> list[tuple]:
+        if plan.filters:
+            idx = {table.column_index(c): v for c, v in plan.filters.items()}
+            table = replace(
+                table, rows=[r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
+            )
+        rows, _ = F._period_rows(table, plan.roles, _period_key(fig, plan))
+        rows, *_ = F._area_rows(table, plan.roles, rows, fig.get("area"), self.config.areas)
+        return rows
+
+    def _chart(self, plan: Plan, figs: list[dict], kind: str) -> dict | None:
+        """A line over the periods (a series or year columns), or bars for two places."""
+        fig = figs[-1]
+        unit = fig.get("unit")
+        if kind in ("places", "named"):
+            label = "column" if kind == "named" else "place"
+            points = [[f.get(label) or f.get("area") or "gesamt", f["value"]] for f in figs]
+            return {"kind": "bar", "title": _chart_title(plan, fig), "unit": unit, "points": points}
+        if kind == "columns" or (kind == "single" and any(years(c) for c in plan.columns)):
+            cols = self._year_columns(plan)
+            points = []
+            for c in cols:
+                try:
+                    points.append(
+                        [c, self.figure(plan, plan.table, c, fig.get("area"), None)["value"]]
+                    )
+                except OpendataError:
+                    continue
+        else:
+            points = []
+            for t, p in self.series(plan.years[0][0]):
+                try:
+                    f = self.figure(plan, t, plan.columns[0], fig.get("area"), p)
+                except OpendataError:
+                    continue
+                points.append([f.get("period") or p or t.provenance.title, f["value"]])
+        if len(points) < 2:
+            return None
+        return {"kind": "line", "title": _chart_title(plan, fig), "unit": unit, "points": points}
+
+    def _year_columns(self, plan: Plan) -> list[str]:
+        """Columns like the chosen one in another year (Ergebnis 2010, Plan 2011 …)."""
+        return [
+            c.name
+            for c in plan.table.columns
+            if c.kind in (INT, FLOAT) and years(c.name) and c.name != plan.roles.period
+        ]
+
+
+def _distinct(found: dict[str, int], table: StoredTable, roles: Roles) -> list[str]:
+    """One key per place: a configured area that is also a row of the table counts once."""
+    out: list[str] = []
+    for key in sorted(found, key=lambda k: -found[k]):
+        if not any(key.casefold() == k.casefold() for k in out):
+            out.append(key)
+    return out
+
+
+def _period_key(fig: dict, plan: Plan) -> str | None:
+    period = fig.get("period")
+    if not period or period in plan.columns:
+        return None
+    return next((p for t, p in plan.years if p and F.period_label(p) == period), None)
+
+
+def _chart_title(plan: Plan, fig: dict) -> str:
+    place = fig.get("place") or fig.get("area") or "gesamt"
+    return f"{fig.get('column') or plan.columns[0]} – {place}"
+
+
+def _clean(fig: dict) -> dict:
+    """The JSON fields of a figure (a comparison's parts are listed on their own)."""
+    return {k: v for k, v in fig.items() if k not in ("base", "other")}
+
+
+def _sources(hit, figs: list[dict]) -> list[dict]:
+    meta = hit.meta or {}
+    first = {
+        "dataset_id": meta.get("dataset_id"),
+        "portal": meta.get("portal"),
+        "title": getattr(hit, "title", "") or "",
+        "publisher": meta.get("publisher"),
+        "licence": meta.get("license"),
+        "url": meta.get("url"),
+    }
+    out = [first]
+    for fig in figs:
+        if fig.get("dataset_id") and all(s["dataset_id"] != fig["dataset_id"] for s in out):
+            out.append(
+                {
+                    "dataset_id": fig["dataset_id"],
+                    "portal": fig.get("portal"),
+                    "title": fig.get("title") or "",
+                    "publisher": meta.get("publisher"),
+                    "licence": fig.get("licence"),
+                    "url": None,
+                }
+            )
+    return out
+
+
+def number_with_unit(fig: dict, *, sign: bool = False) -> str:
+    text = F.format_number(fig["value"], sign=sign)
+    return f"{text} {fig['unit']}" if fig.get("unit") else text
+
+
+def answer_text(found: dict) -> str:
+    """The German answer: the number, how it was computed, where it comes from."""
+    main = found["figures"][0]
+    if found["kind"] == "comparison":
+        lines = [f"Differenz: {number_with_unit(main, sign=True)}"]
+        if main.get("percent") is not None:
+            lines[0] += f" ({F.format_number(main['percent'], sign=True)} %)"
+        lines.append(f"Berechnung: {main['how']}.")
+        lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][1:]]
+    else:
+        place = main.get("place") or "gesamt"
+        stand = f", {main['period']}" if main.get("period") else ""
+        lines = [
+            f"{main['column']} ({place}{stand}): {number_with_unit(main)}",
+            f"Berechnung: {main['how']}.",
+        ]
+    source = found["sources"][0]
+    licence = source.get("licence") or "keine Lizenz angegeben"
+    who = f", {source['publisher']}" if source.get("publisher") else ""
+    lines.append(f"Quelle: {source['title']}{who} – Lizenz: {licence} [1]")
+    return "\n".join(lines)
