@@ -88,7 +88,7 @@ def test_planning_area_population_2013(ask):
     assert (fig["value"], fig["unit"], fig["dataset_id"]) == (4880, "Einwohner", BERLIN_2013)
     assert fig["how"] == "Zeile RAUMID = 01011103, Spalte E_E, Stand 31.12.2013"
     assert "4.880 Einwohner" in found["text"] and "Lizenz: cc-by" in found["text"]
-    assert found["table"]["rows"] == [["01011103", 201312, 4880]]
+    assert found["table"]["rows"] == [["01011103", "31.12.2013", 4880]]
     # one figure of a yearly series: a line over all 13 years, 2013's value last
     series = found["series"]
     assert series["kind"] == "line" and len(series["points"]) == 13
@@ -289,3 +289,49 @@ def test_ask_json_comparison_of_two_quarters(koeln_synced):
     diff, a, b = data["figures"]
     assert (diff["value"], a["value"], b["value"]) == (38416 - 27515, 38416, 27515)
     assert "Differenz: +10.901 Einwohner" in data["answer"]
+
+
+# --- what the chat shows -------------------------------------------------------------------------
+
+
+def test_chat_renders_table_chart_source_and_licence(ask):
+    from assistant.answering.answer import Answer, Citation
+    from assistant.web import ui
+    from assistant.web.opendata import CHART_NAME, chart_svg
+
+    found = ask(
+        "Um wie viele Einwohner hat sich die Bevölkerung im Berliner Planungsraum 01011101 "
+        "zwischen Ende 2008 und Ende 2013 verändert?",
+        hit(BERLIN_2013, "berlin", "Einwohnerinnen und Einwohner in Berlin … 31.12.2013"),
+    )
+    found["hit"] = 1
+    answer = Answer(
+        answer=found["text"], citations=[Citation(1, "d", "s", "EWR 2013", "", None, "t")],
+        unverified=False, refused=False, mode="search", model=None, prompt_version="p",
+        statistics=found,
+    )  # fmt: skip
+    rendered = _render(ui, answer, ("portal.example",))
+    text = rendered.content
+    assert "Differenz: -80 Einwohner" in text and "| RAUMID | ZEIT | E\\_E |" in text
+    assert "| 01011101 | 31.12.2013 | 3.060 |" in text and "| 01011101 | 31.12.2008 | 3.140 |" in text
+    assert "Lizenz: cc-by" in text and "Statistikamt" in text
+    assert f"(http://portal.example/dataset/{BERLIN_2013})" in text  # a registered portal: a link
+    chart = rendered.elements[0]
+    assert chart.name == CHART_NAME and chart.display == "inline" and chart.mime == "image/svg+xml"
+    svg = chart_svg(found["series"]).decode()
+    assert "<polyline" in svg and "31.12.2013: 3.060" in svg and "31.12.2008: 3.140" in svg
+    foreign = _render(ui, answer, ()).content
+    assert f"`http://portal.example/dataset/{BERLIN_2013}`" in foreign  # not registered: text
+
+
+def _render(ui, answer, allowed):
+    """`ui.render_answer` inside a Chainlit context on an event loop, as in the app."""
+    import asyncio
+
+    from chainlit.context import init_http_context
+
+    async def render():
+        init_http_context()
+        return ui.render_answer(answer, {}, allowed)
+
+    return asyncio.run(render())

@@ -224,5 +224,7 @@ def describe(filters: SearchFilters | None) -> str:
 
 
 def allowed_hosts(services: Services, site_hosts: Iterable[str]) -> tuple[str, ...]:
-    """The city's hosts and the council endpoints' hosts."""
-    return tuple(dict.fromkeys([*site_hosts, *endpoint_hosts(services)]))
+    """The city's hosts, the council endpoints' hosts and the open-data portals' hosts."""
+    from assistant.web.opendata import portal_hosts
+
+    return tuple(dict.fromkeys([*site_hosts, *endpoint_hosts(services), *portal_hosts(services)]))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 
 from assistant.retrieval.snippets import snippet
-from assistant.web import council
+from assistant.web import council, opendata
 from assistant.web.links import defang
 from assistant.web.passages import as_markdown, quoted
 from assistant.web.site import DEFAULT_NOTHING_FOUND_TIP
@@ -123,9 +123,31 @@ def render_answer(
     answer = _without_foreign_links(answer, allowed)
     if answer.refused:
         return Rendered(f"{answer.answer}\n\n{answer.notice or tip}", [])
+    if answer.statistics:  # figures from a table: the rows, a chart, source and licence
+        return _with_statistics(answer, documents or {}, allowed)
     if answer.mode == "search":
         return _search_mode(answer, documents or {}, technical, allowed)
     return _generated(answer, documents or {}, allowed)
+
+
+def _with_statistics(answer: Answer, documents, allowed: tuple[str, ...]) -> Rendered:
+    """A statistics answer: the text (computed, or generated and checked), the rows used as
+    a table, the source dataset with its licence, then the chart (an inline image)."""
+    found = answer.statistics or {}
+    if answer.mode == "search":
+        sources = [_from_citation(c, documents, allowed) for c in answer.citations]
+        parts = [cite_each(answer.answer)]
+    else:
+        rendered = _generated(answer, documents, allowed)
+        parts, sources = (
+            [rendered.content],
+            [_from_citation(c, documents, allowed) for c in answer.citations],
+        )
+    parts.append(opendata.statistics_markdown(found, allowed))
+    elements = _elements(sources)
+    if chart := opendata.chart_element(found):
+        elements.insert(0, chart)
+    return Rendered("\n\n".join(parts), elements)
 
 
 def _without_foreign_links(answer: Answer, allowed: tuple[str, ...]) -> Answer:
@@ -280,7 +302,7 @@ def _from_hit(n: int, h: Hit, documents, allowed: tuple[str, ...] = ()) -> Sourc
 
 def _source(n: int, cited, record, meta, allowed: tuple[str, ...]) -> Source:
     """A `Citation` or `Hit` as shown; a council unit with its facts instead of an edition."""
-    facts = council.facts(meta, allowed)
+    facts = council.facts(meta, allowed) or opendata.facts(meta, allowed)
     return Source(
         n,
         cited.title,

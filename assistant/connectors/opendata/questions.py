@@ -307,7 +307,11 @@ class Resolver:
                 key = (source.dataset_id, row)
                 if key not in seen:
                     seen.add(key)
-                    rows.append([row[source.column_index(c)] for c in cols])
+                    cells = [row[source.column_index(c)] for c in cols]
+                    if roles.period in cols:  # 201312 → 31.12.2013, not a number
+                        i = cols.index(roles.period)
+                        cells[i] = F.period_label(cells[i])
+                    rows.append(cells)
         return {
             "title": table.provenance.title,
             "columns": cols,

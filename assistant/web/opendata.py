@@ -1,0 +1,156 @@
+"""Open data (issue 16) in the chat: a dataset source's facts (publisher, licence, link to the
+portal page) and, for a statistics answer, the rows used as a Markdown table and a chart drawn
+on the server (SVG served as an image element from the app's own origin: the CSP's
+`img-src 'self'` holds, no script, no CDN), with the source dataset and licence under it.
+
+The link to the portal is clickable when its host is a registered portal's (or the city's
+allowed hosts), like council links (council.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from html import escape
+from urllib.parse import urlsplit
+
+from assistant.connectors.opendata.figures import format_number
+from assistant.web.council import CouncilFacts
+from assistant.web.links import is_allowed
+
+KIND = "opendata"
+LINK_LABEL = "Im Open-Data-Portal öffnen"
+NO_LICENCE = "keine Lizenz angegeben"
+CHART_NAME = "Diagramm"
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 70, 40, 16
+
+
+def facts(meta: Mapping | None, allowed: tuple[str, ...]) -> CouncilFacts | None:
+    """Publisher and licence, and the link to the dataset page (None for other documents)."""
+    if not meta or meta.get("kind") != KIND:
+        return None
+    parts = ["Offener Datensatz"]
+    if meta.get("publisher"):
+        parts.append(f"Herausgeber: {_plain(meta['publisher'])}")
+    parts.append(f"Lizenz: {_plain(meta.get('license') or NO_LICENCE)}")
+    return CouncilFacts(" · ".join(parts), (), _link(str(meta.get("url") or ""), allowed))
+
+
+def portal_hosts(services) -> tuple[str, ...]:
+    hosts = (urlsplit(s.url).hostname or "" for s in services.opendata.sources())
+    return tuple(dict.fromkeys(h.lower() for h in hosts if h))
+
+
+def statistics_markdown(found: Mapping, allowed: tuple[str, ...]) -> str:
+    """The rows used as a table, then the source line (dataset, publisher, licence, link)."""
+    table = found.get("table") or {}
+    parts = []
+    if table.get("rows"):
+        cols = [_cell(c) for c in table["columns"]]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table["rows"]]
+        if table.get("more"):
+            lines.append(f"\n*… {table['more']} weitere Zeilen*")
+        parts.append("\n".join(lines))
+    parts.append(source_line(found, allowed))
+    return "\n\n".join(parts)
+
+
+def source_line(found: Mapping, allowed: tuple[str, ...]) -> str:
+    lines = []
+    for s in found.get("sources") or ():
+        who = f", {_plain(s['publisher'])}" if s.get("publisher") else ""
+        licence = _plain(s.get("licence") or NO_LICENCE)
+        link = _link(str(s.get("url") or ""), allowed)
+        lines.append(
+            f"Quelle: {_plain(s.get('title') or s.get('dataset_id'))}{who} · Lizenz: {licence}"
+            + (f" · {link}" if link else "")
+        )
+    return "  \n".join(lines)
+
+
+def chart_svg(series: Mapping) -> bytes:
+    """A line (periods) or bars (places) as a standalone SVG with a title and a description."""
+    points = [(str(label), float(value)) for label, value in series["points"]]
+    low = min(0.0, *(v for _, v in points))
+    high = max(1.0, *(v for _, v in points))
+    plot_w, plot_h = WIDTH - LEFT - 12, HEIGHT - BOTTOM - TOP
+    slot = plot_w / len(points)
+
+    def y(v: float) -> float:
+        return TOP + plot_h * (high - v) / (high - low)
+
+    shapes = [
+        f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{WIDTH - 12}" y2="{y(0):.1f}" stroke="#595959"/>',
+        f'<text x="{LEFT - 6}" y="{y(high) + 4:.1f}" text-anchor="end">{format_number(high)}</text>',
+        f'<text x="{LEFT - 6}" y="{y(low) + 4:.1f}" text-anchor="end">{format_number(low)}</text>',
+    ]
+    step = max(1, len(points) // 7)
+    coords = []
+    for i, (label, value) in enumerate(points):
+        x = LEFT + i * slot + slot / 2
+        coords.append(f"{x:.1f},{y(value):.1f}")
+        tip = f"<title>{escape(label)}: {format_number(value)}</title>"
+        if series.get("kind") == "bar":
+            top, bottom = sorted((y(value), y(0)))
+            shapes.append(
+                f'<rect x="{x - slot * 0.3:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
+                f'height="{max(bottom - top, 1):.1f}" fill="#005a9c">{tip}</rect>'
+            )
+        else:
+            shapes.append(
+                f'<circle cx="{x:.1f}" cy="{y(value):.1f}" r="3" fill="#005a9c">{tip}</circle>'
+            )
+        if i % step == 0 or i == len(points) - 1:
+            shapes.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - 22}" text-anchor="middle">{escape(label)}</text>'
+            )
+    if series.get("kind") != "bar":
+        shapes.insert(
+            0,
+            f'<polyline points="{" ".join(coords)}" fill="none" stroke="#005a9c" stroke-width="2"/>',
+        )
+    unit = f" ({series['unit']})" if series.get("unit") else ""
+    title = escape(f"{series.get('title') or 'Diagramm'}{unit}")
+    desc = escape("; ".join(f"{label}: {format_number(v)}" for label, v in points))
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11" '
+        f'fill="#1b1b1b"><title>{title}</title><desc>{desc}</desc>'
+        f'<rect width="100%" height="100%" fill="#ffffff"/>'
+        f'<text x="{LEFT}" y="{HEIGHT - 6}">{title}</text>{"".join(shapes)}</svg>'
+    )
+    return svg.encode("utf-8")
+
+
+def chart_element(found: Mapping):
+    """The chart as an inline image element of the answer (None without a series)."""
+    import chainlit as cl
+
+    series = found.get("series")
+    if not series or len(series.get("points") or ()) < 2:
+        return None
+    return cl.Image(
+        name=CHART_NAME, content=chart_svg(series), mime="image/svg+xml", display="inline"
+    )
+
+
+def _link(url: str, allowed: tuple[str, ...]) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    if is_allowed(url, allowed) and not re.search(r"[\s()<>\[\]]", url):
+        return f"[{LINK_LABEL}]({url})"
+    return f"{LINK_LABEL}: `{url.replace('`', '')}`"
+
+
+def _cell(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value)
+    text = " ".join(str("" if value is None else value).split())
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text).replace("|", "/")
+
+
+def _plain(text) -> str:
+    text = str(text).replace("[", "(").replace("]", ")")
+    return re.sub(r"[`*<>_]", "", " ".join(text.split()))
