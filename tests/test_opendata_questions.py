@@ -313,7 +313,9 @@ def test_chat_renders_table_chart_source_and_licence(ask):
     rendered = _render(ui, answer, ("portal.example",))
     text = rendered.content
     assert "Differenz: -80 Einwohner" in text and "| RAUMID | ZEIT | E\\_E |" in text
-    assert "| 01011101 | 31.12.2013 | 3.060 |" in text and "| 01011101 | 31.12.2008 | 3.140 |" in text
+    assert (
+        "| 01011101 | 31.12.2013 | 3.060 |" in text and "| 01011101 | 31.12.2008 | 3.140 |" in text
+    )
     assert "Lizenz: cc-by" in text and "Statistikamt" in text
     assert f"(http://portal.example/dataset/{BERLIN_2013})" in text  # a registered portal: a link
     chart = rendered.elements[0]
