@@ -355,8 +355,8 @@ def test_manifest_round_trips_meta(tmp_path, store):
 
 
 def test_a_year_no_paper_has_is_not_a_filter(tmp_path):
-    """"2029" in a question about an event in 2029 must not empty the list when no
-    paper is dated 2029; a year that papers have still filters."""
+    """A year in a question about an event ("2029") must not empty the list when no
+    paper is dated that year; a year that papers have still filters."""
     services = Services(make_settings(tmp_path))
     build(services, tmp_path)
     result = services.search.search(
