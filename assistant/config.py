@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     ollama_base_url: str = Field(
         "http://localhost:11434", description="Base URL of the Ollama server."
     )
+    ollama_base_urls: str = Field(
+        "",
+        description="Several Ollama servers as one pool, comma-separated, e.g. "
+        "http://gpu1:11434,http://gpu2:11434. Set, it replaces ollama_base_url: each question "
+        "goes to the least busy reachable server; one that fails is retried once on another.",
+    )
     ollama_model: str = Field(
         "llama3.1:8b",
         description="Ollama chat model. Empty: no model, the app runs in search mode.",
@@ -353,6 +359,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'amtswissen.db').resolve()}"
+
+    def ollama_urls(self) -> list[str]:
+        """The Ollama servers: the pool if set, else the one base URL (a pool of one)."""
+        pool = [u.strip() for u in self.ollama_base_urls.split(",") if u.strip()]
+        return pool or [self.ollama_base_url]
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir if needed (0700: the service's alone) and return it."""

@@ -262,6 +262,8 @@ def _ollama(s: Services) -> Check:
             "Sprachmodell-Anbindung nicht installiert",
             "Nur Suchmodus verfügbar.",
         )
+    if len(s.settings.ollama_urls()) > 1:
+        return _ollama_pool(s)
     status = check_ollama(s.settings)
     url = s.settings.ollama_base_url
     if not s.settings.ollama_model:
@@ -288,6 +290,39 @@ def _ollama(s: Services) -> Check:
             "Auslastung und Protokoll des Ollama-Servers prüfen; ggf. Ollama neu starten.",
         )
     return Check("ollama", "ok", found)
+
+
+def _ollama_pool(s: Services) -> Check:
+    """Several Ollama servers: each one, reachable or not, with its models."""
+    from assistant.ollama_pool import check_nodes
+
+    found = check_nodes(s.settings)
+    usable = [url for url, status in found if status.reachable and status.model_present]
+    lines = [_node_line(url, status) for url, status in found]
+    detail = f"Pool: {len(usable)} von {len(found)} Ollama-Servern bereit – " + "; ".join(lines)
+    if not s.settings.ollama_model:
+        hint = "ASSISTANT_OLLAMA_MODEL setzen, um Antworten zu erzeugen."
+        return Check("ollama", "warn", f"{detail} – kein Modell eingestellt, Suchmodus", hint)
+    if not usable:
+        hints = {status.hint for _, status in found if status.hint}
+        return Check("ollama", "warn", f"{detail} – Suchmodus", " ".join(sorted(hints)))
+    if len(usable) < len(found):
+        return Check(
+            "ollama",
+            "warn",
+            detail,
+            "Fragen gehen an die bereiten Server; die übrigen prüfen (`ollama serve`, "
+            "`ollama pull`) oder aus ASSISTANT_OLLAMA_BASE_URLS nehmen.",
+        )
+    return Check("ollama", "ok", detail)
+
+
+def _node_line(url: str, status) -> str:
+    if not status.reachable:
+        return f"{url}: nicht erreichbar"
+    models = ", ".join(status.models) or "keine Modelle"
+    problem = "" if status.model_present else " – Modell fehlt"
+    return f"{url}: Ollama {status.version}, Modelle: {models}{problem}"
 
 
 def exit_code(checks: list[Check]) -> int:

@@ -79,11 +79,21 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             code="not_configured",
             hint="Amtswissen läuft dann im Suchmodus und zeigt die gefundenen Textstellen.",
         )
+    urls = settings.ollama_urls()
+    if len(urls) > 1:  # several servers: each request goes to the node the pool picks
+        from assistant.ollama_pool import PooledChatModel, pool_for
+
+        return PooledChatModel(pool=pool_for(settings), model=settings.ollama_model)
+    return build_node_chat_model(settings, urls[0])
+
+
+def build_node_chat_model(settings: Settings, base_url: str) -> BaseChatModel:
+    """The chat model of one Ollama server."""
     from langchain_ollama import ChatOllama
 
     return ChatOllama(
         model=settings.ollama_model,
-        base_url=settings.ollama_base_url,
+        base_url=base_url,
         temperature=settings.temperature,
         num_ctx=settings.num_ctx,
         keep_alive=settings.keep_alive,
@@ -97,7 +107,9 @@ def build_ollama_embeddings(settings: Settings) -> Embeddings:
 
     return OllamaEmbeddings(
         model=settings.ollama_embedding_model,
-        base_url=settings.ollama_base_url,
+        # A pool embeds on its first server: vectors of one index must come from one model
+        # build, and ingest is one writer anyway.
+        base_url=settings.ollama_urls()[0],
         # OllamaEmbeddings only takes seconds here, not Ollama's "30m" strings.
         keep_alive=keep_alive_seconds(settings.keep_alive),
         client_kwargs={"timeout": _client_timeout(settings)},
@@ -123,22 +135,26 @@ def keep_alive_seconds(value: str) -> int | None:
 # --- reachability ------------------------------------------------------------------
 
 
-def check_ollama(settings: Settings, *, timeout: float | None = None) -> OllamaStatus:
+def check_ollama(
+    settings: Settings, *, timeout: float | None = None, base_url: str | None = None
+) -> OllamaStatus:
     """Is Ollama there, which version, are the configured models installed? Never raises.
 
     Each of the two requests (`/api/version`, `/api/tags`) is bounded by
-    `timeout` (default: `connect_timeout_s`).
+    `timeout` (default: `connect_timeout_s`). `base_url`: one server of a pool
+    (default: the first configured one).
     """
     limit = settings.connect_timeout_s if timeout is None else timeout
+    url = base_url or settings.ollama_urls()[0]
     version: str | None = None
     reached = False
     try:
-        with httpx.Client(base_url=_with_scheme(settings.ollama_base_url), timeout=limit) as client:
+        with httpx.Client(base_url=_with_scheme(url), timeout=limit) as client:
             version = _get_json(client, "/api/version").get("version")
             reached = True
             models = _model_names(_get_json(client, "/api/tags"))
     except CLIENT_ERRORS as exc:
-        error = classify_error(exc, base_url=settings.ollama_base_url)
+        error = classify_error(exc, base_url=url)
         return OllamaStatus(
             reachable=reached, version=version, problem=error.message, hint=error.hint
         )

@@ -80,8 +80,8 @@ class FakeOllama(LoopbackFake):
     `answer` (a fixed text or `fn(messages) -> str`; None: derived from the
     prompt), `by_system` (marker -> answer as above: a chat whose system message
     contains the marker gets that answer instead – one server can then play the
-    answering model, the query rewriter and the doc2query writer). Methods: `fail_next`, `fail_mid_stream`, `stop`, `start`,
-    `restart` (same port), `reset`. Records: `requests`, `last_body(path)`.
+    answering model, the query rewriter and the doc2query writer). Methods: `fail_next`,
+    `fail_mid_stream`, `die_mid_stream`, `stop`, `start`, `restart` (same port), `reset`. Records: `requests`, `last_body(path)`.
     """
 
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -97,6 +97,7 @@ class FakeOllama(LoopbackFake):
     requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
     _errors: list[_ForcedError] = field(default_factory=list, init=False, repr=False)
     _mid_stream: tuple[str, int] | None = field(default=None, init=False, repr=False)
+    _dies_after: int | None = field(default=None, init=False, repr=False)
     _connections: set[socket.socket] = field(default_factory=set, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
@@ -149,12 +150,17 @@ class FakeOllama(LoopbackFake):
         """Next streamed chat: after `after` tokens, send `{"error": …}` (as Ollama does)."""
         self._mid_stream = (message, after)
 
+    def die_mid_stream(self, after: int = 1) -> None:
+        """Next streamed chat: after `after` tokens the whole server dies (stops listening,
+        cuts every connection, this one without the stream's end) – a crashed node."""
+        self._dies_after = after
+
     def reset(self) -> None:
         """Forget requests and pending errors (the knobs stay)."""
         with self._lock:
             self.requests.clear()
             self._errors.clear()
-        self._mid_stream = None
+        self._mid_stream = self._dies_after = None
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
@@ -351,7 +357,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         mid_stream = self.fake._take_mid_stream()
+        dies_after, self.fake._dies_after = self.fake._dies_after, None
         for index, token in enumerate(tokens):
+            if dies_after is not None and index == dies_after:
+                self.wfile.flush()
+                self.fake.stop()  # cuts this connection too: the chunked body never ends
+                raise _Aborted
             if mid_stream and index == mid_stream[1]:
                 self._chunk({"error": mid_stream[0]})
                 self.wfile.write(b"0\r\n\r\n")

@@ -22,6 +22,7 @@ effect: `prepare` → `stream`/`astream` → `complete`.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from assistant.answering.health import ModelHealthLog
     from assistant.privacy.audit import AuditLog
     from assistant.retrieval.filters import SearchFilters
+
+log = logging.getLogger("assistant.answering.ask")
 
 HISTORY_TURNS = 6  # question/answer pairs kept for condensing follow-up questions
 HISTORY_CHARS = 1500  # of one answer in the history
@@ -69,6 +72,7 @@ class Turn:
     prepared: Prepared
     parts: list[str] = field(default_factory=list)
     error: LLMError | None = None
+    attempt: int = 0  # 1: the model was asked again on another server; earlier text is void
 
 
 @dataclass
@@ -125,26 +129,49 @@ class Assistant:
         return Turn(person, conversation, prepared)
 
     def stream(self, turn: Turn) -> Iterator[str]:
-        """The model's text; a failure is kept for `complete` (search mode), not raised."""
+        """The model's text; a failure is kept for `complete` (search mode), not raised.
+
+        When an Ollama server of a pool fails, the question is asked once more on
+        another; `turn.attempt` then grows and the text so far is void (a channel that
+        showed it replaces it with the new text)."""
         if turn.prepared.final is not None:
             return
-        try:
-            for delta in self.answers.stream(turn.prepared):
-                turn.parts.append(delta)
-                yield delta
-        except LLMError as exc:
-            turn.error = exc
+        for attempt in range(2):
+            turn.attempt = attempt
+            try:
+                for delta in self.answers.stream(turn.prepared):
+                    turn.parts.append(delta)
+                    yield delta
+                return
+            except LLMError as exc:
+                if not self._retry(turn, exc):
+                    return
 
     async def astream(self, turn: Turn) -> AsyncIterator[str]:
         """`stream` for the event loop."""
         if turn.prepared.final is not None:
             return
-        try:
-            async for delta in self.answers.astream(turn.prepared):
-                turn.parts.append(delta)
-                yield delta
-        except LLMError as exc:
-            turn.error = exc
+        for attempt in range(2):
+            turn.attempt = attempt
+            try:
+                async for delta in self.answers.astream(turn.prepared):
+                    turn.parts.append(delta)
+                    yield delta
+                return
+            except LLMError as exc:
+                if not self._retry(turn, exc):
+                    return
+
+    def _retry(self, turn: Turn, error: LLMError) -> bool:
+        """Once, when another Ollama server of the pool is left; else keep the error."""
+        from assistant.ollama_pool import may_retry
+
+        if turn.attempt == 0 and may_retry(self.answers.model, error):
+            log.warning("Ollama server failed (%s), asking another one", error.code)
+            turn.parts.clear()
+            return True
+        turn.error = error
+        return False
 
     def complete(self, turn: Turn) -> Reply:
         """The answer (generated, search mode or refusal), remembered in the conversation

@@ -279,11 +279,15 @@ async def _prepare_and_stream(
         turn = await cl.make_async(assistant.prepare)(
             session_person(), question, conversation, filters=filters
         )
-        first = True
+        first, attempt = True, 0
         async for delta in assistant.astream(turn):
+            # A new attempt (another Ollama server after one failed) replaces the text shown.
+            restarted, attempt = turn.attempt != attempt, turn.attempt
             if first:
                 await _settle(waiting)
-                await reply.stream_token(delta, is_sequence=reply.content == ui.MODEL_PREPARING)
+            if first or restarted:
+                replace = restarted or reply.content == ui.MODEL_PREPARING
+                await reply.stream_token(delta, is_sequence=replace)
                 first = False
             else:
                 await reply.stream_token(delta)

@@ -145,6 +145,7 @@ def _rows(raw: str) -> int:
 def register_it_routes(app: Any, services: Services) -> None:
     """Mount `/it`, `/it/export.csv` and `/it/purge`, ahead of Chainlit's catch-all route."""
     from assistant.web.itcouncil import council_html
+    from assistant.web.itollama import pool_section
     from assistant.web.itpurge import purge_form, purge_handler, purged_note
 
     def page(request: Request) -> Response:  # sync: Starlette runs it in a thread
@@ -161,7 +162,10 @@ def register_it_routes(app: Any, services: Services) -> None:
             entries,
             figures,
             top=model_note(services.model_health.status()) + purged_note(request.query_params),
-            bottom=locks + councils + purge_form(request, services.settings.retention_days),
+            bottom=locks
+            + pool_section(services.settings)
+            + councils
+            + purge_form(request, services.settings.retention_days),
             titles=titles,
         )
         return HTMLResponse(html, headers=NO_STORE)
