@@ -288,6 +288,15 @@ class SyncStore:
                 .values(**values)
             )
 
+    def mark_clean_many(self, source: str, object_ids: list[str]) -> None:
+        """Objects that are no unit themselves (organisations, consultations) are done."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sync_objects.update()
+                .where(sync_objects.c.source == source, sync_objects.c.object_id.in_(object_ids))
+                .values(dirty=False)
+            )
+
     def put_object(self, source: str, object_id: str, kind: str, modified, payload) -> None:
         """Store an object outside a page walk (a cached file text), not dirty."""
         with self.engine.begin() as conn:
