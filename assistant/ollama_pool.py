@@ -129,6 +129,13 @@ class OllamaPool:
         if len(self.nodes) == 1:
             return self.nodes[0]
         usable = [n for n in self._rotated() if self._usable(n)]
+        if not usable and any(n.up for n in self.nodes):
+            raise LLMError(
+                f"Das Sprachmodell „{self.settings.ollama_model}“ ist auf keinem der "
+                "erreichbaren Ollama-Server installiert.",
+                code="model_missing",
+                hint=f"Auf den Ollama-Servern ausführen: `ollama pull {self.settings.ollama_model}`",
+            )
         if not usable:
             raise LLMError(
                 "Keiner der Sprachmodell-Server (Ollama) ist erreichbar.",
@@ -145,8 +152,12 @@ class OllamaPool:
         return self.nodes[self._next :] + self.nodes[: self._next]
 
     def _usable(self, node: Node) -> bool:
+        """Not known to be down, and with the chat model when its models are known (a node
+        being checked by another question counts as usable: a failure is retried)."""
         model = self.settings.ollama_model
-        return bool(node.up) and (not model or has_model(node.models, model))
+        if node.up is False:
+            return False
+        return node.up is None or not model or has_model(node.models, model)
 
     # --- health ----------------------------------------------------------------
 
@@ -154,10 +165,15 @@ class OllamaPool:
         """Ask the nodes whose health is stale (or every node: `force`)."""
         if len(self.nodes) == 1 and not force:
             return
-        now = self._clock()
-        for node in self.nodes:
-            if force or self._stale(node, now):
-                self._check(node)
+        with self._lock:  # claim the stale nodes: concurrent questions do not ask twice
+            now = self._clock()
+            due = [n for n in self.nodes if force or self._stale(n, now)]
+            for node in due:
+                node.checked_at = now
+                if node.up is False:
+                    node.down_until = now + CHECK_TIMEOUT_S
+        for node in due:
+            self._check(node)
 
     def _stale(self, node: Node, now: float) -> bool:
         if node.up is False:

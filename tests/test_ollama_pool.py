@@ -120,6 +120,22 @@ def test_a_node_that_is_down_is_skipped_and_used_again_when_back(tmp_path, nodes
     assert chats(b) >= 1
 
 
+def test_a_node_without_the_chat_model_is_skipped(tmp_path, nodes):
+    from assistant.errors import LLMError
+
+    a, b = nodes
+    b.models = ["bge-m3:latest"]
+    model = build_chat_model(pool_settings(tmp_path, a.url, b.url))
+    for _ in range(3):
+        assert ask(model, "Frage") == "Kurz."
+    assert chats(a) == 3 and chats(b) == 0
+    a.models = ["bge-m3:latest"]
+    model = build_chat_model(pool_settings(tmp_path, a.url, b.url, temperature=0.2))  # new pool
+    with pytest.raises(LLMError) as failed:
+        ask(model, "Frage")
+    assert failed.value.code == "model_missing" and "ollama pull llama3.1:8b" in failed.value.hint
+
+
 def test_no_node_reachable_is_a_german_error_not_a_crash(tmp_path):
     from assistant.errors import LLMError
 
