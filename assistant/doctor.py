@@ -265,7 +265,7 @@ def _ollama(s: Services) -> Check:
     if len(s.settings.ollama_urls()) > 1:
         return _ollama_pool(s)
     status = check_ollama(s.settings)
-    url = s.settings.ollama_base_url
+    url = s.settings.ollama_urls()[0]  # one server: the single URL or a list of one
     if not s.settings.ollama_model:
         return Check(
             "ollama",
