@@ -130,8 +130,14 @@ def chart_element(found: Mapping):
     series = found.get("series")
     if not series or len(series.get("points") or ()) < 2:
         return None
+    # "large": Chainlit shows an inline image at most 600 px wide (the default, 300 px, shrinks
+    # the 640 px chart's labels to about 5 px, unreadable).
     return cl.Image(
-        name=CHART_NAME, content=chart_svg(series), mime="image/svg+xml", display="inline"
+        name=CHART_NAME,
+        content=chart_svg(series),
+        mime="image/svg+xml",
+        display="inline",
+        size="large",
     )
 
 
