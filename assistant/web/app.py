@@ -252,6 +252,19 @@ async def answer(question: str) -> None:
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
         )
     result = await cl.make_async(assistant.complete)(turn)
+    rendered = await _render(result, turn, filters)
+    reply.content = rendered.content
+    await reply.send()
+    await panel.show(reply, rendered)
+    cl.user_session.set("history", conversation.history)
+    # A thread: the write waits for SQLite locks that the chat's async writes on this
+    # event loop hold; blocking the loop here would wait on them forever ("database is locked").
+    await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+
+
+async def _render(result, turn, filters):
+    """The answer as chat content, led by a note on the chat-settings filters (why
+    documents outside them are missing)."""
     rendered = ui.render_answer(
         result.answer,
         services().manifest.visible(),
@@ -259,14 +272,9 @@ async def answer(question: str) -> None:
         SITE.nothing_found_tip,
         technical=ui.technical(turn.person),
     )
-    note = council.describe(filters)  # why documents outside the filters are missing
-    reply.content = f"{note}\n\n{rendered.content}" if note else rendered.content
-    await reply.send()
-    await panel.show(reply, rendered)
-    cl.user_session.set("history", conversation.history)
-    # A thread: the write waits for SQLite locks that the chat's async writes on this
-    # event loop hold; blocking the loop here would wait on them forever ("database is locked").
-    await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+    if note := council.describe(filters):
+        rendered.content = f"{note}\n\n{rendered.content}"
+    return rendered
 
 
 async def _prepare_and_stream(
