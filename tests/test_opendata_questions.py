@@ -337,3 +337,16 @@ def _render(ui, answer, allowed):
         return ui.render_answer(answer, {}, allowed)
 
     return asyncio.run(render())
+
+
+def test_a_named_place_is_read_from_the_table_that_has_it(ask):
+    """The polling-district table ranks first but has no "Porz" row: its total over all
+    1,024 districts (722.435) is not the answer; the district table ranked second is
+    (Bundestagswahl8_0.csv: Porz 76392)."""
+    polling = "c1320f84-ae09-4335-97e1-33a71875fe99"  # Bundestagswahl6.csv, 1,024 rows
+    found = ask(
+        "Wie viele Wahlberechtigte hatte Porz bei der Bundestagswahl 2013?",
+        hit(polling, "koeln"),
+        hit(WAHL_BEZIRKE, "koeln"),
+    )
+    assert found["figures"][0]["value"] == 76392 and found["hit"] == 2

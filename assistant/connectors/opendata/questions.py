@@ -83,22 +83,30 @@ class StatisticsQuestions:
             return None
         q = Question.parse(question)
         store, config = self._tables(), self.config()
+        resolver = Resolver(q, config, store)
+        best = None  # (score, -rank, plan, rank, hit): the table that reads most of the question
         for n, hit in enumerate(hits[:TOP_HITS], 1):
             meta = getattr(hit, "meta", None) or {}
             if meta.get("kind") != "opendata" or not meta.get("dataset_id"):
                 continue
             try:
                 tables = store.tables(meta["dataset_id"], meta.get("portal"))
-                found = Resolver(q, config, store).resolve(tables) if tables else None
+                plan = resolver.best(tables) if tables else None
             except OpendataError as exc:
                 log.info("statistics question not resolved: %s", exc.code)
                 continue
-            if found:
-                found["hit"] = n
-                found["sources"] = _sources(hit, found["figures"])
-                found["text"] = answer_text(found)
-                return found
-        return None
+            # A table that names the asked place beats a better-ranked one that can only
+            # give its total ("Porz" is in the district table, not in the polling one).
+            if plan and (best is None or plan.score > best[0]):
+                best = (plan.score, -n, plan, n, hit)
+        if best is None:
+            return None
+        _, _, plan, n, hit = best
+        found = resolver.execute(plan)
+        found["hit"] = n
+        found["sources"] = _sources(hit, found["figures"])
+        found["text"] = answer_text(found)
+        return found
 
 
 class Resolver:
@@ -106,11 +114,14 @@ class Resolver:
         self.q, self.config, self.store = q, config, store
 
     def resolve(self, tables: list[StoredTable]) -> dict | None:
+        plan = self.best(tables)
+        return self.execute(plan) if plan else None
+
+    def best(self, tables: list[StoredTable]) -> Plan | None:
+        """The plan that reads the most of the question, among `tables`."""
         plans = [p for t in tables if (p := self.plan(t))]
         plans = [p for p in plans if p.specific or wants_figure(self.q.text)]
-        if not plans:
-            return None
-        return self.execute(max(plans, key=lambda p: p.score))
+        return max(plans, key=lambda p: p.score) if plans else None
 
     # --- reading the question against one table ------------------------------------------
     def plan(self, table: StoredTable) -> Plan | None:
