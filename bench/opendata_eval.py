@@ -127,8 +127,9 @@ def summary(result: dict) -> str:
             if not o["ok"]:
                 lines.append(f"  miss {o['id']}: expected {o['answer']}, got {o['value']} "
                              f"({o['how'] or o['error']})")  # fmt: skip
-    for miss in result["datasets"].get("misses", []):
-        lines.append(f"  dataset miss {miss['id']} ({miss.get('kind')}): rank {miss['rank']}")
+    for miss in result["datasets"].get("outcomes", []):
+        if miss.get("gold") and (miss["rank"] is None or miss["rank"] > 5):
+            lines.append(f"  dataset miss @5 {miss['id']} ({miss.get('kind')}): rank {miss['rank']}")
     return "\n".join(lines)
 
 

@@ -62,3 +62,15 @@ def test_author_is_dropped_without_a_check_or_with_an_organisation():
     assert "author" not in strip_contacts(bare, lambda value: True)
     assert strip_contacts(bare, lambda value: False)["author"] == OFFICE
     assert "author" not in strip_contacts(package(1, author=OFFICE), lambda value: False)
+
+
+def test_unit_title_and_first_passage_carry_publisher_portal_and_description():
+    from assistant.connectors.opendata.units import dataset_unit
+
+    pkg = strip_contacts(package(7, organization=None, author=OFFICE), lambda value: False)
+    unit = dataset_unit(pkg, portal="beispiel", base_url="http://x", collection="c", resources=[])
+    assert unit.title == f"Testdatensatz 7 – {OFFICE} – offene Daten im Open-Data-Portal beispiel"
+    assert unit.meta["title"] == "Testdatensatz 7" and unit.meta["publisher"] == OFFICE
+    first = unit.blocks[0][1]
+    assert "Beschreibung: Beschreibung des Datensatzes 7 über Spielplätze." in first
+    assert "Schlagwörter: Spielplatz" in first and len(unit.blocks) == 1

@@ -209,7 +209,7 @@ def test_change_deletion_private_and_vanished(portal, tmp_path):
     assert (second["counts"]["changed"], second["counts"]["deleted"]) == (2, 2)
     assert portal.downloads("kita.csv") == 1  # unchanged resource: not downloaded again
     indexed = units(data, "beispiel")
-    assert indexed["pkg-0005"][0].title == "Spielplätze (aktualisiert)"
+    assert indexed["pkg-0005"][0].title.startswith("Spielplätze (aktualisiert) – ")
     assert "pkg-0007" not in indexed and "pkg-0008" not in indexed and "pkg-0009" in indexed
 
     code, full = sync_json(data, "--name", "beispiel", "--full", ASSISTANT_OPENDATA_PAGE_ROWS="10")

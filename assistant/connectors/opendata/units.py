@@ -130,8 +130,12 @@ def dataset_unit(
     groups = _names(package.get("groups"))
     modified = _text(package.get("metadata_modified"))
     formats = list(dict.fromkeys(r["format"] for r in resources if r["format"]))
+    # Every unit says what it is in the words people use for the catalogue itself ("offene
+    # Daten", "Open-Data-Portal", "Datensatz"): in a question these words then weigh nothing,
+    # instead of pulling the few datasets *about* the portal (its access statistics) to the top.
     facts = [
-        f"Datensatz: {title}",
+        f"Datensatz: {title}" + (f" ({publisher})" if publisher else ""),
+        f"Offene Daten (Open Data) im Open-Data-Portal {portal}",
         f"Herausgeber: {publisher}" if publisher else "",
         f"Lizenz: {licence or NO_LICENCE}",
         f"Schlagwörter: {', '.join(tags)}" if tags else "",
@@ -143,16 +147,17 @@ def dataset_unit(
         f"Zuletzt geändert: {_german_day(modified)}" if modified else "",
         f"Portal: {portal}",
     ]
-    blocks = [("", "\n".join(f for f in facts if f))]
     notes = plain_text(package.get("notes"))
-    if notes:
-        blocks.append(("Beschreibung", notes))
+    if notes:  # with the facts: one passage holds title, tags and description together
+        facts.append(f"Beschreibung: {notes}")
+    blocks = [("", "\n".join(f for f in facts if f))]
     if resources:
         blocks.append(("Ressourcen", "\n".join(_resource_line(r) for r in resources)))
     url = dataset_url(base_url, package)
     meta = {
         "kind": "opendata",
         "dataset_id": package["id"],
+        "title": title,  # the catalogue's own title (the unit's title adds publisher and portal)
         "portal": portal,
         "url": url,
         "publisher": publisher,
@@ -161,7 +166,14 @@ def dataset_unit(
         "modified": modified or None,
         "resources": resources,
     }
-    return Unit(doc_id(portal, package["id"]), collection, title, url, blocks, meta,
+    # The title field weighs most in the lexical ranking and is scored per field: the
+    # catalogue words must be in every title too, or the datasets about the portal itself
+    # ("Monitoring Offene Daten Köln") win every question that says "offene Daten". The
+    # publisher and the portal also tell apart the many same-named datasets of different
+    # cities ("Badegewässer", "Haushaltsplan 2013") where the title does not say whose.
+    by = f" – {publisher}" if publisher and publisher.casefold() not in title.casefold() else ""
+    shown = f"{title}{by} – offene Daten im Open-Data-Portal {portal}"
+    return Unit(doc_id(portal, package["id"]), collection, shown, url, blocks, meta,
                 _day(modified), "opendata")  # fmt: skip
 
 
