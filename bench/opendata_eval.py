@@ -129,7 +129,9 @@ def summary(result: dict) -> str:
                              f"({o['how'] or o['error']})")  # fmt: skip
     for miss in result["datasets"].get("outcomes", []):
         if miss.get("gold") and (miss["rank"] is None or miss["rank"] > 5):
-            lines.append(f"  dataset miss @5 {miss['id']} ({miss.get('kind')}): rank {miss['rank']}")
+            lines.append(
+                f"  dataset miss @5 {miss['id']} ({miss.get('kind')}): rank {miss['rank']}"
+            )
     return "\n".join(lines)
 
 
