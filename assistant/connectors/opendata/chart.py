@@ -7,6 +7,7 @@ the comparability notes stand under the bars.
 
 from __future__ import annotations
 
+import textwrap
 from html import escape
 
 from assistant.connectors.opendata.figures import format_number
@@ -18,7 +19,7 @@ BAR_COLOUR = "#1f5f99"  # 7:1 contrast on white
 def comparison_svg(result: dict) -> str:
     rows = [r for r in result["rows"] if r.get("value") is not None]
     top = max([abs(r["value"]) for r in rows] + [1])
-    plot_w = WIDTH - LEFT - 190
+    plot_w = WIDTH - LEFT - 260  # room for "3.517.424 Personen (31.12.2013)" after the bar
     shapes, words = [], []
     for n, r in enumerate(rows):
         y = TOP + n * (BAR_H + GAP)
@@ -39,6 +40,8 @@ def comparison_svg(result: dict) -> str:
         "Quelle: " + escape(r["title"]) + " – Lizenz: " + escape(r.get("licence") or "keine Angabe")
         for r in rows
     ] + [escape(n) for n in result["notes"]]
+    # SVG text does not wrap: long notes are broken into lines that fit the width.
+    footer = [part for line in footer for part in textwrap.wrap(line, 112) or [""]]
     for n, line in enumerate(footer):
         shapes.append(f'<text x="8" y="{y + n * 16}" font-size="11">{line}</text>')
     height = y + len(footer) * 16 + 8
