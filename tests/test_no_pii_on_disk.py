@@ -57,13 +57,13 @@ def leaky_answer_service(monkeypatch):
     real_prepare = AnswerService.prepare
     log = logging.getLogger("assistant.answering.answer")
 
-    def prepare(self, question, scope, history=()):
+    def prepare(self, question, scope, history=(), **options):
         log.warning("answering question %s", question)
         try:
             raise ValueError(f"cannot parse {question!r}")
         except ValueError:
             log.exception("while answering for %s", USER)
-        return real_prepare(self, question, scope, history)
+        return real_prepare(self, question, scope, history, **options)
 
     monkeypatch.setattr(AnswerService, "prepare", prepare)
 

@@ -311,14 +311,15 @@ def _filter_form(f: Filters) -> str:
     )
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple], empty: str) -> str:
+def _table(headers: tuple[str, ...], rows: list[tuple], empty: str, table_id: str = "") -> str:
     if not rows:
         return f'<p class="muted">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    ident = f' id="{table_id}"' if table_id else ""
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _figures_caption(filters: Filters) -> str:
@@ -409,7 +410,7 @@ def _entries_table(entries: list[AuditEntry], titles: Mapping[str, str]) -> str:
         "Rückmeldung",
     )
     return '<p class="muted">Zeiten in Ortszeit (Europe/Berlin).</p>' + _table(
-        headers, rows, "Keine Einträge für diese Filter."
+        headers, rows, "Keine Einträge für diese Filter.", "audit-table"
     )
 
 
