@@ -168,6 +168,7 @@ class CkanSync:
                     base_url=self.source.url,
                     collection=self.source.collection,
                     resources=resources,
+                    contents=U.table_contents(self.tables.tables(package["id"], name)),
                 )
                 units.append(unit)
                 built[unit.doc_id] = row["object_id"]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import quote, unquote
 
+from assistant.connectors.opendata.tables import TEXT
 from assistant.ingest.units import Unit
 
 CONTACT_FIELDS = ("maintainer", "maintainer_email", "author", "author_email")
@@ -120,9 +121,16 @@ def publisher_of(package: dict, extras: dict[str, str]) -> str | None:
 
 
 def dataset_unit(
-    package: dict, *, portal: str, base_url: str, collection: str, resources: list[dict]
+    package: dict,
+    *,
+    portal: str,
+    base_url: str,
+    collection: str,
+    resources: list[dict],
+    contents: str = "",
 ) -> Unit:
-    """`resources`: [{name, format, url, status}] as the sync saw them (status "ok", "dead", …)."""
+    """`resources`: [{name, format, url, status}] as the sync saw them (status "ok", "dead", …);
+    `contents`: what the dataset's stored tables hold (`table_contents`)."""
     extras = extras_of(package)
     title = _text(package.get("title")) or _text(package.get("name")) or "(ohne Titel)"
     licence, publisher = licence_of(package), publisher_of(package, extras)
@@ -153,6 +161,8 @@ def dataset_unit(
     blocks = [("", "\n".join(f for f in facts if f))]
     if resources:
         blocks.append(("Ressourcen", "\n".join(_resource_line(r) for r in resources)))
+    if contents:
+        blocks.append(("Tabelleninhalt", contents))
     url = dataset_url(base_url, package)
     meta = {
         "kind": "opendata",
@@ -175,6 +185,29 @@ def dataset_unit(
     shown = f"{title}{by} – offene Daten im Open-Data-Portal {portal}"
     return Unit(doc_id(portal, package["id"]), collection, shown, url, blocks, meta,
                 _day(modified), "opendata")  # fmt: skip
+
+
+_CONTENT_VALUES = 300  # distinct labels per dataset: places and row names, not the numbers
+
+
+def table_contents(tables) -> str:
+    """Column headers and the distinct text labels (places, parties, budget lines) of a
+    dataset's stored tables: a question names "Neustadt-Süd", which only the table says."""
+    headers, labels = [], []
+    for table in tables:
+        headers += [c.name for c in table.columns if c.name not in headers]
+        text_columns = [i for i, c in enumerate(table.columns) if c.kind == TEXT]
+        for row in table.rows:
+            for i in text_columns:
+                value = row[i]
+                if isinstance(value, str) and value.strip() and value not in labels:
+                    labels.append(value.strip())
+                    if len(labels) >= _CONTENT_VALUES:
+                        break
+    lines = [f"Spalten: {', '.join(headers)}"] if headers else []
+    if labels:
+        lines.append(f"Einträge: {', '.join(labels)}")
+    return "\n".join(lines)
 
 
 def resource_entries(package: dict) -> list[dict]:
