@@ -491,3 +491,22 @@ def test_area_list_from_csv_latin1():
         "area,kind,code,member\nOst,Bezirk,3,O-1\nOst,Bezirk,3,O-2\n".encode("cp1252")
     )
     assert areas.find("ost").members == ("O-1", "O-2") and areas.find("3").name == "Ost"
+
+
+def test_a_second_process_waits_for_the_table_file(tmp_path):
+    """DuckDB admits one process at a time: a chat worker reading while a sync writes
+    waits a moment instead of failing ("gesperrt")."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "tables.duckdb"
+    script = (
+        f"import duckdb, time\ncon = duckdb.connect({str(path)!r})\n"
+        "print('held', flush=True)\ntime.sleep(1.0)\ncon.close()"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert TableStore(path).list() == []  # waited for the holder, then read
+    finally:
+        holder.wait(timeout=10)

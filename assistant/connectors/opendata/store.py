@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,27 @@ class StoredTable:
         return ParsedTable(self.columns, []).column_index(name)
 
 
+_LOCK_WAIT_S = 5.0  # DuckDB admits one process at a time; every use holds it for moments
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection, waiting a little while another process (a sync, a second chat worker,
+    `assistant ask`) holds the file: each holds it only for one operation."""
+    deadline, pause = time.monotonic() + _LOCK_WAIT_S, 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if time.monotonic() >= deadline:
+                raise OpendataError(
+                    "Die Tabellenablage ist gerade von einem anderen Vorgang gesperrt.",
+                    code="opendata_locked",
+                    hint="Bitte gleich noch einmal versuchen.",
+                ) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+
 def table_name(portal: str, resource_id: str) -> str:
     return "t_" + hashlib.sha256(f"{portal}\0{resource_id}".encode()).hexdigest()[:24]
 
@@ -73,14 +95,7 @@ class TableStore:
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            raise OpendataError(
-                "Die Tabellenablage ist gerade von einem anderen Vorgang gesperrt.",
-                code="opendata_locked",
-                hint="Bitte gleich noch einmal versuchen.",
-            ) from exc
+        con = _open(self.path)
         try:
             con.execute(_CATALOGUE)
             yield con
