@@ -96,7 +96,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = [json.loads(x) for x in args.questions.read_text("utf-8").splitlines() if x.strip()]
     began = time.perf_counter()
-    datasets = run_eval([q for q in rows if q.get("kind") in DATASET_KINDS])
+    dataset_rows = [q for q in rows if q.get("kind") in DATASET_KINDS]
+    datasets = run_eval(dataset_rows) if dataset_rows else None
     figure_rows = [q for q in rows if q.get("kind") in FIGURE_KINDS]
     figure_datasets = run_eval(figure_rows) if figure_rows else None
     numbers = figure_accuracy(figure_rows) if figure_rows and not args.no_figures else None
@@ -109,11 +110,13 @@ def main() -> None:
 
 
 def summary(result: dict) -> str:
-    overall = result["datasets"]["overall"]
-    lines = [f"{result['questions']}: dataset questions n={overall['n']}, "
-             + ", ".join(f"recall@{k} {v:.3f}" for k, v in overall["recall"].items())
-             + f", MRR@10 {overall['mrr']:.3f}"]  # fmt: skip
-    for kind, fig in result["datasets"].get("by_kind", {}).items():
+    lines = [f"{result['questions']}:"]
+    if result["datasets"]:  # a set of figure questions only has none
+        overall = result["datasets"]["overall"]
+        lines[0] += (f" dataset questions n={overall['n']}, "
+                     + ", ".join(f"recall@{k} {v:.3f}" for k, v in overall["recall"].items())
+                     + f", MRR@10 {overall['mrr']:.3f}")  # fmt: skip
+    for kind, fig in (result["datasets"] or {}).get("by_kind", {}).items():
         lines.append(f"  {kind}: n={fig['n']}, recall@5 {fig['recall'].get('5', 0):.3f}")
     if result["figure_datasets"]:
         fd = result["figure_datasets"]["overall"]
@@ -127,7 +130,7 @@ def summary(result: dict) -> str:
             if not o["ok"]:
                 lines.append(f"  miss {o['id']}: expected {o['answer']}, got {o['value']} "
                              f"({o['how'] or o['error']})")  # fmt: skip
-    for miss in result["datasets"].get("outcomes", []):
+    for miss in (result["datasets"] or {}).get("outcomes", []):
         if miss.get("gold") and (miss["rank"] is None or miss["rank"] > 5):
             lines.append(
                 f"  dataset miss @5 {miss['id']} ({miss.get('kind')}): rank {miss['rank']}"
