@@ -31,7 +31,7 @@ PII = {
     "TAX_ID": "86095742719",
     "IBAN": "DE02 1203 0000 0000 2020 51",
     "PHONE": "0611 7394825",
-    "EMAIL": "erika.mustermann@example.org",
+    "EMAIL": "erika.mustermann@heidpost.de",
     "ID_CARD": "L01X00T47",
     "CASE_NUMBER": "32-141/2024",
 }
@@ -48,7 +48,9 @@ FRAGMENTS = [
     "Heidestraße",
     "DE02120300000000202051",
     "7394825",
-    "example.org",
+    # Her own mail domain; not example.org, which other tests' fixture URLs use in the same
+    # process (a stray copy of such a URL in a native buffer is not her data).
+    "heidpost.de",
     "86095742719",
     "L01X00T47",
     "141/2024",
