@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def test_two_districts_compared_as_bars(ask):
     )
     assert found["figures"][0]["value"] == 377532 - 348102
     assert found["series"] == {
-        "kind": "bar", "title": "E_E – Pankow", "unit": "Einwohner",
+        "kind": "bar", "title": "E_E – Mitte und Pankow", "unit": "Einwohner",
         "points": [["Mitte", 348102], ["Pankow", 377532]],
     }  # fmt: skip
 
@@ -320,8 +321,12 @@ def test_chat_renders_table_chart_source_and_licence(ask):
     assert f"(http://portal.example/dataset/{BERLIN_2013})" in text  # a registered portal: a link
     chart = rendered.elements[0]
     assert chart.name == CHART_NAME and chart.display == "inline" and chart.mime == "image/svg+xml"
-    svg = chart_svg(found["series"]).decode()
+    svg = chart_svg(found["series"], found["sources"]).decode()
     assert "<polyline" in svg and "31.12.2013: 3.060" in svg and "31.12.2008: 3.140" in svg
+    assert text.count("Lizenz: cc-by") == 1  # the text names the source once; the chart, below it
+    assert re.search(
+        r"<text[^>]*>Quelle: Einwohnerinnen[^<]*Statistikamt[^<]* Lizenz: cc-by</text>", svg
+    )
     foreign = _render(ui, answer, ()).content
     assert f"`http://portal.example/dataset/{BERLIN_2013}`" in foreign  # not registered: text
 

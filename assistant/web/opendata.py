@@ -10,6 +10,7 @@ allowed hosts), like council links (council.py).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from html import escape
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ KIND = "opendata"
 LINK_LABEL = "Im Open-Data-Portal öffnen"
 NO_LICENCE = "keine Lizenz angegeben"
 CHART_NAME = "Diagramm"
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 70, 40, 16
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 250, 70, 40, 40
 
 
 def facts(meta: Mapping | None, allowed: tuple[str, ...]) -> CouncilFacts | None:
@@ -41,8 +42,9 @@ def portal_hosts(services) -> tuple[str, ...]:
     return tuple(dict.fromkeys(h.lower() for h in hosts if h))
 
 
-def statistics_markdown(found: Mapping, allowed: tuple[str, ...]) -> str:
-    """The rows used as a table, then the source line (dataset, publisher, licence, link)."""
+def statistics_markdown(found: Mapping, allowed: tuple[str, ...], *, with_source=True) -> str:
+    """The rows used as a table, then the source line (dataset, publisher, licence, link) unless
+    the answer's text already names it (the computed answer does; the chart repeats it below)."""
     table = found.get("table") or {}
     parts = []
     if table.get("rows"):
@@ -52,8 +54,12 @@ def statistics_markdown(found: Mapping, allowed: tuple[str, ...]) -> str:
         if table.get("more"):
             lines.append(f"\n*… {table['more']} weitere Zeilen*")
         parts.append("\n".join(lines))
-    parts.append(source_line(found, allowed))
-    return "\n\n".join(parts)
+    if with_source:
+        parts.append(source_line(found, allowed))
+    else:  # the text names dataset and licence: only the way to the portal page is added
+        links = (_link(str(s.get("url") or ""), allowed) for s in found.get("sources") or ())
+        parts.append("  \n".join(link for link in links if link))
+    return "\n\n".join(p for p in parts if p)
 
 
 def source_line(found: Mapping, allowed: tuple[str, ...]) -> str:
@@ -69,8 +75,9 @@ def source_line(found: Mapping, allowed: tuple[str, ...]) -> str:
     return "  \n".join(lines)
 
 
-def chart_svg(series: Mapping) -> bytes:
-    """A line (periods) or bars (places) as a standalone SVG with a title and a description."""
+def chart_svg(series: Mapping, sources=()) -> bytes:
+    """A line (periods) or bars (places) as a standalone SVG: the title above, each bar's value
+    on it, and the source dataset with its licence underneath (issue 16: "under the chart")."""
     points = [(str(label), float(value)) for label, value in series["points"]]
     low = min(0.0, *(v for _, v in points))
     high = max(1.0, *(v for _, v in points))
@@ -90,17 +97,7 @@ def chart_svg(series: Mapping) -> bytes:
     for i, (label, value) in enumerate(points):
         x = LEFT + i * slot + slot / 2
         coords.append(f"{x:.1f},{y(value):.1f}")
-        tip = f"<title>{escape(label)}: {format_number(value)}</title>"
-        if series.get("kind") == "bar":
-            top, bottom = sorted((y(value), y(0)))
-            shapes.append(
-                f'<rect x="{x - slot * 0.3:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
-                f'height="{max(bottom - top, 1):.1f}" fill="#005a9c">{tip}</rect>'
-            )
-        else:
-            shapes.append(
-                f'<circle cx="{x:.1f}" cy="{y(value):.1f}" r="3" fill="#005a9c">{tip}</circle>'
-            )
+        shapes += _mark(series.get("kind"), x, slot, value, label, y)
         if i % step == 0 or i == len(points) - 1:
             shapes.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - 22}" text-anchor="middle">{escape(label)}</text>'
@@ -110,17 +107,55 @@ def chart_svg(series: Mapping) -> bytes:
             0,
             f'<polyline points="{" ".join(coords)}" fill="none" stroke="#005a9c" stroke-width="2"/>',
         )
-    unit = f" ({series['unit']})" if series.get("unit") else ""
-    title = escape(f"{series.get('title') or 'Diagramm'}{unit}")
+    title = escape(_chart_title(series))
     desc = escape("; ".join(f"{label}: {format_number(v)}" for label, v in points))
+    footer = [
+        f'<text x="8" y="{HEIGHT + 4 + 15 * n}">{escape(line)}</text>'
+        for n, line in enumerate(_source_lines(sources))
+    ]
+    height = HEIGHT + 15 * len(footer) + (8 if footer else 0)
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="11" '
         f'fill="#1b1b1b"><title>{title}</title><desc>{desc}</desc>'
         f'<rect width="100%" height="100%" fill="#ffffff"/>'
-        f'<text x="{LEFT}" y="{HEIGHT - 6}">{title}</text>{"".join(shapes)}</svg>'
+        f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{title}</text>'
+        f"{''.join(shapes)}{''.join(footer)}</svg>"
     )
     return svg.encode("utf-8")
+
+
+def _mark(kind, x: float, slot: float, value: float, label: str, y) -> list[str]:
+    """One bar (with its value written on top, readable without hovering) or one point."""
+    tip = f"<title>{escape(label)}: {format_number(value)}</title>"
+    if kind != "bar":
+        return [f'<circle cx="{x:.1f}" cy="{y(value):.1f}" r="3" fill="#005a9c">{tip}</circle>']
+    top, bottom = sorted((y(value), y(0)))
+    return [
+        (
+            f'<rect x="{x - slot * 0.3:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
+            f'height="{max(bottom - top, 1):.1f}" fill="#005a9c">{tip}</rect>'
+        ),
+        f'<text x="{x:.1f}" y="{top - 4:.1f}" text-anchor="middle">{format_number(value)}</text>',
+    ]
+
+
+def _chart_title(series: Mapping) -> str:
+    """The series' title, with its unit unless the title already says it."""
+    title = str(series.get("title") or CHART_NAME)
+    unit = str(series.get("unit") or "")
+    return f"{title} ({unit})" if unit and unit.casefold() not in title.casefold() else title
+
+
+def _source_lines(sources) -> list[str]:
+    """Dataset, publisher and licence, broken to fit the width (SVG text does not wrap)."""
+    lines = []
+    for s in sources or ():
+        who = f", {_plain(s['publisher'])}" if s.get("publisher") else ""
+        licence = _plain(s.get("licence") or NO_LICENCE)
+        text = f"Quelle: {_plain(s.get('title') or s.get('dataset_id'))}{who} – Lizenz: {licence}"
+        lines += textwrap.wrap(text, 100) or [""]
+    return lines
 
 
 def chart_element(found: Mapping):
@@ -134,7 +169,7 @@ def chart_element(found: Mapping):
     # the 640 px chart's labels to about 5 px, unreadable).
     return cl.Image(
         name=CHART_NAME,
-        content=chart_svg(series),
+        content=chart_svg(series, found.get("sources") or ()),
         mime="image/svg+xml",
         display="inline",
         size="large",

@@ -143,7 +143,8 @@ def _with_statistics(answer: Answer, documents, allowed: tuple[str, ...]) -> Ren
             [rendered.content],
             [_from_citation(c, documents, allowed) for c in answer.citations],
         )
-    parts.append(opendata.statistics_markdown(found, allowed))
+    named = "Quelle:" in parts[0]  # the computed answer's own source line
+    parts.append(opendata.statistics_markdown(found, allowed, with_source=not named))
     elements = _elements(sources)
     if chart := opendata.chart_element(found):
         elements.insert(0, chart)

@@ -347,7 +347,8 @@ class Resolver:
         if kind in ("places", "named"):
             label = "column" if kind == "named" else "place"
             points = [[f.get(label) or f.get("area") or "gesamt", f["value"]] for f in figs]
-            return {"kind": "bar", "title": _chart_title(plan, fig), "unit": unit, "points": points}
+            title = _compared_title(plan, fig, [p[0] for p in points], kind)
+            return {"kind": "bar", "title": title, "unit": unit, "points": points}
         if kind == "columns" or (kind == "single" and any(years(c) for c in plan.columns)):
             cols = self._year_columns(plan)
             points = []
@@ -398,6 +399,18 @@ def _period_key(fig: dict, plan: Plan) -> str | None:
 def _chart_title(plan: Plan, fig: dict) -> str:
     place = fig.get("place") or fig.get("area") or "gesamt"
     return f"{fig.get('column') or plan.columns[0]} – {place}"
+
+
+def _compared_title(plan: Plan, fig: dict, labels: list[str], kind: str) -> str:
+    """Bars name everything they compare: "Wahlberechtigte – Porz und Chorweiler" (places),
+    or the place the compared columns are read for."""
+    if kind == "named":
+        return f"{fig.get('place') or fig.get('area') or 'gesamt'}: " + _and(labels)
+    return f"{fig.get('column') or plan.columns[0]} – {_and(labels)}"
+
+
+def _and(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " und " + labels[-1]
 
 
 def _clean(fig: dict) -> dict:
