@@ -96,6 +96,33 @@ def test_planning_area_population_2013(ask):
     assert series["points"][-1] == ["31.12.2013", 4880]
 
 
+def test_a_district_named_as_context_is_not_a_second_place(ask):
+    # The planning area lies in Mitte ("01…"): Mitte only locates it, nothing is compared.
+    found = ask(
+        "Wie viele Einwohner hatte der Planungsraum 01011103 im Bezirk Mitte Ende 2013?",
+        hit(BERLIN_2013, "berlin"),
+    )
+    assert [f["value"] for f in found["figures"]] == [4880]
+    assert found["figures"][0]["how"].startswith("Zeile RAUMID = 01011103")
+
+
+def test_two_places_without_a_comparison_word_read_the_most_specific(ask):
+    # Pankow does not contain 01011103, but the question compares nothing: the code is asked.
+    found = ask(
+        "Einwohner Planungsraum 01011103, Sachbearbeitung Pankow, Stand Ende 2013",
+        hit(BERLIN_2013, "berlin"),
+    )
+    assert [f["value"] for f in found["figures"]] == [4880]
+
+
+def test_places_set_against_each_other_in_other_words_are_compared(ask):
+    found = ask(
+        "Vergleich der Einwohnerzahlen Ende 2013: Bezirk Pankow und Bezirk Mitte",
+        hit(BERLIN_2013, "berlin"),
+    )
+    assert found["figures"][0]["value"] == abs(377532 - 348102)
+
+
 def test_district_is_the_sum_of_its_planning_areas(ask):
     # awk on EWR201312E_Matrix.csv, BEZ == 01: 348102 over 41 rows
     found = ask("Wie viele Einwohner hatte der Bezirk Mitte Ende 2013?", hit(BERLIN_2013, "berlin"))

@@ -45,8 +45,9 @@ def years(text: str) -> list[str]:
 
 
 _VERSUS = re.compile(
-    r"\b(mehr als|weniger als|höher als|niedriger als|minus|vor der|vor dem|gegenüber|"
-    r"differenz|unterschied)\b",
+    r"\b(mehr als|weniger als|höher als|niedriger als|größer als|kleiner als|minus|vor der|"
+    r"vor dem|gegenüber|differenz|unterschied|unterscheiden|vergleich\w*|verglichen|"
+    r"im gegensatz zu)\b",
     re.IGNORECASE,
 )
 

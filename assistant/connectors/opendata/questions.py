@@ -181,6 +181,7 @@ class Resolver:
 
     def _places(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
         found: dict[str, int] = {}
+        codes: set[str] = set()  # area codes written out (01011103): the most specific places
         for area in self.config.areas.areas:
             score = max(phrase_score(n, self.q) for n in area.names())
             if score or (area.code and code_named(area.code, self.q)):
@@ -193,13 +194,36 @@ class Resolver:
             for value in {r[idx] for r in table.rows if r[idx] is not None}:
                 if role == roles.area_code and code_named(value, self.q):
                     found.setdefault(str(value), 8 + header)
+                    codes.add(str(value))
                 elif table.columns[idx].kind == TEXT and (
                     s := phrase_score(str(value), self.q, need_all=False)
                 ):
                     found.setdefault(str(value), s + header)
-        keys = _distinct(found, table, roles)
+        keys = self._without_context(_distinct(found, table, roles), found, codes)
         keys.sort(key=self.q.position)
         return keys[:2], sum(found[k] for k in keys[:2])
+
+    def _without_context(
+        self, keys: list[str], found: dict[str, int], codes: set[str]
+    ) -> list[str]:
+        """Places named only to locate another are not asked about: a configured area that
+        contains another named place ("Planungsraum 08010404 in Neukölln"), and, unless the
+        question sets places against each other, all but the most specific one."""
+        inner = [k for k in keys if not self.config.areas.find(k)]
+        keys = [
+            k
+            for k in keys
+            if not ((area := self.config.areas.find(k)) and any(area.contains(i) for i in inner))
+        ]
+        if len(keys) > 1 and not compares(self.q.text):
+            # A code written out (01011103) is the most specific; then the best-named place.
+            return [
+                max(
+                    [k for k in keys if k in codes] or keys,
+                    key=lambda k: (found[k], -self.q.position(k)),
+                )
+            ]
+        return keys
 
     def _filters(self, table: StoredTable, roles: Roles) -> tuple[dict[str, object], int]:
         """Row labels the question names in other text columns ("Personalaufwendungen",
