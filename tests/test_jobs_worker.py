@@ -175,3 +175,34 @@ def wait_for(probe, timeout_s: float):
             return found
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+def test_an_upload_in_queue_mode_returns_at_once_and_its_result_arrives(tmp_path):
+    from assistant.access.accounts import User
+    from assistant.access.collections import CollectionService
+    from assistant.ingest.upload import UploadService
+
+    settings = store_settings(tmp_path, jobs="queue", upload_max_files_per_hour=1)
+    services = Services(settings)
+    CollectionService(services.engine, settings).grant("allgemein", managers=["wissen"])
+    service = UploadService(services, CollectionService(services.engine, settings))
+    manager = User("wissen", ("wissensmanagement",), ("allgemein",))
+    [first, second] = write_files(tmp_path / "chat-tmp", 2)
+    began = time.monotonic()
+    ticket = service.submit(manager, "allgemein", [("Regel (neu).md", first), ("b.md", second)])
+    assert time.monotonic() - began < 5  # nothing was parsed or written
+    first.unlink()  # the chat's temporary file may go: the upload has its own copy
+    job, results = service.progress(ticket)
+    assert job.state == "queued" and results[0] is None and not services.manifest.list()
+    assert results[1].code == "rate_limit" and "„b.md“ wurde nicht übernommen" in results[1].message
+    assert job.payload["collection"] == "allgemein" and "wissen" not in json.dumps(job.payload)
+    worker = assistant(env_of(settings), tmp_path, "worker")
+    try:
+        job = wait_for(lambda: (j := service.progress(ticket)[0]).finished and j or None, 120)
+    finally:
+        stop(worker)
+    job, results = service.progress(ticket)
+    assert job.state == "done" and results[0].status == "added"
+    assert results[0].path == "Regel (neu).md" and results[1].code == "rate_limit"
+    assert find(services, WORDS[0]) == ["Dienstanweisung 0"] * 3
+    services.close()

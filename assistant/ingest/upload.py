@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from assistant.db import upload_events
 from assistant.errors import AssistantError, NotFoundError
 from assistant.ingest.pipeline import FileResult
-from assistant.jobs import Job
+from assistant.jobs import FAILED, Job
 
 if TYPE_CHECKING:
     from assistant.access.accounts import User
@@ -228,6 +228,8 @@ class UploadService:
         for name, slot in zip(ticket.names, ticket.slots, strict=True):
             if slot is None and (data := next(done, None)) is not None:
                 slot = dataclasses.replace(FileResult(**data), path=name)
+            elif slot is None and job is not None and job.state == FAILED:
+                slot = FileResult(name, "failed", code="job_failed", message=job.error)
             out.append(slot)
         return job, out
 
