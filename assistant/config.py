@@ -56,10 +56,10 @@ class Settings(BaseSettings):
     # --- background jobs ---------------------------------------------------------
     jobs: Literal["inline", "queue"] = Field(
         "inline",
-        description="inline: uploads, `assistant ingest` and syncs run in the process that "
-        "asks (one machine, no worker needed). queue: they become jobs in the database and "
+        description="inline: chat uploads and `assistant ingest` run in the process that asks "
+        "(one machine, no worker needed). queue: they become jobs in the database and "
         "`assistant worker` runs them, the one writer of the indexes (several app processes; "
-        "the CLI still waits until the data is searchable).",
+        "`assistant ingest` still waits until the files are searchable).",
     )
     job_stale_seconds: float = Field(
         60.0,
