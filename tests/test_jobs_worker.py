@@ -160,11 +160,10 @@ def test_a_worker_killed_mid_ingest_leaves_no_half_document_and_the_job_finishes
     assert reader.lexical.versions() == {(d, r.version) for d, r in visible.items()}
 
 
-def _running_with_progress(services):
-    for state in (RUNNING,):
-        job = services.jobs.get(1)
-        if job and job.state == state and (job.progress or {}).get("done", 0) >= 1:
-            return job
+def _running_with_progress(services, job_id: int = 1):
+    job = services.jobs.get(job_id)
+    if job and job.state == RUNNING and (job.progress or {}).get("done", 0) >= 1:
+        return job
     return None
 
 
@@ -205,4 +204,35 @@ def test_an_upload_in_queue_mode_returns_at_once_and_its_result_arrives(tmp_path
     assert job.state == "done" and results[0].status == "added"
     assert results[0].path == "Regel (neu).md" and results[1].code == "rate_limit"
     assert find(services, WORDS[0]) == ["Dienstanweisung 0"] * 3
+    services.close()
+
+
+def test_sigterm_finishes_the_current_job_and_a_second_one_gives_it_back(tmp_path):
+    settings = store_settings(tmp_path, jobs="queue", job_poll_seconds=0.1)
+    services = Services(settings)
+    from assistant.ingest import jobs
+
+    def enqueue(folder: str) -> int:
+        files = write_files(tmp_path / folder, 6, sections=40)
+        return services.jobs.enqueue("ingest", jobs.payload(files, None, None, None))
+
+    first = enqueue("a")
+    worker = assistant(env_of(settings), tmp_path, "worker")
+    wait_for(lambda: _running_with_progress(services, first), 120)
+    worker.send_signal(signal.SIGTERM)
+    err = stop(worker)
+    assert worker.returncode == 0 and "Beende nach dem laufenden Auftrag 1" in err
+    assert services.jobs.get(first).state == DONE
+    assert len(services.jobs.get(first).result["files"]) == 6
+
+    second = enqueue("b")
+    worker = assistant(env_of(settings), tmp_path, "worker")
+    wait_for(lambda: _running_with_progress(services, second), 120)
+    worker.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    worker.send_signal(signal.SIGTERM)
+    err = stop(worker)
+    assert worker.returncode == 130 and "wieder in der Warteschlange" in err
+    back = services.jobs.get(second)
+    assert (back.state, back.attempts, back.worker) == ("queued", 0, None)
     services.close()
