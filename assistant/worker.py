@@ -83,12 +83,15 @@ class Worker:
         self.stopping = False
         self.current: Job | None = None
 
-    def run(self, on_job: Callable[[Job], None] | None = None, max_jobs: int = 0) -> int:
-        """Claim and run jobs until stopped (or `max_jobs` are done); returns their number."""
+    def run(self, on_job: Callable[[Job], None] | None = None, drain: bool = False) -> int:
+        """Claim and run jobs until stopped (`drain`: until the queue is empty); returns
+        how many ran."""
         count = 0
         poll = self.services.settings.job_poll_seconds
-        while not self.stopping and not (max_jobs and count >= max_jobs):
+        while not self.stopping:
             job = self.queue.claim(self.name, tuple(HANDLERS))
+            if job is None and drain:
+                break
             if job is None:
                 time.sleep(poll)
                 continue
@@ -155,8 +158,9 @@ class _Heartbeat:
                 log.warning("heartbeat failed: %s", type(exc).__name__)
 
 
-def install_signals(worker: Worker, say: Callable[[str], None]) -> None:
-    """First SIGTERM/SIGINT: finish the current job, then stop. Second: give it back."""
+def install_signals(worker: Worker, say: Callable[[str], None]) -> Callable[[], None]:
+    """First SIGTERM/SIGINT: finish the current job, then stop. Second: give it back.
+    Returns what puts the previous handlers back."""
 
     def first(signum, _frame) -> None:
         if worker.stopping:
@@ -168,5 +172,5 @@ def install_signals(worker: Worker, say: Callable[[str], None]) -> None:
                 "(noch einmal Strg+C: Auftrag zurück in die Warteschlange)."
             )
 
-    signal.signal(signal.SIGTERM, first)
-    signal.signal(signal.SIGINT, first)
+    before = {sig: signal.signal(sig, first) for sig in (signal.SIGTERM, signal.SIGINT)}
+    return lambda: [signal.signal(sig, handler) for sig, handler in before.items()]

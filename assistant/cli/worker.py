@@ -10,10 +10,10 @@ STATE_DE = {"done": "fertig", "failed": "fehlgeschlagen", "queued": "zurückgest
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Nur einen Auftrag ausführen, dann beenden.")
+@click.option("--drain", is_flag=True, help="Nur die wartenden Aufträge ausführen, dann beenden.")
 @pass_ctx
 @friendly_errors
-def worker(ctx: Context, once: bool) -> None:
+def worker(ctx: Context, drain: bool) -> None:
     """Hintergrundaufträge ausführen (Hochladen, Einlesen) – der eine Schreiber der Indizes.
 
     Läuft, bis SIGTERM oder Strg+C kommt; der laufende Auftrag wird noch beendet.
@@ -21,7 +21,7 @@ def worker(ctx: Context, once: bool) -> None:
     from assistant.worker import Worker, install_signals
 
     runner = Worker(ctx.services)
-    install_signals(runner, lambda text: click.echo(text, err=True))
+    restore = install_signals(runner, lambda text: click.echo(text, err=True))
     click.echo(f"Hintergrunddienst {runner.name} wartet auf Aufträge.", err=True)
 
     def done(job) -> None:
@@ -29,8 +29,10 @@ def worker(ctx: Context, once: bool) -> None:
         click.echo(f"Auftrag {job.id} ({job.kind}): {word}.", err=True)
 
     try:
-        count = runner.run(on_job=done, max_jobs=1 if once else 0)
+        count = runner.run(on_job=done, drain=drain)
     except KeyboardInterrupt:
         click.echo("Abgebrochen; der laufende Auftrag ist wieder in der Warteschlange.", err=True)
         raise SystemExit(130) from None
+    finally:
+        restore()
     click.echo(f"Hintergrunddienst beendet ({count} Aufträge).", err=True)
