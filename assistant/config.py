@@ -53,6 +53,24 @@ class Settings(BaseSettings):
         "allgemein", description="Collection a document goes to when none is given."
     )
 
+    # --- background jobs ---------------------------------------------------------
+    jobs: Literal["inline", "queue"] = Field(
+        "inline",
+        description="inline: chat uploads and `assistant ingest` run in the process that asks "
+        "(one machine, no worker needed). queue: they become jobs in the database and "
+        "`assistant worker` runs them, the one writer of the indexes (several app processes; "
+        "`assistant ingest` still waits until the files are searchable).",
+    )
+    job_stale_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A running job whose worker sent no heartbeat for this long counts as "
+        "abandoned (worker died) and is taken over by another worker.",
+    )
+    job_poll_seconds: float = Field(
+        0.5, gt=0, description="How often an idle worker, and whoever waits for a job, looks."
+    )
+
     # --- connectors (council information, open data) -------------------------
     sync_rate: float = Field(
         1.0,

@@ -375,6 +375,33 @@ def m009_sync(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+# Background jobs (assistant/jobs/queue.py, run by `assistant worker`). The payload names
+# paths, a collection, doc ids: never personal data; `error` is German, without document text.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(40), nullable=False),  # upload | ingest | oparl_sync | …
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # queued | running | done | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("progress", sa.JSON),  # {"done": n, "total": m}
+    sa.Column("result", sa.JSON),  # per kind; filled as the job goes on
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("worker", sa.String(200)),  # host:pid of the worker that runs (ran) it
+    sa.Column("heartbeat", sa.DateTime(timezone=True)),
+    sa.Index("ix_jobs_state_id", "state", "id"),
+)
+
+
+@migration
+def m010_jobs(conn: Connection) -> None:
+    jobs.create(conn, checkfirst=True)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets searches read while an ingest writes; busy_timeout waits for locks.

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from assistant.connectors.opendata.service import OpendataService
     from assistant.ingest.pipeline import Ingestor
     from assistant.ingest.upload import UploadService
+    from assistant.jobs import JobQueue
     from assistant.privacy import Redactor
     from assistant.privacy.audit import AuditLog
     from assistant.privacy.redact import ConversationRedactor
@@ -179,6 +180,13 @@ class Services:
         from assistant.ingest.upload import UploadService
 
         return UploadService(self, self.collections)
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """Background jobs in the relational store (`ASSISTANT_JOBS=queue`)."""
+        from assistant.jobs import JobQueue
+
+        return JobQueue(self.engine, self.settings.job_stale_seconds)
 
     @cached_property
     def sync_store(self) -> SyncStore:

@@ -183,6 +183,7 @@ def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli, monkeypatc
         (("logs", "purge", "--older-than", "90d"), None),
         (("doctor",), None),
         (("reindex", "--vectors"), None),
+        (("worker", "--drain"), None),
         (("users", "remove", "anna"), None),
     ]
     outputs = {}

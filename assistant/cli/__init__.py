@@ -92,6 +92,7 @@ from assistant.cli import (  # noqa: F401
     privacy,
     retrieval,
     users,
+    worker,
 )
 
 german.usage_words(cli)

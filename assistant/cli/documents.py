@@ -42,30 +42,57 @@ def ingest(
     Unchanged files are skipped, changed files replace their previous version.
     Exit code 1 if any file could not be ingested; the others are ingested anyway.
     """
-    from assistant.ingest.pipeline import IngestReport, iter_files
+    from assistant.ingest.pipeline import iter_files
 
     files = list(iter_files(paths))
-    ingestor = ctx.services.ingestor
-    report = IngestReport()
-    began = time.perf_counter()
+    validity = (valid_from and valid_from.date(), valid_until and valid_until.date())
     with IngestProgress(len(files), enabled=not as_json) as progress:
-        for path in files:
-            progress.start(path)
-            result = ingestor.ingest_file(
-                path,
-                collection,
-                valid_from=valid_from and valid_from.date(),
-                valid_until=valid_until and valid_until.date(),
-            )
-            report.results.append(result)
-            progress.done(result)
-    report.seconds = time.perf_counter() - began
+        if ctx.settings.jobs == "queue":
+            report = _ingest_by_worker(ctx, files, collection, validity, progress)
+        else:
+            report = _ingest_here(ctx, files, collection, validity, progress)
     if as_json:
         echo_json(report.to_dict())
     else:
         _print_report(report)
     if not report.ok:
         raise SystemExit(1)
+
+
+def _ingest_here(ctx: Context, files, collection, validity, progress):
+    from assistant.ingest.pipeline import IngestReport
+
+    ingestor = ctx.services.ingestor
+    report = IngestReport()
+    began = time.perf_counter()
+    for path in files:
+        progress.start(path)
+        result = ingestor.ingest_file(
+            path, collection, valid_from=validity[0], valid_until=validity[1]
+        )
+        report.results.append(result)
+        progress.done(result)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _ingest_by_worker(ctx: Context, files, collection, validity, progress):
+    """ASSISTANT_JOBS=queue: the worker writes; we wait until the files are searchable."""
+    from assistant.ingest import jobs
+
+    def waiting(job_id: int) -> None:
+        click.echo(
+            f"Auftrag {job_id} wartet auf den Hintergrunddienst (assistant worker) …", err=True
+        )
+
+    return jobs.submit_and_wait(
+        ctx.services.jobs,
+        files,
+        jobs.payload(files, collection, *validity),
+        progress.done,
+        ctx.settings.job_poll_seconds,
+        on_waiting=waiting,
+    )
 
 
 def _print_report(report) -> None:

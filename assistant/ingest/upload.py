@@ -14,6 +14,7 @@ makes either step all-or-nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from assistant.db import upload_events
 from assistant.errors import AssistantError, NotFoundError
 from assistant.ingest.pipeline import FileResult
+from assistant.jobs import FAILED, Job
 
 if TYPE_CHECKING:
     from assistant.access.accounts import User
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from assistant.retrieval.manifest import DocumentRecord
     from assistant.services import Services
 
+UPLOAD_JOB = "upload"
 MANAGER_ROLES = ("wissensmanagement", "admin")
 NO_UPLOAD = (
     "Hochladen dürfen nur Personen aus dem Wissensmanagement. Wenn ein Dokument fehlt oder "
@@ -63,6 +66,27 @@ class ManagedDocument:
 class UploadReport:
     collection: str
     results: list[FileResult] = field(default_factory=list)
+
+
+@dataclass
+class UploadTicket:
+    """An upload handed to the worker: a slot per file (a refusal, or None until the job
+    has its result) and the job's id (None when every file was refused at once)."""
+
+    collection: str
+    names: list[str]
+    slots: list[FileResult | None]
+    job_id: int | None = None
+
+
+def upload_payload(collection: str, staged: list[str], valid_from, valid_until) -> dict:
+    """Paths of the staged copies and the options: nothing personal goes into the queue."""
+    return {
+        "collection": collection,
+        "files": staged,
+        "valid_from": valid_from.isoformat() if valid_from else None,
+        "valid_until": valid_until.isoformat() if valid_until else None,
+    }
 
 
 class UploadService:
@@ -101,39 +125,58 @@ class UploadService:
         on_result: Callable[[FileResult], None] | None = None,
     ) -> UploadReport:
         """Ingest `files` ((original name, path) pairs) into `collection`; one result each."""
-        self.check(user, collection)
-        if valid_from and valid_until and valid_until < valid_from:
-            raise UploadRefused("„Gültig bis“ liegt vor „gültig ab“. Bitte die Daten prüfen.")
+        self._check_upload(user, collection, valid_from, valid_until)
         report = UploadReport(collection)
-        budget = self.settings.upload_max_files_per_hour - self._recent_uploads(user)
-        for name, path in files:
-            if budget <= 0:
-                result = FileResult(
-                    path=name,
-                    status="failed",
-                    code="rate_limit",
-                    message=(
-                        f"„{name}“ wurde nicht übernommen: Es sind höchstens "
-                        f"{self.settings.upload_max_files_per_hour} Dateien pro Stunde möglich. "
-                        "Bitte später erneut hochladen."
-                    ),
-                )
-            else:
-                budget -= 1
-                self._count_upload(user)
-                result = self._one(collection, name, path, valid_from, valid_until)
+        for (name, path), result in zip(files, self._admit(user, files), strict=True):
+            if result is None:  # admitted
+                staged = self._stage(collection, name, path)
+                result = self._ingest_staged(collection, staged, valid_from, valid_until)
+                result.path = name
             report.results.append(result)
             if on_result:
                 on_result(result)
         return report
 
-    def _one(self, collection, name, path: Path, valid_from, valid_until) -> FileResult:
-        safe = _safe_name(name)
-        digest = _sha256(path)
-        staged = self._uploads() / collection / digest[:16] / safe
+    def _check_upload(self, user: User, collection: str, valid_from, valid_until) -> None:
+        self.check(user, collection)
+        if valid_from and valid_until and valid_until < valid_from:
+            raise UploadRefused("„Gültig bis“ liegt vor „gültig ab“. Bitte die Daten prüfen.")
+
+    def _admit(self, user: User, files: list[tuple[str, Path]]) -> list[FileResult | None]:
+        """Per file: None when it may be ingested (and counted), else the refusal."""
+        budget = self.settings.upload_max_files_per_hour - self._recent_uploads(user)
+        out: list[FileResult | None] = []
+        for name, _ in files:
+            if budget <= 0:
+                out.append(self._rate_limited(name))
+                continue
+            budget -= 1
+            self._count_upload(user)
+            out.append(None)
+        return out
+
+    def _rate_limited(self, name: str) -> FileResult:
+        return FileResult(
+            path=name,
+            status="failed",
+            code="rate_limit",
+            message=(
+                f"„{name}“ wurde nicht übernommen: Es sind höchstens "
+                f"{self.settings.upload_max_files_per_hour} Dateien pro Stunde möglich. "
+                "Bitte später erneut hochladen."
+            ),
+        )
+
+    def _stage(self, collection: str, name: str, path: Path) -> Path:
+        """The file's own copy under data/uploads (content-addressed)."""
+        staged = self._uploads() / collection / _sha256(path)[:16] / _safe_name(name)
         staged.parent.mkdir(parents=True, exist_ok=True)
         if not staged.exists():
             shutil.copyfile(path, staged)
+        return staged
+
+    def _ingest_staged(self, collection, staged: Path, valid_from, valid_until) -> FileResult:
+        safe = staged.name
         with ingest_lock:
             old = self.services.manifest.get(self._doc_id(collection, safe))
             result = self.services.ingestor.ingest_file(
@@ -143,13 +186,63 @@ class UploadService:
                 valid_from=valid_from,
                 valid_until=valid_until,
             )
-        result.path = name
         current = self.services.manifest.get(result.doc_id) if result.doc_id else None
         if old and current and old.source != current.source:
             self._discard(Path(old.source))
         if not current or Path(current.source) != staged.resolve():
             self._discard(staged)
         return result
+
+    # --- upload as a background job (ASSISTANT_JOBS=queue) --------------------------
+    def submit(
+        self,
+        user: User,
+        collection: str,
+        files: list[tuple[str, Path]],
+        *,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+    ) -> UploadTicket:
+        """Check, count and stage the files, enqueue one job for the worker; returns at
+        once. The files' own copies are made here: the chat's temporary files go away."""
+        self._check_upload(user, collection, valid_from, valid_until)
+        slots = self._admit(user, files)
+        staged = [
+            str(self._stage(collection, name, path))
+            for (name, path), refused in zip(files, slots, strict=True)
+            if refused is None
+        ]
+        ticket = UploadTicket(collection, [name for name, _ in files], slots)
+        if staged:
+            ticket.job_id = self.services.jobs.enqueue(
+                UPLOAD_JOB, upload_payload(collection, staged, valid_from, valid_until)
+            )
+        return ticket
+
+    def progress(self, ticket: UploadTicket) -> tuple[Job | None, list[FileResult | None]]:
+        """The job as it stands, and a result per file (None: not done yet), in the
+        order of the upload, under the names the person gave."""
+        job = self.services.jobs.get(ticket.job_id) if ticket.job_id else None
+        done = iter((job.result or {}).get("files", []) if job else [])
+        out: list[FileResult | None] = []
+        for name, slot in zip(ticket.names, ticket.slots, strict=True):
+            if slot is None and (data := next(done, None)) is not None:
+                slot = dataclasses.replace(FileResult(**data), path=name)
+            elif slot is None and job is not None and job.state == FAILED:
+                slot = FileResult(name, "failed", code="job_failed", message=job.error)
+            out.append(slot)
+        return job, out
+
+    def run_job(self, job: Job, report: Callable[[dict, dict], None]) -> dict:
+        """The worker's side: ingest the staged files after those an earlier try did."""
+        p = job.payload
+        results = list((job.result or {}).get("files", []))
+        validity = [p[k] and date.fromisoformat(p[k]) for k in ("valid_from", "valid_until")]
+        for path in p["files"][len(results) :]:
+            result = self._ingest_staged(p["collection"], Path(path), *validity)
+            results.append(dataclasses.asdict(result))
+            report({"done": len(results), "total": len(p["files"])}, {"files": results})
+        return {"files": results}
 
     # --- the knowledge manager's view ----------------------------------------------
     def documents(self, user: User, days: int = 30) -> list[ManagedDocument]:

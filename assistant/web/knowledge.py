@@ -8,6 +8,7 @@ them up on each message); the service checks role and collection again itself.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,11 @@ async def upload(services: Services, message: cl.Message, files: list, person: U
         return
     progress = cl.Message(content=kmtexts.upload_progress(collection, 0, len(files), files[0].name))
     await progress.send()
+    if services.settings.jobs == "queue":
+        await _upload_by_worker(
+            services, person, collection, files, progress, valid_from, valid_until
+        )
+        return
     results = []
     for i, element in enumerate(files):
         progress.content = kmtexts.upload_progress(collection, i, len(files), element.name)
@@ -60,6 +66,36 @@ async def upload(services: Services, message: cl.Message, files: list, person: U
             valid_until=valid_until,
         )
         results += report.results
+    await _report(services, progress, collection, results)
+
+
+async def _upload_by_worker(services, person, collection, files, progress, *validity) -> None:
+    """ASSISTANT_JOBS=queue: the files are handed to the worker at once; the message shows
+    the job's progress (polled, no thread waits) and then the report per file."""
+    service = services.uploads
+    ticket = await cl.make_async(service.submit)(
+        person,
+        collection,
+        [(e.name, Path(e.path)) for e in files],
+        valid_from=validity[0],
+        valid_until=validity[1],
+    )
+    shown = None
+    while True:
+        job, results = await cl.make_async(service.progress)(ticket)
+        if job is None or job.finished:
+            break
+        done = sum(r is not None for r in results)
+        current = files[min(done, len(files) - 1)].name
+        content = kmtexts.upload_progress(collection, done, len(files), current)
+        if content != shown:
+            progress.content = shown = content
+            await progress.update()
+        await asyncio.sleep(services.settings.job_poll_seconds)
+    await _report(services, progress, collection, results)
+
+
+async def _report(services: Services, progress: cl.Message, collection: str, results) -> None:
     records = {r.doc_id: services.manifest.get(r.doc_id) for r in results if r.doc_id}
     progress.content = kmtexts.upload_report(
         collection, results, {k: v for k, v in records.items() if v}
