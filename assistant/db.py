@@ -7,7 +7,8 @@ each runs once, in its own transaction, and is recorded in `_migrations`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -432,10 +433,37 @@ class SchemaAheadError(RuntimeError):
         self.known, self.found = known, found
 
 
+# Key of the PostgreSQL advisory lock held while migrating (any constant, ours alone).
+MIGRATION_LOCK_KEY = 0x416D7473
+
+
 def migrate(engine: Engine) -> list[str]:
     """Apply pending migrations; returns the names applied. Refuses a database that a
     newer release migrated (an older version must not run on tables it does not know:
     going back means restoring the backup from before the update)."""
+    with _one_migrator(engine):
+        return _migrate(engine)
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL one process migrates at a time: several app workers start together,
+    and without the lock two of them create the same table (the loser fails to start).
+    The others wait, then find the migrations done."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+
+
+def _migrate(engine: Engine) -> list[str]:
     with engine.begin() as conn:
         _migrations_table.create(conn, checkfirst=True)
         done = {row.id for row in conn.execute(sa.select(_migrations_table.c.id))}

@@ -184,6 +184,8 @@ def test_every_command_prints_plain_text_in_a_pipe(tmp_path, run_cli, monkeypatc
         (("doctor",), None),
         (("reindex", "--vectors"), None),
         (("worker", "--drain"), None),
+        # refused in German (no PostgreSQL needed); the copy itself: test_db_copy.py
+        (("migrate", "--to-postgres", "sqlite:///anderswo.db"), None),
         (("users", "remove", "anna"), None),
     ]
     outputs = {}

@@ -87,6 +87,7 @@ from assistant.cli import (  # noqa: F401
     documents,
     evaluate,
     logs,
+    migrate,
     oparl,
     opendata,
     privacy,

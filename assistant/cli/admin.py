@@ -42,4 +42,8 @@ def serve(ctx: Context, host: str, port: int, headless: bool) -> None:
     """Die Chat-Oberfläche (Chainlit) starten."""
     from assistant.web.launcher import run_app
 
+    # Migrated here, before Chainlit starts: a database a newer release migrated stops
+    # the start with the German reason (in the app it would only be a logged traceback
+    # behind a "ready" server), and the workers of a bigger site find the schema done.
+    ctx.services.engine.dispose()
     run_app(ctx.settings, host=host, port=port, headless=headless)
