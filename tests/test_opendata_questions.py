@@ -382,3 +382,33 @@ def test_a_named_place_is_read_from_the_table_that_has_it(ask):
         hit(WAHL_BEZIRKE, "koeln"),
     )
     assert found["figures"][0]["value"] == 76392 and found["hit"] == 2
+
+
+def test_a_dataset_with_a_table_behind_catalogue_entries_without_one_still_answers(koeln_synced):
+    # One hit only: "Stimmbezirk – Stadt Köln" (a map layer, no table) ranks first. The second,
+    # narrower search among the datasets with a stored table finds the polling-district table
+    # (Bundestagswahl6.csv, Nr 10101: 1600 Wahlberechtigte), and it becomes source [1].
+    question = "Wie viele Wahlberechtigte gab es im Stimmbezirk 10101?"
+    top = json.loads(invoke(koeln_synced, "search", question, "--json", "-k", "1").stdout)
+    assert top[0]["title"].startswith("Stimmbezirk")  # the situation this test is about
+    result = invoke(
+        koeln_synced, "ask", question, "--json",
+        ASSISTANT_OPENDATA_FIGURES=str(CONFIG), ASSISTANT_SEARCH_K="1",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    assert [f["value"] for f in data["figures"]][:1] == [1600]
+    assert data["citations"][0]["title"].startswith("Bundestagswahl6-Wahlbezirk")
+
+
+def test_the_narrower_search_answers_only_what_names_its_measure_and_place(koeln_synced):
+    # "Personen" is no column of any table, "Urlaub" neither: no figure from a dataset that
+    # was not found for the question's words.
+    for question in (
+        "Wie viele Personen wohnten 2012 im Stadtteil Sülz?",
+        "Wie viele Tage Urlaub haben Beschäftigte der Stadt Köln?",
+    ):
+        result = invoke(
+            koeln_synced, "ask", question, "--json",
+            ASSISTANT_OPENDATA_FIGURES=str(CONFIG), ASSISTANT_SEARCH_K="1",
+        )  # fmt: skip
+        assert json.loads(result.stdout)["figures"] == [], question

@@ -165,7 +165,7 @@ class AnswerService:
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings, model_error=error)
-        prepared.statistics = self._statistics(standalone, hits, timings)
+        prepared.statistics = self._statistics(standalone, hits, scope, timings)
         if prepared.statistics and (self.model is None or prepared.model_error is not None):
             prepared.final = self._figures_answer(prepared, prepared.model_error)
             return prepared
@@ -326,11 +326,23 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
-    def _statistics(self, question: str, hits: list[Hit], timings) -> dict | None:
+    def _statistics(self, question: str, hits: list[Hit], scope: Scope, timings) -> dict | None:
+        """Figures from the table of a top hit; failing that, for a question that asks for a
+        figure, from the best dataset among those with a stored table (a second search
+        restricted to them: thousands of catalogue entries without a table crowd the few with
+        one out of the first hits). That dataset then leads the hits, as source [1]."""
         if self.figures is None or not hits:
             return None
         t = time.perf_counter()
         found = self.figures(question, hits)
+        tabled = None if found else self.figures.tabled(question, hits)
+        if tabled is not None:
+            more = self.search.search(question, self.settings.search_k, scope, where=tabled).hits
+            found = self.figures(question, more, strict=True) if more else None
+            if found:
+                first = more[found["hit"] - 1]
+                hits[:] = [first, *(h for h in hits if h.chunk_id != first.chunk_id)]
+                found["hit"] = 1
         timings["figures_ms"] = _ms(t)
         return found
 

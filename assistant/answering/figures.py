@@ -2,8 +2,9 @@
 check that every number in its answer comes from them — like a citation check.
 
 The figures themselves are computed outside this layer (connectors/opendata/questions.py,
-injected by services.py as a callable `question, hits -> dict | None`): answering must not
-import connectors. The dict holds `figures` [{value, unit, dataset_id, how}], `table`
+injected by services.py as a `Figures`: `question, hits -> dict | None`, and `tabled`, a
+meta test for a second search among the datasets with a table): answering must not import
+connectors. The dict holds `figures` [{value, unit, dataset_id, how}], `table`
 {columns, rows}, `series` (for a chart), `sources`, `text` (the answer without a model) and
 `hit` (the 1-based position of the dataset among the hits).
 """
@@ -12,10 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from assistant.models import Hit
 
-Figures = Callable[[str, Sequence[Hit]], "dict | None"]
+
+class Figures(Protocol):
+    """What answering needs of the statistics path (StatisticsQuestions)."""
+
+    def __call__(
+        self, question: str, hits: Sequence[Hit], *, strict: bool = False
+    ) -> dict | None: ...
+
+    def tabled(self, question: str, hits: Sequence[Hit]) -> Callable[[dict], bool] | None: ...
+
 
 FACTS_HEADING = (
     "Berechnete Zahlen aus der Tabelle des Datensatzes [1] – nur diese Zahlen verwenden, "

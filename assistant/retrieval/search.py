@@ -97,8 +97,11 @@ class SearchService:
         weights: tuple[float, float] | None = None,
         variants: Sequence[str] = (),
         filters: SearchFilters | None = None,
+        where: Callable[[dict], bool] | None = None,
     ) -> SearchResult:
         """Best `k` passages for `query` within `scope` (required: there is no default).
+
+        `where`: only documents whose `meta` it accepts (e.g. datasets with a stored table).
 
         `variants` (multi-query rewrites, rewrite.py) are searched like the question,
         each in both rankings, and fused with it by weighted reciprocal rank, each
@@ -119,6 +122,9 @@ class SearchService:
         analysed = self.lexical.analyse(query)
         others = tuple(self.lexical.analyse(v) for v in variants if v.strip())
         ok, applied, pinned = self._restrictions(query, filters, visible, scope)
+        if where is not None:
+            chosen = {d for d, r in visible.items() if where(r.meta or {})}
+            ok, pinned = (chosen if ok is None else ok & chosen), [p for p in pinned if p in chosen]
         timings["manifest_ms"] = _ms(t)
         if ok is not None and not ok and not pinned:
             return SearchResult([], timings, analysed, others, applied)

@@ -55,6 +55,7 @@ class Plan:
     years: list[tuple[StoredTable, str | None]] = field(default_factory=list)
     score: int = 0
     specific: bool = False  # a column, place or row was named (not only the total)
+    pinned: bool = False  # the measure (column) and a place or row were both named
 
 
 class StatisticsQuestions:
@@ -78,7 +79,30 @@ class StatisticsQuestions:
             self._config, self._stamp = FiguresConfig.load(self._path), stamp
         return self._config
 
-    def __call__(self, question: str, hits: Sequence) -> dict | None:
+    def tabled(self, question: str, hits: Sequence) -> Callable[[dict], bool] | None:
+        """For a question that asks for a figure and finds catalogue entries near the top: a
+        test that accepts the datasets with a stored table (for a second, narrower search
+        when no top hit had one); else None. Answer from such a hit with `strict=True`."""
+        if asks_for_dataset(question) or not wants_figure(question):
+            return None
+        if not any(
+            (getattr(h, "meta", None) or {}).get("kind") == "opendata" for h in hits[:TOP_HITS]
+        ):
+            return None  # a question about the handbook, not about open data
+        try:
+            keys = {(t["portal"], t["dataset_id"]) for t in self._tables().list()}
+        except OpendataError:
+            return None
+        if not keys:
+            return None
+        return lambda meta: (
+            meta.get("kind") == "opendata" and (meta.get("portal"), meta.get("dataset_id")) in keys
+        )
+
+    def __call__(self, question: str, hits: Sequence, *, strict: bool = False) -> dict | None:
+        """Figures for `question` from the tables of the top `hits`. `strict`: the hits were
+        not found for their words but for having a table, so a figure counts only when the
+        question names both its measure and its place or row."""
         if asks_for_dataset(question):
             return None
         q = Question.parse(question)
@@ -97,6 +121,8 @@ class StatisticsQuestions:
                 continue
             # A table that names the asked place beats a better-ranked one that can only
             # give its total ("Porz" is in the district table, not in the polling one).
+            if strict and plan and not plan.pinned:
+                continue
             if plan and (best is None or plan.score > best[0]):
                 best = (plan.score, -n, plan, n, hit)
         if best is None:
@@ -133,6 +159,7 @@ class Resolver:
         filters, filter_score = self._filters(table, roles)
         plan = Plan(table, roles, columns, places, filters)
         plan.specific = bool(col_score or places or filters)
+        plan.pinned = bool(col_score and (places or filters))
         plan.score = col_score + place_score + filter_score
         header_years = {y for c in columns for y in years(c)}
         wanted = [y for y in self.q.years if y not in header_years]
