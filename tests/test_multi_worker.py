@@ -52,6 +52,7 @@ STAFF = ("paula-multi", "Paula-Passwort-22")
 TITLE = "Dienstanweisung Fortbildungsbudget"
 FACT = "Das Fortbildungsbudget beträgt je Beschäftigter 1.350 Euro im Kalenderjahr."
 QUESTION = "Wie hoch ist das Fortbildungsbudget je Beschäftigter?"
+HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
 SERVED_BY = "X-Served-By"  # added to the test's copy of the config only
 
 
@@ -125,7 +126,7 @@ def cluster(tmp_path_factory, ollama_server):
     chroma = os.environ.get("TEST_CHROMA_URL")
     require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
     require(bool(chroma), "TEST_CHROMA_URL not set (no Chroma server)")
-    require(shutil.which("haproxy") is not None, "haproxy not installed")
+    require(HAPROXY is not None, "haproxy not installed (apt-get install haproxy)")
     require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
     drop_all(url)
     ollama_server.start()
@@ -156,7 +157,7 @@ def cluster(tmp_path_factory, ollama_server):
             procs[name] = _spawn(cmd, env, tmp / f"{name}.log")
         for name, port in ports.items():
             _wait_healthy(f"http://127.0.0.1:{port}", procs[name], tmp / f"{name}.log")
-        cmd = ["haproxy", "-db", "-f", str(tmp / "haproxy.cfg")]
+        cmd = [HAPROXY, "-db", "-f", str(tmp / "haproxy.cfg")]
         procs["proxy"] = _spawn(cmd, env, tmp / "haproxy.log")
         _wait_healthy(f"http://127.0.0.1:{front}", procs["proxy"], tmp / "haproxy.log")
         time.sleep(6)  # HAProxy's first health checks (inter 5s) mark both servers up
