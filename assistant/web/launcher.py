@@ -61,12 +61,27 @@ def _auth_secret(settings: Settings) -> str:
     secret = find_auth_secret(settings, (Path(".env"), PROJECT_ROOT / ".env"))
     if secret is None:
         path = settings.ensure_data_dir() / "auth_secret"
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        _create_once(path, secrets.token_urlsafe(48))
         secret = path.read_text().strip()
     if problem := secret_problem(secret):
         raise ConfigError(problem, code="weak_secret")
     return secret
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Write `path` unless it exists, atomically (a private file linked into place): app
+    processes starting together all keep the first one's secret, or a login signed by one
+    would be refused by the others."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process was first: its secret counts
+    finally:
+        tmp.unlink()
 
 
 def site_environment(settings: Settings) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,12 +32,19 @@ def mount(app: Any, services: Services) -> None:
 
 
 def files_in_data_dir(services: Services) -> None:
-    """Chainlit keeps attached files under ./.files and deletes that folder on shutdown;
-    under the data dir instead, so all state moves with ASSISTANT_DATA_DIR and two
-    instances started from one checkout do not delete each other's uploads."""
+    """Chainlit keeps attached files under ./.files and deletes that whole folder on
+    shutdown; under the data dir instead (all state moves with ASSISTANT_DATA_DIR), in a
+    folder of this process's own (host and port), so the app processes sharing one data
+    dir never delete each other's attached files when one of them stops."""
+    import shutil
+    import socket
+
     import chainlit.config
     import chainlit.server
 
-    folder = services.settings.ensure_data_dir().resolve() / "chat-files"
-    folder.mkdir(exist_ok=True)
+    instance = f"{socket.gethostname()}-{os.environ.get('CHAINLIT_PORT', 'default')}"
+    folder = services.settings.ensure_data_dir().resolve() / "chat-files" / instance
+    if folder.is_dir():  # left over by this instance's crash: its sessions are gone
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
     chainlit.config.FILES_DIRECTORY = chainlit.server.FILES_DIRECTORY = folder

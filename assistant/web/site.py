@@ -19,9 +19,12 @@ files plus the site's overrides at every start; the launcher points Chainlit at 
 from __future__ import annotations
 
 import colorsys
+import fcntl
 import json
+import os
 import re
 import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,16 +181,34 @@ def _colors(value) -> dict[str, str]:
 
 def prepare_app_root(settings: Settings, site: Site | None = None) -> Path:
     """Build `<data dir>/app` from the shipped files and the site's overrides; return it.
-    Rebuilt at every start, so a new release's shipped files always arrive."""
+    Rebuilt at every start, so a new release's shipped files always arrive. Several app
+    processes share it: one builds at a time (a lock file), into a staging folder whose
+    parts then replace the old ones by rename, so a running process never reads a half
+    built or missing file while another one starts."""
     site = site or load_site(settings)
-    root = settings.ensure_data_dir().resolve() / "app"
-    for part in (".chainlit", "public", "chainlit.md"):
-        target = root / part
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    root.mkdir(mode=0o700, exist_ok=True)
+    data = settings.ensure_data_dir().resolve()
+    root = data / "app"
+    with open(data / "app.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        root.mkdir(mode=0o700, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".app-", dir=data))
+        try:
+            _build_app_parts(staging, site)
+            tighten_permissions(staging)  # copies keep the checkout's 0644
+            for part in _APP_PARTS:
+                old = staging / f"{part}.old"
+                if (root / part).exists():
+                    os.rename(root / part, old)
+                os.rename(staging / part, root / part)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+_APP_PARTS = (".chainlit", "public", "chainlit.md")
+
+
+def _build_app_parts(root: Path, site: Site) -> None:
     shutil.copytree(
         PROJECT_ROOT / ".chainlit" / "translations", root / ".chainlit" / "translations"
     )
@@ -199,8 +220,6 @@ def prepare_app_root(settings: Settings, site: Site | None = None) -> Path:
     if site.colors:
         css = root / "public" / "amtswissen.css"
         css.write_text(css.read_text(encoding="utf-8") + _color_css(site.colors), encoding="utf-8")
-    tighten_permissions(root)  # copies keep the checkout's 0644; the data dir is 0600/0700
-    return root
 
 
 def _write(path: Path, text: str) -> None:
