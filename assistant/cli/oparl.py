@@ -7,14 +7,6 @@ import click
 from assistant.cli import Context, cli, friendly_errors, pass_ctx
 from assistant.cli.syncing import counted, list_sources, sync_sources
 
-COUNT_DE = {
-    "new": "neu",
-    "changed": "geändert",
-    "deleted": "gelöscht",
-    "unchanged": "unverändert",
-    "failed": "fehlerhaft",
-}
-
 
 @cli.group()
 def oparl() -> None:
@@ -46,7 +38,7 @@ def sync(ctx: Context, url, name, body, collection, full, sync_all, as_json) -> 
         full=full,
         as_json=as_json,
         register=lambda: council.register(url, name=name, body=body, collection=collection),
-        summary=lambda report: [counted(report, COUNT_DE)],
+        summary=lambda report: [counted(report)],
     )
 
 

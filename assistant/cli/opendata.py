@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx, syncing
 from assistant.cli.syncing import SyncProgress, counted, list_sources, sync_sources
 
-COUNT_DE = {
-    "new": "neu",
-    "changed": "geändert",
-    "deleted": "entfernt",
-    "unchanged": "unverändert",
-    "failed": "fehlerhaft",
-}
+# A dataset deleted or made private on the portal counts as "entfernt".
+COUNT_DE = {**syncing.COUNT_DE, "deleted": "entfernt"}
 
 
 @cli.group()

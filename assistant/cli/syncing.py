@@ -15,6 +15,14 @@ import click
 from assistant.cli import echo_json
 from assistant.cli.progress import seconds
 
+COUNT_DE = {
+    "new": "neu",
+    "changed": "geändert",
+    "deleted": "gelöscht",
+    "unchanged": "unverändert",
+    "failed": "fehlerhaft",
+}
+
 
 class SyncProgress:
     """Pages, objects and units on stderr while a sync runs: one line, rewritten on a
@@ -97,7 +105,7 @@ def sync_sources(
         sys.exit(1)
 
 
-def counted(report, words: Mapping[str, str]) -> str:
+def counted(report, words: Mapping[str, str] = COUNT_DE) -> str:
     """ "3 neu, 1 geändert, …": the report's counts in the connector's words."""
     return ", ".join(f"{report.counts[key]} {word}" for key, word in words.items())
 

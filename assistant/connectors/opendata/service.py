@@ -19,10 +19,6 @@ from assistant.connectors.service import ConnectorService
 from assistant.errors import InputError
 
 if TYPE_CHECKING:
-    from assistant.access.collections import CollectionService
-    from assistant.config import Settings
-    from assistant.connectors.engine import SyncStore
-    from assistant.ingest.pipeline import Ingestor
     from assistant.privacy.engine import Redactor
 
 KIND = "opendata"
@@ -35,17 +31,12 @@ class OpendataService(ConnectorService):
     # `opendata list --json` has always shown the times last
     run_keys = ("id", "status", "full", "counts", "requests", "error", "started_at", "finished_at")
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: SyncStore,
-        ingestor: Callable[[], Ingestor],
-        collections: Callable[[], CollectionService],
-        redactor: Callable[[], Redactor] | None = None,
-    ):
-        super().__init__(settings, store, ingestor, collections)
+    def __init__(self, *args, redactor: Callable[[], Redactor] | None = None):
+        """`args` as `ConnectorService`'s; `redactor` decides whether a catalogue value
+        names a person (`_personal_check`)."""
+        super().__init__(*args)
         self._redactor = redactor
-        self.tables = TableStore(settings.data_dir / "opendata.duckdb")
+        self.tables = TableStore(self.settings.data_dir / "opendata.duckdb")
 
     @property
     def default_collection(self) -> str:
