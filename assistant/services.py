@@ -214,7 +214,7 @@ class Services:
             self.sync_store,
             lambda: self.ingestor,
             lambda: self.collections,
-            lambda: self.redactor,
+            redactor=lambda: self.redactor,
         )
 
     @cached_property

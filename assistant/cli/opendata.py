@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
-from assistant.cli.progress import seconds
+from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx, syncing
+from assistant.cli.syncing import SyncProgress, counted, list_sources, sync_sources
 
-COUNT_DE = {
-    "new": "neu",
-    "changed": "geändert",
-    "deleted": "entfernt",
-    "unchanged": "unverändert",
-    "failed": "fehlerhaft",
-}
+# A dataset deleted or made private on the portal counts as "entfernt".
+COUNT_DE = {**syncing.COUNT_DE, "deleted": "entfernt"}
 
 
 @cli.group()
@@ -39,39 +32,20 @@ def sync(ctx: Context, url, name, organization, collection, full, sync_all, as_j
     Exit code 0, wenn der Lauf vollständig war (tote Links und einzelne Probleme stehen im
     Bericht), 1, wenn er abbrach – der nächste Lauf setzt dann dort fort.
     """
-    from assistant.connectors.engine import SyncIncomplete
-
     service = ctx.services.opendata
-    if sync_all == bool(url or name):
-        raise click.UsageError("Bitte eine URL (oder --name) oder --all angeben.")
-    if sync_all:
-        names = [s.name for s in service.sources()]
-    elif url:
-        names = [
-            service.register(url, name=name, organization=organization, collection=collection).name
-        ]
-    else:
-        names = [service.store.source(name).name]
-    reports, failed = [], False
-    for source in names:
-        progress = _Progress(source, enabled=not as_json)
-        try:
-            report = service.sync(source, full=full, progress=progress)
-        except SyncIncomplete as exc:
-            failed = True
-            reports.append({"source": source, "status": "failed", "error": str(exc)})
-            progress.close()
-            if not as_json:
-                click.echo(f"{source}: nicht abgeschlossen. {exc}", err=True)
-            continue
-        progress.close()
-        reports.append(report.to_dict())
-        if not as_json:
-            _print_report(report)
-    if as_json:
-        echo_json(reports[0] if len(reports) == 1 and not sync_all else reports)
-    if failed:
-        sys.exit(1)
+    sync_sources(
+        service,
+        url=url,
+        name=name,
+        sync_all=sync_all,
+        full=full,
+        as_json=as_json,
+        register=lambda: service.register(
+            url, name=name, organization=organization, collection=collection
+        ),
+        summary=_summary,
+        progress=_Progress,
+    )
 
 
 @opendata.command("list")
@@ -80,21 +54,12 @@ def sync(ctx: Context, url, name, organization, collection, full, sync_all, as_j
 @friendly_errors
 def list_(ctx: Context, as_json: bool) -> None:
     """Registrierte Open-Data-Portale und ihr letzter Abgleich."""
-    status = ctx.services.opendata.status()
-    if as_json:
-        echo_json(status)
-        return
-    if not status:
-        click.echo("Keine Open-Data-Portale registriert (assistant opendata sync URL).")
-    for s in status:
-        ok = s["last_success"]
-        when = ok["finished_at"][:16].replace("T", " ") if ok else "noch nie"
-        datasets = s["objects"].get("Dataset", 0)
-        click.echo(f"{s['name']}  {s['url']}  Sammlung {s['collection']}")
-        click.echo(f"  letzter erfolgreicher Abgleich: {when}; {datasets} Datensätze")
-        last = s["last_run"]
-        if last and last["status"] != "completed":
-            click.echo(f"  letzter Lauf nicht abgeschlossen: {last['error'] or ''}")
+    list_sources(
+        ctx.services.opendata.status(),
+        as_json=as_json,
+        none="Keine Open-Data-Portale registriert (assistant opendata sync URL).",
+        held=lambda objects: f"{objects.get('Dataset', 0)} Datensätze",
+    )
 
 
 @opendata.command("remove")
@@ -154,48 +119,19 @@ def compare(ctx: Context, figure: str, year: str | None, chart: str | None, as_j
             click.echo(f"Diagramm: {chart}")
 
 
-class _Progress:
-    """Pages, datasets and units on stderr while a sync runs (one line, rewritten)."""
+class _Progress(SyncProgress):
+    """Datasets read (of all the portal counts) and units."""
 
-    def __init__(self, source: str, enabled: bool):
-        self.source, self.enabled = source, enabled
-        self.pages = self.datasets = self.units = 0
-        self.count: int | None = None
-        self.tty = sys.stderr.isatty()
+    every = 20
 
-    def __call__(self, event: str, data: dict) -> None:
-        if event == "page":
-            self.pages += 1
-            self.datasets += data.get("objects", 0)
-            self.count = data.get("count", self.count)
-        elif event == "unit":
-            self.units += 1
-        if not self.enabled:
-            return
+    def line(self) -> str:
         of = f" von {self.count}" if self.count is not None else ""
-        line = f"{self.source}: {self.datasets}{of} Datensätze gelesen, {self.units} Einträge"
-        if self.tty:
-            click.echo("\r" + line, err=True, nl=False)
-        elif event == "page" and self.pages % 20 == 0:
-            click.echo(line, err=True)
-
-    def close(self) -> None:
-        if self.enabled and self.tty and (self.pages or self.units):
-            click.echo("", err=True)
+        return f"{self.source}: {self.objects}{of} Datensätze gelesen, {self.units} Einträge"
 
 
-def _print_report(report) -> None:
+def _summary(report) -> list[str]:
     counts = report.counts
-    parts = ", ".join(f"{counts[k]} {COUNT_DE[k]}" for k in COUNT_DE)
-    kind = "vollständig" if report.full else "Änderungen"
-    resumed = " (fortgesetzt)" if report.resumed else ""
-    click.echo(
-        f"{report.source}: Abgleich ({kind}){resumed} abgeschlossen in {seconds(report.seconds)} – "
-        f"Datensätze: {parts}; {counts.get('tables', 0)} Tabellen geladen, "
-        f"{counts.get('dead_links', 0)} tote Links; {counts['pages']} Seiten, "
-        f"{report.requests} Anfragen."
-    )
-    for problem in report.problems[:20]:
-        click.echo(f"  Hinweis: {problem['message']} {problem['ref']}")
-    if len(report.problems) > 20:
-        click.echo(f"  … und {len(report.problems) - 20} weitere Hinweise (--json zeigt alle).")
+    return [
+        f"Datensätze: {counted(report, COUNT_DE)}",
+        f"{counts.get('tables', 0)} Tabellen geladen, {counts.get('dead_links', 0)} tote Links",
+    ]

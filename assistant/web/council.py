@@ -68,7 +68,8 @@ def facts(meta: Mapping | None, allowed: tuple[str, ...]) -> CouncilFacts | None
     """The facts of a council unit (None for any other document)."""
     if not is_council(meta):
         return None
-    return CouncilFacts(_kind(meta), tuple(consultation_path(meta)), _link(meta, allowed))
+    page = link(str(meta.get("url") or ""), allowed, LINK_LABEL)
+    return CouncilFacts(_kind(meta), tuple(consultation_path(meta)), page)
 
 
 def consultation_path(meta: Mapping) -> list[str]:
@@ -77,10 +78,10 @@ def consultation_path(meta: Mapping) -> list[str]:
     for c in meta.get("consultations") or ():
         if not isinstance(c, Mapping):
             continue
-        line = _plain(c.get("organization") or c.get("meeting") or "Gremium unbekannt")
+        line = plain(c.get("organization") or c.get("meeting") or "Gremium unbekannt")
         if when := german(c.get("date")):
             line += f", {when}"
-        lines.append(f"{line}: {_plain(c.get('result') or NO_RESULT)}")
+        lines.append(f"{line}: {plain(c.get('result') or NO_RESULT)}")
     return lines
 
 
@@ -95,22 +96,24 @@ def german(raw) -> str:
 def _kind(meta: Mapping) -> str:
     when = german(meta.get("date"))
     if meta.get("type") == "Meeting":
-        orgs = ", ".join(_plain(o) for o in meta.get("organization") or ())
+        orgs = ", ".join(plain(o) for o in meta.get("organization") or ())
         return " · ".join(p for p in ("Sitzung", orgs, when) if p)
-    kind = _plain(meta.get("paper_type") or "Vorlage")
+    kind = plain(meta.get("paper_type") or "Vorlage")
     return f"{kind} vom {when}" if when else kind
 
 
-def _link(meta: Mapping, allowed: tuple[str, ...]) -> str:
-    url = str(meta.get("url") or "").strip()
+def link(url: str, allowed: tuple[str, ...], label: str) -> str:
+    """A link named `label` to a source's own page when its host is allowed, else the URL
+    as text (shared with open data)."""
+    url = url.strip()
     if not url:
         return ""
     if is_allowed(url, allowed) and not re.search(r"[\s()<>\[\]]", url):
-        return f"[{LINK_LABEL}]({url})"
-    return f"{LINK_LABEL}: `{url.replace('`', '')}`"
+        return f"[{label}]({url})"
+    return f"{label}: `{url.replace('`', '')}`"
 
 
-def _plain(text) -> str:
+def plain(text) -> str:
     """Text safe in a Markdown line: no brackets, emphasis or code marks."""
     text = str(text).replace("[", "(").replace("]", ")")
     return re.sub(r"[`*<>_]", "", " ".join(text.split()))
@@ -118,8 +121,13 @@ def _plain(text) -> str:
 
 def endpoint_hosts(services: Services) -> tuple[str, ...]:
     """Hosts of the registered council endpoints: their pages may be linked."""
-    hosts = (urlsplit(s.url).hostname or "" for s in services.council.sources())
-    return tuple(dict.fromkeys(h.lower() for h in hosts if h))
+    return hosts(services.council.sources())
+
+
+def hosts(sources: Iterable) -> tuple[str, ...]:
+    """The hosts of registered sources' URLs, lower case, each once."""
+    found = (urlsplit(s.url).hostname or "" for s in sources)
+    return tuple(dict.fromkeys(h.lower() for h in found if h))
 
 
 # --- chat settings (filters) ------------------------------------------------------------
@@ -215,7 +223,7 @@ def describe(filters: SearchFilters | None) -> str:
         ("Körperschaft", filters.body),
     ):
         if value:
-            parts.append(f"{label} {', '.join(_plain(v) for v in value)}")
+            parts.append(f"{label} {', '.join(plain(v) for v in value)}")
     if filters.date_from or filters.date_to:
         first = filters.date_from.year if filters.date_from else "…"
         last = filters.date_to.year if filters.date_to else "…"

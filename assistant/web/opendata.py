@@ -13,11 +13,9 @@ import re
 import textwrap
 from collections.abc import Mapping
 from html import escape
-from urllib.parse import urlsplit
 
 from assistant.connectors.opendata.figures import format_number
-from assistant.web.council import CouncilFacts
-from assistant.web.links import is_allowed
+from assistant.web.council import CouncilFacts, hosts, link, plain
 
 KIND = "opendata"
 LINK_LABEL = "Im Open-Data-Portal öffnen"
@@ -32,14 +30,14 @@ def facts(meta: Mapping | None, allowed: tuple[str, ...]) -> CouncilFacts | None
         return None
     parts = ["Offener Datensatz"]
     if meta.get("publisher"):
-        parts.append(f"Herausgeber: {_plain(meta['publisher'])}")
-    parts.append(f"Lizenz: {_plain(meta.get('license') or NO_LICENCE)}")
-    return CouncilFacts(" · ".join(parts), (), _link(str(meta.get("url") or ""), allowed))
+        parts.append(f"Herausgeber: {plain(meta['publisher'])}")
+    parts.append(f"Lizenz: {plain(meta.get('license') or NO_LICENCE)}")
+    page = link(str(meta.get("url") or ""), allowed, LINK_LABEL)
+    return CouncilFacts(" · ".join(parts), (), page)
 
 
 def portal_hosts(services) -> tuple[str, ...]:
-    hosts = (urlsplit(s.url).hostname or "" for s in services.opendata.sources())
-    return tuple(dict.fromkeys(h.lower() for h in hosts if h))
+    return hosts(services.opendata.sources())
 
 
 def statistics_markdown(found: Mapping, allowed: tuple[str, ...], *, with_source=True) -> str:
@@ -65,12 +63,12 @@ def statistics_markdown(found: Mapping, allowed: tuple[str, ...], *, with_source
 def source_line(found: Mapping, allowed: tuple[str, ...]) -> str:
     lines = []
     for s in found.get("sources") or ():
-        who = f", {_plain(s['publisher'])}" if s.get("publisher") else ""
-        licence = _plain(s.get("licence") or NO_LICENCE)
-        link = _link(str(s.get("url") or ""), allowed)
+        who = f", {plain(s['publisher'])}" if s.get("publisher") else ""
+        licence = plain(s.get("licence") or NO_LICENCE)
+        page = link(str(s.get("url") or ""), allowed, LINK_LABEL)
         lines.append(
-            f"Quelle: {_plain(s.get('title') or s.get('dataset_id'))}{who} · Lizenz: {licence}"
-            + (f" · {link}" if link else "")
+            f"Quelle: {plain(s.get('title') or s.get('dataset_id'))}{who} · Lizenz: {licence}"
+            + (f" · {page}" if page else "")
         )
     return "  \n".join(lines)
 
@@ -176,22 +174,8 @@ def chart_element(found: Mapping):
     )
 
 
-def _link(url: str, allowed: tuple[str, ...]) -> str:
-    url = url.strip()
-    if not url:
-        return ""
-    if is_allowed(url, allowed) and not re.search(r"[\s()<>\[\]]", url):
-        return f"[{LINK_LABEL}]({url})"
-    return f"{LINK_LABEL}: `{url.replace('`', '')}`"
-
-
 def _cell(value) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return format_number(value)
     text = " ".join(str("" if value is None else value).split())
     return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text).replace("|", "/")
-
-
-def _plain(text) -> str:
-    text = str(text).replace("[", "(").replace("]", ")")
-    return re.sub(r"[`*<>_]", "", " ".join(text.split()))

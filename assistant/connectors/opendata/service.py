@@ -1,8 +1,8 @@
 """Open-data portals (CKAN): registered portals, sync runs, removal, stored tables.
 
-`OpendataService` is what the CLI (and later the app) uses, shaped like `CouncilService`;
-the work is done by the shared engine (`connectors/engine.py`) and the CKAN connector
-(`sync.py`).
+`OpendataService` is what the CLI (and later the app) uses; what it shares with the other
+connectors is in `connectors/service.py`, the work is done by the shared engine
+(`connectors/engine.py`) and the CKAN connector (`sync.py`).
 """
 
 from __future__ import annotations
@@ -12,102 +12,61 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from assistant.connectors.engine import RunReport, Source, SyncStore, run_sync
+from assistant.connectors.engine import Source
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.store import StoredTable, TableStore
+from assistant.connectors.service import ConnectorService
 from assistant.errors import InputError
 
 if TYPE_CHECKING:
-    from assistant.access.collections import CollectionService
-    from assistant.config import Settings
-    from assistant.ingest.pipeline import Ingestor
     from assistant.privacy.engine import Redactor
 
 KIND = "opendata"
 PERSONAL_KINDS = frozenset({"PERSON", "EMAIL", "PHONE"})
 
 
-class OpendataService:
-    def __init__(
-        self,
-        settings: Settings,
-        store: SyncStore,
-        ingestor: Callable[[], Ingestor],
-        collections: Callable[[], CollectionService],
-        redactor: Callable[[], Redactor] | None = None,
-    ):
-        self.settings, self.store = settings, store
+class OpendataService(ConnectorService):
+    kind, unit_source_key, fallback_name = KIND, "portal", "opendata"
+    host_noise = (*ConnectorService.host_noise, "opendata", "daten", "offenedaten")
+    # `opendata list --json` has always shown the times last
+    run_keys = ("id", "status", "full", "counts", "requests", "error", "started_at", "finished_at")
+
+    def __init__(self, *args, redactor: Callable[[], Redactor] | None = None):
+        """`args` as `ConnectorService`'s; `redactor` decides whether a catalogue value
+        names a person (`_personal_check`)."""
+        super().__init__(*args)
         self._redactor = redactor
-        self._ingestor, self._collections = ingestor, collections
-        self.tables = TableStore(settings.data_dir / "opendata.duckdb")
+        self.tables = TableStore(self.settings.data_dir / "opendata.duckdb")
+
+    @property
+    def default_collection(self) -> str:
+        return self.settings.opendata_collection
 
     def register(
         self, url: str, *, name: str | None = None, organization=None, collection=None
     ) -> Source:
         """The portal at `url` (its base URL; the action API is under /api/3/action/)."""
-        url = _base_url(url)
-        known = self.store.find(KIND, url)
-        if known and not (name or organization or collection):
-            return known
-        options = dict(known.options) if known else {}
-        if organization:
-            options["organization"] = organization
-        source = Source(
-            name=name or (known.name if known else _name_for(url, self.store)),
-            kind=KIND,
-            url=url,
-            collection=collection
-            or (known.collection if known else self.settings.opendata_collection),
-            options=options,
-        )
-        self._ensure_collection(source.collection)
-        self.store.register(source)
-        return source
+        return self._register(_base_url(url), name, collection, organization=organization)
 
-    def sources(self) -> list[Source]:
-        return self.store.sources(KIND)
-
-    def status(self) -> list[dict]:
-        out = []
-        for source in self.sources():
-            out.append(
-                {
-                    **source.to_dict(),
-                    "last_success": _run(self.store.last_run(source.name, "completed")),
-                    "last_run": _run(self.store.last_run(source.name)),
-                    "objects": self.store.count(source.name),
-                }
-            )
-        return out
-
-    def sync(self, name: str, *, full: bool = False, progress=None) -> RunReport:
-        from assistant.connectors.opendata.ckan import CkanClient
-        from assistant.connectors.opendata.sync import CkanSync
-
+    def _source(self, name: str, *, removing: bool = False) -> Source:
         source = self.store.source(name)
         if source.kind != KIND:
-            raise InputError(
-                f"„{name}“ ist kein Open-Data-Portal, sondern eine Quelle der Art {source.kind}."
-            )
-        client = CkanClient(
-            source.url,
-            user_agent=self.settings.sync_user_agent,
-            rate=self.settings.sync_rate,
-            timeout=self.settings.sync_timeout,
-            retries=self.settings.sync_retries,
-        )
-        try:
-            connector = CkanSync(
-                self.store, self._ingestor(), client, source, self.settings, self.tables,
-                self._personal_check(),
-            )  # fmt: skip
-            if progress:
-                connector.progress = progress
-            return run_sync(
-                self.store, source, connector, full=full, overlap=self.settings.sync_overlap_seconds
-            )
-        finally:
-            client.close()
+            what = "" if removing else f", sondern eine Quelle der Art {source.kind}"
+            raise InputError(f"„{name}“ ist kein Open-Data-Portal{what}.")
+        return source
+
+    def _client(self, source: Source):
+        from assistant.connectors.opendata.ckan import CkanClient
+
+        return CkanClient(source.url, **self._client_options())
+
+    def _connector(self, source: Source, client):
+        from assistant.connectors.opendata.sync import CkanSync
+
+        return CkanSync(
+            self.store, self._ingestor(), client, source, self.settings, self.tables,
+            self._personal_check(),
+        )  # fmt: skip
 
     def _personal_check(self) -> Callable[[str], bool] | None:
         """Whether a catalogue value (the `author` field) names a person or a contact: the
@@ -125,21 +84,11 @@ class OpendataService:
 
         return is_personal
 
-    def remove(self, name: str) -> int:
-        """Remove the portal, every unit and every table built from it; returns units removed."""
-        source = self.store.source(name)
-        if source.kind != KIND:
-            raise InputError(f"„{name}“ ist kein Open-Data-Portal.")
-        ingestor = self._ingestor()
-        removed = 0
-        for record in list(ingestor.manifest.list()):
-            meta = record.meta or {}
-            if meta.get("kind") == KIND and meta.get("portal") == name:
-                removed += ingestor.remove(record.doc_id)
+    def _forget(self, name: str) -> None:
+        """The portal's tables go with it (its units are removed by `remove`)."""
         for dataset_id in {t["dataset_id"] for t in self.tables.list(name)}:
             self.tables.remove_dataset(dataset_id, name)
-        self.store.forget(name)
-        return removed
+        super()._forget(name)
 
     def dataset_tables(self, key: str, portal: str | None = None) -> list[StoredTable]:
         """The stored tables of a dataset (package id or name) or of one resource (id)."""
@@ -176,21 +125,6 @@ class OpendataService:
         keyfigures = KeyFigures.load(path)
         return compare_key_figure(keyfigures.get(figure), self.tables, keyfigures.config, year)
 
-    def _ensure_collection(self, name: str) -> None:
-        collections = self._collections()
-        if collections.get(name) is None:
-            collections.add(name)  # readable by everyone: open data is public by definition
-
-
-def _run(row: dict | None) -> dict | None:
-    if not row:
-        return None
-    keys = ("id", "status", "full", "counts", "requests", "error")
-    out = {k: row[k] for k in keys}
-    for k in ("started_at", "finished_at"):
-        out[k] = row[k].isoformat() if row[k] else None
-    return out
-
 
 def _base_url(url: str) -> str:
     url = url.strip().rstrip("/")
@@ -202,15 +136,3 @@ def _base_url(url: str) -> str:
         )
     # Accept the API address too: the action API lives under <base>/api/3/action/.
     return re.sub(r"/api(/3)?(/action)?(/[a-z_]+)?$", "", url)
-
-
-def _name_for(url: str, store: SyncStore) -> str:
-    host = urlparse(url).hostname or "opendata"
-    skip = ("www", "de", "com", "org", "net", "opendata", "daten", "offenedaten")
-    parts = [p for p in host.split(".") if p not in skip]
-    base = re.sub(r"[^a-z0-9]+", "-", (parts[0] if parts else "opendata").lower()).strip("-")
-    taken = {s.name for s in store.sources()}
-    name, n = base or "opendata", 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
