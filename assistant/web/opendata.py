@@ -55,7 +55,9 @@ def statistics_markdown(found: Mapping, allowed: tuple[str, ...], *, with_source
     if with_source:
         parts.append(source_line(found, allowed))
     else:  # the text names dataset and licence: only the way to the portal page is added
-        links = (_link(str(s.get("url") or ""), allowed) for s in found.get("sources") or ())
+        links = (
+            link(str(s.get("url") or ""), allowed, LINK_LABEL) for s in found.get("sources") or ()
+        )
         parts.append("  \n".join(link for link in links if link))
     return "\n\n".join(p for p in parts if p)
 
@@ -149,9 +151,9 @@ def _source_lines(sources) -> list[str]:
     """Dataset, publisher and licence, broken to fit the width (SVG text does not wrap)."""
     lines = []
     for s in sources or ():
-        who = f", {_plain(s['publisher'])}" if s.get("publisher") else ""
-        licence = _plain(s.get("licence") or NO_LICENCE)
-        text = f"Quelle: {_plain(s.get('title') or s.get('dataset_id'))}{who} – Lizenz: {licence}"
+        who = f", {plain(s['publisher'])}" if s.get("publisher") else ""
+        licence = plain(s.get("licence") or NO_LICENCE)
+        text = f"Quelle: {plain(s.get('title') or s.get('dataset_id'))}{who} – Lizenz: {licence}"
         lines += textwrap.wrap(text, 100) or [""]
     return lines
 
