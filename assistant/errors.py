@@ -53,6 +53,20 @@ class LLMError(AssistantError):
     code = "llm"
 
 
+class StoreUnavailable(AssistantError):
+    """The database server cannot be reached (stopped, restarting, network): for seconds
+    to minutes, after which the same process works again."""
+
+    code = "store_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Die Datenbank ist gerade nicht erreichbar.",
+            hint="Bitte versuchen Sie es in einer Minute noch einmal. Hält es an, "
+            "verständigen Sie bitte die IT.",
+        )
+
+
 class AccessDenied(AssistantError):
     """The person is not (or no longer) allowed to do this."""
 
