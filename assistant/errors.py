@@ -67,6 +67,19 @@ class StoreUnavailable(AssistantError):
         )
 
 
+class VectorsUnavailable(AssistantError):
+    """The Chroma server cannot be reached: searches go on by keywords alone meanwhile."""
+
+    code = "vectors_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Der Vektorindex (Chroma-Server) ist gerade nicht erreichbar.",
+            hint="Bitte versuchen Sie es in einer Minute noch einmal. Hält es an, "
+            "verständigen Sie bitte die IT.",
+        )
+
+
 class AccessDenied(AssistantError):
     """The person is not (or no longer) allowed to do this."""
 
