@@ -15,6 +15,7 @@ import logging
 import os
 
 import pytest
+import sqlalchemy as sa
 from conftest import make_settings, require
 from fault_servers import postgres_bin, postgres_cluster
 from test_audit import FRAGMENTS, PII, PII_QUESTION
@@ -49,6 +50,21 @@ def world(tmp_path, cluster, fake_ollama):
     services.accounts.add("sabine", "passwort-123", groups=["allgemein"])
     yield services
     services.close()
+
+
+def _ask_and_wait_for_sources(page, question: str) -> str:
+    """Ask in the chat; the text of the new answer once it shows its sources."""
+    from browser_util import ASSISTANT_MESSAGES, ask, wait_until_done
+
+    before = page.locator(ASSISTANT_MESSAGES).count()
+    ask(page, question)
+    wait_until_done(page)
+    page.wait_for_function(
+        """([sel, n]) => { const all = document.querySelectorAll(sel);
+           return all.length > n && all[all.length - 1].innerText.includes('Quellen'); }""",
+        arg=[ASSISTANT_MESSAGES, before],
+    )
+    return page.locator(ASSISTANT_MESSAGES).last.inner_text()
 
 
 def _leaks(text: str) -> list[str]:
@@ -93,3 +109,79 @@ def test_the_cli_says_so_in_german_without_a_traceback(cluster, run_cli, monkeyp
     assert "Traceback" not in result.output and "psycopg" not in result.output
     assert "sabine" in run_cli("users", "list").output
     assert os.environ["ASSISTANT_DATABASE_URL"] == cluster.url
+
+
+# --- the served chat: a real browser, `assistant serve` on the cluster ------------------
+
+
+def test_the_served_chat_says_so_and_answers_again_after_the_restart(tmp_path, cluster):
+    from browser_util import (
+        ASSISTANT_MESSAGES,
+        CHROMIUM,
+        TEST_USER,
+        app_env,
+        ask,
+        browser_page,
+        ingest,
+        open_chat,
+        screenshot_on_failure,
+        start_app,
+        wait_until_done,
+    )
+    from fake_ollama import running_fake_ollama
+
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "hunde.md").write_text(POLICY, encoding="utf-8")
+    with running_fake_ollama() as fake:
+        env = app_env(tmp_path / "data", fake.url, ASSISTANT_DATABASE_URL=cluster.url)
+        ingest([kb], env, tmp_path / "ingest.log")
+        server = start_app(env, tmp_path / "app.log")
+        try:
+            with (
+                browser_page(tmp_path / "profile") as page,
+                screenshot_on_failure(page, tmp_path / "outage.png"),
+            ):
+                last = page.locator(ASSISTANT_MESSAGES).last
+                open_chat(page, server.url)
+                ask(page, QUESTION)
+                wait_until_done(page)
+                last.get_by_text("Quellen").first.wait_for()
+                assert "Assistenzhunde" in last.inner_text()
+
+                cluster.stop()  # a restart between two questions: nobody notices
+                cluster.start()
+                _ask_and_wait_for_sources(page, QUESTION)
+
+                cluster.stop()
+                ask(page, PII_QUESTION)
+                wait_until_done(page)
+                page.get_by_text("nicht erreichbar").first.wait_for()
+                shown = last.inner_text()
+                assert "Datenbank ist gerade nicht erreichbar" in shown, shown
+                login = page.request.post(
+                    f"{server.url}/login", form=dict(zip(("username", "password"), TEST_USER))
+                )
+                assert login.status == 503 and login.json()["detail"] == "storeUnavailable"
+
+                cluster.start()
+                again = _ask_and_wait_for_sources(page, QUESTION)
+                assert "Assistenzhunde" in again and "[1]" in again, again
+                login = page.request.post(
+                    f"{server.url}/login", form=dict(zip(("username", "password"), TEST_USER))
+                )
+                assert login.ok, login.text()
+        finally:
+            server.stop(allow_errors=True)  # checked below: no ERROR, nothing personal
+    # Every question the store could take is in the chat history (the one asked during
+    # the outage could not be stored), and nothing raw of the refused one reached it.
+    engine = sa.create_engine(cluster.url)
+    with engine.connect() as conn:
+        steps = conn.execute(sa.text("SELECT type, output FROM chat_steps")).all()
+    engine.dispose()
+    assert [o for t, o in steps if t == "user_message"] == [QUESTION] * 3, steps
+    assert not _leaks(str(steps)), _leaks(str(steps))
+    log = server.log.read_text(errors="replace")
+    assert "Traceback" not in log and " - ERROR - " not in log, log[-3000:]
+    assert not _leaks(log), _leaks(log)
