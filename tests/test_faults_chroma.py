@@ -19,6 +19,7 @@ from fault_servers import chroma_server
 from test_audit import FRAGMENTS, PII, PII_QUESTION
 
 from assistant.access.accounts import Operator
+from assistant.models import Scope
 from assistant.privacy.audit import AuditQuery
 from assistant.privacy.logfilter import install_log_redaction
 from assistant.services import Services
@@ -88,3 +89,24 @@ def test_searches_go_on_by_keywords_while_chroma_is_down_and_use_it_again_after(
     flagged = [r for r in services.audit.newest(AuditQuery(limit=10)) if r.flags]
     assert len(services.audit.newest(AuditQuery(limit=10))) == 4
     assert any("dense_unavailable" in r.flags for r in flagged)
+
+
+def test_an_upload_while_chroma_is_down_fails_in_german_and_leaves_nothing_half(world, tmp_path):
+    services, chroma = world
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "kantine.md").write_text(
+        "# Kantine\n\nDie Kantine im Rathaus öffnet werktags um 11:30 Uhr.\n", encoding="utf-8"
+    )
+    before = set(services.manifest.visible())
+    chroma.stop()
+    report = services.ingestor.ingest_paths([new])
+    failed = report.to_dict()["files"][0]
+    assert failed["status"] == "failed" and failed["code"] == "vectors_unavailable", failed
+    assert "nicht erreichbar" in failed["message"]
+    assert set(services.manifest.visible()) == before  # the document is nowhere
+
+    chroma.start()
+    assert services.ingestor.ingest_paths([new]).ok
+    hits = services.search.search("Wann öffnet die Kantine?", 3, Scope.everything()).hits
+    assert hits and hits[0].title == "Kantine" and "dense" in hits[0].scores

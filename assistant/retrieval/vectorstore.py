@@ -154,6 +154,10 @@ class ChromaIndex:
 
     # --- writes --------------------------------------------------------------
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        with _reachable():
+            self._add(chunks, vectors)
+
+    def _add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         groups: dict[str, list[int]] = {}
         for i, c in enumerate(chunks):
             groups.setdefault(c.collection, []).append(i)
@@ -174,8 +178,9 @@ class ChromaIndex:
         where: dict = {"doc_id": doc_id}
         if version is not None:
             where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
-        for col in self.collections().values():
-            col.delete(where=where)
+        with _reachable():
+            for col in self.collections().values():
+                col.delete(where=where)
 
     # --- reads ---------------------------------------------------------------
     def search(
