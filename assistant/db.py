@@ -420,9 +420,29 @@ def build_engine(settings: Settings) -> Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
+        # pre-ping: after a server restart every pooled connection is dead; each is
+        # tested when taken from the pool and replaced, so the process works on at once.
         engine = sa.create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _unavailable)
     migrate(engine)
     return engine
+
+
+def _unavailable(context: sa.engine.ExceptionContext) -> BaseException | None:
+    """A server that cannot be reached becomes our German `StoreUnavailable` (the channels
+    show its message, and the driver's text – host, port, the SQL and its parameters –
+    never reaches a person or a log). The pre-ping's own failure stays SQLAlchemy's: the
+    pool catches it to reconnect."""
+    from assistant.errors import StoreUnavailable
+
+    if context.is_pre_ping:
+        return None
+    connecting = context.connection is None and context.statement is None
+    if context.is_disconnect or (
+        connecting and isinstance(context.sqlalchemy_exception, sa.exc.OperationalError)
+    ):
+        return StoreUnavailable()
+    return None
 
 
 class SchemaAheadError(RuntimeError):

@@ -53,6 +53,33 @@ class LLMError(AssistantError):
     code = "llm"
 
 
+class StoreUnavailable(AssistantError):
+    """The database server cannot be reached (stopped, restarting, network): for seconds
+    to minutes, after which the same process works again."""
+
+    code = "store_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Die Datenbank ist gerade nicht erreichbar.",
+            hint="Bitte versuchen Sie es in einer Minute noch einmal. Hält es an, "
+            "verständigen Sie bitte die IT.",
+        )
+
+
+class VectorsUnavailable(AssistantError):
+    """The Chroma server cannot be reached: searches go on by keywords alone meanwhile."""
+
+    code = "vectors_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Der Vektorindex (Chroma-Server) ist gerade nicht erreichbar.",
+            hint="Bitte versuchen Sie es in einer Minute noch einmal. Hält es an, "
+            "verständigen Sie bitte die IT.",
+        )
+
+
 class AccessDenied(AssistantError):
     """The person is not (or no longer) allowed to do this."""
 

@@ -3,11 +3,13 @@
 `assistant serve` runs with two fake Ollama servers (`ASSISTANT_OLLAMA_BASE_URLS`); the
 first one the pool picks dies after a few tokens. The answer is asked again on the other
 server, and the chat replaces the half answer it showed instead of appending the new one
-to it: no moment shows the answer's beginning twice, and the final answer is whole.
+to it: no moment shows the answer's beginning twice, and the final answer is whole, and
+the audit log holds one row for the question.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 from browser_util import (
@@ -16,6 +18,7 @@ from browser_util import (
     Recording,
     app_env,
     ask,
+    cli,
     ingest,
     launch,
     open_chat,
@@ -72,8 +75,11 @@ def test_half_answer_of_a_dying_server_is_replaced_by_the_other_servers(tmp_path
                     texts = page.evaluate("window.__texts")
                     final = page.locator(ASSISTANT_MESSAGES).last.inner_text()
                 context.close()
+            # One question, one audit row: the cut-off attempt left none of its own.
+            rows = json.loads(cli(["logs", "list", "--json"], env))
         finally:
             server.stop()
+        assert len(rows) == 1 and rows[0]["mode"] == "llm", rows
         assert not first.running, "the first server was not the one asked"
         assert len(first.requests_to("/api/chat")) == 1
         assert len(second.requests_to("/api/chat")) == 1

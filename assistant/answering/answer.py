@@ -107,6 +107,7 @@ class Prepared:
     final: Answer | None = None  # set when no model call is needed
     model_error: LLMError | None = None  # the model timed out while condensing
     statistics: dict | None = None  # figures for a statistics question (figures.py)
+    flags: list[str] = field(default_factory=list)  # for the audit: e.g. dense_unavailable
 
 
 class AnswerService:
@@ -165,6 +166,8 @@ class AnswerService:
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
         prepared = Prepared(question, standalone, hits, {}, started, timings, model_error=error)
+        if result.dense_unavailable:  # keywords alone: the IT staff see it in the audit
+            prepared.flags.append("dense_unavailable")
         prepared.statistics = self._statistics(standalone, hits, scope, timings)
         if prepared.statistics and (self.model is None or prepared.model_error is not None):
             prepared.final = self._figures_answer(prepared, prepared.model_error)

@@ -177,6 +177,7 @@ class Assistant:
         """The answer (generated, search mode or refusal), remembered in the conversation
         and written to the audit log."""
         answer = self._answer(turn)
+        answer.flags = [*answer.flags, *turn.prepared.flags]
         self._record_health(turn)
         turn.conversation.remember(turn.prepared.question, answer.answer)
         audit_id = self.audit.record_answer(

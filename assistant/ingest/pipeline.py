@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import IngestError
+from assistant.errors import IngestError, VectorsUnavailable
 from assistant.ingest.backfill import Backfill, embed_text
 from assistant.ingest.docdate import document_date
 from assistant.models import Chunk
@@ -241,7 +241,7 @@ class Ingestor(Backfill):
         """Run `step`; any failure ends up in `result` (one broken file never stops the rest)."""
         try:
             return step()
-        except IngestError as exc:
+        except (IngestError, VectorsUnavailable) as exc:  # the Chroma server is away: not ours
             result.status, result.code, result.message = "failed", exc.code, str(exc)
         except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
             # Type and place only: exception texts may quote document content.

@@ -15,6 +15,7 @@ metadata fetch cost as much as its HNSW search).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from assistant.errors import VectorsUnavailable
 from assistant.models import Chunk, Hit, Scope, require_scope
 from assistant.retrieval.filters import SearchFilters, Vocabulary, allowed, feasible
 from assistant.retrieval.references import ReferenceIndex
@@ -37,6 +39,12 @@ if TYPE_CHECKING:
     from assistant.retrieval.relevance import Judgement, RefusalModel
     from assistant.retrieval.vectorstore import ChromaIndex
 
+log = logging.getLogger(__name__)
+
+# A Chroma server that could not be reached is left alone this long (a black-holed host
+# would cost every search its timeout); then the next search asks it again.
+DENSE_BACKOFF_S = 15.0
+
 
 @dataclass
 class SearchResult:
@@ -46,6 +54,8 @@ class SearchResult:
     variants: tuple[AnalysedQuery, ...] = ()  # analysed rewrites that were searched too
     # What restricted the hits: {"explicit": {...}, "recognised": {...}, "references": [...]}
     filters: dict = field(default_factory=dict)
+    # The dense side was weighted in but Chroma could not be reached: keywords alone.
+    dense_unavailable: bool = False
 
 
 class SearchService:
@@ -71,6 +81,7 @@ class SearchService:
         )
         self._allowed_cache: dict = {}
         self._refusal: RefusalModel | None = None
+        self._dense_down_until = 0.0
 
     def judge(self, result: SearchResult) -> Judgement:
         """Whether `result` answers its question at all (the calibrated refusal of
@@ -139,6 +150,7 @@ class SearchService:
                 rankings.append(
                     ("lexical", w_lex, self._lexical(analysed, n, collections, timings))
                 )
+        dense = None
         if w_dense > 0:
             dense = self._dense(
                 query,
@@ -146,7 +158,7 @@ class SearchService:
                 self._dense_scope(collections, visible),
                 timings,
             )
-            rankings.append(("dense", w_dense, dense))
+            rankings.append(("dense", w_dense, dense or []))
         if lexical is not None:
             ranking, timings["lexical_ms"] = lexical.result()
             rankings.insert(0, ("lexical", w_lex, ranking))
@@ -161,12 +173,13 @@ class SearchService:
             )
             timings["variants_ms"] = _ms(t)
         t = time.perf_counter()
-        fetch = self._vectors().fetch if w_dense > 0 else None
+        fetch = self._fetch if w_dense > 0 else None
         hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch, ok)
         if pinned:
             hits = self._pin(hits, pinned, visible, k)
         timings["fuse_ms"] = _ms(t)
-        return SearchResult(hits, timings, analysed, others, applied)
+        degraded = w_dense > 0 and dense is None
+        return SearchResult(hits, timings, analysed, others, applied, degraded)
 
     def _restrictions(self, query, filters, visible, scope: Scope):
         """(doc ids that pass the filters or None, the filters applied, the doc ids of the
@@ -247,7 +260,7 @@ class SearchService:
         if w_dense > 0:  # embedded here while the lexical searches run in their threads
             scope = self._dense_scope(collections, visible)
             for i, v in enumerate(variants, 1):
-                dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope, {})))
+                dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope, {}) or []))
         return [(name, w_lex, future.result()[0]) for name, future in pending] + dense
 
     def question_terms(self, hits: Sequence[Hit]) -> dict[str, frozenset[str]]:
@@ -272,18 +285,41 @@ class SearchService:
         timings["lexical_ms"] = _ms(t)
         return ranking
 
-    def _dense(self, query: str, n: int, scope: list[str], timings: dict) -> list:
+    def _dense(self, query: str, n: int, scope: list[str], timings: dict) -> list | None:
         """Dense candidates as (chunk id, similarity, collection); chunks are fetched
-        after fusion, only for the hits that are kept."""
+        after fusion, only for the hits that are kept. None: Chroma is not reachable."""
         if not scope:
             return []
+        if self._dense_down():
+            return None
         t = time.perf_counter()
         vector = self._embeddings().embed_query(query)
         timings["embed_ms"] = _ms(t)
         t = time.perf_counter()
-        ranking = self._vectors().nearest(vector, n, scope)
+        try:
+            ranking = self._vectors().nearest(vector, n, scope)
+        except VectorsUnavailable:
+            self._vectors_lost()
+            return None
         timings["dense_ms"] = _ms(t)
         return ranking
+
+    def _fetch(self, refs: Sequence[tuple[str, str]]) -> dict[str, Chunk]:
+        """The dense hits' chunks; none when Chroma went away since the query."""
+        try:
+            return self._vectors().fetch(refs)
+        except VectorsUnavailable:
+            self._vectors_lost()
+            return {}
+
+    def _dense_down(self) -> bool:
+        return time.monotonic() < self._dense_down_until
+
+    def _vectors_lost(self) -> None:
+        """Keywords alone until the back-off has passed: the lexical index holds every
+        passage too, and an answer with a little less recall beats none."""
+        self._dense_down_until = time.monotonic() + DENSE_BACKOFF_S
+        log.warning("Chroma-Server nicht erreichbar: %.0f s nur Stichwortsuche", DENSE_BACKOFF_S)
 
     def _dense_scope(
         self, collections: Sequence[str] | None, visible: dict[str, DocumentRecord]

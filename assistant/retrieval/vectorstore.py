@@ -27,10 +27,11 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, VectorsUnavailable
 from assistant.models import Chunk
 
 if TYPE_CHECKING:
@@ -63,6 +64,22 @@ def _client(settings: Settings):
         )
     path = settings.ensure_data_dir() / "chroma"
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A Chroma server that cannot be reached (stopped, restarting) is our named error, so
+    that search can go on without it; anything else is raised as it is."""
+    try:
+        yield
+    except (ConnectionError, TimeoutError) as exc:
+        raise VectorsUnavailable() from exc
+    except Exception as exc:
+        import httpx  # chromadb's HTTP client
+
+        if isinstance(exc, httpx.TransportError):
+            raise VectorsUnavailable() from exc
+        raise
 
 
 def chroma_name(prefix: str, collection: str) -> str:
@@ -101,7 +118,10 @@ class ChromaIndex:
         if col is not None:
             return col
         try:
-            col = self._client.get_collection(chroma_name(self.prefix, collection))
+            with _reachable():
+                col = self._client.get_collection(chroma_name(self.prefix, collection))
+        except VectorsUnavailable:
+            raise
         except Exception as exc:  # chromadb raises NotFoundError (or ValueError in older APIs)
             if "does not exist" in str(exc) or type(exc).__name__ == "NotFoundError":
                 return None
@@ -134,6 +154,10 @@ class ChromaIndex:
 
     # --- writes --------------------------------------------------------------
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        with _reachable():
+            self._add(chunks, vectors)
+
+    def _add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         groups: dict[str, list[int]] = {}
         for i, c in enumerate(chunks):
             groups.setdefault(c.collection, []).append(i)
@@ -154,8 +178,9 @@ class ChromaIndex:
         where: dict = {"doc_id": doc_id}
         if version is not None:
             where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
-        for col in self.collections().values():
-            col.delete(where=where)
+        with _reachable():
+            for col in self.collections().values():
+                col.delete(where=where)
 
     # --- reads ---------------------------------------------------------------
     def search(
@@ -181,7 +206,8 @@ class ChromaIndex:
             cols = {c: h for c in dict.fromkeys(collections) if (h := self._get(c)) is not None}
         found: list[tuple[str, float, str]] = []
         for name, col in cols.items():
-            res = col.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
+            with _reachable():
+                res = col.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
             found += [(i, 1.0 - d, name) for i, d in zip(res["ids"][0], res["distances"][0])]
         found.sort(key=lambda hit: -hit[1])
         return found[:k]
@@ -196,7 +222,8 @@ class ChromaIndex:
             col = self._get(collection)
             if col is None:
                 continue
-            got = col.get(ids=ids, include=["documents", "metadatas"])
+            with _reachable():
+                got = col.get(ids=ids, include=["documents", "metadatas"])
             for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 if meta is not None:
                     out[i] = _chunk(i, doc, meta)

@@ -13,6 +13,8 @@ life and beyond. `install_sessions` makes three changes before the server starts
   (401, the socket is refused, the refresh too).
 * Logout (`POST /logout`) ends every session of the person, not just this
   browser's cookie.
+* While the store is down (a database restart) the check answers 503, not 401
+  (outage.py): the page keeps its person and retries.
 * The cookie: `Secure` when `cookie_secure` (behind TLS), lifetime `session_hours`
   (a working day). `SessionRenewal` renews it on the page's requests once it is
   an hour old, so a day of work is not cut off, and a session that ended is never
@@ -25,7 +27,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import StoreUnavailable
 from assistant.web.http import person_of_token
+from assistant.web.outage import StoreOutage, note_outage
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,7 +50,11 @@ def install_sessions(app: Any, settings: Settings, accounts: Callable[[], Accoun
     from starlette.middleware import Middleware
 
     def decode_live(token: str):
-        person = person_of_token(token, accounts())
+        try:
+            person = person_of_token(token, accounts())
+        except StoreUnavailable:
+            note_outage()  # 503 instead of Chainlit's 401, which would log the person out
+            raise jwt.InvalidTokenError("store unavailable") from None
         if person is None:
             raise jwt.InvalidTokenError("no live session")
         return chainlit_user(person)
@@ -59,6 +67,8 @@ def install_sessions(app: Any, settings: Settings, accounts: Callable[[], Accoun
     )
     config.project.user_session_timeout = int(settings.session_hours * 3600)
     config.code.on_logout = _logout(accounts)
+    if not any(m.cls is StoreOutage for m in app.user_middleware):
+        app.user_middleware.append(Middleware(StoreOutage))
     if not any(m.cls is SessionRenewal for m in app.user_middleware):
         app.user_middleware.append(Middleware(SessionRenewal, accounts=accounts))
 
@@ -116,7 +126,10 @@ class SessionRenewal:
         token = get_token_from_cookies(dict(request.cookies))
         if not token or _status_sets_cookie(start) or not _old(token):
             return None
-        person = await anyio.to_thread.run_sync(person_of_token, token, self.accounts())
+        try:
+            person = await anyio.to_thread.run_sync(person_of_token, token, self.accounts())
+        except StoreUnavailable:
+            return None  # renewed on a later request
         if person is None:
             return None
         from starlette.responses import Response
