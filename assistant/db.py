@@ -438,8 +438,13 @@ def _unavailable(context: sa.engine.ExceptionContext) -> BaseException | None:
     if context.is_pre_ping:
         return None
     connecting = context.connection is None and context.statement is None
-    if context.is_disconnect or (
-        connecting and isinstance(context.sqlalchemy_exception, sa.exc.OperationalError)
+    # SQLSTATE class 08 (connection exception) and 57P0x (the server shutting down, not yet
+    # accepting connections) mean the server is away, whatever the driver calls the error.
+    state = str(getattr(context.original_exception, "sqlstate", None) or "")
+    if (
+        context.is_disconnect
+        or state.startswith(("08", "57P"))
+        or (connecting and isinstance(context.sqlalchemy_exception, sa.exc.OperationalError))
     ):
         return StoreUnavailable()
     return None

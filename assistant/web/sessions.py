@@ -47,13 +47,16 @@ def install_sessions(app: Any, settings: Settings, accounts: Callable[[], Accoun
     import chainlit.server
     import jwt
     from chainlit.config import config
+    from sqlalchemy.exc import InterfaceError, OperationalError
     from starlette.middleware import Middleware
 
     def decode_live(token: str):
         try:
             person = person_of_token(token, accounts())
-        except StoreUnavailable:
-            note_outage()  # 503 instead of Chainlit's 401, which would log the person out
+        except (StoreUnavailable, OperationalError, InterfaceError):
+            # The store is away (or went away mid-query): 503 instead of Chainlit's 401,
+            # which would log the person out.
+            note_outage()
             raise jwt.InvalidTokenError("store unavailable") from None
         if person is None:
             raise jwt.InvalidTokenError("no live session")
