@@ -84,8 +84,8 @@ def _files(corpus: str) -> list[Path]:
     return [p for p in files if "/.src" not in str(p) and not p.name.startswith(".")]
 
 
-def build_index(corpus: str, **options) -> tuple[TantivyLexicalIndex, dict[str, DocumentRecord]]:
-    analyzer = default_analyzer()
+def corpus_chunks(corpus: str) -> tuple[list[Chunk], dict[str, DocumentRecord]]:
+    """The corpus parsed and chunked by the ingest code (also read by bench/pg_fts.py)."""
     files = _files(corpus)
     records: dict[str, DocumentRecord] = {}
     chunks: list[Chunk] = []
@@ -106,8 +106,17 @@ def build_index(corpus: str, **options) -> tuple[TantivyLexicalIndex, dict[str, 
                   d.section, d.page, d.ordinal, d.text)
             for d in drafts
         ]  # fmt: skip
+    return chunks, records
+
+
+def index_chunks(corpus: str, chunks: list[Chunk], **options) -> TantivyLexicalIndex:
+    """The chunks in a cached tantivy index under /tmp, keyed by the analyzer."""
+    analyzer = default_analyzer()
+    # Chunk ids carry the document's path hash: another checkout's cache (same texts,
+    # other paths) would hold doc ids this manifest does not know, and find nothing.
     key = hashlib.sha256(
         (analyzer.analyzer_id + str(len(chunks)) + str(sum(len(c.text) for c in chunks))).encode()
+        + "".join(c.chunk_id for c in chunks).encode()
     ).hexdigest()[:10]
     path = Path("/tmp/amtswissen-bench") / f"{corpus}-{key}"
     fresh = not path.exists()
@@ -118,7 +127,12 @@ def build_index(corpus: str, **options) -> tuple[TantivyLexicalIndex, dict[str, 
         for start in range(0, len(chunks), 500):
             index.add(chunks[start : start + 500])
         print(f"indexed {len(chunks)} chunks in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    return index, records
+    return index
+
+
+def build_index(corpus: str, **options) -> tuple[TantivyLexicalIndex, dict[str, DocumentRecord]]:
+    chunks, records = corpus_chunks(corpus)
+    return index_chunks(corpus, chunks, **options), records
 
 
 def _kv(items: list[str]) -> dict:
