@@ -220,8 +220,9 @@ async def load(url: str, n: int, args) -> tuple[list[Session], float]:
             if session.error is None:
                 await step(session, lambda q=q, question=question: session.ask(q, question), "ask")
         if roles[i][1] and session.error is None:
-            data = UPLOAD_TEXT.format(tag=f"{n}-{i}-{time.time_ns()}").encode()
-            await step(session, lambda: session.upload(-1, f"mitteilung-{i}.txt", data), "upload")
+            tag = f"{n}-{i}-{time.time_ns()}"  # a new document each time, never a new version
+            data = UPLOAD_TEXT.format(tag=tag).encode()
+            await step(session, lambda: session.upload(-1, f"mitteilung-{tag}.txt", data), "upload")
 
     await asyncio.gather(*(login(s) for s in sessions))
     await asyncio.gather(*(step(s, s.connect, "connect") for s in sessions))
