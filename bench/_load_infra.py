@@ -52,12 +52,11 @@ def pg_scalar(url: str, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-def count_errors(logs: list[Path]) -> int:
+def count_errors(logs: list[Path], mark: str = " - ERROR - ") -> int:
+    """Lines of the app logs with `mark` (a failed chat-history write is only a WARNING
+    in the app, but the person's history then misses that message)."""
     return sum(
-        1
-        for log in logs
-        for line in log.read_text(errors="replace").splitlines()
-        if " - ERROR - " in line
+        1 for log in logs for line in log.read_text(errors="replace").splitlines() if mark in line
     )
 
 
@@ -165,8 +164,11 @@ def _wait_for(url: str, timeout: float = 30) -> None:
 class Sampler:
     """Peak RSS of each app worker and of the job worker, peak PostgreSQL connections."""
 
-    def __init__(self, pids: list[int], database_url: str):
+    def __init__(self, pids: list[int], database_url: str, others: dict[str, int]):
         self.processes = [psutil.Process(pid) for pid in pids]
+        # CPU seconds of each part while the load runs: who used the 2 shared cores
+        self.parts = {"app workers": self.processes}
+        self.parts |= {name: [psutil.Process(pid)] for name, pid in others.items()}
         self.job = psutil.Process(Cluster.job_worker_pid) if Cluster.job_worker_pid else None
         self.url = _libpq(database_url)
         self.rss_peak = [0] * len(pids)
@@ -175,6 +177,8 @@ class Sampler:
         self.stop = threading.Event()
 
     def __enter__(self) -> Self:
+        self.cpu_before = {name: _cpu(ps) for name, ps in self.parts.items()}
+        self.host_before, self.started = psutil.cpu_times(), time.monotonic()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         return self
@@ -182,6 +186,11 @@ class Sampler:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
+        self.cpu_s = {n: _cpu(ps) - self.cpu_before[n] for n, ps in self.parts.items()}
+        host = psutil.cpu_times()
+        idle = (host.idle + host.iowait) - (self.host_before.idle + self.host_before.iowait)
+        seconds = (time.monotonic() - self.started) * psutil.cpu_count()
+        self.host_busy = 1 - idle / seconds  # of both cores, everyone's work included
 
     def _run(self) -> None:
         database = self.url.rsplit("/", 1)[1]
@@ -196,3 +205,10 @@ class Sampler:
                 count = conn.execute(sql, (database,)).fetchone()[0] - 1
                 self.pg_peak = max(self.pg_peak, count)
                 self.stop.wait(0.5)
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of the processes themselves (the load generator's
+    children are the other parts)."""
+    times = [p.cpu_times() for p in processes]
+    return sum(t.user + t.system for t in times)

@@ -48,6 +48,7 @@ QUESTIONS = (
     "Wer übernimmt die Kosten einer Fortbildung?",
 )
 PASSWORD = "Last-Passwort-2026"
+HISTORY_FAILED = "chat history: SQL failed"
 UPLOAD_TEXT = (
     "Hausmitteilung Lasttest {tag}\n\n§ 1 Stellplätze\n\nDie Stellplätze im Innenhof "
     "werden ab sofort nach Kennziffer {tag} vergeben. Anträge gehen an die Hausverwaltung.\n"
@@ -186,8 +187,10 @@ def model_times(chats: list[dict], args) -> list[tuple[float, float]]:
 
 def run_once(cluster: Cluster, fake: Fake, workers: int, n: int, model, args) -> dict:
     audit_before = pg_scalar(args.database_url, "SELECT count(*) FROM audit_log")
-    errors_before = count_errors(cluster.logs)
-    with Sampler(cluster.pids, args.database_url) as sampler:
+    errors_before = count_errors(cluster.logs), count_errors(cluster.logs, HISTORY_FAILED)
+    others = {"load generator": os.getpid(), "fake model": fake.process.pid}
+    others |= {"job worker": Cluster.job_worker_pid, "HAProxy": cluster.haproxy.pid}
+    with Sampler(cluster.pids, args.database_url, others) as sampler:
         sessions, wall = asyncio.run(load(cluster.url, n, args))
         load_avg = os.getloadavg()
     audit = pg_scalar(args.database_url, "SELECT count(*) FROM audit_log") - audit_before
@@ -251,9 +254,11 @@ def figures(workers, n, sessions, wall, model, sampler, load_avg, audit, chats, 
         "login/connect": sum(1 for s in sessions if s.error and not s.turns),
         "question": sum(1 for t in questions if t.error or t.first is None),
         "upload": sum(1 for t in uploads if t.error),
-        "app ERROR lines": count_errors(cluster.logs) - e0,
+        "app ERROR lines": count_errors(cluster.logs) - e0[0],
+        "chat-history writes failed": count_errors(cluster.logs, HISTORY_FAILED) - e0[1],
     }
     samples = [s.error or t.error for s in sessions for t in s.turns if s.error or t.error]
+    samples += [f"no streamed answer: {t.reply[:160]!r}" for t in ended if t.first is None]
     samples += [s.error for s in sessions if s.error and not s.turns]
     return {
         "workers": workers,
@@ -275,6 +280,8 @@ def figures(workers, n, sessions, wall, model, sampler, load_avg, audit, chats, 
         "job_worker_rss_mib": round(sampler.job_worker_peak / 2**20),
         "pg_connections": sampler.pg_peak,
         "load": load_avg,
+        "cpu_s": sampler.cpu_s,
+        "host_busy": sampler.host_busy,
         "model_calls": len(chats),
         "chats": chats,
         "wall": wall,
@@ -295,7 +302,9 @@ def summary_line(r: dict) -> str:
         f"{r['wall']:.0f} s, errors {errors} {r['errors']} {r['error_samples']}, first token "
         f"p50/p95 {r['ttft'][0]:.2f}/{r['ttft'][1]:.2f} s, end {r['end'][0]:.2f}/"
         f"{r['end'][1]:.2f} s, audit rows {r['audit']} (answers ended {r['audit_expected']}), "
-        f"load {r['load'][0]:.1f}, model calls {r['model_calls']} (unlike the warm-up: "
+        f"load {r['load'][0]:.1f}, host CPU busy {r['host_busy']:.0%}, CPU s of "
+        + ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_s"].items())
+        + f", model calls {r['model_calls']} (unlike the warm-up: "
         f"{r['model_deviations']})"
     )
 
