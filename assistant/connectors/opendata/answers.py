@@ -1,0 +1,61 @@
+"""What a statistics answer says without a model (questions.py finds the figures): the number
+with its unit, how it was computed, and the source datasets with publisher and licence."""
+
+from __future__ import annotations
+
+from assistant.connectors.opendata import figures as F
+
+
+def sources(hit, figs: list[dict]) -> list[dict]:
+    """The dataset of the hit first, then every other dataset a figure came from."""
+    meta = hit.meta or {}
+    first = {
+        "dataset_id": meta.get("dataset_id"),
+        "portal": meta.get("portal"),
+        "title": getattr(hit, "title", "") or "",
+        "publisher": meta.get("publisher"),
+        "licence": meta.get("license"),
+        "url": meta.get("url"),
+    }
+    out = [first]
+    for fig in figs:
+        if fig.get("dataset_id") and all(s["dataset_id"] != fig["dataset_id"] for s in out):
+            out.append(
+                {
+                    "dataset_id": fig["dataset_id"],
+                    "portal": fig.get("portal"),
+                    "title": fig.get("title") or "",
+                    "publisher": meta.get("publisher"),
+                    "licence": fig.get("licence"),
+                    "url": None,
+                }
+            )
+    return out
+
+
+def number_with_unit(fig: dict, *, sign: bool = False) -> str:
+    text = F.format_number(fig["value"], sign=sign)
+    return f"{text} {fig['unit']}" if fig.get("unit") else text
+
+
+def answer_text(found: dict) -> str:
+    """The German answer: the number, how it was computed, where it comes from."""
+    main = found["figures"][0]
+    if found["kind"] == "comparison":
+        lines = [f"Differenz: {number_with_unit(main, sign=True)}"]
+        if main.get("percent") is not None:
+            lines[0] += f" ({F.format_number(main['percent'], sign=True)} %)"
+        lines.append(f"Berechnung: {main['how']}.")
+        lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][1:]]
+    else:
+        place = main.get("place") or "gesamt"
+        stand = f", {main['period']}" if main.get("period") else ""
+        lines = [
+            f"{main['column']} ({place}{stand}): {number_with_unit(main)}",
+            f"Berechnung: {main['how']}.",
+        ]
+    source = found["sources"][0]
+    licence = source.get("licence") or "keine Lizenz angegeben"
+    who = f", {source['publisher']}" if source.get("publisher") else ""
+    lines.append(f"Quelle: {source['title']}{who} – Lizenz: {licence} [1]")
+    return "\n".join(lines)
