@@ -212,20 +212,20 @@ def test_sigterm_finishes_the_current_job_and_a_second_one_gives_it_back(tmp_pat
     services = Services(settings)
     from assistant.ingest import jobs
 
-    def enqueue(folder: str) -> int:
-        files = write_files(tmp_path / folder, 6, sections=40)
+    def enqueue(folder: str, sections: int = 40) -> int:
+        files = write_files(tmp_path / folder, 6, sections=sections)
         return services.jobs.enqueue("ingest", jobs.payload(files, None, None, None))
 
     first = enqueue("a")
     worker = assistant(env_of(settings), tmp_path, "worker")
     wait_for(lambda: _running_with_progress(services, first), 120)
     worker.send_signal(signal.SIGTERM)
-    err = stop(worker)
+    _, err = worker.communicate(timeout=120)  # no second signal: `stop` would send one
     assert worker.returncode == 0 and "Beende nach dem laufenden Auftrag 1" in err
     assert services.jobs.get(first).state == DONE
     assert len(services.jobs.get(first).result["files"]) == 6
 
-    second = enqueue("b")
+    second = enqueue("b", 400)  # long enough that the second signal lands mid-job on a fast host
     worker = assistant(env_of(settings), tmp_path, "worker")
     wait_for(lambda: _running_with_progress(services, second), 120)
     worker.send_signal(signal.SIGTERM)
