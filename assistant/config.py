@@ -41,6 +41,23 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the relational store (manifest, audit log, users). "
         "Default: SQLite file in the data dir. Example: postgresql+psycopg://user:pw@host/db",
     )
+    database_pool_size: int = Field(
+        5,
+        ge=1,
+        description="PostgreSQL: connections each process keeps open per pool. A process has "
+        "two pools (the app's and the chat history's), so it holds up to 2 x (size + "
+        "overflow) connections; all processes together must stay below the server's "
+        "max_connections (docs/operations.md, sizing).",
+    )
+    database_pool_overflow: int = Field(
+        10, ge=0, description="PostgreSQL: connections a pool may open beyond its size at peaks."
+    )
+    database_pool_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a request waits for a free connection of the pool. A chat "
+        "history write that waited in vain is tried again (3 tries) before it is reported lost.",
+    )
 
     # --- ingestion -----------------------------------------------------------
     max_file_mb: float = Field(50.0, description="Largest file accepted for ingestion, in MiB.")

@@ -422,10 +422,19 @@ def build_engine(settings: Settings) -> Engine:
     else:
         # pre-ping: after a server restart every pooled connection is dead; each is
         # tested when taken from the pool and replaced, so the process works on at once.
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, **pool_options(settings))
         event.listen(engine, "handle_error", _unavailable)
     migrate(engine)
     return engine
+
+
+def pool_options(settings: Settings) -> dict:
+    """Pool sizing of a server database's engines (the app's and the chat history's)."""
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_pool_overflow,
+        "pool_timeout": settings.database_pool_timeout,
+    }
 
 
 def _unavailable(context: sa.engine.ExceptionContext) -> BaseException | None:
@@ -474,11 +483,13 @@ def migrate(engine: Engine) -> list[str]:
 def _one_migrator(engine: Engine) -> Iterator[None]:
     """On PostgreSQL one process migrates at a time: several app workers start together,
     and without the lock two of them create the same table (the loser fails to start).
-    The others wait, then find the migrations done."""
+    The others wait, then find the migrations done. The lock has a connection of its
+    own, outside the pool: a pool of one must still migrate."""
     if engine.dialect.name != "postgresql":
         yield
         return
-    with engine.connect() as conn:
+    locker = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    with locker.connect() as conn:
         conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         conn.commit()
         try:
@@ -486,6 +497,7 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
         finally:
             conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
             conn.commit()
+    locker.dispose()
 
 
 def _migrate(engine: Engine) -> list[str]:

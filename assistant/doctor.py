@@ -179,6 +179,11 @@ def _database(s: Services) -> Check:
     chunks = sum(d.chunks for d in docs)
     url = s.engine.url.render_as_string(hide_password=True)
     detail = f"{url}: {len(docs)} Dokumente, {chunks} Abschnitte"
+    if s.engine.dialect.name == "postgresql":
+        connections = _connections(s)
+        detail = f"{detail}; {connections.detail}"
+        if connections.status != "ok":
+            return Check("database", connections.status, detail, connections.hint_de)
     if not docs:
         return Check(
             "database",
@@ -187,6 +192,29 @@ def _database(s: Services) -> Check:
             # Not `knowledge/`: those are the project's sample documents, wrong for a city.
             "Dokumente einlesen: `assistant ingest <Ordner mit Ihren Dokumenten>` "
             "(siehe docs/de/konten-und-sammlungen.md).",
+        )
+    return Check("database", "ok", detail)
+
+
+def _connections(s: Services) -> Check:
+    """The server's connection limit against what one more process of ours may open: two
+    pools (app and chat history), each up to size + overflow (docs/operations.md)."""
+    import sqlalchemy as sa
+
+    with s.engine.connect() as conn:
+        limit = int(conn.execute(sa.text("SHOW max_connections")).scalar_one())
+        reserved = int(conn.execute(sa.text("SHOW superuser_reserved_connections")).scalar_one())
+        used = int(conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity")).scalar_one())
+    per_process = 2 * (s.settings.database_pool_size + s.settings.database_pool_overflow)
+    detail = f"Verbindungen {used} von {limit} belegt, je Prozess bis zu {per_process}"
+    if used + per_process > limit - reserved:
+        return Check(
+            "database",
+            "warn",
+            detail,
+            "Ein weiterer Prozess könnte keine Verbindung mehr bekommen: "
+            "ASSISTANT_DATABASE_POOL_SIZE/-_OVERFLOW senken oder max_connections erhöhen "
+            "(docs/operations.md, Abschnitt Größen).",
         )
     return Check("database", "ok", detail)
 

@@ -130,3 +130,24 @@ def test_doctor_needs_the_postgres_drivers_for_a_postgres_url(run_cli, monkeypat
     checks = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
     assert checks["modules"]["status"] == "fail" and "„asyncpg“" in checks["modules"]["detail"]
     assert "geheim" not in json.dumps(checks)
+
+
+def test_doctor_weighs_the_pools_against_the_servers_connection_limit(run_cli, monkeypatch):
+    """Each process opens up to 2 x (pool size + overflow) connections; doctor warns
+    when one more such process would not fit under PostgreSQL's max_connections."""
+    import os
+
+    from conftest import drop_all, require
+
+    url = os.environ.get("TEST_POSTGRES_URL")
+    require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
+    drop_all(url)
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+    database = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}["database"]
+    assert "je Prozess bis zu 30" in database["detail"], database
+
+    monkeypatch.setenv("ASSISTANT_DATABASE_POOL_SIZE", "60")
+    monkeypatch.setenv("ASSISTANT_DATABASE_POOL_OVERFLOW", "0")
+    database = {c["name"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}["database"]
+    assert database["status"] == "warn" and "je Prozess bis zu 120" in database["detail"]
+    assert "max_connections" in database["hint_de"]

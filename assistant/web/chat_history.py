@@ -26,6 +26,7 @@ after `chat_retention_days` (privacy/retention.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from dataclasses import replace
@@ -39,11 +40,12 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 from chainlit.user import User
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from assistant.privacy.redact import ConversationRedactor
 from assistant.privacy.results import PlaceholderMap
 from assistant.privacy.retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
+from assistant.web.history_writes import HistoryWrites
 from assistant.web.ui import ANSWER
 
 if TYPE_CHECKING:
@@ -102,7 +104,14 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         **kw,
     ):
         storage = LocalStorage(files_dir) if files_dir else None
+        pool = kw.pop("pool", None)
         super().__init__(conninfo, storage_provider=storage, **kw)
+        if pool:  # Chainlit's engine has SQLAlchemy's default pool; ours is sized
+            self.engine = create_async_engine(
+                conninfo, connect_args=kw.get("connect_args") or {}, pool_pre_ping=True, **pool
+            )
+            self.async_session = async_sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.writes = HistoryWrites()
         # Shared with the audit log (Services.conversations); a redactor alone makes one.
         self.conversations = (
             conversations if conversations is not None else ConversationRedactor(redactor)
@@ -139,20 +148,33 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
     # --- SQL -------------------------------------------------------------------
 
     async def execute_sql(self, query: str, parameters: dict):
-        """Chainlit's SQL on the `chat_*` tables; errors logged by type only."""
+        """Chainlit's SQL on the `chat_*` tables, tried again on transient failures
+        (history_writes.py); a failure for good is logged by type only and gives None,
+        as Chainlit expects."""
         query = _TABLE_REF.sub(lambda m: f"{m[1]}{m[2]}chat_{m[3]}", query)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._execute_once(query, parameters)
+            except Exception as exc:  # noqa: BLE001 - Chainlit expects None
+                if not await self.writes.pause_before_retry(attempt, exc):
+                    self.writes.give_up(exc)
+                    return None
+
+    async def _execute_once(self, query: str, parameters: dict):
         async with self.async_session() as session:
             try:
                 await session.begin()
                 result = await session.execute(text(query), parameters)
                 await session.commit()
-                if result.returns_rows:
-                    return self.clean_result([dict(row._mapping) for row in result.fetchall()])
-                return result.rowcount
-            except (SQLAlchemyError, Exception) as exc:  # noqa: BLE001 - Chainlit expects None
-                await session.rollback()
-                log.warning("chat history: SQL failed: %s", type(exc).__name__)
-                return None
+            except BaseException:
+                with contextlib.suppress(Exception):  # a dead connection cannot roll back
+                    await session.rollback()
+                raise
+            if result.returns_rows:
+                return self.clean_result([dict(row._mapping) for row in result.fetchall()])
+            return result.rowcount
 
     # --- users -----------------------------------------------------------------
 
@@ -194,6 +216,10 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         if not _safe_id(thread_id):
             log.warning("chat history: step with bad thread id refused")
             return
+        async with self.writes.ordered(thread_id):  # an update never overtakes its create
+            await self._write_step_now(step_dict, thread_id)
+
+    async def _write_step_now(self, step_dict: StepDict, thread_id: str) -> None:
         step: dict = {k: v for k, v in step_dict.items() if k in STEP_COLUMNS}
         # An answer is the assistant's text (see Redactor.redact); other messages of the
         # assistant quote what people typed (file names in upload reports).
@@ -362,8 +388,13 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
     """The redacting data layer on the app's store (migrated first)."""
     engine = services.engine  # runs the migrations, m004_chat_history included
     url = async_url(services.settings.resolved_database_url())
-    connect_args = {}
-    if url.startswith("sqlite"):
+    connect_args: dict = {}
+    pool = None
+    if not url.startswith("sqlite"):
+        from assistant.db import pool_options
+
+        pool = pool_options(services.settings)
+    else:
         # SQLite allows one writer per file: the chat's async writes and the app's sync
         # writes (audit, accounts) on one file fail with "database is locked" under load.
         # On SQLite the chat history therefore gets a file of its own.
@@ -378,6 +409,7 @@ def build_data_layer(services: Services) -> RedactedDataLayer:
         engine=engine,
         files_dir=services.settings.ensure_data_dir() / ELEMENTS_DIR,
         connect_args=connect_args,
+        pool=pool,
     )
 
 
