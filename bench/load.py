@@ -72,6 +72,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         with Fake(tmp, args.first_token, args.tokens_per_s) as fake:
             env = setup(tmp, fake, args, max(sizes))
+            env |= pool_sizes(args.database_url, max(workers))
             job_worker = Cluster.job_worker(env, tmp / "job-worker.log")
             try:
                 results = [
@@ -112,6 +113,22 @@ def setup(tmp: Path, fake: Fake, args, max_n: int) -> dict[str, str]:
         flush=True,
     )
     return env
+
+
+def pool_sizes(url: str, workers: int) -> dict[str, str]:
+    """Pools sized as docs/operations.md says: all app processes (two pools each), the job
+    worker (one) and a few CLI connections under the server's limit; the same sizes for
+    every configuration of the run, so that runs compare."""
+    limit = pg_scalar(url, "SELECT setting::int FROM pg_settings WHERE name = 'max_connections'")
+    reserved = pg_scalar(
+        url, "SELECT setting::int FROM pg_settings WHERE name = 'superuser_reserved_connections'"
+    )
+    per_pool = min(15, (limit - reserved - 5) // (2 * workers + 1))
+    size = max(1, per_pool // 3)
+    sizes = {"ASSISTANT_DATABASE_POOL_SIZE": str(size)}
+    sizes["ASSISTANT_DATABASE_POOL_OVERFLOW"] = str(max(0, per_pool - size))
+    print(f"pools: size {size} + overflow {per_pool - size} (max_connections {limit})", flush=True)
+    return sizes
 
 
 def accounts(args, max_n: int) -> tuple[list[str], list[str]]:
