@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         30.0,
         gt=0,
         description="Seconds a request waits for a free connection of the pool. A chat "
-        "history write that waited in vain is tried again (3 tries) before it is reported lost.",
+        "history write that waited in vain is tried again (5 tries) before it is reported lost.",
     )
 
     # --- ingestion -----------------------------------------------------------

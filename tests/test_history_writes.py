@@ -21,6 +21,7 @@ from test_chat_history import redactor  # noqa: F401 - the module's fixture
 
 from assistant.services import Services
 from assistant.web.chat_history import RedactedDataLayer, build_data_layer
+from assistant.web.history_writes import HistoryWrites
 
 NOW = "2026-12-06T10:00:00Z"
 SLOW = "Entwurf der Antwort"  # the create's text; its redaction is made slow
@@ -135,6 +136,7 @@ def test_a_write_lost_for_good_is_an_error_without_its_text(tmp_path, redactor, 
         database_pool_timeout=0.2,
     )
     layer = build_data_layer(services)
+    layer.writes = HistoryWrites(tries=3)  # 0.5 + 1 s of pauses: the holder outlasts them
     thread_id, step_id = str(uuid.uuid4()), str(uuid.uuid4())
     secret = "Rückruf an Herrn Jankowski, 0171 2345678"
 

@@ -159,7 +159,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
                 return await self._execute_once(query, parameters)
             except Exception as exc:  # noqa: BLE001 - Chainlit expects None
                 if not await self.writes.pause_before_retry(attempt, exc):
-                    self.writes.give_up(exc)
+                    self.writes.give_up(exc, attempt)
                     return None
 
     async def _execute_once(self, query: str, parameters: dict):

@@ -29,7 +29,7 @@ from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger(__name__)
 
-TRIES = 3
+TRIES = 5  # pauses 0.5, 1, 2, 4 s: a database restart of a few seconds loses nothing
 FIRST_PAUSE_S = 0.5
 
 
@@ -41,6 +41,11 @@ def transient(error: BaseException) -> bool:
         return True
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
+            return True
+        # SQLSTATE class 08 (connection exception) and 57P0x (the server shutting down or
+        # starting up): asyncpg's errors reach us as plain DBAPIError, with the state.
+        state = str(getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", ""))
+        if state.startswith(("08", "57P")):
             return True
         return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
     return False
@@ -82,14 +87,21 @@ class HistoryWrites:
         await asyncio.sleep(self.first_pause_s * 2 ** (attempt - 1))
         return True
 
-    def give_up(self, error: BaseException) -> None:
+    def give_up(self, error: BaseException, attempts: int) -> None:
         """The statement failed for good (a write is then missing from the history): say
         so loudly, with the type of the failure only."""
         self.lost += 1
         log.error(
-            "chat history: SQL failed (%s) after %d tries; %d failed since start "
+            "chat history: SQL failed (%s%s) after %d tries; %d failed since start "
             "(see docs/operations.md, pool sizing)",
             type(error).__name__,
-            self.tries,
+            _state(error),
+            attempts,
             self.lost,
         )
+
+
+def _state(error: BaseException) -> str:
+    """The SQLSTATE of a database error, for the log (never its text: it may quote values)."""
+    state = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return f", SQLSTATE {state}" if state else ""
