@@ -20,7 +20,8 @@ Tables are `chat_*` (migration m004_chat_history in db.py; `users` belongs to
 the accounts). Chainlit's SQL names them without prefix, so `execute_sql`
 rewrites the table names. Only text elements are stored (redacted, under the
 data dir); PDFs and other files are not copied. Old conversations are deleted
-after `chat_retention_days` (privacy/retention.py).
+after `chat_retention_days` (privacy/retention.py). A failed statement (the store
+away for a moment) is logged as one WARNING by type, never with the SQL.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +57,10 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
+
+# Set in a request (task) once one of Chainlit's statements failed in it; see
+# `_NoPersistedUserTraceback`.
+_sql_failed: ContextVar[bool] = ContextVar("chat_sql_failed", default=False)
 
 TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 _TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)(\s+)(" + "|".join(TABLES) + r")\b")
@@ -109,6 +115,9 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         )
         self.audit = audit
         self.sync_engine = engine  # for the step -> audit row links
+        chainlit_logger = logging.getLogger("chainlit")
+        if not any(isinstance(f, _NoPersistedUserTraceback) for f in chainlit_logger.filters):
+            chainlit_logger.addFilter(_NoPersistedUserTraceback())
 
     # --- redaction -------------------------------------------------------------
 
@@ -150,6 +159,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
                     return self.clean_result([dict(row._mapping) for row in result.fetchall()])
                 return result.rowcount
             except (SQLAlchemyError, Exception) as exc:  # noqa: BLE001 - Chainlit expects None
+                _sql_failed.set(True)
                 await session.rollback()
                 log.warning("chat history: SQL failed: %s", type(exc).__name__)
                 return None
@@ -356,6 +366,23 @@ def async_url(url: str) -> str:
     if scheme.startswith("postgres"):
         return f"postgresql+asyncpg://{rest}"
     raise ValueError(f"no async driver for {scheme!r}")
+
+
+class _NoPersistedUserTraceback(logging.Filter):
+    """Drops Chainlit's ERROR "Unable to get persisted_user from data layer" (with a stack
+    trace) when one of our statements failed just before in the same request.
+
+    Chainlit looks the person up in the chat tables on every request and socket connect
+    and, when that yields nobody, goes on with the token's user – the request works. It
+    yields nobody when `execute_sql` failed: PostgreSQL stopping or restarting between
+    the account check and this lookup. That was already logged as a WARNING by type, and
+    an operator must not get a stack trace for a database restart (docs/operations.md).
+    Any other cause (no failed statement in this request) is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            _sql_failed.get() and str(record.msg).startswith("Unable to get persisted_user")
+        )
 
 
 def build_data_layer(services: Services) -> RedactedDataLayer:
