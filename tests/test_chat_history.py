@@ -354,3 +354,41 @@ def test_feedback_on_the_run_step_reaches_the_answers_audit_row(services):
 
     run(scenario())
     assert services.audit.get(row_id).feedback == 1
+
+
+def test_the_store_away_gives_chainlits_user_lookup_no_stack_trace(redactor, monkeypatch, caplog):
+    """Chainlit looks the person up in the chat tables on every request and, when that
+    yields nobody, goes on with the token's user but logs an ERROR with a stack trace.
+    With PostgreSQL away (here: nothing listens on the port) our statement's WARNING is
+    all the log gets; a lookup that fails for another reason still logs its ERROR."""
+    import logging
+
+    import chainlit.auth
+    from browser_util import free_port
+    from chainlit.auth.jwt import create_jwt, decode_jwt
+
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "x" * 40)
+    monkeypatch.setattr(chainlit.auth, "decode_jwt", decode_jwt)  # Chainlit's own check
+    away = RedactedDataLayer(
+        f"postgresql+asyncpg://amtswissen@127.0.0.1:{free_port()}/gone", redactor=lambda: redactor
+    )
+    token = create_jwt(User(identifier="anna"))
+
+    async def lookup(layer):
+        monkeypatch.setattr(chainlit.auth, "get_data_layer", lambda: layer)
+        return await chainlit.auth.authenticate_user(token)
+
+    with caplog.at_level(logging.WARNING):
+        assert run(lookup(away)).identifier == "anna"  # the request goes on
+    assert "chat history: SQL failed" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+    class Broken(RedactedDataLayer):
+        async def get_user(self, identifier):
+            raise RuntimeError("not the store")
+
+    broken = Broken(away._conninfo, redactor=lambda: redactor)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert run(lookup(broken)).identifier == "anna"
+    assert "Unable to get persisted_user" in caplog.text

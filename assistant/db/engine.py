@@ -105,6 +105,7 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
         yield
         return
     locker = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    event.listen(locker, "handle_error", _unavailable)  # German, as for the engine itself
     with locker.connect() as conn:
         conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         conn.commit()

@@ -20,7 +20,8 @@ Tables are `chat_*` (migration m004_chat_history in db.py; `users` belongs to
 the accounts). Chainlit's SQL names them without prefix, so `execute_sql`
 rewrites the table names. Only text elements are stored (redacted, under the
 data dir); PDFs and other files are not copied. Old conversations are deleted
-after `chat_retention_days` (privacy/retention.py).
+after `chat_retention_days` (privacy/retention.py). A failed statement (the store
+away for a moment) is logged as one WARNING by type, never with the SQL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,10 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
+
+# Set in a request (task) once one of Chainlit's statements failed in it; see
+# `_NoPersistedUserTraceback`.
+_sql_failed: ContextVar[bool] = ContextVar("chat_sql_failed", default=False)
 
 TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 _TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)(\s+)(" + "|".join(TABLES) + r")\b")
@@ -118,6 +124,9 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         )
         self.audit = audit
         self.sync_engine = engine  # for the step -> audit row links
+        chainlit_logger = logging.getLogger("chainlit")
+        if not any(isinstance(f, _NoPersistedUserTraceback) for f in chainlit_logger.filters):
+            chainlit_logger.addFilter(_NoPersistedUserTraceback())
 
     # --- redaction -------------------------------------------------------------
 
@@ -148,16 +157,21 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
     # --- SQL -------------------------------------------------------------------
 
     async def execute_sql(self, query: str, parameters: dict):
-        """Chainlit's SQL on the `chat_*` tables, tried again on transient failures
-        (history_writes.py); a failure for good is logged by type only and gives None,
-        as Chainlit expects."""
+        """Chainlit's SQL on the `chat_*` tables. A write is tried again on transient
+        failures (history_writes.py); a read fails at once. A failure for good is logged
+        by type only and gives None, as Chainlit expects."""
         query = _TABLE_REF.sub(lambda m: f"{m[1]}{m[2]}chat_{m[3]}", query)
+        write = not query.lstrip().upper().startswith("SELECT")
         attempt = 0
         while True:
             attempt += 1
             try:
                 return await self._execute_once(query, parameters)
             except Exception as exc:  # noqa: BLE001 - Chainlit expects None
+                _sql_failed.set(True)
+                if not write:  # a read is not worth a wait: the page asks again
+                    log.warning("chat history: SQL failed: %s", type(exc).__name__)
+                    return None
                 if not await self.writes.pause_before_retry(attempt, exc):
                     self.writes.give_up(exc, attempt)
                     return None
@@ -382,6 +396,23 @@ def async_url(url: str) -> str:
     if scheme.startswith("postgres"):
         return f"postgresql+asyncpg://{rest}"
     raise ValueError(f"no async driver for {scheme!r}")
+
+
+class _NoPersistedUserTraceback(logging.Filter):
+    """Drops Chainlit's ERROR "Unable to get persisted_user from data layer" (with a stack
+    trace) when one of our statements failed just before in the same request.
+
+    Chainlit looks the person up in the chat tables on every request and socket connect
+    and, when that yields nobody, goes on with the token's user – the request works. It
+    yields nobody when `execute_sql` failed: PostgreSQL stopping or restarting between
+    the account check and this lookup. That was already logged as a WARNING by type, and
+    an operator must not get a stack trace for a database restart (docs/operations.md).
+    Any other cause (no failed statement in this request) is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            _sql_failed.get() and str(record.msg).startswith("Unable to get persisted_user")
+        )
 
 
 def build_data_layer(services: Services) -> RedactedDataLayer:

@@ -9,8 +9,10 @@ wrong under load (bench/load.py, 200 sessions on one worker: 221 writes lost):
   `pool_timeout`; Chainlit's layer logged a warning and dropped the write, so the
   person's history missed messages. A transient failure (pool timeout, a connection
   dropped by a database restart, SQLite's "database is locked") is now tried again
-  with a growing pause; only after the last try is the write reported lost, as an
-  ERROR with a running count (no text of the message – it may hold personal data).
+  with a growing pause; only after the last try is the write reported lost, with a
+  running count and no text of the message (it may hold personal data): an ERROR, or
+  a WARNING while the database is away (that outage is reported already). A server
+  that refuses connections is not waited for: the chat tells the person at once.
 * **Order.** The update task can overtake the create task of the same message (the
   create's redaction takes longer, or it waits longer for the pool); the create's
   upsert then overwrites the final answer with the empty text it was created with.
@@ -29,25 +31,35 @@ from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger(__name__)
 
-TRIES = 5  # pauses 0.5, 1, 2, 4 s: a database restart of a few seconds loses nothing
+TRIES = 5  # pauses 0.5, 1, 2, 4 s
 FIRST_PAUSE_S = 0.5
 
 
-def transient(error: BaseException) -> bool:
-    """A failure that the same statement may not meet a moment later."""
+def away(error: BaseException) -> bool:
+    """The database server refuses or drops connections: it is stopped or restarting."""
     from assistant.errors import StoreUnavailable
 
-    if isinstance(error, sa_exc.TimeoutError | StoreUnavailable | TimeoutError | OSError):
+    if isinstance(error, OSError | StoreUnavailable):
         return True
     if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
         # SQLSTATE class 08 (connection exception) and 57P0x (the server shutting down or
         # starting up): asyncpg's errors reach us as plain DBAPIError, with the state.
         state = str(getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", ""))
-        if state.startswith(("08", "57P")):
-            return True
-        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+        return error.connection_invalidated or state.startswith(("08", "57P"))
+    return False
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """A failure that the same statement may not meet a moment later: the pool was busy,
+    SQLite was locked, or a pooled connection died with a restart (a new one may work).
+    Not a server that refuses to connect at all: then the chat says so at once, and the
+    person must not wait for retries (some writes are awaited before the answer)."""
+    if isinstance(error, OSError):
+        return False
+    if isinstance(error, sa_exc.TimeoutError | TimeoutError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return away(error) or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
     return False
 
 
@@ -76,7 +88,7 @@ class HistoryWrites:
 
     async def pause_before_retry(self, attempt: int, error: BaseException) -> bool:
         """After failed try `attempt` (1-based): wait and say True if another try is due."""
-        if attempt >= self.tries or not transient(error):
+        if attempt >= self.tries or not worth_retrying(error):
             return False
         log.info(
             "chat history: write failed (%s), try %d of %d follows",
@@ -88,10 +100,13 @@ class HistoryWrites:
         return True
 
     def give_up(self, error: BaseException, attempts: int) -> None:
-        """The statement failed for good (a write is then missing from the history): say
-        so loudly, with the type of the failure only."""
+        """The write failed for good and is missing from the history: say so, with the
+        type of the failure only. An ERROR when the pool was too small or the statement
+        wrong; a WARNING while the database is away (that outage is reported already,
+        docs/operations.md, and is not the operator's mistake)."""
         self.lost += 1
-        log.error(
+        log.log(
+            logging.WARNING if away(error) else logging.ERROR,
             "chat history: SQL failed (%s%s) after %d tries; %d failed since start "
             "(see docs/operations.md, pool sizing)",
             type(error).__name__,

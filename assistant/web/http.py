@@ -47,6 +47,13 @@ def person_of_token(token: str | None, accounts: AccountService) -> User | None:
     None when the token is missing, forged or expired, carries no session counter
     (issued before sessions existed), or its session has ended: logout, removal, or
     changed roles, groups or password (`AccountService.current`)."""
+    return accounts.current(claimed_person(token))
+
+
+def claimed_person(token: str | None) -> User | None:
+    """Who a login token says its holder is: signature and expiry checked, the store not
+    asked (so not whether the session still lives). None when the token is missing,
+    forged or expired, or carries no session counter (issued before sessions existed)."""
     from chainlit.auth.jwt import decode_jwt  # the signature check itself, not sessions.py's
 
     if not token:
@@ -56,9 +63,7 @@ def person_of_token(token: str | None, accounts: AccountService) -> User | None:
     except Exception:  # noqa: BLE001 - expired, forged or no secret: not logged in
         return None
     person = User.from_metadata(session_user.identifier, session_user.metadata)
-    if person.session is None:
-        return None
-    return accounts.current(person)
+    return person if person.session is not None else None
 
 
 def gate(request: Request, accounts: AccountService, *, page: bool) -> Response | None:

@@ -7,6 +7,18 @@ restart of the database would log everyone out. `StoreOutage` (pure ASGI) turns 
 a 401, and `StoreUnavailable` raised by any of our routes (login, /it, /dokumente),
 into 503 with `Retry-After`: the page keeps its user and retries, the login form
 shows a German text (`storeUnavailable` in de-DE.json), and no stack trace is logged.
+
+One request is different: `GET /user`. Chainlit's page (react-client `useUser`) drops
+its user on *any* failure of that request, 503 included, and then sends the browser to
+the login form, which asks `/user` again and stays there while the store is away
+(issue 17: whenever the page re-read `/user` – on focus, or when a part of the page
+was drawn anew – during the outage, the person was logged out). So while the store
+cannot be asked, `GET /user` answers 200 with the person the token names (its
+signature and expiry checked, sessions.py). That is safe: the answer only repeats the
+token's own claims, which its holder can read anyway, and grants nothing – every
+request that does something (socket, messages, threads, files, /it) is still checked
+against the store and refused with 503 meanwhile. Once the store answers, an ended
+session (logout, removal, changed rights) gets its 401 from `/user` again.
 """
 
 from __future__ import annotations
@@ -28,10 +40,12 @@ RETRY_AFTER_S = 10
 _seen: ContextVar[dict | None] = ContextVar("store_outage", default=None)
 
 
-def note_outage() -> None:
-    """The current request's token check failed because the store is down."""
+def note_outage(claimed: dict | None = None) -> None:
+    """The current request's token check failed because the store is down; `claimed`:
+    the user (Chainlit's JSON) that the request's validly signed token names."""
     if (seen := _seen.get()) is not None:
         seen["down"] = True
+        seen["claimed"] = claimed
 
 
 class StoreOutage:
@@ -50,7 +64,10 @@ class StoreOutage:
                 seen["started"] = True
                 if message["status"] == 401 and seen["down"]:
                     seen["replaced"] = True
-                    await _unavailable(scope, send)
+                    if _asks_for_user(scope) and seen.get("claimed"):
+                        await _claimed_user(seen["claimed"], send)
+                    else:
+                        await _unavailable(scope, send)
                     return
             if not seen["replaced"]:  # the 401's body is dropped with it
                 await send(message)
@@ -65,6 +82,16 @@ class StoreOutage:
             _seen.reset(token)
 
 
+def _asks_for_user(scope: Scope) -> bool:
+    """The page's `GET /user` (Chainlit's route: who is logged in)."""
+    return scope.get("method") == "GET" and scope.get("path") == "/user"
+
+
+async def _claimed_user(claimed: dict, send: Send) -> None:
+    """200 with the token's own user: the page keeps its person through the outage."""
+    await _send(send, 200, json.dumps(claimed, ensure_ascii=False).encode(), b"application/json")
+
+
 async def _unavailable(scope: Scope, send: Send) -> None:
     """503: German text for a page, the login form's key (and the text) for the app."""
     error = StoreUnavailable()
@@ -74,11 +101,15 @@ async def _unavailable(scope: Scope, send: Send) -> None:
     else:
         data = {"detail": DETAIL, "message": f"{error.message} {error.hint}"}
         body, kind = json.dumps(data, ensure_ascii=False).encode(), b"application/json"
+    await _send(send, 503, body, kind, [(b"retry-after", str(RETRY_AFTER_S).encode())])
+
+
+async def _send(send: Send, status: int, body: bytes, kind: bytes, extra=()) -> None:
     headers = [
         (b"content-type", kind),
         (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(RETRY_AFTER_S).encode()),
         (b"cache-control", b"no-store"),
+        *extra,
     ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

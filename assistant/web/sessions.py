@@ -13,8 +13,9 @@ life and beyond. `install_sessions` makes three changes before the server starts
   (401, the socket is refused, the refresh too).
 * Logout (`POST /logout`) ends every session of the person, not just this
   browser's cookie.
-* While the store is down (a database restart) the check answers 503, not 401
-  (outage.py): the page keeps its person and retries.
+* While the store is down (a database restart) the check answers 503, not 401, and
+  the page's `GET /user` is answered from the signed token (outage.py): the page
+  keeps its person and retries.
 * The cookie: `Secure` when `cookie_secure` (behind TLS), lifetime `session_hours`
   (a working day). `SessionRenewal` renews it on the page's requests once it is
   an hour old, so a day of work is not cut off, and a session that ended is never
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import StoreUnavailable
-from assistant.web.http import person_of_token
+from assistant.web.http import claimed_person, person_of_token
 from assistant.web.outage import StoreOutage, note_outage
 
 if TYPE_CHECKING:
@@ -51,12 +52,16 @@ def install_sessions(app: Any, settings: Settings, accounts: Callable[[], Accoun
     from starlette.middleware import Middleware
 
     def decode_live(token: str):
+        claimed = claimed_person(token)  # signature and expiry: no store needed
+        if claimed is None:
+            raise jwt.InvalidTokenError("no valid token")
         try:
-            person = person_of_token(token, accounts())
+            person = accounts().current(claimed)
         except (StoreUnavailable, OperationalError, InterfaceError):
             # The store is away (or went away mid-query): 503 instead of Chainlit's 401,
-            # which would log the person out.
-            note_outage()
+            # which would log the person out; `GET /user` alone answers with who the
+            # (validly signed) token names, see outage.py.
+            note_outage(chainlit_user(claimed).to_dict())
             raise jwt.InvalidTokenError("store unavailable") from None
         if person is None:
             raise jwt.InvalidTokenError("no live session")
