@@ -115,6 +115,9 @@ PLACES_AND_MODELS = [
     "Die Grundschule Holzlar bekommt neue Tafeln.",
     "Mein Rechner ist ein Lenovo Yogabook, der andere ein Dell Vostrox.",
     "Bestellt sind zwei Brother Farbdrucker und ein Dell Precisionbook.",
+    "der zweite dienstwagen ist ein renault zoe, der dritte ein seat leon",
+    "Der Seat Leon und der Renault Zoe sind bestellt.",
+    "das catering macht das café luise aus der altstadt",
 ]
 
 
@@ -125,6 +128,7 @@ def test_places_after_a_building_and_models_after_a_brand_are_no_names(redactor,
 
 def test_a_surname_after_a_brand_first_name_is_still_a_name(redactor):
     assert found(redactor, "Mercedes Gonzalez hat den Antrag gestellt.") == {"Mercedes Gonzalez"}
+    assert found(redactor, "hab bei der telekom mit leon schäfer gesprochen") == {"leon schäfer"}
 
 
 # Voice assistants and funding programmes: products, no persons.

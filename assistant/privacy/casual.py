@@ -151,9 +151,10 @@ class CasualNameRecognizer(LocalRecognizer):
         after_preposition = i and tokens[i - 1].text.lower() in NAME_PREPOSITIONS and _spaced(tok)
         if after_preposition and len(word) > 3 and self._listed_name(word):
             return i, self._rest(tokens, i), self.score
-        # "die firma otto", "das tool mattermost": a company or product, unless a
-        # listed surname follows ("die firma otto schmidt").
-        product = i > 0 and tokens[i - 1].text.lower() in self.product_cues and _spaced(tok)
+        # "die firma otto", "das tool mattermost", "renault zoe": a company, product or
+        # model, unless a listed surname follows ("die firma otto schmidt").
+        previous = tokens[i - 1].text.lower() if i > 0 else ""
+        product = (previous in self.product_cues or previous in self.lex.brands) and _spaced(tok)
         if not product and self._strong_first(word):
             return i, self._rest(tokens, i), self.score
         # "petra schönfeld", "frank heller": a first name that is also a word or a

@@ -158,8 +158,10 @@ class NameRecognizer(LocalRecognizer):
                 continue
             if i > 0 and is_saint(tokens[i - 1]):
                 continue  # "Kita St. Martin", "Sankt Georg": a church, feast or place
-            # "Firma Otto", "Software Claude": after a product cue like an ambiguous name.
-            product = i > 0 and tokens[i - 1].text.lower() in self.product_cues
+            # "Firma Otto", "Software Claude", "Renault Zoe": after a product cue or a
+            # brand like an ambiguous name.
+            previous = tokens[i - 1].text.lower() if i > 0 else ""
+            product = previous in self.product_cues or previous in self.lex.brands
             if tok.text in self.lex.ambiguous or product:
                 # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place;
                 # after a brand only a listed one ("Mercedes Gonzalez", not "Dell Vostro").
