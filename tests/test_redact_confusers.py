@@ -107,6 +107,13 @@ def test_a_name_like_word_in_an_english_phrase_is_no_person(redactor, text):
 
 def test_a_name_before_a_german_verb_is_still_found(redactor):
     assert found(redactor, "grace hat den antrag zurückgezogen") == {"grace"}
+    # only a name that is an English word too starts an English phrase
+    assert found(redactor, "anna office ist heute zu") == {"anna"}
+
+
+def test_names_after_a_salutation_and_a_title_or_office_surname_are_still_found(redactor):
+    assert found(redactor, "herr dr. müller kommt um zehn") == {"müller"}
+    assert found(redactor, "frau richter ruft zurück") == {"richter"}
 
 
 # Place names after a building or district noun, models after a brand.

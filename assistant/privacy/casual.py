@@ -218,7 +218,12 @@ class CasualNameRecognizer(LocalRecognizer):
         word = tokens[k].text
         if _initial(tokens[k]) and not noun_use:
             return k, k, self.cue_score
-        if not self._may_be_name(word) or self._function_word(word) or self._common(word):
+        if not self._may_be_name(word) or self._function_word(word):
+            return None
+        # "herr dr. müller": a listed name even if it is also a noun; "frau ministerin
+        # antrag …" no.
+        listed = self._listed_surname(word) or self.lex.is_first_name(_cap(word))
+        if self._common(word) and not listed:
             return None
         return k, self._rest(tokens, k), self.cue_score
 

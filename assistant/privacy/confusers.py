@@ -13,7 +13,7 @@ import re
 
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.lexicon import Lexicon, Token
+from assistant.privacy.lexicon import Lexicon, Token, english_name_words
 
 # Degree adverbs modify an adjective or adverb, never a name: "ganz frank", "sehr klar".
 # Not "so", "zu", "eher", "besonders": "zu frank", "besonders murat" name people.
@@ -54,7 +54,8 @@ def word_use(tokens: list[Token], first: int, last: int, lex: Lexicon) -> bool:
         return True
     if following in COPULAS and _language_gloss(tokens, last + 2):
         return True
-    return first == last and _english_continuation(after.text, lex)
+    english_name = tokens[first].text.lower() in english_name_words()
+    return first == last and english_name and _english_continuation(after.text, lex)
 
 
 def _language_gloss(tokens: list[Token], i: int) -> bool:
@@ -67,8 +68,9 @@ def _language_gloss(tokens: list[Token], i: int) -> bool:
 
 
 def _english_continuation(word: str, lex: Lexicon) -> bool:
-    """ "grace period", "jack pot": the next word is English and no German word or
-    name, so the two form an English phrase."""
+    """ "grace period", "amber alert": a first name that is also an English word, then
+    an English word that is no German word or name: an English phrase (not "anna
+    office")."""
     lower = word.lower()
     cap = lower.capitalize()
     if len(lower) < 4 or not word.islower() or lower not in lex.english:

@@ -75,6 +75,12 @@ def _foreign_files() -> tuple[frozenset[str], frozenset[str]]:
     return _read("english_words.txt"), _read("brands.txt")
 
 
+@lru_cache(maxsize=1)
+def english_name_words() -> frozenset[str]:
+    """First names that are also lower-case English words (grace, jack, amber)."""
+    return _read("english_name_words.txt")
+
+
 def is_noun(word: str) -> bool:
     """A German common noun, in any case (Bank, bank)."""
     return word[:1].upper() + word[1:].lower() in _data_files()[2]
