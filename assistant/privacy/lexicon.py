@@ -18,6 +18,11 @@ DATA = Path(__file__).parent / "data"
 # Names with a second capital: McCain, MacLeod, FitzGerald, LeBron, DiCaprio, O'Brien.
 CAMEL_NAME = re.compile(r"(?:Mc|Mac|Fitz|Le|La|De|Di|Da|Van|O')[A-ZÄÖÜ][a-zäöüß]+$")
 ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ed|er|es|et)-(?=[A-ZÄÖÜ])")
+# Endings of Slavic, Turkish, Romanian, Greek and Georgian surnames.
+SURNAME_ENDING = re.compile(
+    r"(?:ski|ska|cki|cka|wicz|czyk|czak|ović|ovic|evic|ević|enko|chuk|oglu|oğlu|escu|"
+    r"opoulos|shvili|dze)$"
+)
 # Linking elements between the parts of a German compound (Fugenelemente).
 LINKS = ("", "s", "es", "n", "en", "e", "er")
 # A word, possibly hyphenated or with an apostrophe (Müller-Lüdenscheidt, O'Brien).
@@ -68,6 +73,12 @@ def _data_files() -> tuple:
 def _foreign_files() -> tuple[frozenset[str], frozenset[str]]:
     """English words and brand names, lower case."""
     return _read("english_words.txt"), _read("brands.txt")
+
+
+@lru_cache(maxsize=1)
+def english_name_words() -> frozenset[str]:
+    """First names that are also lower-case English words (grace, jack, amber)."""
+    return _read("english_name_words.txt")
 
 
 def is_noun(word: str) -> bool:

@@ -26,7 +26,8 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.lexicon import Lexicon, Token, tokenize
+from assistant.privacy.confusers import word_use
+from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
 PREPOSITIONS = {"von", "vom", "zu", "zum", "zur"}  # particles that are prepositions too
@@ -88,6 +89,7 @@ class NameRecognizer(LocalRecognizer):
             set(conf.get("no_guess_after", ())) | self.determiners | self.product_cues
         )
         self.verb_first_followers = set(conf.get("verb_first_followers", ()))
+        self.place_heads = tuple(w.lower() for w in conf.get("place_heads", ()))
         # Lower-case words after a sentence's first word that are no verb (und, oder …).
         self.no_verb_after_subject = set(conf.get("no_verb_after_subject", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
@@ -103,6 +105,9 @@ class NameRecognizer(LocalRecognizer):
         if self.guess:
             spans += self._unknown_words(tokens) + self._surname_subjects(tokens)
         spans += self._repeated(tokens, spans)
+        # Found by the word alone, no cue: "Deniz bedeutet Meer", "ganz Frank gesagt".
+        weak = self.scores["first_name"]
+        spans = [s for s in spans if s[2] > weak or not word_use(tokens, s[0], s[1], self.lex)]
         meta = {
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
@@ -153,12 +158,16 @@ class NameRecognizer(LocalRecognizer):
                 continue
             if i > 0 and is_saint(tokens[i - 1]):
                 continue  # "Kita St. Martin", "Sankt Georg": a church, feast or place
-            # "Firma Otto", "Software Claude": after a product cue like an ambiguous name.
-            product = i > 0 and tokens[i - 1].text.lower() in self.product_cues
+            # "Firma Otto", "Software Claude", "Renault Zoe": after a product cue or a
+            # brand like an ambiguous name.
+            previous = tokens[i - 1].text.lower() if i > 0 else ""
+            product = previous in self.product_cues or previous in self.lex.brands
             if tok.text in self.lex.ambiguous or product:
-                # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place.
+                # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place;
+                # after a brand only a listed one ("Mercedes Gonzalez", not "Dell Vostro").
                 end = self._collect(tokens, i + 1, lenient=False)
-                if end > i and self._surname_after_ambiguous(tokens[i + 1].text):
+                brand = tok.text.lower() in self.lex.brands
+                if end > i and self._surname_after_ambiguous(tokens[i + 1].text, brand):
                     spans.append((i, end, self.scores["ambiguous_full"]))
                 continue
             # After a first name a capitalized word is the surname, even if it is
@@ -231,7 +240,22 @@ class NameRecognizer(LocalRecognizer):
             return False
         if first == 0 or self._starts_sentence(tokens, first):
             return self._subject_at_start(tokens, last)
-        return tokens[first - 1].text.lower() not in self.no_guess_after
+        previous = tokens[first - 1].text
+        # "Fujitsu Esprimo": a model after its brand; "Gemeindehaus Pützchen",
+        # "Grundschule Holzlar": a place after a building or district.
+        if previous.lower() in self.lex.brands or self._place_head(previous):
+            return False
+        return previous.lower() not in self.no_guess_after
+
+    def _place_head(self, word: str) -> bool:
+        """A noun naming a building, facility or district (Bürgerhaus, Sporthalle,
+        Stadtteil), after which a capitalized unknown word is its place."""
+        lower = word.lower()
+        return (
+            word[:1].isupper()
+            and lower.endswith(self.place_heads)
+            and word not in self.lex.surnames  # Niehaus, Imhof: names
+        )
 
     def _repeated(self, tokens: list[Token], spans: list[TokenSpan]) -> list[TokenSpan]:
         """Bare other mentions of a word already found as part of a name in the text."""
@@ -336,10 +360,15 @@ class NameRecognizer(LocalRecognizer):
 
     # --- word tests -------------------------------------------------------------
 
-    def _surname_after_ambiguous(self, word: str) -> bool:
+    def _surname_after_ambiguous(self, word: str, brand: bool = False) -> bool:
         # Ernst Müller yes; Mark Brandenburg, Rosa Luxemburg (places) no.
         listed = word in self.lex.surnames and word not in self.lex.places
-        return listed or self.lex.is_unknown(word)
+        if listed:
+            return True
+        # After a brand an unknown word is its model (Dell Vostro), unless only a
+        # surname ends that way (Hermes Kowalczyk).
+        unknown = self.lex.is_unknown(word)
+        return unknown and (not brand or SURNAME_ENDING.search(word.lower()) is not None)
 
     def _subject_at_start(self, tokens: list[Token], i: int) -> bool:
         """At a sentence start, "Kulikow gab …" is a name, "Reicht eine Kopie?" a verb:

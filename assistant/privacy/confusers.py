@@ -1,0 +1,91 @@
+"""Structural signs that a name-like word or a number in clean text is no personal data.
+
+Staff write about words, products and places as often as about people: "ganz frank
+gesagt", "deniz bedeutet meer", "die grace period", "Gemeindehaus Pützchen",
+"Fujitsu Esprimo", "Tarifstelle 2.4.1.1". The name recognizers ask these tests
+before they take a word that only its lexicon entry marks as a name; a salutation
+or a role before the word still wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.de.stop_words import STOP_WORDS
+
+from assistant.privacy.lexicon import Lexicon, Token, english_name_words
+
+# Degree adverbs modify an adjective or adverb, never a name: "ganz frank", "sehr klar".
+# Not "so", "zu", "eher", "besonders": "zu frank", "besonders murat" name people.
+DEGREE_ADVERBS = frozenset({"ganz", "sehr", "ziemlich", "äußerst", "recht", "relativ", "allzu"})
+# A word talked about as a word: "deniz bedeutet meer", "noor ist arabisch für licht".
+MEANS = frozenset({"bedeutet", "bedeuten", "meint", "übersetzt"})
+COPULAS = frozenset({"ist", "heißt", "steht"})
+WORD_NOUNS = frozenset({"wort", "wortes", "begriff", "begriffs", "ausdruck", "schreibweise"})
+SPELLING_VERBS = frozenset({"schreibt", "spricht", "buchstabiert", "trennt", "dekliniert"})
+LANGUAGE_ADJECTIVE = re.compile(r"[^\W\d_]{3,}isch")
+AFTER_LANGUAGE = frozenset({"für", "übersetzt"})
+# A number that only a numbering word names: a version, section, tariff or item.
+NUMBERING_VALUE = re.compile(r"\d{1,3}(?:\.\d{1,3}){1,4}")
+NUMBERING_WORD = re.compile(r"([^\W\d_]+)\.?[ \t]*(?:nr\.?[ \t]*)?$", re.IGNORECASE)
+
+
+def spaced(tok: Token) -> bool:
+    """Only spaces between this word and the one before."""
+    return tok.before in (" ", "\u00a0")
+
+
+def word_use(tokens: list[Token], first: int, last: int, lex: Lexicon) -> bool:
+    """The words tokens[first..last] are used as a word, an adjective or part of an
+    English phrase, not as the name of a person."""
+    before = tokens[first - 1] if first > 0 and spaced(tokens[first]) else None
+    after = tokens[last + 1] if last + 1 < len(tokens) and spaced(tokens[last + 1]) else None
+    if before is not None and before.text.lower() in DEGREE_ADVERBS:
+        return True
+    if before is not None and before.text.lower() in WORD_NOUNS:
+        return True  # "das wort yusuf", "der begriff amal"
+    spelling = first > 1 and tokens[first - 2].text.lower() in SPELLING_VERBS
+    if before is not None and before.text.lower() == "man" and spelling:
+        return True  # "wie schreibt man jacqueline"
+    if after is None:
+        return False
+    following = after.text.lower()
+    if following in MEANS:
+        return True
+    if following in COPULAS and _language_gloss(tokens, last + 2):
+        return True
+    english_name = tokens[first].text.lower() in english_name_words()
+    return first == last and english_name and _english_continuation(after.text, lex)
+
+
+def _language_gloss(tokens: list[Token], i: int) -> bool:
+    """ "(ist) arabisch für …", "(heißt) türkisch übersetzt …": a gloss, not a nationality
+    ("deniz ist türkisch und …")."""
+    if i + 1 >= len(tokens) or not spaced(tokens[i]) or not spaced(tokens[i + 1]):
+        return False
+    adjective = tokens[i].text.lower()
+    return bool(LANGUAGE_ADJECTIVE.fullmatch(adjective)) and tokens[i + 1].text in AFTER_LANGUAGE
+
+
+def _english_continuation(word: str, lex: Lexicon) -> bool:
+    """ "grace period", "amber alert": a first name that is also an English word, then
+    an English word that is no German word or name: an English phrase (not "anna
+    office")."""
+    lower = word.lower()
+    cap = lower.capitalize()
+    if len(lower) < 4 or not word.islower() or lower not in lex.english:
+        return False
+    if cap in lex.nouns or cap in lex.surnames or cap in lex.first_names:
+        return False
+    # German words are at least as often in lower case as English ones in German text
+    # (will, fast, also); a stop word is German whatever its margin.
+    return lower not in STOP_WORDS and lex.lower_margin.get(cap, -99.0) <= 1.0
+
+
+def numbered(text: str, start: int, end: int, words: frozenset[str]) -> bool:
+    """Is text[start:end] a dotted number right after one of the numbering `words`
+    ("Version 4.2.1", "Tarifstelle 2.4.1.1", "Ziffer 3.1.2")?"""
+    if not NUMBERING_VALUE.fullmatch(text[start:end]):
+        return False
+    match = NUMBERING_WORD.search(text, max(0, start - 40), start)
+    return match is not None and match.group(1).lower() in words
