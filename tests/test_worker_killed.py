@@ -6,7 +6,9 @@ A person pinned to app1 has one finished exchange and asks a second question who
 HAProxy to app2, which does not know the session: the conversation comes back from the
 chat history in PostgreSQL, a German notice says that the last answer was cut off, and
 the next question is answered by app2 with sources. The cut-off answer left no audit row
-and no stored answer (it was never completed).
+and no stored answer (it was never completed). A hung app1 (SIGSTOP) is cut off by
+HAProxy once it is marked down, so its page goes on at app2 as quickly (measured 18 s;
+41 s without `on-marked-down shutdown-sessions`, socket.io's ping timeout).
 
 Skipped locally without PostgreSQL (TEST_POSTGRES_URL), a Chroma server
 (TEST_CHROMA_URL), haproxy or Chromium; CI has all of them (.ci/run).
@@ -14,11 +16,13 @@ Skipped locally without PostgreSQL (TEST_POSTGRES_URL), a Chroma server
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -92,7 +96,9 @@ def cluster(tmp_path_factory, ollama_server):
         procs["proxy"] = _spawn(cmd, env, tmp / "haproxy.log")
         _wait_healthy(f"http://127.0.0.1:{front}", procs["proxy"], tmp / "haproxy.log")
         time.sleep(6)  # HAProxy's first health checks mark both servers up
-        yield Cluster(f"http://127.0.0.1:{front}", env, url, tmp, procs)
+        cluster = Cluster(f"http://127.0.0.1:{front}", env, url, tmp, procs)
+        cluster.ports = ports
+        yield cluster
     finally:
         for proc in procs.values():
             _stop(proc, signal.SIGTERM)
@@ -106,7 +112,7 @@ def test_answer_cut_off_by_a_killed_worker_goes_on_at_the_other_one(cluster, oll
         assert "Tagegeld" in first and "Quellen" in first, first
         page.wait_for_url("**/thread/*")  # the page's socket now resumes this thread
         thread_id = page.url.rsplit("/", 1)[1]
-        partial, since_kill = cut_off_by_kill(page, cluster, ollama_server, served)
+        partial, since_kill, _ = cut_off_by(signal.SIGKILL, page, cluster, ollama_server, served)
         assert partial and "Quellen" not in partial, partial  # it was mid-stream
 
         # The page reconnected through HAProxy to app2, which resumed the thread.
@@ -161,10 +167,10 @@ def answered(page, question: str) -> str:
     return reply.inner_text()
 
 
-def cut_off_by_kill(page, cluster: Cluster, ollama_server, served: list) -> tuple[str, int]:
-    """Ask CUT with a slowly streamed answer, SIGKILL app1 once the page shows part of
-    it, wait for the notice; returns the part shown and the number of responses `served`
-    before the kill."""
+def cut_off_by(sig: int, page, cluster: Cluster, ollama_server, served: list):
+    """Ask CUT with a slowly streamed answer, send `sig` to app1 once the page shows part
+    of it, wait for the notice. Returns the part shown, the number of responses `served`
+    before the signal and the seconds from the signal to the notice."""
     ollama_server.token_delay = 0.5  # about 20 s for the whole answer
     try:
         before = page.locator(ASSISTANT_MESSAGES).count()
@@ -175,10 +181,54 @@ def cut_off_by_kill(page, cluster: Cluster, ollama_server, served: list) -> tupl
             timeout=60_000,
         )
         partial = page.locator(ASSISTANT_MESSAGES).nth(before).inner_text()
-        since_kill = len(served)
-        os.killpg(cluster.procs["app1"].pid, signal.SIGKILL)
-        cluster.procs["app1"].wait(timeout=10)
-        page.locator(ASSISTANT_MESSAGES, has_text=NOTICE).wait_for(timeout=60_000)
+        since = len(served)
+        os.killpg(cluster.procs["app1"].pid, sig)
+        began = time.monotonic()
+        page.locator(ASSISTANT_MESSAGES, has_text=NOTICE).wait_for(timeout=90_000)
+        return partial, since, time.monotonic() - began
     finally:
         ollama_server.token_delay = 0.0
-    return partial, since_kill
+
+
+def restart_app1(cluster: Cluster) -> None:
+    """app1 (again) on its port; returns once HAProxy sends it its browsers again (two
+    good health checks)."""
+    _stop(cluster.procs["app1"], signal.SIGKILL)  # when this test runs alone
+    port = cluster.ports["app1"]
+    cmd = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    log = cluster.tmp / "app1-again.log"
+    cluster.procs["app1"] = _spawn(cmd, cluster.env, log)
+    _wait_healthy(f"http://127.0.0.1:{port}", cluster.procs["app1"], log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(
+            f"{cluster.url}/health", headers={"Cookie": "SERVERID=app1"}
+        )
+        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=5) as answer:
+            if answer.headers.get(SERVED_BY) == "app1":
+                return
+        time.sleep(1)
+    raise AssertionError("HAProxy did not take app1 back within 60 s")
+
+
+def test_a_hung_worker_is_cut_off_by_haproxy_within_seconds(cluster, ollama_server):
+    """SIGSTOP: app1 stays alive and keeps its sockets open, answering nothing. Once two
+    health checks failed (10 s) HAProxy marks it down and, with `on-marked-down
+    shutdown-sessions` (deploy/haproxy.cfg), closes its websockets: the page goes on at
+    app2 as after a crash. Without that line the page waits for socket.io's ping timeout
+    (25 s + 20 s) before it even tries."""
+    restart_app1(cluster)
+    served: list[tuple[str, str | None]] = []
+    try:
+        with pinned(cluster, "app1", PERSON, "hung") as page:
+            page.on("response", lambda r: record(served, r))
+            first = answered(page, FIRST)
+            page.wait_for_url("**/thread/*")
+            _, since, seconds = cut_off_by(signal.SIGSTOP, page, cluster, ollama_server, served)
+            assert seconds < 35, f"the notice came {seconds:.0f} s after app1 hung"
+            assert {by for _, by in served[since:]} == {"app2"}, served[since:]
+            assert page.locator(USER_MESSAGES).all_inner_texts() == [FIRST, CUT]
+            shown = page.locator(ASSISTANT_MESSAGES).all_inner_texts()
+            assert shown == [first, NOTICE], shown
+    finally:
+        os.killpg(cluster.procs["app1"].pid, signal.SIGKILL)  # a stopped process takes no TERM
