@@ -29,7 +29,16 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
-from assistant.web import attachments, council, knowledge, limits, panel, server_texts, ui
+from assistant.web import (
+    attachments,
+    council,
+    interruption,
+    knowledge,
+    limits,
+    panel,
+    server_texts,
+    ui,
+)
 from assistant.web.middleware import client_address, install_privacy
 from assistant.web.sessions import install_sessions
 from assistant.web.site import load_site
@@ -196,8 +205,10 @@ async def start() -> None:
 async def resume(thread) -> None:
     """A past conversation goes on. Chainlit restored the session from the thread's
     metadata, so the history there is the redacted one: follow-ups condense against it.
-    Metadata is written when a session ends; after a crash the stored messages serve."""
-    pairs = cl.user_session.get("history") or []
+    Metadata is written when a session ends; after a crash the stored messages serve,
+    and an answer cut off by a process that died gets a notice (web/interruption.py)."""
+    cut_off = await interruption.tell_if_cut_off(thread)
+    pairs = [] if cut_off else cl.user_session.get("history") or []
     history = [tuple(p) for p in pairs if isinstance(p, list | tuple) and len(p) == 2]
     if not history:
         history = [

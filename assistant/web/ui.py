@@ -26,6 +26,7 @@ import chainlit as cl
 
 from assistant.retrieval.snippets import snippet
 from assistant.web import council, opendata
+from assistant.web.interruption import is_notice
 from assistant.web.links import defang
 from assistant.web.passages import as_markdown, quoted
 from assistant.web.site import DEFAULT_NOTHING_FOUND_TIP
@@ -329,6 +330,8 @@ def history_from_steps(steps: Iterable[Mapping]) -> list[tuple[str, str]]:
     answering = False  # replies to a command (/dokumente) belong to no question
     for step in sorted(steps, key=lambda st: str(st.get("createdAt") or "")):
         text = str(step.get("output") or "").strip()
+        if is_notice(step):
+            continue  # the question before it went unanswered (web/interruption.py)
         if step.get("type") == "user_message" and text:
             answering = not text.startswith("/")
             if answering:
