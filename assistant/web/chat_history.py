@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from assistant.privacy.redact import ConversationRedactor
 from assistant.privacy.results import PlaceholderMap
 from assistant.privacy.retention import CHAT_DB, CHAT_TABLES, ELEMENTS_DIR, element_file
-from assistant.web.history_writes import HistoryWrites
+from assistant.web.history_writes import (
+    HistoryWrites,
+    note_failed_statement,
+    quiet_user_lookup_traceback,
+)
 from assistant.web.ui import ANSWER
 
 if TYPE_CHECKING:
@@ -59,10 +62,6 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
-
-# Set in a request (task) once one of Chainlit's statements failed in it; see
-# `_NoPersistedUserTraceback`.
-_sql_failed: ContextVar[bool] = ContextVar("chat_sql_failed", default=False)
 
 TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 _TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)(\s+)(" + "|".join(TABLES) + r")\b")
@@ -124,9 +123,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
         )
         self.audit = audit
         self.sync_engine = engine  # for the step -> audit row links
-        chainlit_logger = logging.getLogger("chainlit")
-        if not any(isinstance(f, _NoPersistedUserTraceback) for f in chainlit_logger.filters):
-            chainlit_logger.addFilter(_NoPersistedUserTraceback())
+        quiet_user_lookup_traceback()
 
     # --- redaction -------------------------------------------------------------
 
@@ -168,7 +165,7 @@ class RedactedDataLayer(SQLAlchemyDataLayer):
             try:
                 return await self._execute_once(query, parameters)
             except Exception as exc:  # noqa: BLE001 - Chainlit expects None
-                _sql_failed.set(True)
+                note_failed_statement()
                 if not write:  # a read is not worth a wait: the page asks again
                     log.warning("chat history: SQL failed: %s", type(exc).__name__)
                     return None
@@ -396,23 +393,6 @@ def async_url(url: str) -> str:
     if scheme.startswith("postgres"):
         return f"postgresql+asyncpg://{rest}"
     raise ValueError(f"no async driver for {scheme!r}")
-
-
-class _NoPersistedUserTraceback(logging.Filter):
-    """Drops Chainlit's ERROR "Unable to get persisted_user from data layer" (with a stack
-    trace) when one of our statements failed just before in the same request.
-
-    Chainlit looks the person up in the chat tables on every request and socket connect
-    and, when that yields nobody, goes on with the token's user – the request works. It
-    yields nobody when `execute_sql` failed: PostgreSQL stopping or restarting between
-    the account check and this lookup. That was already logged as a WARNING by type, and
-    an operator must not get a stack trace for a database restart (docs/operations.md).
-    Any other cause (no failed statement in this request) is still logged."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            _sql_failed.get() and str(record.msg).startswith("Unable to get persisted_user")
-        )
 
 
 def build_data_layer(services: Services) -> RedactedDataLayer:

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 
 from sqlalchemy import exc as sa_exc
 
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 TRIES = 5  # pauses 0.5, 1, 2, 4 s
 FIRST_PAUSE_S = 0.5
+
+# Set in a request (task) once one of Chainlit's statements failed in it; see
+# `_NoPersistedUserTraceback`.
+_sql_failed: ContextVar[bool] = ContextVar("chat_sql_failed", default=False)
 
 
 def away(error: BaseException) -> bool:
@@ -120,3 +125,32 @@ def _state(error: BaseException) -> str:
     """The SQLSTATE of a database error, for the log (never its text: it may quote values)."""
     state = getattr(getattr(error, "orig", None), "sqlstate", None)
     return f", SQLSTATE {state}" if state else ""
+
+
+def note_failed_statement() -> None:
+    """One of the chat history's statements failed in the current request (task)."""
+    _sql_failed.set(True)
+
+
+def quiet_user_lookup_traceback() -> None:
+    """Install `_NoPersistedUserTraceback` on Chainlit's logger (once)."""
+    chainlit_logger = logging.getLogger("chainlit")
+    if not any(isinstance(f, _NoPersistedUserTraceback) for f in chainlit_logger.filters):
+        chainlit_logger.addFilter(_NoPersistedUserTraceback())
+
+
+class _NoPersistedUserTraceback(logging.Filter):
+    """Drops Chainlit's ERROR "Unable to get persisted_user from data layer" (with a stack
+    trace) when one of our statements failed just before in the same request.
+
+    Chainlit looks the person up in the chat tables on every request and socket connect
+    and, when that yields nobody, goes on with the token's user – the request works. It
+    yields nobody when `execute_sql` failed: PostgreSQL stopping or restarting between
+    the account check and this lookup. That was already logged as a WARNING by type, and
+    an operator must not get a stack trace for a database restart (docs/operations.md).
+    Any other cause (no failed statement in this request) is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            _sql_failed.get() and str(record.msg).startswith("Unable to get persisted_user")
+        )
