@@ -31,6 +31,7 @@ def sync(ctx: Context, url, name, body, collection, full, sync_all, as_json) -> 
     """
     council = ctx.services.council
     sync_sources(
+        ctx,
         council,
         url=url,
         name=name,

@@ -34,6 +34,7 @@ def sync(ctx: Context, url, name, organization, collection, full, sync_all, as_j
     """
     service = ctx.services.opendata
     sync_sources(
+        ctx,
         service,
         url=url,
         name=name,

@@ -156,7 +156,7 @@ def register_it_routes(app: Any, services: Services) -> None:
         figures = services.audit.figures(filters.figure_window().audit_query(), BERLIN)
         titles = {r.doc_id: r.title for r in services.manifest.list()}
         locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
-        councils = council_html(services.council.status())  # OParl endpoints and their syncs
+        councils = council_html(services.council.status(), _council_jobs(services))
         html = render_page(
             filters,
             entries,
@@ -186,6 +186,14 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
+
+
+def _council_jobs(services: Services) -> dict:
+    """Endpoint name -> its sync job queued or running for the worker (ASSISTANT_JOBS=queue)."""
+    from assistant.connectors.jobs import kind_of
+
+    pending = services.jobs.pending(kind_of(services.council))
+    return {job.payload.get("source"): job for job in reversed(pending)}  # the oldest wins
 
 
 def model_note(health) -> str:
