@@ -8,7 +8,7 @@ in its own process:
 * a worker killed mid-way through the Köln open-data sync: another worker takes the job
   over, the sync resumes and the index is the one an inline sync builds, nothing twice;
 * several app processes running the council timer enqueue one job per endpoint, never
-  a second while one is queued or running; the IT page shows the job;
+  a second while one is queued or running; the IT page and `oparl list` show the job;
 * without a worker the CLI says in German that its job waits for one, then finishes.
 """
 
@@ -220,7 +220,7 @@ def _building(services: Services):
 # --- the app's timer -----------------------------------------------------------------------------
 
 
-def test_app_timers_enqueue_one_job_per_endpoint_never_a_second(store, monkeypatch):
+def test_app_timers_enqueue_one_job_per_endpoint_never_a_second(store, monkeypatch, tmp_path):
     from test_itpage import SECRET, client, login
 
     from assistant.web.councilsync import one_round
@@ -258,6 +258,17 @@ def test_app_timers_enqueue_one_job_per_endpoint_never_a_second(store, monkeypat
     section = c.get("/it").text.split('id="ratsinfo"')[1]
     assert f"Abgleich läuft im Hintergrunddienst (Auftrag {running.id}): 3 Seiten" in section
     assert f"Abgleich wartet auf den Hintergrunddienst (Auftrag {waiting.id})" in section
+    code, out, err = run(env_of(settings), tmp_path, "oparl", "list")
+    assert code == 0, err
+    assert (
+        f"Abgleich läuft im Hintergrunddienst (Auftrag {running.id}): 3 Seiten, 40 Objekte, "
+        "2 Einträge" in out
+    )
+    listed = json.loads(run(env_of(settings), tmp_path, "oparl", "list", "--json")[1])
+    assert {s["name"]: s["job"]["state"] for s in listed} == {
+        running.payload["source"]: RUNNING,
+        waiting.payload["source"]: QUEUED,
+    }
     # Once it is done, the next round enqueues that endpoint again.
     services.jobs.finish(running.id, "w1", {"status": "completed"})
     again = running.payload["source"]

@@ -171,10 +171,17 @@ def print_report(report, summary: list[str]) -> None:
 
 
 def list_sources(
-    status: list[dict], *, as_json: bool, none: str, held: Callable[[dict], str]
+    ctx: Context, service, *, as_json: bool, none: str, held: Callable[[dict], str]
 ) -> None:
     """The registered sources and their last runs (`none`: the text when there is none;
-    `held`: what a source holds, from its object counts)."""
+    `held`: what a source holds, from its object counts), and a sync job waiting for the
+    worker or running there (ASSISTANT_JOBS=queue)."""
+    from assistant.connectors.jobs import describe, pending_by_source
+
+    status, jobs = service.status(), pending_by_source(ctx.services.jobs, service)
+    for s in status:
+        if job := jobs.get(s["name"]):
+            s["job"] = {"id": job.id, "state": job.state, "progress": job.progress}
     if as_json:
         echo_json(status)
         return
@@ -188,3 +195,5 @@ def list_sources(
         last = s["last_run"]
         if last and last["status"] != "completed":
             click.echo(f"  letzter Lauf nicht abgeschlossen: {last['error'] or ''}")
+        if job := jobs.get(s["name"]):
+            click.echo(f"  {describe(job)}")

@@ -112,6 +112,25 @@ def submit_and_wait(
     return report_of(job.result or {})
 
 
+def describe(job: Job) -> str:
+    """A source's sync job in German, for the IT page and `… list`: waiting, or running
+    with its counts so far."""
+    if job.state != "running":
+        return f"Abgleich wartet auf den Hintergrunddienst (Auftrag {job.id})"
+    p = job.progress or {}
+    pages, objects, units = (int(p.get(key) or 0) for key in ("pages", "objects", "units"))
+    return (
+        f"Abgleich läuft im Hintergrunddienst (Auftrag {job.id}): {pages} Seiten, "
+        f"{objects} Objekte, {units} Einträge"
+    )
+
+
+def pending_by_source(queue: JobQueue, service: ConnectorService) -> dict[str, Job]:
+    """Source name -> its sync job queued or running (the oldest, when there are more)."""
+    pending = queue.pending(kind_of(service))
+    return {job.payload.get("source"): job for job in reversed(pending)}
+
+
 def enqueue_due(queue: JobQueue, service: ConnectorService) -> dict[str, bool]:
     """The timer's side: an incremental sync job for every registered source that has none
     queued or running; source name -> whether a job was added."""

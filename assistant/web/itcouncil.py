@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from assistant.connectors.jobs import describe
 from assistant.web.docdates import BERLIN
 
 STATUS = {"completed": "abgeschlossen", "failed": "fehlgeschlagen", "running": "läuft"}
@@ -89,15 +90,7 @@ def job_note(job) -> str:
     """The endpoint's sync job in the worker: waiting, or running with its counts so far."""
     if job is None:
         return ""
-    if job.state != "running":
-        text = f"Abgleich wartet auf den Hintergrunddienst (Auftrag {job.id})"
-    else:
-        p = job.progress or {}
-        text = (
-            f"Abgleich läuft im Hintergrunddienst (Auftrag {job.id}): {int(p.get('pages') or 0)} "
-            f"Seiten, {int(p.get('objects') or 0)} Objekte, {int(p.get('units') or 0)} Einträge"
-        )
-    return f'<br><span class="muted sync-job">{escape(text)}</span>'
+    return f'<br><span class="muted sync-job">{escape(describe(job))}</span>'
 
 
 def held(objects: dict[str, int]) -> str:

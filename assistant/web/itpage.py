@@ -190,10 +190,9 @@ def register_it_routes(app: Any, services: Services) -> None:
 
 def _council_jobs(services: Services) -> dict:
     """Endpoint name -> its sync job queued or running for the worker (ASSISTANT_JOBS=queue)."""
-    from assistant.connectors.jobs import kind_of
+    from assistant.connectors.jobs import pending_by_source
 
-    pending = services.jobs.pending(kind_of(services.council))
-    return {job.payload.get("source"): job for job in reversed(pending)}  # the oldest wins
+    return pending_by_source(services.jobs, services.council)
 
 
 def model_note(health) -> str:
