@@ -73,10 +73,11 @@ class Settings(BaseSettings):
     # --- background jobs ---------------------------------------------------------
     jobs: Literal["inline", "queue"] = Field(
         "inline",
-        description="inline: chat uploads and `assistant ingest` run in the process that asks "
-        "(one machine, no worker needed). queue: they become jobs in the database and "
-        "`assistant worker` runs them, the one writer of the indexes (several app processes; "
-        "`assistant ingest` still waits until the files are searchable).",
+        description="inline: chat uploads, `assistant ingest` and the council and open-data "
+        "syncs run in the process that asks (one machine, no worker needed). queue: they "
+        "become jobs in the database and `assistant worker` runs them, the one writer of the "
+        "indexes (several app processes; `assistant ingest`, `oparl sync` and `opendata sync` "
+        "still wait until the data is searchable).",
     )
     job_stale_seconds: float = Field(
         60.0,
@@ -114,8 +115,9 @@ class Settings(BaseSettings):
         0,
         ge=0,
         description="The app syncs every registered council endpoint (OParl) every so many "
-        "minutes, one writer with uploads (0 = off; then sync by timer: "
-        "assistant oparl sync --all).",
+        "minutes, one writer with uploads; with ASSISTANT_JOBS=queue it enqueues a sync job "
+        "per endpoint for the worker instead, at most one waiting or running per endpoint "
+        "(0 = off; then sync by timer: assistant oparl sync --all).",
     )
     opendata_collection: str = Field(
         "opendaten", description="Collection of open-data catalogue entries (CKAN) by default."

@@ -1,5 +1,7 @@
 """`assistant worker`: runs the background jobs, the one writer of the indexes.
 
+Jobs: chat uploads, `assistant ingest`, council (OParl) and open-data syncs.
+
 One job at a time: claim (jobs/queue.py), run the kind's service, store the result.
 While a job runs, a thread sends heartbeats; a worker that dies stops sending them and
 another worker takes the job over after `job_stale_seconds`. Jobs that write the indexes
@@ -49,6 +51,18 @@ def _ingest(services: Services, job: Job, report) -> dict:
     return jobs.run(services.ingestor, job, report)
 
 
+def _council_sync(services: Services, job: Job, report) -> dict:
+    from assistant.connectors import jobs
+
+    return jobs.run(services.council, job, report)
+
+
+def _opendata_sync(services: Services, job: Job, report) -> dict:
+    from assistant.connectors import jobs
+
+    return jobs.run(services.opendata, job, report)
+
+
 def _noop(services: Services, job: Job, report) -> dict:
     """Does nothing: bench/jobs.py measures the queue itself with it."""
     return {"ok": True}
@@ -58,6 +72,8 @@ def _noop(services: Services, job: Job, report) -> dict:
 HANDLERS: dict[str, tuple[Handler, bool]] = {
     "upload": (_upload, True),
     "ingest": (_ingest, True),
+    "oparl_sync": (_council_sync, True),
+    "opendata_sync": (_opendata_sync, True),
     "noop": (_noop, False),
 }
 

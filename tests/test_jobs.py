@@ -115,3 +115,49 @@ def test_two_workers_never_run_the_same_job_on_postgresql(tmp_path):
     assert queue.counts() == {DONE: 200}
     engine.dispose()
     services.engine.dispose()
+
+
+def test_enqueue_once_adds_one_job_however_many_producers_race(tmp_path):
+    """Eight producers, each its own engine (as separate app processes), released together
+    to enqueue the same source's sync, twenty times: one job each time (on PostgreSQL
+    without the advisory lock 174 extra jobs in 40 such rounds slipped through)."""
+    from assistant.db import build_engine
+
+    for store in STORES:
+        settings = store_settings(tmp_path / store, store)
+        engines = [build_engine(settings) for _ in range(8)]
+        for n in range(20):
+            start, added = threading.Barrier(len(engines)), []
+
+            def produce(engine, n=n, start=start, added=added) -> None:
+                start.wait()
+                job = JobQueue(engine).enqueue_once("oparl_sync", {"source": f"s{n}"}, "source")
+                added.append(job)
+
+            threads = [threading.Thread(target=produce, args=(e,)) for e in engines]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sum(new for _, new in added) == 1, (store, n)
+            assert len({job_id for job_id, _ in added}) == 1
+        assert JobQueue(engines[0]).counts() == {QUEUED: 20}
+        for engine in engines:
+            engine.dispose()
+
+
+def test_enqueue_once_counts_queued_and_running_jobs_only(services):
+    queue = services.jobs
+    first, added = queue.enqueue_once("oparl_sync", {"source": "ka", "full": False}, "source")
+    assert added and queue.enqueue_once("oparl_sync", {"source": "ka", "full": True}, "source") == (
+        first,
+        False,
+    )
+    assert queue.enqueue_once("opendata_sync", {"source": "ka"}, "source")[1]  # another kind
+    assert queue.enqueue_once("oparl_sync", {"source": "bonn"}, "source")[1]
+    queue.claim("w1", ("oparl_sync",))
+    assert queue.enqueue_once("oparl_sync", {"source": "ka"}, "source") == (first, False)
+    assert [j.payload["source"] for j in queue.pending("oparl_sync")] == ["ka", "bonn"]
+    queue.finish(first, "w1")
+    again, added = queue.enqueue_once("oparl_sync", {"source": "ka"}, "source")
+    assert added and again != first

@@ -31,6 +31,7 @@ def sync(ctx: Context, url, name, body, collection, full, sync_all, as_json) -> 
     """
     council = ctx.services.council
     sync_sources(
+        ctx,
         council,
         url=url,
         name=name,
@@ -49,7 +50,8 @@ def sync(ctx: Context, url, name, body, collection, full, sync_all, as_json) -> 
 def list_(ctx: Context, as_json: bool) -> None:
     """Registrierte Ratsinformationssysteme und ihr letzter Abgleich."""
     list_sources(
-        ctx.services.council.status(),
+        ctx,
+        ctx.services.council,
         as_json=as_json,
         none="Keine Ratsinformationssysteme registriert (assistant oparl sync URL).",
         held=_held,

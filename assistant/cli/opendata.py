@@ -34,6 +34,7 @@ def sync(ctx: Context, url, name, organization, collection, full, sync_all, as_j
     """
     service = ctx.services.opendata
     sync_sources(
+        ctx,
         service,
         url=url,
         name=name,
@@ -55,7 +56,8 @@ def sync(ctx: Context, url, name, organization, collection, full, sync_all, as_j
 def list_(ctx: Context, as_json: bool) -> None:
     """Registrierte Open-Data-Portale und ihr letzter Abgleich."""
     list_sources(
-        ctx.services.opendata.status(),
+        ctx,
+        ctx.services.opendata,
         as_json=as_json,
         none="Keine Open-Data-Portale registriert (assistant opendata sync URL).",
         held=lambda objects: f"{objects.get('Dataset', 0)} Datensätze",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import click
 
-from assistant.cli import echo_json
+from assistant.cli import Context, echo_json
 from assistant.cli.progress import seconds
 
 COUNT_DE = {
@@ -51,6 +51,21 @@ class SyncProgress:
         elif event == "page" and self.pages % self.every == 0:
             click.echo(line, err=True)
 
+    def show(self, state: dict) -> None:
+        """The counts the worker stored (ASSISTANT_JOBS=queue), shown as if the events had
+        come here."""
+        before = self.pages
+        self.pages, self.objects, self.units = (
+            int(state.get(key) or 0) for key in ("pages", "objects", "units")
+        )
+        self.count = state.get("count", self.count)
+        if not self.enabled:
+            return
+        if self.tty:
+            click.echo("\r" + self.line(), err=True, nl=False)
+        elif self.pages // self.every > before // self.every:
+            click.echo(self.line(), err=True)
+
     def line(self) -> str:
         return f"{self.source}: {self.pages} Seiten, {self.objects} Objekte, {self.units} Einträge"
 
@@ -60,6 +75,7 @@ class SyncProgress:
 
 
 def sync_sources(
+    ctx: Context,
     service,
     *,
     url: str | None,
@@ -72,7 +88,8 @@ def sync_sources(
     progress: type[SyncProgress] = SyncProgress,
 ) -> None:
     """Register `url` (through `register`) or take `name` or every source, sync each one
-    and print its report (`summary`: the connector's counts, each a part of the line)."""
+    and print its report (`summary`: the connector's counts, each a part of the line).
+    ASSISTANT_JOBS=queue: each sync is a job the worker runs; the output is the same."""
     from assistant.connectors.engine import SyncIncomplete
 
     if sync_all == bool(url or name):
@@ -83,11 +100,12 @@ def sync_sources(
         names = [register().name]
     else:
         names = [service.store.source(name).name]
+    run = _by_worker(ctx, service) if ctx.settings.jobs == "queue" else _here(service)
     reports, failed = [], False
     for source in names:
         shown = progress(source, enabled=not as_json)
         try:
-            report = service.sync(source, full=full, progress=shown)
+            report = run(source, full, shown)
         except SyncIncomplete as exc:
             failed = True
             reports.append({"source": source, "status": "failed", "error": str(exc)})
@@ -103,6 +121,32 @@ def sync_sources(
         echo_json(reports[0] if len(reports) == 1 and not sync_all else reports)
     if failed:
         sys.exit(1)
+
+
+def _here(service) -> Callable:
+    return lambda source, full, shown: service.sync(source, full=full, progress=shown)
+
+
+def _by_worker(ctx: Context, service) -> Callable:
+    """Enqueue the source's sync, wait for the worker; the report as if run here."""
+    from assistant.connectors import jobs
+
+    def waiting(job_id: int) -> None:
+        click.echo(
+            f"Auftrag {job_id} wartet auf den Hintergrunddienst (assistant worker) …", err=True
+        )
+
+    def run(source: str, full: bool, shown: SyncProgress):
+        return jobs.submit_and_wait(
+            ctx.services.jobs,
+            jobs.kind_of(service),
+            jobs.payload(source, full),
+            shown.show,
+            ctx.settings.job_poll_seconds,
+            on_waiting=waiting,
+        )
+
+    return run
 
 
 def counted(report, words: Mapping[str, str] = COUNT_DE) -> str:
@@ -127,10 +171,17 @@ def print_report(report, summary: list[str]) -> None:
 
 
 def list_sources(
-    status: list[dict], *, as_json: bool, none: str, held: Callable[[dict], str]
+    ctx: Context, service, *, as_json: bool, none: str, held: Callable[[dict], str]
 ) -> None:
     """The registered sources and their last runs (`none`: the text when there is none;
-    `held`: what a source holds, from its object counts)."""
+    `held`: what a source holds, from its object counts), and a sync job waiting for the
+    worker or running there (ASSISTANT_JOBS=queue)."""
+    from assistant.connectors.jobs import describe, pending_by_source
+
+    status, jobs = service.status(), pending_by_source(ctx.services.jobs, service)
+    for s in status:
+        if job := jobs.get(s["name"]):
+            s["job"] = {"id": job.id, "state": job.state, "progress": job.progress}
     if as_json:
         echo_json(status)
         return
@@ -144,3 +195,5 @@ def list_sources(
         last = s["last_run"]
         if last and last["status"] != "completed":
             click.echo(f"  letzter Lauf nicht abgeschlossen: {last['error'] or ''}")
+        if job := jobs.get(s["name"]):
+            click.echo(f"  {describe(job)}")

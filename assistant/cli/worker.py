@@ -14,7 +14,7 @@ STATE_DE = {"done": "fertig", "failed": "fehlgeschlagen", "queued": "zurückgest
 @pass_ctx
 @friendly_errors
 def worker(ctx: Context, drain: bool) -> None:
-    """Hintergrundaufträge ausführen (Hochladen, Einlesen) – der eine Schreiber der Indizes.
+    """Hintergrundaufträge ausführen (Hochladen, Einlesen, Abgleiche) – der eine Schreiber der Indizes.
 
     Läuft, bis SIGTERM oder Strg+C kommt; der laufende Auftrag wird noch beendet.
     """

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 KIND = "ingest"
 Report = Callable[[dict, dict], None]  # (progress, result so far)
-NO_WORKER_NOTE_S = 5.0
 
 
 def payload(files: list[Path], collection, valid_from, valid_until) -> dict:
@@ -72,20 +71,14 @@ def submit_and_wait(
     began = time.monotonic()
     job_id = queue.enqueue(KIND, job_payload)
     report = IngestReport()
-    noted = False
 
     def seen(job: Job) -> None:
-        nonlocal noted
         for data in done_so_far(job)[len(report.results) :]:
             shown = str(files[len(report.results)])
             report.results.append(dataclasses.replace(to_result(data), path=shown))
             on_result(report.results[-1])
-        late = time.monotonic() - began > NO_WORKER_NOTE_S
-        if on_waiting and not noted and job.attempts == 0 and late:
-            noted = True
-            on_waiting(job_id)
 
-    job = queue.wait(job_id, seen, poll_s=poll_s)
+    job = queue.wait(job_id, seen, poll_s=poll_s, on_unclaimed=on_waiting)
     if job.state == FAILED:
         raise IngestError(job.error or "Der Auftrag ist fehlgeschlagen.", code="job_failed")
     report.seconds = time.monotonic() - began

@@ -12,6 +12,13 @@ get the same job:
 
 Every write of a running job names its worker, so a worker that was declared dead
 and comes back cannot overwrite the job's new owner.
+
+`enqueue_once` adds a job only when no job of its kind for the same thing (a payload
+field, e.g. the sync's source) is queued or running — several app processes run the
+same timer. The check and the insert are one `INSERT … SELECT … WHERE NOT EXISTS`;
+on SQLite that statement holds the one write lock throughout, on PostgreSQL (where two
+transactions could each see no job and both insert) a transaction-scoped advisory lock
+per kind serialises the producers first.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from assistant.db import jobs
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ATTEMPTS = 3
+NO_WORKER_NOTE_S = 5.0  # a job nobody started for this long: tell whoever waits
+ENQUEUE_LOCK = 0x6A6F6273  # "jobs": the first key of enqueue_once's advisory locks
 GAVE_UP = (
     "Der Auftrag wurde {n}-mal begonnen und jedes Mal abgebrochen (Hintergrunddienst "
     "beendet?). Er wird nicht noch einmal versucht; bitte IT informieren."
@@ -82,6 +91,43 @@ class JobQueue:
             inserted = conn.execute(jobs.insert().values(**values, created_at=_now()))
             return int(inserted.inserted_primary_key[0])
 
+    def enqueue_once(self, kind: str, payload: dict, same: str) -> tuple[int, bool]:
+        """Enqueue unless a queued or running job of `kind` has the same `payload[same]`:
+        (that job's id, False); else (the new id, True). Safe across processes."""
+        pending = sa.select(jobs.c.id).where(
+            jobs.c.kind == kind,
+            jobs.c.state.in_((QUEUED, RUNNING)),
+            jobs.c.payload[same].as_string() == str(payload[same]),
+        )
+        row = sa.select(
+            sa.literal(kind, sa.String),
+            sa.literal(payload, jobs.c.payload.type),
+            sa.literal(QUEUED, sa.String),
+            sa.literal(0, sa.Integer),
+            sa.literal(_now(), jobs.c.created_at.type),
+        ).where(~pending.exists())
+        columns = ["kind", "payload", "state", "attempts", "created_at"]
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                key = sa.func.hashtext(kind)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ENQUEUE_LOCK, key)))
+            added = conn.execute(
+                jobs.insert().from_select(columns, row).returning(jobs.c.id)
+            ).scalar()
+            if added is not None:
+                return int(added), True
+            return int(conn.execute(pending.order_by(jobs.c.id).limit(1)).scalar_one()), False
+
+    def pending(self, kind: str) -> list[Job]:
+        """The queued and running jobs of `kind`, oldest first."""
+        query = (
+            sa.select(jobs)
+            .where(jobs.c.kind == kind, jobs.c.state.in_((QUEUED, RUNNING)))
+            .order_by(jobs.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_job(row) for row in conn.execute(query)]
+
     def get(self, job_id: int) -> Job | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
@@ -93,10 +139,15 @@ class JobQueue:
         on_change: Callable[[Job], None] | None = None,
         poll_s: float = 0.2,
         timeout_s: float | None = None,
+        on_unclaimed: Callable[[int], None] | None = None,
+        unclaimed_s: float = NO_WORKER_NOTE_S,
     ) -> Job:
-        """Poll the job's row until it is done or failed; `on_change` sees each new state."""
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        seen = None
+        """Poll the job's row until it is done or failed; `on_change` sees each new state,
+        `on_unclaimed` is told once when no worker has started the job after `unclaimed_s`
+        (none running?)."""
+        began = time.monotonic()
+        deadline = None if timeout_s is None else began + timeout_s
+        seen, noted = None, on_unclaimed is None
         while True:
             job = self.get(job_id)
             if job is None:
@@ -107,6 +158,9 @@ class JobQueue:
             seen = key
             if job.finished or (deadline is not None and time.monotonic() > deadline):
                 return job
+            if not noted and job.attempts == 0 and time.monotonic() - began > unclaimed_s:
+                noted = True
+                on_unclaimed(job_id)
             time.sleep(poll_s)
 
     def counts(self) -> dict[str, int]:

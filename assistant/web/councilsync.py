@@ -8,6 +8,11 @@ for one batch, never for a whole sync (fetching, at about a request a second, ho
 lock). The endpoints' state (last successful sync, counts, errors) is in the sync tables
 that the IT page and `assistant oparl list` show.
 
+With `ASSISTANT_JOBS=queue` the app writes no index: each round enqueues an incremental
+sync job per endpoint for `assistant worker` (connectors/jobs.py), unless one is already
+queued or running — a sync longer than the interval, or several app processes running
+this timer, do not pile up jobs (`JobQueue.enqueue_once` is safe across processes).
+
 Without the setting, a systemd timer or cron job runs `assistant oparl sync --all`
 (docs/operations.md); the two should not both be on for the same endpoints.
 """
@@ -81,8 +86,29 @@ def sync_all(services: Services) -> dict[str, str]:
     return outcome
 
 
+def enqueue_all(services: Services) -> dict[str, bool]:
+    """ASSISTANT_JOBS=queue: a sync job per endpoint that has none queued or running;
+    endpoint name -> whether a job was added."""
+    from assistant.connectors import jobs
+
+    added = jobs.enqueue_due(services.jobs, services.council)
+    log.info("council sync: %d jobs queued, %d already pending", sum(added.values()),
+             len(added) - sum(added.values()))  # fmt: skip
+    return added
+
+
+def one_round(services: Services) -> dict:
+    """What the timer does each time: enqueue for the worker, or sync here."""
+    if services.settings.jobs == "queue":
+        return enqueue_all(services)
+    return sync_all(services)
+
+
 async def every(services: Services, minutes: int) -> None:
     """Sync all endpoints now, then every `minutes` (the app's lifetime)."""
     while True:
-        await asyncio.to_thread(sync_all, services)
+        try:
+            await asyncio.to_thread(one_round, services)
+        except Exception as exc:  # noqa: BLE001 - the timer goes on; the next round retries
+            log.error("council sync round failed: %s", type(exc).__name__)
         await asyncio.sleep(minutes * 60)

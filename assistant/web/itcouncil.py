@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from assistant.connectors.jobs import describe
 from assistant.web.docdates import BERLIN
 
 STATUS = {"completed": "abgeschlossen", "failed": "fehlgeschlagen", "running": "läuft"}
@@ -35,27 +36,28 @@ HEADERS = (
 )
 
 
-def council_html(status: list[dict]) -> str:
-    """The section; a note when no endpoint is registered."""
+def council_html(status: list[dict], jobs: dict | None = None) -> str:
+    """The section; a note when no endpoint is registered. `jobs`: endpoint name -> its
+    sync job queued or running in the worker (ASSISTANT_JOBS=queue)."""
     title = '<h2 id="ratsinfo">Ratsinformationssysteme</h2>'
     if not status:
         return (
             f'{title}<p class="muted">Kein Ratsinformationssystem registriert '
             "(assistant oparl sync URL).</p>"
         )
-    rows = "".join(_row(s) for s in status)
+    rows = "".join(_row(s, (jobs or {}).get(s.get("name"))) for s in status)
     head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
     return f'{title}<table id="ratsinfo-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def _row(s: dict) -> str:
+def _row(s: dict, job=None) -> str:
     ok, last = s.get("last_success"), s.get("last_run")
     url = str(s.get("url") or "")
     cells = [
         escape(str(s.get("name") or "")),
         f"<code>{escape(url)}</code>",
         escape(when(ok["finished_at"]) if ok else "noch nie"),
-        escape(run_summary(last)),
+        escape(run_summary(last)) + job_note(job),
         escape(held(s.get("objects") or {})),
         _error(last),
     ]
@@ -82,6 +84,13 @@ def run_summary(run: dict | None) -> str:
     at = when(run.get("finished_at") or run.get("started_at"))
     numbers = ", ".join(f"{int(counts.get(k) or 0)} {label}" for k, label in COUNTS)
     return f"{state} ({kind}) {at}: {numbers}"
+
+
+def job_note(job) -> str:
+    """The endpoint's sync job in the worker: waiting, or running with its counts so far."""
+    if job is None:
+        return ""
+    return f'<br><span class="muted sync-job">{escape(describe(job))}</span>'
 
 
 def held(objects: dict[str, int]) -> str:

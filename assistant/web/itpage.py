@@ -156,7 +156,7 @@ def register_it_routes(app: Any, services: Services) -> None:
         figures = services.audit.figures(filters.figure_window().audit_query(), BERLIN)
         titles = {r.doc_id: r.title for r in services.manifest.list()}
         locks = lockouts_html(services.accounts.limits.lockouts(), services.audit.pseudonym)
-        councils = council_html(services.council.status())  # OParl endpoints and their syncs
+        councils = council_html(services.council.status(), _council_jobs(services))
         html = render_page(
             filters,
             entries,
@@ -186,6 +186,13 @@ def register_it_routes(app: Any, services: Services) -> None:
     ]
     for route in reversed(routes):  # Chainlit's `/{full_path:path}` would answer first
         app.router.routes.insert(0, route)
+
+
+def _council_jobs(services: Services) -> dict:
+    """Endpoint name -> its sync job queued or running for the worker (ASSISTANT_JOBS=queue)."""
+    from assistant.connectors.jobs import pending_by_source
+
+    return pending_by_source(services.jobs, services.council)
 
 
 def model_note(health) -> str:
