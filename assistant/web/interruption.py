@@ -1,5 +1,5 @@
 """An answer cut off because the app process giving it died (issue 17: a worker killed
-mid-answer, see docs/operations.md "Wenn ein App-Prozess stirbt").
+mid-answer, see docs/operations.md "When a process dies mid-answer").
 
 Chainlit keeps a chat session in the memory of one process. When that process dies, the
 page's socket reconnects through HAProxy to another process, which does not know the
