@@ -25,6 +25,7 @@
     "Print/Open PDF": "PDF öffnen oder drucken",
     "Loading PDF...": "PDF wird geladen …",
     "Loading preview...": "Vorschau wird geladen …",
+    "Loading page…": "Seite wird geladen …",
     "Loading...": "Wird geladen …",
     "Open PDF in a larger view": "PDF groß anzeigen",
     "View PDF": "PDF ansehen",

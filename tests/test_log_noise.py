@@ -19,4 +19,6 @@ def test_library_info_lines_and_the_readme_fallback_warning_are_dropped(caplog):
         logging.getLogger("presidio-analyzer").warning("a real warning")
     messages = [r.getMessage() for r in caplog.records]
     assert messages == ["Something else went wrong", "a real warning"], messages
-    assert len(logging.getLogger("chainlit").filters) == 1
+    # idempotent: one filter of ours, however often called (the chat history adds its own)
+    filters = logging.getLogger("chainlit").filters
+    assert len([f for f in filters if type(f).__module__ == "assistant.privacy.logfilter"]) == 1
