@@ -58,6 +58,22 @@ def detect_roles(table: StoredTable) -> Roles:
     )
 
 
+def measure_columns(table: StoredTable, roles: Roles) -> list[str]:
+    """The numeric columns that can carry a value: not the period, not the area code, and not
+    a key such as "Bezirk" in "Bezirk;Bezeichnung" (a number column followed by its label)."""
+    skip = {roles.period, roles.area_code}
+    out = []
+    for i, c in enumerate(table.columns):
+        if c.kind not in (INT, FLOAT) or c.name in skip:
+            continue
+        nxt = table.columns[i + 1] if i + 1 < len(table.columns) else None
+        labelled = nxt is not None and nxt.kind == TEXT
+        if c.kind == INT and labelled and any(r[i + 1] is not None for r in table.rows):
+            continue
+        out.append(c.name)
+    return out
+
+
 def roles_for(table: StoredTable, config: FiguresConfig | None) -> Roles:
     """Configured roles win field by field over the detected ones."""
     detected = detect_roles(table)

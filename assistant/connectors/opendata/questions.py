@@ -28,12 +28,15 @@ from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
     Question,
     asks_for_dataset,
+    band_score,
     best,
     code_named,
     compares,
     distinct_position,
     fully_named,
     header_score,
+    most_specific,
+    named_tokens,
     phrase_score,
     wants_figure,
     years,
@@ -44,6 +47,10 @@ from assistant.connectors.opendata.tables import CODE, FLOAT, INT, TEXT
 log = logging.getLogger(__name__)
 TOP_HITS = 5  # only a dataset the search ranks near the top is read as the question's
 MAX_ROWS = 50  # rows shown in the chat's table
+# A code written out (10101) names one row exactly, more than a name read from an adjective
+# ("Kölner" → "Stadt Köln") or a prefix: like a range, it outweighs a word.
+CODE_SCORE = 20
+UNNAMED_SUM = 3  # score lost by a plan that sums rows the question's labels do not tell apart
 
 
 @dataclass
@@ -110,10 +117,14 @@ class StatisticsQuestions:
         store, config = self._tables(), self.config()
         resolver = Resolver(q, config, store)
         best = None  # (score, -rank, plan, rank, hit): the table that reads most of the question
-        for n, hit in enumerate(hits[:TOP_HITS], 1):
+        # The narrower search's hits all have a table and each must name measure and place.
+        seen = set()
+        for n, hit in enumerate(hits if strict else hits[:TOP_HITS], 1):
             meta = getattr(hit, "meta", None) or {}
-            if meta.get("kind") != "opendata" or not meta.get("dataset_id"):
+            key = (meta.get("portal"), meta.get("dataset_id"))
+            if meta.get("kind") != "opendata" or not meta.get("dataset_id") or key in seen:
                 continue
+            seen.add(key)
             try:
                 tables = store.tables(meta["dataset_id"], meta.get("portal"))
                 plan = resolver.best(tables) if tables else None
@@ -130,7 +141,7 @@ class StatisticsQuestions:
             return None
         _, _, plan, n, hit = best
         found = resolver.execute(plan)
-        found["hit"] = n
+        found["hit"], found["score"] = n, plan.score
         found["sources"] = sources(hit, found["figures"])
         found["text"] = answer_text(found)
         return found
@@ -169,31 +180,35 @@ class Resolver:
             return None
         try:  # a dry run: every place must resolve in this table
             for place in places or [None]:
-                self.figure(plan, plan.years[0][0], columns[0], place, plan.years[0][1])
+                fig = self.figure(plan, plan.years[0][0], columns[0], place, plan.years[0][1])
         except OpendataError:
             return None
+        if filters and fig["rows"] > 1 and not self.config.areas.find(place or ""):
+            # The named labels still leave rows of a dimension the question does not name
+            # (16 product groups of a district): a table where they pin one row reads it better.
+            plan.score -= UNNAMED_SUM
         return plan
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
-        """The value column(s): a configured phrase, else a named header, else the total.
-        Two configured phrases in a comparison ("CDU vor der SPD") or headers of two years
-        the question names ("Ergebnis 2010 … Plan 2015") give two columns."""
+        """The value column(s): the one the question names best — by a configured phrase, its
+        header or the range in its header —, else the total. Two configured phrases in a
+        comparison ("CDU vor der SPD") or headers of two years the question names ("Ergebnis
+        2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
-        skip = {roles.period, roles.area_code}
-        numeric = [c.name for c in table.columns if c.kind in (INT, FLOAT) and c.name not in skip]
+        numeric = F.measure_columns(table, roles)
+        if self.q.years:  # a year the question names picks among columns per year
+            numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
         configured = {p: phrase_score(p, self.q) for p, c in roles.columns.items() if c in names}
         ranked = sorted((p for p in configured if configured[p]), key=lambda p: -configured[p])
-        if ranked:
-            full = [p for p in ranked if fully_named(p, self.q)]
-            if compares(self.q.text) and full:
-                pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
-                if len(pair) == 2:
-                    a, b = pair
-                    if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
-                        pair.reverse()
-                    return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
-            return [roles.columns[ranked[0]]], configured[ranked[0]]
-        headers = {c: header_score(c, self.q) for c in numeric}
+        full = [p for p in ranked if fully_named(p, self.q)]
+        if compares(self.q.text) and full:
+            pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
+            if len(pair) == 2:
+                a, b = pair
+                if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
+                    pair.reverse()
+                return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
+        headers = {c: header_score(c, self.q) + band_score(c, self.q) for c in numeric}
         per_year: dict[str, str] = {}
         for c in sorted(headers, key=lambda c: -headers[c]):
             if headers[c] and years(c):
@@ -201,8 +216,13 @@ class Resolver:
         if len(per_year) >= 2:
             pair = [per_year[y] for y in sorted(per_year)[:2]]
             return pair, sum(headers[c] for c in pair)
-        if chosen := best(headers):
-            return [chosen[0]], headers[chosen[0]]
+        named = {c: (sc, named_tokens(c, self.q)) for c, sc in headers.items() if sc}
+        for p in ranked:
+            column = roles.columns[p]
+            if configured[p] > named.get(column, (0,))[0]:
+                named[column] = (configured[p], named_tokens(p, self.q))
+        if chosen := most_specific(named, roles.default_column):
+            return [chosen], named[chosen][0]
         if roles.default_column in names:
             return [roles.default_column], 0
         return [], 0
@@ -221,7 +241,7 @@ class Resolver:
             header = phrase_score(role, self.q)  # "Stadtbezirk Mülheim": the name column's header
             for value in {r[idx] for r in table.rows if r[idx] is not None}:
                 if role == roles.area_code and code_named(value, self.q):
-                    found.setdefault(str(value), 8 + header)
+                    found.setdefault(str(value), CODE_SCORE + header)
                     codes.add(str(value))
                 elif table.columns[idx].kind == TEXT and (
                     s := phrase_score(str(value), self.q, need_all=False)
