@@ -42,7 +42,7 @@ tables:
     area_code: Nr
     area_name: Gebiet
     default_column: Wahlberechtigte
-    columns: {Wahlberechtigte: Wahlberechtigte}
+    columns: {Wahlberechtigte: Wahlberechtigte, Stimmen Liste A: Liste A, Stimmen Liste B: Liste B}
 """
 # Budget lines per district, and the same per district and product group: "Bezirk" is a
 # number (a key with its label beside it), the values stand in one column per year.
@@ -62,6 +62,11 @@ Schwimmbad;1;Nordstadt;12 - Mieten;50;50;50
 """
 CITY_VOTE = "Nr;Gebiet;Wahlberechtigte\n0;Stadt Hafenburg;54321\n1;Umland;12000\n"
 PRECINCT_VOTE = "Nr;Gebiet;Wahlberechtigte\n20201;Hafen Nord;1400\n20202;Hafen Süd;1650\n"
+# Votes per party as counts and, beside each, its share in percent.
+PARTY_VOTE = """Nr;Gebiet;Wahlberechtigte;Liste A;Liste A_Proz;Liste B;Liste B_Proz
+1;Hafen;2000;600;40,00;900;60,00
+2;Speicher;1000;300;37,50;500;62,50
+"""
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +79,7 @@ def ask(tmp_path_factory):
         ("hh-grp", "Haushalt der Bezirke nach Produktgruppen", GROUPS),
         ("wahl-stadt", "Wahl – Stadt", CITY_VOTE),
         ("wahl-bezirk", "Wahl – Stimmbezirke", PRECINCT_VOTE),
+        ("wahl-listen", "Wahl – Listen", PARTY_VOTE),
     ):
         store.put(
             parse_bytes(text.encode("utf-8")),
@@ -148,3 +154,26 @@ def test_a_written_out_code_outweighs_a_city_adjective(ask):
         "wahl-bezirk",
     )
     assert value(found) == (1650, "Wahlberechtigte") and found["hit"] == 2
+
+
+def test_a_share_reads_the_percent_twin_of_the_count(ask):
+    share = ask("Wie viel Prozent der Stimmen bekam Liste B in Speicher?", "wahl-listen")
+    assert value(share) == (62.5, "Liste B_Proz")
+    count = ask("Wie viele Stimmen bekam Liste B in Speicher?", "wahl-listen")
+    assert value(count) == (500, "Liste B")
+
+
+def test_a_change_in_percent_leads_with_the_percent(ask):
+    found = ask("Um wie viel Prozent ist Speicher von 2020 bis 2021 geschrumpft?", "bw")
+    assert [f["value"] for f in found["figures"][:2]] == [-2.2, -20]  # 880 against 900
+    assert found["text"].startswith("Veränderung: -2,2 % (Differenz: -20)")
+    points = ask(
+        "Um wie viele Prozentpunkte lag Liste A in Hafen höher als in Speicher?", "wahl-listen"
+    )
+    assert points["figures"][0]["value"] == 2.5 and points["figures"][0]["unit"] == "Prozentpunkte"
+
+
+def test_two_places_together_are_added(ask):
+    found = ask("Wie viele Bewohner hatten Hafen und Speicher 2021 zusammen?", "bw")
+    assert found["kind"] == "figure" and found["figures"][0]["value"] == 1530 + 880
+    assert found["figures"][0]["how"] == "Summe: Hafen 2021 1.530 + Speicher 2021 880"

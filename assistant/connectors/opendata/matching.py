@@ -65,6 +65,28 @@ def compares(question: str) -> bool:
     return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
 
 
+# A share ("Anteil", "Quote", "in Prozent", "Prozentpunkte"): a column in percent is meant.
+_SHARE = re.compile(r"prozent|%|anteil|quote", re.IGNORECASE)
+# A change in percent ("Um wie viel Prozent …"), not in percentage points.
+_RELATIVE = re.compile(r"\b(prozent|prozentual\w*)\b|%", re.IGNORECASE)
+
+
+# "Innenstadt und Porz zusammen": two places added, not set against each other.
+_TOGETHER = re.compile(r"\b(zusammen\w*|gemeinsam|addiert|summe)\b", re.IGNORECASE)
+
+
+def adds(question: str) -> bool:
+    return bool(_TOGETHER.search(question)) and not compares(question)
+
+
+def asks_share(question: str) -> bool:
+    return bool(_SHARE.search(question))
+
+
+def asks_relative(question: str) -> bool:
+    return bool(_RELATIVE.search(question))
+
+
 def wants_figure(question: str) -> bool:
     return bool(_INTENT.search(question)) and not _DATASET.search(question)
 

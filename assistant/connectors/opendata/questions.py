@@ -22,12 +22,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.connectors.opendata import figures as F
-from assistant.connectors.opendata.answers import answer_text, sources
+from assistant.connectors.opendata.answers import (
+    answer_text,
+    chart_title,
+    compared_title,
+    sources,
+)
 from assistant.connectors.opendata.areas import FiguresConfig, Roles
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
     Question,
+    adds,
     asks_for_dataset,
+    asks_relative,
+    asks_share,
     band_score,
     best,
     code_named,
@@ -151,10 +159,6 @@ class Resolver:
     def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
         self.q, self.config, self.store = q, config, store
 
-    def resolve(self, tables: list[StoredTable]) -> dict | None:
-        plan = self.best(tables)
-        return self.execute(plan) if plan else None
-
     def best(self, tables: list[StoredTable]) -> Plan | None:
         """The plan that reads the most of the question, among `tables`."""
         plans = [p for t in tables if (p := self.plan(t))]
@@ -190,6 +194,12 @@ class Resolver:
         return plan
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+        columns, score = self._named_columns(table, roles)
+        if asks_share(self.q.text):
+            columns = [F.percent_column(table, roles, c) for c in columns]
+        return columns, score
+
+    def _named_columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
         """The value column(s): the one the question names best — by a configured phrase, its
         header or the range in its header —, else the total. Two configured phrases in a
         comparison ("CDU vor der SPD") or headers of two years the question names ("Ergebnis
@@ -263,7 +273,7 @@ class Resolver:
             for k in keys
             if not ((area := self.config.areas.find(k)) and any(area.contains(i) for i in inner))
         ]
-        if len(keys) > 1 and not compares(self.q.text):
+        if len(keys) > 1 and not compares(self.q.text) and not adds(self.q.text):
             # A code written out (01011103) is the most specific; then the best-named place.
             return [
                 max(
@@ -354,17 +364,29 @@ class Resolver:
         elif len(plan.years) == 2:
             figs = [self.figure(plan, t, column, place, p) for t, p in plan.years]
             kind = "years"
+        elif len(plan.places) == 2 and adds(self.q.text):  # "A und B zusammen"
+            figs = [self.figure(plan, table, column, p, period) for p in plan.places]
+            return {
+                "kind": "figure",
+                "figures": [_clean(F.total(figs)), *map(_clean, figs)],
+                "table": self._rows(plan, figs),
+                "series": self._chart(plan, figs, "places"),
+            }
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
         diff = F.compare(*figs)
+        main = [_clean(diff)]
         if diff.get("unit") == "%":
             diff["unit"], diff["percent"] = "Prozentpunkte", None
+            main = [_clean(diff)]
+        elif asks_relative(self.q.text) and diff.get("percent") is not None:
+            main = [F.relative(diff), *main]  # "Um wie viel Prozent …": the change in percent
         return {
             "kind": "comparison",
-            "figures": [_clean(diff), _clean(figs[1]), _clean(figs[0])],
+            "figures": [*main, _clean(figs[1]), _clean(figs[0])],
             "table": self._rows(plan, figs),
             "series": self._chart(plan, figs, kind),
         }
@@ -419,7 +441,7 @@ class Resolver:
         if kind in ("places", "named"):
             label = "column" if kind == "named" else "place"
             points = [[f.get(label) or f.get("area") or "gesamt", f["value"]] for f in figs]
-            title = _compared_title(plan, fig, [p[0] for p in points], kind)
+            title = compared_title(plan, fig, [p[0] for p in points], kind)
             return {"kind": "bar", "title": title, "unit": unit, "points": points}
         if kind == "columns" or (kind == "single" and any(years(c) for c in plan.columns)):
             cols = self._year_columns(plan)
@@ -441,7 +463,7 @@ class Resolver:
                 points.append([f.get("period") or p or t.provenance.title, f["value"]])
         if len(points) < 2:
             return None
-        return {"kind": "line", "title": _chart_title(plan, fig), "unit": unit, "points": points}
+        return {"kind": "line", "title": chart_title(plan, fig), "unit": unit, "points": points}
 
     def _year_columns(self, plan: Plan) -> list[str]:
         """Columns like the chosen one in another year (Ergebnis 2010, Plan 2011 …)."""
@@ -466,23 +488,6 @@ def _period_key(fig: dict, plan: Plan) -> str | None:
     if not period or period in plan.columns:
         return None
     return next((p for t, p in plan.years if p and F.period_label(p) == period), None)
-
-
-def _chart_title(plan: Plan, fig: dict) -> str:
-    place = fig.get("place") or fig.get("area") or "gesamt"
-    return f"{fig.get('column') or plan.columns[0]} – {place}"
-
-
-def _compared_title(plan: Plan, fig: dict, labels: list[str], kind: str) -> str:
-    """Bars name everything they compare: "Wahlberechtigte – Porz und Chorweiler" (places),
-    or the place the compared columns are read for."""
-    if kind == "named":
-        return f"{fig.get('place') or fig.get('area') or 'gesamt'}: " + _and(labels)
-    return f"{fig.get('column') or plan.columns[0]} – {_and(labels)}"
-
-
-def _and(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " und " + labels[-1]
 
 
 def _clean(fig: dict) -> dict:
