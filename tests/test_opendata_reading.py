@@ -16,11 +16,11 @@ from assistant.connectors.opendata.questions import StatisticsQuestions
 from assistant.connectors.opendata.store import Provenance, TableStore
 from assistant.connectors.opendata.tables import parse_bytes
 
-PEOPLE = """Jahr;Schlüssel;Quartier;BW_GES;BW_M;BW_W;BW_0U3;BW_3U6;BW_6U18;BW_65U100
-2020;Q-01;Hafen;1500;760;740;41;52;190;301
-2020;Q-02;Speicher;900;430;470;22;31;104;188
-2021;Q-01;Hafen;1530;771;759;44;50;196;305
-2021;Q-02;Speicher;880;420;460;20;33;101;190
+PEOPLE = """Jahr;Schlüssel;Quartier;BW_GES;BW_M;BW_W;BW_U1;BW_1U3;BW_3U6;BW_6U18;BW_65U100
+2020;Q-01;Hafen;1500;760;740;13;28;52;190;301
+2020;Q-02;Speicher;900;430;470;7;15;31;104;188
+2021;Q-01;Hafen;1530;771;759;14;30;50;196;305
+2021;Q-02;Speicher;880;420;460;6;14;33;101;190
 """
 # Listed before the qualifiers on purpose: a tie between "Bewohner" and "männlich" must not
 # fall to the total by the order of the configuration.
@@ -121,6 +121,8 @@ def test_a_range_in_the_question_names_the_column_with_that_range(ask):
     assert value(kids) == (33, "BW_3U6")
     old = ask("Wie viele Bewohner ab 65 Jahren hatte Hafen im Jahr 2020?", "bw")
     assert value(old) == (301, "BW_65U100")
+    babies = ask("Wie viele Kinder unter 1 Jahr lebten 2020 in Hafen?", "bw")
+    assert value(babies) == (13, "BW_U1")
 
 
 def test_ranges_are_read_from_the_question_not_from_dates_or_codes():
@@ -133,6 +135,11 @@ def test_more_and_than_apart_still_compare(ask):
     assert compares("Wie viele Bewohner mehr hatte 2021 Hafen als Speicher?")
     found = ask("Wie viele Bewohner mehr hatte 2021 Hafen als Speicher?", "bw")
     assert found["kind"] == "comparison" and found["figures"][0]["value"] == 1530 - 880
+
+
+def test_less_than_gives_the_amount_the_first_falls_short(ask):
+    found = ask("Wie viele Bewohner weniger hatte 2021 Speicher als Hafen?", "bw")
+    assert found["figures"][0]["value"] == 1530 - 880
 
 
 def test_the_year_picks_the_column_not_a_key_the_question_names(ask):

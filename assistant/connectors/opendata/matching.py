@@ -56,8 +56,11 @@ _VERSUS = re.compile(
 
 # "Wie viele Einwohner mehr hatte Porz als Chorweiler?": the comparative and its "als" apart.
 _MORE_THAN = re.compile(
-    r"\b(mehr|weniger|höher|niedriger|größer|kleiner)\b[^?.!;]*?\bals\b", re.IGNORECASE
+    r"\b(mehr|weniger|höher|niedriger|größer|kleiner|geringer)\b[^?.!;]*?\bals\b",
+    re.IGNORECASE,
 )
+# "Wie viele Einwohner weniger hatte A als B?": by how much A falls short, B − A.
+_LESS_THAN = re.compile(r"\b(weniger|niedriger|kleiner|geringer)\b[^?.!;]*?\bals\b", re.IGNORECASE)
 
 
 def compares(question: str) -> bool:
@@ -85,6 +88,11 @@ def asks_share(question: str) -> bool:
 
 def asks_relative(question: str) -> bool:
     return bool(_RELATIVE.search(question))
+
+
+def falls_short(question: str) -> bool:
+    """The first of two things is set below the second ("A weniger als B")."""
+    return bool(_LESS_THAN.search(question))
 
 
 def wants_figure(question: str) -> bool:
@@ -234,11 +242,13 @@ _BAND_GAP = re.compile(r"\s*(bis unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE
 _OPEN_AFTER = re.compile(r"\s*(jahre\w*\s+)?(und|oder)\s+(älter|mehr|darüber)|\s*\+", re.IGNORECASE)
 _OPEN_BEFORE = re.compile(r"\b(ab|über|mindestens)\s+$", re.IGNORECASE)
 _OPEN_HEADER = re.compile(r"älter|über|mehr|\+", re.IGNORECASE)
+_BELOW = re.compile(r"(?<!bis )\bunter\s+$", re.IGNORECASE)  # "unter 1 Jahr", not "bis unter"
+_BELOW_HEADER = re.compile(r"(unter|(?<![a-z])u|_u)\s*(\d+)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
-def bands(text: str) -> tuple[frozenset[tuple[int, int]], frozenset[int]]:
-    """The ranges a question names: closed (1, 6) and open-ended starts (80)."""
+def bands(text: str) -> tuple[frozenset[tuple[int, int]], frozenset[int], frozenset[int]]:
+    """The ranges a question names: closed (1, 6), open-ended starts (80), ends ("unter 1")."""
     found = [(int(m.group(1)), m.start(), m.end()) for m in _SMALL.finditer(text)]
     pairs = {
         (a, b)
@@ -246,7 +256,8 @@ def bands(text: str) -> tuple[frozenset[tuple[int, int]], frozenset[int]]:
         if a < b and _BAND_GAP.fullmatch(text[end:start])
     }
     starts = {a for a, s, e in found if _OPEN_AFTER.match(text, e) or _OPEN_BEFORE.search(text[:s])}
-    return frozenset(pairs), frozenset(starts)
+    below = {a for a, s, _ in found if _BELOW.search(text[:s])}
+    return frozenset(pairs), frozenset(starts), frozenset(below)
 
 
 BAND_SCORE = 20  # a range written out names its column more exactly than any word
@@ -257,8 +268,10 @@ def band_score(header: str, q: Question) -> int:
     numbers = [int(n) for n in re.findall(r"\d+", _YEAR.sub(" ", header))]
     if not numbers or len(numbers) > 2:
         return 0
-    pairs, starts = bands(q.text)
+    pairs, starts, below = bands(q.text)
     if len(numbers) == 2 and tuple(numbers) in pairs:
+        return BAND_SCORE
+    if len(numbers) == 1 and numbers[0] in below and _BELOW_HEADER.search(header.strip()):
         return BAND_SCORE
     open_ended = numbers[-1] >= 99 if len(numbers) == 2 else bool(_OPEN_HEADER.search(header))
     return BAND_SCORE if numbers[0] in starts and open_ended else 0

@@ -41,6 +41,7 @@ from assistant.connectors.opendata.matching import (
     code_named,
     compares,
     distinct_position,
+    falls_short,
     fully_named,
     header_score,
     most_specific,
@@ -377,6 +378,8 @@ class Resolver:
             figs, kind = [base, other], "places"
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
+        if kind in ("named", "places") and falls_short(self.q.text):
+            figs.reverse()  # "A weniger als B": B − A, A the base
         diff = F.compare(*figs)
         main = [_clean(diff)]
         if diff.get("unit") == "%":
