@@ -7,9 +7,13 @@ and name here is made up; the expected values are read off the CSV text below.""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
+from test_opendata_questions import CONFIG as KOELN_CONFIG
+from test_opendata_questions import koeln_synced as _koeln_synced  # noqa: F401 (a fixture)
+from test_opendata_sync import invoke
 
 from assistant.connectors.opendata.matching import Question, band_score, compares
 from assistant.connectors.opendata.questions import StatisticsQuestions
@@ -184,3 +188,27 @@ def test_two_places_together_are_added(ask):
     found = ask("Wie viele Bewohner hatten Hafen und Speicher 2021 zusammen?", "bw")
     assert found["kind"] == "figure" and found["figures"][0]["value"] == 1530 + 880
     assert found["figures"][0]["how"] == "Summe: Hafen 2021 1.530 + Speicher 2021 880"
+
+
+# --- through `assistant ask`: the top hit's table against a better one further down ---------
+
+
+def test_a_table_further_down_that_reads_more_of_the_question_wins(request):
+    koeln_synced = request.getfixturevalue("_koeln_synced")  # Köln synced for real
+    # The top hit (the election by district) has a table and would answer with its own row and
+    # default column (52.542 Wahlberechtigte); the search among the datasets with a table finds
+    # the age groups by district, which name the range and the place: 2012_Altersgruppen_
+    # Stadtbezirk.csv, "6;Chorweiler;80895;…", column "18 - 20" = 3046.
+    question = (
+        "Wie viele Einwohner zwischen 18 und 20 Jahren hatte der Stadtbezirk Chorweiler "
+        "bei der Bundestagswahl?"
+    )
+    top = json.loads(invoke(koeln_synced, "search", question, "--json", "-k", "1").stdout)
+    assert top[0]["title"].startswith("Bundestagswahl8")  # the situation this test is about
+    result = invoke(
+        koeln_synced, "ask", question, "--json",
+        ASSISTANT_OPENDATA_FIGURES=str(KOELN_CONFIG), ASSISTANT_SEARCH_K="1",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    assert [f["value"] for f in data["figures"]][:1] == [3046]
+    assert data["citations"][0]["title"].startswith("Einwohner nach Altersgruppen")
