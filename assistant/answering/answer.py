@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from assistant.retrieval.filters import SearchFilters
     from assistant.retrieval.search import SearchResult, SearchService
 
+# Hits of the search among the datasets with a table: a city's yearly datasets alone fill the
+# first five, and every hit is read strictly (measure and place named) anyway.
+TABLED_K = 10
 NOTHING_FOUND = "Dazu habe ich in der Wissensbasis nichts gefunden."
 EMPTY_SCOPE = (
     "Die Wissensbasis enthält für Sie noch keine Dokumente – entweder ist noch nichts "
@@ -330,22 +333,24 @@ class AnswerService:
 
     # --- helpers ---------------------------------------------------------------
     def _statistics(self, question: str, hits: list[Hit], scope: Scope, timings) -> dict | None:
-        """Figures from the table of a top hit; failing that, for a question that asks for a
-        figure, from the best dataset among those with a stored table (a second search
-        restricted to them: thousands of catalogue entries without a table crowd the few with
-        one out of the first hits). That dataset then leads the hits, as source [1]."""
+        """Figures from the table of a top hit, or, for a question that asks for a figure,
+        from a dataset among those with a stored table (a second search restricted to them:
+        thousands of catalogue entries without a table crowd the few with one out of the
+        first hits, and one dataset per year crowds out another city's) when its table reads
+        more of the question. That dataset then leads the hits, as source [1]."""
         if self.figures is None or not hits:
             return None
         t = time.perf_counter()
         found = self.figures(question, hits)
-        tabled = None if found else self.figures.tabled(question, hits)
+        tabled = self.figures.tabled(question, hits)
         if tabled is not None:
-            more = self.search.search(question, self.settings.search_k, scope, where=tabled).hits
-            found = self.figures(question, more, strict=True) if more else None
-            if found:
-                first = more[found["hit"] - 1]
+            k = max(self.settings.search_k, TABLED_K)
+            more = self.search.search(question, k, scope, where=tabled).hits
+            other = self.figures(question, more, strict=True) if more else None
+            if other and (not found or other.get("score", 0) > found.get("score", 0)):
+                first = more[other["hit"] - 1]
                 hits[:] = [first, *(h for h in hits if h.chunk_id != first.chunk_id)]
-                found["hit"] = 1
+                found, other["hit"] = other, 1
         timings["figures_ms"] = _ms(t)
         return found
 

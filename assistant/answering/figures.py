@@ -5,8 +5,9 @@ The figures themselves are computed outside this layer (connectors/opendata/ques
 injected by services.py as a `Figures`: `question, hits -> dict | None`, and `tabled`, a
 meta test for a second search among the datasets with a table): answering must not import
 connectors. The dict holds `figures` [{value, unit, dataset_id, how}], `table`
-{columns, rows}, `series` (for a chart), `sources`, `text` (the answer without a model) and
-`hit` (the 1-based position of the dataset among the hits).
+{columns, rows}, `series` (for a chart), `sources`, `text` (the answer without a model),
+`hit` (the 1-based position of the dataset among the hits) and `score` (how much of the
+question the table read: of two candidate tables, the higher reads it better).
 """
 
 from __future__ import annotations

@@ -41,7 +41,15 @@ def number_with_unit(fig: dict, *, sign: bool = False) -> str:
 def answer_text(found: dict) -> str:
     """The German answer: the number, how it was computed, where it comes from."""
     main = found["figures"][0]
-    if found["kind"] == "comparison":
+    if found["kind"] == "comparison" and main.get("relative"):
+        change = found["figures"][1]
+        percent = F.format_number(main["value"], sign=True)
+        lines = [
+            f"Veränderung: {percent} % (Differenz: {number_with_unit(change, sign=True)})",
+            f"Berechnung: {change['how']}.",
+        ]
+        lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][2:]]
+    elif found["kind"] == "comparison":
         lines = [f"Differenz: {number_with_unit(main, sign=True)}"]
         if main.get("percent") is not None:
             lines[0] += f" ({F.format_number(main['percent'], sign=True)} %)"
@@ -59,3 +67,20 @@ def answer_text(found: dict) -> str:
     who = f", {source['publisher']}" if source.get("publisher") else ""
     lines.append(f"Quelle: {source['title']}{who} – Lizenz: {licence} [1]")
     return "\n".join(lines)
+
+
+def chart_title(plan, fig: dict) -> str:
+    place = fig.get("place") or fig.get("area") or "gesamt"
+    return f"{fig.get('column') or plan.columns[0]} – {place}"
+
+
+def compared_title(plan, fig: dict, labels: list[str], kind: str) -> str:
+    """Bars name everything they compare: "Wahlberechtigte – Porz und Chorweiler" (places),
+    or the place the compared columns are read for."""
+    if kind == "named":
+        return f"{fig.get('place') or fig.get('area') or 'gesamt'}: " + _and(labels)
+    return f"{fig.get('column') or plan.columns[0]} – {_and(labels)}"
+
+
+def _and(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " und " + labels[-1]

@@ -58,6 +58,22 @@ def detect_roles(table: StoredTable) -> Roles:
     )
 
 
+def measure_columns(table: StoredTable, roles: Roles) -> list[str]:
+    """The numeric columns that can carry a value: not the period, not the area code, and not
+    a key such as "Bezirk" in "Bezirk;Bezeichnung" (a number column followed by its label)."""
+    skip = {roles.period, roles.area_code}
+    out = []
+    for i, c in enumerate(table.columns):
+        if c.kind not in (INT, FLOAT) or c.name in skip:
+            continue
+        nxt = table.columns[i + 1] if i + 1 < len(table.columns) else None
+        labelled = nxt is not None and nxt.kind == TEXT
+        if c.kind == INT and labelled and any(r[i + 1] is not None for r in table.rows):
+            continue
+        out.append(c.name)
+    return out
+
+
 def roles_for(table: StoredTable, config: FiguresConfig | None) -> Roles:
     """Configured roles win field by field over the detected ones."""
     detected = detect_roles(table)
@@ -148,6 +164,45 @@ def compare(base: dict, other: dict) -> dict:
         "other": other,
         "dataset_ids": sorted({base["dataset_id"], other["dataset_id"]}),
     }
+
+
+def total(figs: list[dict]) -> dict:
+    """The sum of figures of several places ("Innenstadt und Porz zusammen")."""
+    units = {f.get("unit") for f in figs}
+    if len(units) > 1 or "%" in units:
+        raise OpendataError(
+            "Die Werte lassen sich nicht addieren (Prozentwerte oder verschiedene Einheiten).",
+            code="opendata_sum_percent",
+        )
+    value = sum(f["value"] for f in figs)
+    value = int(value) if float(value).is_integer() else round(value, 6)
+    how = "Summe: " + " + ".join(f"{_label(f)} {format_number(f['value'])}" for f in figs)
+    place = " und ".join(str(f.get("place") or f.get("area")) for f in figs)
+    return {**figs[0], "value": value, "how": how, "place": place, "area": None}
+
+
+def relative(diff: dict) -> dict:
+    """A comparison's change in percent as a figure of its own (the difference follows it)."""
+    how = f"Veränderung in Prozent: {diff['how']}"
+    keep = {k: v for k, v in diff.items() if k not in ("base", "other")}
+    return {**keep, "value": diff["percent"], "unit": "%", "how": how, "relative": True}
+
+
+def percent_column(table: StoredTable, roles: Roles, column: str) -> str:
+    """For a question about a share: the column's percent twin ("Z_SPD" → "Z_SPD_Proz"),
+    when the column itself is a count and such a twin exists."""
+    col = table.columns[table.column_index(column)]
+    if (roles.units.get(col.name) or col.unit) == "%":
+        return column
+    twins = [
+        c.name
+        for c in table.columns
+        if c.name != col.name
+        and c.name.casefold().startswith(col.name.casefold())
+        and c.kind in (INT, FLOAT)
+        and (roles.units.get(c.name) or c.unit) == "%"
+    ]
+    return min(twins, key=len) if twins else column
 
 
 def format_number(value: float, *, sign: bool = False) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 _WORD = re.compile(r"[0-9a-zäöüß]+")
 _YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d])")
@@ -52,9 +54,45 @@ _VERSUS = re.compile(
 )
 
 
+# "Wie viele Einwohner mehr hatte Porz als Chorweiler?": the comparative and its "als" apart.
+_MORE_THAN = re.compile(
+    r"\b(mehr|weniger|höher|niedriger|größer|kleiner|geringer)\b[^?.!;]*?\bals\b",
+    re.IGNORECASE,
+)
+# "Wie viele Einwohner weniger hatte A als B?": by how much A falls short, B − A.
+_LESS_THAN = re.compile(r"\b(weniger|niedriger|kleiner|geringer)\b[^?.!;]*?\bals\b", re.IGNORECASE)
+
+
 def compares(question: str) -> bool:
     """The question sets two things against each other ("CDU vor der SPD")."""
-    return bool(_VERSUS.search(question))
+    return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
+
+
+# A share ("Anteil", "Quote", "in Prozent", "Prozentpunkte"): a column in percent is meant.
+_SHARE = re.compile(r"prozent|%|anteil|quote", re.IGNORECASE)
+# A change in percent ("Um wie viel Prozent …"), not in percentage points.
+_RELATIVE = re.compile(r"\b(prozent|prozentual\w*)\b|%", re.IGNORECASE)
+
+
+# "Innenstadt und Porz zusammen": two places added, not set against each other.
+_TOGETHER = re.compile(r"\b(zusammen\w*|gemeinsam|addiert|summe)\b", re.IGNORECASE)
+
+
+def adds(question: str) -> bool:
+    return bool(_TOGETHER.search(question)) and not compares(question)
+
+
+def asks_share(question: str) -> bool:
+    return bool(_SHARE.search(question))
+
+
+def asks_relative(question: str) -> bool:
+    return bool(_RELATIVE.search(question))
+
+
+def falls_short(question: str) -> bool:
+    """The first of two things is set below the second ("A weniger als B")."""
+    return bool(_LESS_THAN.search(question))
 
 
 def wants_figure(question: str) -> bool:
@@ -65,25 +103,44 @@ def asks_for_dataset(question: str) -> bool:
     return bool(_DATASET.search(question))
 
 
-def word_matches(word: str, tokens: set[str]) -> int:
+def word_matches(word: str, tokens: set[str] | frozenset[str]) -> int:
     """How much of a word of a header, value or phrase the question's tokens hold (0: none):
     the same token, or a token that inflects it ("Einwohnerinnen" holds "Einwohner"), in
     full; a token sharing most of its stem ("Personalaufwand" – "Personalaufwendungen") less,
     by what is left over. A short token inside a long word ("Stadt" – "Stadtmuseum") is none."""
+    return _word_match(word, tokens)[0]
+
+
+def _word_match(word: str, tokens) -> tuple[int, str | None]:
+    """`word_matches` and the token that matched."""
     if word in tokens:
-        return len(word)
+        return len(word), word
     if len(word) < 4 or word.isdigit():
-        return 0
-    found = 0
+        return 0, None
+    found, token = 0, None
     for t in tokens:
         if len(t) < 4:
             continue
-        if t.startswith(word):
-            return len(word)
+        # A participle names its stem: "geplant" names "Plan", "gezahlt" "Zahl".
+        if t.startswith(word) or (t.startswith("ge") and t[2:].startswith(word)):
+            return len(word), t
         cp = len(_common_prefix(t, word))
-        if cp >= 0.6 * len(word) and cp >= 0.8 * len(t):
-            found = max(found, 2 * cp - len(word))
-    return max(found, 0)
+        if cp >= 0.6 * len(word) and cp >= 0.8 * len(t) and 2 * cp - len(word) > found:
+            found, token = 2 * cp - len(word), t
+    return found, token
+
+
+def _phrase_matches(content: list[str], tokens) -> list[tuple[int, str | None]]:
+    """Per content word its score and token; a token of the question names one word only
+    ("Einwohnerinnen" is not both "Einwohnerinnen" and "Einwohner" of a phrase)."""
+    free = set(tokens)
+    out = []
+    for w in sorted(content, key=len, reverse=True):
+        score, token = _word_match(w, free)
+        free.discard(token)
+        out.append((w, score, token))
+    order = {w: i for i, w in enumerate(content)}
+    return [(sc, t) for _, sc, t in sorted(out, key=lambda x: order[x[0]])]
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -117,10 +174,10 @@ def phrase_score(phrase: str, q: Question, *, need_all: bool = True) -> int:
     """Letters of `phrase` found in the question (0: not named). Numbering such as
     "10 - " or "17 = " in front of a row label is no content."""
     phrase = re.sub(r"^\s*\d+\s*[-=–]\s*", "", phrase)
-    content = [w for w in words(phrase) if w not in STOP]
+    content = list(dict.fromkeys(w for w in words(phrase) if w not in STOP))
     if not content:
         return 0
-    scores = [word_matches(w, q.tokens) for w in content]
+    scores = [sc for sc, _ in _phrase_matches(content, q.tokens)]
     found = [w for w, sc in zip(content, scores, strict=True) if sc]
     if not found:
         return 0
@@ -131,6 +188,12 @@ def phrase_score(phrase: str, q: Question, *, need_all: bool = True) -> int:
         return 0
     # Each named word counts beyond its letters: "80 Jahre" names more than "Menschen".
     return sum(scores) + 5 * len(found)
+
+
+def named_tokens(phrase: str, q: Question) -> frozenset[str]:
+    """The question's tokens that name words of `phrase`."""
+    content = list(dict.fromkeys(w for w in words(phrase) if w not in STOP))
+    return frozenset(t for sc, t in _phrase_matches(content, q.tokens) if sc and t)
 
 
 def fully_named(phrase: str, q: Question) -> bool:
@@ -170,3 +233,59 @@ def header_score(header: str, q: Question) -> int:
     if header_years:
         score += 1 + score  # the year is named: this column, not the other years'
     return score
+
+
+# Age bands and other ranges: "von 1 bis unter 6 Jahren" names the header "E_1U6",
+# "zwischen 21 und 34" the header "21 - 34", "ab 80 Jahren" the header "80 u. älter".
+_SMALL = re.compile(r"(?<![\w.,])(\d{1,3})(?!\w|[.,]\d)")
+_BAND_GAP = re.compile(r"\s*(bis unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE)
+_OPEN_AFTER = re.compile(r"\s*(jahre\w*\s+)?(und|oder)\s+(älter|mehr|darüber)|\s*\+", re.IGNORECASE)
+_OPEN_BEFORE = re.compile(r"\b(ab|über|mindestens)\s+$", re.IGNORECASE)
+_OPEN_HEADER = re.compile(r"älter|über|mehr|\+", re.IGNORECASE)
+_BELOW = re.compile(r"(?<!bis )\bunter\s+$", re.IGNORECASE)  # "unter 1 Jahr", not "bis unter"
+_BELOW_HEADER = re.compile(r"(unter|(?<![a-z])u|_u)\s*(\d+)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def bands(text: str) -> tuple[frozenset[tuple[int, int]], frozenset[int], frozenset[int]]:
+    """The ranges a question names: closed (1, 6), open-ended starts (80), ends ("unter 1")."""
+    found = [(int(m.group(1)), m.start(), m.end()) for m in _SMALL.finditer(text)]
+    pairs = {
+        (a, b)
+        for (a, _, end), (b, start, _) in pairwise(found)
+        if a < b and _BAND_GAP.fullmatch(text[end:start])
+    }
+    starts = {a for a, s, e in found if _OPEN_AFTER.match(text, e) or _OPEN_BEFORE.search(text[:s])}
+    below = {a for a, s, _ in found if _BELOW.search(text[:s])}
+    return frozenset(pairs), frozenset(starts), frozenset(below)
+
+
+BAND_SCORE = 20  # a range written out names its column more exactly than any word
+
+
+def band_score(header: str, q: Question) -> int:
+    """BAND_SCORE when the header's numbers are the range the question names."""
+    numbers = [int(n) for n in re.findall(r"\d+", _YEAR.sub(" ", header))]
+    if not numbers or len(numbers) > 2:
+        return 0
+    pairs, starts, below = bands(q.text)
+    if len(numbers) == 2 and tuple(numbers) in pairs:
+        return BAND_SCORE
+    if len(numbers) == 1 and numbers[0] in below and _BELOW_HEADER.search(header.strip()):
+        return BAND_SCORE
+    open_ended = numbers[-1] >= 99 if len(numbers) == 2 else bool(_OPEN_HEADER.search(header))
+    return BAND_SCORE if numbers[0] in starts and open_ended else 0
+
+
+def most_specific(named: dict[str, tuple[int, frozenset]], default: str | None) -> str | None:
+    """The best-named column; but when the best is the total ("Einwohner") and another column
+    is named by other words of the question ("männliche Einwohner"), that one: the question
+    qualifies the total. A column named by fewer of the same words ("Einwohnerinnen" within
+    "Einwohnerinnen und Einwohner") stays behind."""
+    if not named:
+        return None
+    top = max(named, key=lambda c: named[c][0])
+    if top != default:
+        return top
+    others = [c for c in named if c != top and not named[c][1] <= named[top][1]]
+    return max(others, key=lambda c: named[c][0]) if others else top

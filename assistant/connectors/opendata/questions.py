@@ -22,18 +22,30 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.connectors.opendata import figures as F
-from assistant.connectors.opendata.answers import answer_text, sources
+from assistant.connectors.opendata.answers import (
+    answer_text,
+    chart_title,
+    compared_title,
+    sources,
+)
 from assistant.connectors.opendata.areas import FiguresConfig, Roles
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
     Question,
+    adds,
     asks_for_dataset,
+    asks_relative,
+    asks_share,
+    band_score,
     best,
     code_named,
     compares,
     distinct_position,
+    falls_short,
     fully_named,
     header_score,
+    most_specific,
+    named_tokens,
     phrase_score,
     wants_figure,
     years,
@@ -44,6 +56,10 @@ from assistant.connectors.opendata.tables import CODE, FLOAT, INT, TEXT
 log = logging.getLogger(__name__)
 TOP_HITS = 5  # only a dataset the search ranks near the top is read as the question's
 MAX_ROWS = 50  # rows shown in the chat's table
+# A code written out (10101) names one row exactly, more than a name read from an adjective
+# ("Kölner" → "Stadt Köln") or a prefix: like a range, it outweighs a word.
+CODE_SCORE = 20
+UNNAMED_SUM = 3  # score lost by a plan that sums rows the question's labels do not tell apart
 
 
 @dataclass
@@ -110,10 +126,14 @@ class StatisticsQuestions:
         store, config = self._tables(), self.config()
         resolver = Resolver(q, config, store)
         best = None  # (score, -rank, plan, rank, hit): the table that reads most of the question
-        for n, hit in enumerate(hits[:TOP_HITS], 1):
+        # The narrower search's hits all have a table and each must name measure and place.
+        seen = set()
+        for n, hit in enumerate(hits if strict else hits[:TOP_HITS], 1):
             meta = getattr(hit, "meta", None) or {}
-            if meta.get("kind") != "opendata" or not meta.get("dataset_id"):
+            key = (meta.get("portal"), meta.get("dataset_id"))
+            if meta.get("kind") != "opendata" or not meta.get("dataset_id") or key in seen:
                 continue
+            seen.add(key)
             try:
                 tables = store.tables(meta["dataset_id"], meta.get("portal"))
                 plan = resolver.best(tables) if tables else None
@@ -130,7 +150,7 @@ class StatisticsQuestions:
             return None
         _, _, plan, n, hit = best
         found = resolver.execute(plan)
-        found["hit"] = n
+        found["hit"], found["score"] = n, plan.score
         found["sources"] = sources(hit, found["figures"])
         found["text"] = answer_text(found)
         return found
@@ -139,10 +159,6 @@ class StatisticsQuestions:
 class Resolver:
     def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
         self.q, self.config, self.store = q, config, store
-
-    def resolve(self, tables: list[StoredTable]) -> dict | None:
-        plan = self.best(tables)
-        return self.execute(plan) if plan else None
 
     def best(self, tables: list[StoredTable]) -> Plan | None:
         """The plan that reads the most of the question, among `tables`."""
@@ -169,31 +185,41 @@ class Resolver:
             return None
         try:  # a dry run: every place must resolve in this table
             for place in places or [None]:
-                self.figure(plan, plan.years[0][0], columns[0], place, plan.years[0][1])
+                fig = self.figure(plan, plan.years[0][0], columns[0], place, plan.years[0][1])
         except OpendataError:
             return None
+        if filters and fig["rows"] > 1 and not self.config.areas.find(place or ""):
+            # The named labels still leave rows of a dimension the question does not name
+            # (16 product groups of a district): a table where they pin one row reads it better.
+            plan.score -= UNNAMED_SUM
         return plan
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
-        """The value column(s): a configured phrase, else a named header, else the total.
-        Two configured phrases in a comparison ("CDU vor der SPD") or headers of two years
-        the question names ("Ergebnis 2010 … Plan 2015") give two columns."""
+        columns, score = self._named_columns(table, roles)
+        if asks_share(self.q.text):
+            columns = [F.percent_column(table, roles, c) for c in columns]
+        return columns, score
+
+    def _named_columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+        """The value column(s): the one the question names best — by a configured phrase, its
+        header or the range in its header —, else the total. Two configured phrases in a
+        comparison ("CDU vor der SPD") or headers of two years the question names ("Ergebnis
+        2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
-        skip = {roles.period, roles.area_code}
-        numeric = [c.name for c in table.columns if c.kind in (INT, FLOAT) and c.name not in skip]
+        numeric = F.measure_columns(table, roles)
+        if self.q.years:  # a year the question names picks among columns per year
+            numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
         configured = {p: phrase_score(p, self.q) for p, c in roles.columns.items() if c in names}
         ranked = sorted((p for p in configured if configured[p]), key=lambda p: -configured[p])
-        if ranked:
-            full = [p for p in ranked if fully_named(p, self.q)]
-            if compares(self.q.text) and full:
-                pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
-                if len(pair) == 2:
-                    a, b = pair
-                    if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
-                        pair.reverse()
-                    return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
-            return [roles.columns[ranked[0]]], configured[ranked[0]]
-        headers = {c: header_score(c, self.q) for c in numeric}
+        full = [p for p in ranked if fully_named(p, self.q)]
+        if compares(self.q.text) and full:
+            pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
+            if len(pair) == 2:
+                a, b = pair
+                if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
+                    pair.reverse()
+                return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
+        headers = {c: header_score(c, self.q) + band_score(c, self.q) for c in numeric}
         per_year: dict[str, str] = {}
         for c in sorted(headers, key=lambda c: -headers[c]):
             if headers[c] and years(c):
@@ -201,8 +227,13 @@ class Resolver:
         if len(per_year) >= 2:
             pair = [per_year[y] for y in sorted(per_year)[:2]]
             return pair, sum(headers[c] for c in pair)
-        if chosen := best(headers):
-            return [chosen[0]], headers[chosen[0]]
+        named = {c: (sc, named_tokens(c, self.q)) for c, sc in headers.items() if sc}
+        for p in ranked:
+            column = roles.columns[p]
+            if configured[p] > named.get(column, (0,))[0]:
+                named[column] = (configured[p], named_tokens(p, self.q))
+        if chosen := most_specific(named, roles.default_column):
+            return [chosen], named[chosen][0]
         if roles.default_column in names:
             return [roles.default_column], 0
         return [], 0
@@ -221,7 +252,7 @@ class Resolver:
             header = phrase_score(role, self.q)  # "Stadtbezirk Mülheim": the name column's header
             for value in {r[idx] for r in table.rows if r[idx] is not None}:
                 if role == roles.area_code and code_named(value, self.q):
-                    found.setdefault(str(value), 8 + header)
+                    found.setdefault(str(value), CODE_SCORE + header)
                     codes.add(str(value))
                 elif table.columns[idx].kind == TEXT and (
                     s := phrase_score(str(value), self.q, need_all=False)
@@ -243,7 +274,7 @@ class Resolver:
             for k in keys
             if not ((area := self.config.areas.find(k)) and any(area.contains(i) for i in inner))
         ]
-        if len(keys) > 1 and not compares(self.q.text):
+        if len(keys) > 1 and not compares(self.q.text) and not adds(self.q.text):
             # A code written out (01011103) is the most specific; then the best-named place.
             return [
                 max(
@@ -334,17 +365,31 @@ class Resolver:
         elif len(plan.years) == 2:
             figs = [self.figure(plan, t, column, place, p) for t, p in plan.years]
             kind = "years"
+        elif len(plan.places) == 2 and adds(self.q.text):  # "A und B zusammen"
+            figs = [self.figure(plan, table, column, p, period) for p in plan.places]
+            return {
+                "kind": "figure",
+                "figures": [_clean(F.total(figs)), *map(_clean, figs)],
+                "table": self._rows(plan, figs),
+                "series": self._chart(plan, figs, "places"),
+            }
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
+        if kind in ("named", "places") and falls_short(self.q.text):
+            figs.reverse()  # "A weniger als B": B − A, A the base
         diff = F.compare(*figs)
+        main = [_clean(diff)]
         if diff.get("unit") == "%":
             diff["unit"], diff["percent"] = "Prozentpunkte", None
+            main = [_clean(diff)]
+        elif asks_relative(self.q.text) and diff.get("percent") is not None:
+            main = [F.relative(diff), *main]  # "Um wie viel Prozent …": the change in percent
         return {
             "kind": "comparison",
-            "figures": [_clean(diff), _clean(figs[1]), _clean(figs[0])],
+            "figures": [*main, _clean(figs[1]), _clean(figs[0])],
             "table": self._rows(plan, figs),
             "series": self._chart(plan, figs, kind),
         }
@@ -399,7 +444,7 @@ class Resolver:
         if kind in ("places", "named"):
             label = "column" if kind == "named" else "place"
             points = [[f.get(label) or f.get("area") or "gesamt", f["value"]] for f in figs]
-            title = _compared_title(plan, fig, [p[0] for p in points], kind)
+            title = compared_title(plan, fig, [p[0] for p in points], kind)
             return {"kind": "bar", "title": title, "unit": unit, "points": points}
         if kind == "columns" or (kind == "single" and any(years(c) for c in plan.columns)):
             cols = self._year_columns(plan)
@@ -421,7 +466,7 @@ class Resolver:
                 points.append([f.get("period") or p or t.provenance.title, f["value"]])
         if len(points) < 2:
             return None
-        return {"kind": "line", "title": _chart_title(plan, fig), "unit": unit, "points": points}
+        return {"kind": "line", "title": chart_title(plan, fig), "unit": unit, "points": points}
 
     def _year_columns(self, plan: Plan) -> list[str]:
         """Columns like the chosen one in another year (Ergebnis 2010, Plan 2011 …)."""
@@ -446,23 +491,6 @@ def _period_key(fig: dict, plan: Plan) -> str | None:
     if not period or period in plan.columns:
         return None
     return next((p for t, p in plan.years if p and F.period_label(p) == period), None)
-
-
-def _chart_title(plan: Plan, fig: dict) -> str:
-    place = fig.get("place") or fig.get("area") or "gesamt"
-    return f"{fig.get('column') or plan.columns[0]} – {place}"
-
-
-def _compared_title(plan: Plan, fig: dict, labels: list[str], kind: str) -> str:
-    """Bars name everything they compare: "Wahlberechtigte – Porz und Chorweiler" (places),
-    or the place the compared columns are read for."""
-    if kind == "named":
-        return f"{fig.get('place') or fig.get('area') or 'gesamt'}: " + _and(labels)
-    return f"{fig.get('column') or plan.columns[0]} – {_and(labels)}"
-
-
-def _and(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " und " + labels[-1]
 
 
 def _clean(fig: dict) -> dict:
