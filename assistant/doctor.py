@@ -282,7 +282,7 @@ def _vectors(s: Services) -> Check:
 
 def _ollama(s: Services) -> Check:
     try:
-        from assistant.ollama import check_ollama
+        from assistant.llm.ollama import check_ollama
     except ImportError:
         return Check(
             "ollama",
@@ -322,7 +322,7 @@ def _ollama(s: Services) -> Check:
 
 def _ollama_pool(s: Services) -> Check:
     """Several Ollama servers: each one, reachable or not, with its models."""
-    from assistant.ollama_pool import check_nodes
+    from assistant.llm.pool import check_nodes
 
     found = check_nodes(s.settings)
     usable = [url for url, status in found if status.reachable and status.model_present]

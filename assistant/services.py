@@ -122,7 +122,7 @@ class Services:
 
         model = None
         if self.settings.ollama_model:
-            from assistant.ollama import build_chat_model
+            from assistant.llm.ollama import build_chat_model
 
             model = build_chat_model(self.settings)
         gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
