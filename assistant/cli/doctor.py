@@ -1,5 +1,9 @@
 """`assistant doctor`: what works, what is missing, and how to fix it.
 
+The checks behind the command in cli/admin.py, which is their only caller; they look
+into every layer (settings, stores, the model servers, the site file), which only a
+channel may import.
+
 Each check returns one `Check`; a check never raises. Problems carry a hint for the
 person at the keyboard, in German like all user-facing text (the JSON keeps the key
 `hint_de` so that monitoring set up on it keeps working).
