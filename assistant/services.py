@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from assistant.connectors.opendata.service import OpendataService
     from assistant.ingest.pipeline import Ingestor
     from assistant.ingest.upload import UploadService
-    from assistant.jobs import JobQueue
+    from assistant.jobs import Job, JobQueue
+    from assistant.jobs.worker import Handler
     from assistant.privacy import Redactor
     from assistant.privacy.audit import AuditLog
     from assistant.privacy.redact import ConversationRedactor
@@ -122,7 +123,7 @@ class Services:
 
         model = None
         if self.settings.ollama_model:
-            from assistant.ollama import build_chat_model
+            from assistant.llm.ollama import build_chat_model
 
             model = build_chat_model(self.settings)
         gate = RelevanceGate(self.settings.min_term_coverage, self.settings.min_dense_similarity)
@@ -243,3 +244,42 @@ class Services:
     def close(self) -> None:
         if "lexical" in self.__dict__:
             self.lexical.close()
+
+
+# Job kinds → the service that runs them, for `assistant worker` (jobs/worker.py): wiring,
+# so the worker beside the queue imports no service.
+def _upload(services: Services, job: Job, report) -> dict:
+    return services.uploads.run_job(job, report)
+
+
+def _ingest(services: Services, job: Job, report) -> dict:
+    from assistant.ingest import jobs
+
+    return jobs.run(services.ingestor, job, report)
+
+
+def _council_sync(services: Services, job: Job, report) -> dict:
+    from assistant.connectors import jobs
+
+    return jobs.run(services.council, job, report)
+
+
+def _opendata_sync(services: Services, job: Job, report) -> dict:
+    from assistant.connectors import jobs
+
+    return jobs.run(services.opendata, job, report)
+
+
+def _noop(services: Services, job: Job, report) -> dict:
+    """Does nothing: bench/jobs.py measures the queue itself with it."""
+    return {"ok": True}
+
+
+# kind → (handler, writes the indexes)
+JOB_HANDLERS: dict[str, tuple[Handler, bool]] = {
+    "upload": (_upload, True),
+    "ingest": (_ingest, True),
+    "oparl_sync": (_council_sync, True),
+    "opendata_sync": (_opendata_sync, True),
+    "noop": (_noop, False),
+}

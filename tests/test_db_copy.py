@@ -24,7 +24,8 @@ from old_chat import OLD_HISTORY, insert_old_chat, read_old_chat
 from test_audit import make_answer
 from test_chat_history import conversation
 
-from assistant import db, dbcopy
+from assistant import db
+from assistant.db import copy as dbcopy
 from assistant.models import Scope
 from assistant.privacy import build_redactor
 from assistant.privacy.retention import CHAT_DB, CHAT_TABLES

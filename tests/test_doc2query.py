@@ -11,7 +11,7 @@ import tantivy
 from conftest import make_settings
 from docgen import GOOD_MD
 
-from assistant.doctor import run_checks
+from assistant.cli.doctor import run_checks
 from assistant.models import Scope
 from assistant.retrieval.lexical import open_lexical_index
 from assistant.retrieval.lexical.analysis import default_analyzer

@@ -98,7 +98,7 @@ def _third_party_imports() -> set[str]:
 
 
 def test_doctor_knows_every_runtime_import():
-    from assistant.doctor import RUNTIME_MODULES
+    from assistant.cli.doctor import RUNTIME_MODULES
 
     imported = _third_party_imports()
     assert "chainlit" in imported and "sqlalchemy" in imported  # the scan sees the code

@@ -94,30 +94,43 @@ def _hold_every_connection(layer: RedactedDataLayer, seconds: float):
     return hold()
 
 
-def test_a_write_waiting_for_a_busy_pool_lands_later(tmp_path, redactor):  # noqa: F811
-    """The pool's one connection is busy for longer than the pool's wait: the write is
-    tried again and lands (before: dropped with a warning)."""
+def _one_connection(tmp_path, redactor, pool_timeout: float):  # noqa: F811
+    """Services on PostgreSQL whose pool has one connection and waits `pool_timeout` s for
+    it, and their chat-history data layer."""
     services = _services(
         tmp_path,
         "postgresql",
         redactor,
         database_pool_size=1,
         database_pool_overflow=0,
-        database_pool_timeout=0.3,
+        database_pool_timeout=pool_timeout,
     )
-    layer = build_data_layer(services)
+    return services, build_data_layer(services)
+
+
+def _write_while_held(layer: RedactedDataLayer, output: str, hold_s: float) -> str:
+    """Create one step while another task holds the pool's connection for `hold_s`
+    seconds, as Chainlit calls the layer; returns the step's id."""
     thread_id, step_id = str(uuid.uuid4()), str(uuid.uuid4())
 
     async def under_pressure():
         init_http_context(thread_id=thread_id)
-        holder = asyncio.create_task(_hold_every_connection(layer, 0.8))
+        holder = asyncio.create_task(_hold_every_connection(layer, hold_s))
         await asyncio.sleep(0.1)
-        await layer.create_step(_step(thread_id, step_id, FINAL))
+        await layer.create_step(_step(thread_id, step_id, output))
         await holder
         await layer.engine.dispose()
 
+    asyncio.run(under_pressure())
+    return step_id
+
+
+def test_a_write_waiting_for_a_busy_pool_lands_later(tmp_path, redactor):  # noqa: F811
+    """The pool's one connection is busy for longer than the pool's wait: the write is
+    tried again and lands (before: dropped with a warning)."""
+    services, layer = _one_connection(tmp_path, redactor, pool_timeout=0.3)
     try:
-        asyncio.run(under_pressure())
+        step_id = _write_while_held(layer, FINAL, hold_s=0.8)
         assert _stored_outputs(services, layer).get(step_id) == FINAL
         assert layer.writes.lost == 0
     finally:
@@ -127,30 +140,12 @@ def test_a_write_waiting_for_a_busy_pool_lands_later(tmp_path, redactor):  # noq
 def test_a_write_lost_for_good_is_an_error_without_its_text(tmp_path, redactor, caplog):  # noqa: F811
     """Busy for longer than every try: the loss is an ERROR with a count, and the
     message's text (which may hold personal data) is in no log line."""
-    services = _services(
-        tmp_path,
-        "postgresql",
-        redactor,
-        database_pool_size=1,
-        database_pool_overflow=0,
-        database_pool_timeout=0.2,
-    )
-    layer = build_data_layer(services)
+    services, layer = _one_connection(tmp_path, redactor, pool_timeout=0.2)
     layer.writes = HistoryWrites(tries=3)  # 0.5 + 1 s of pauses: the holder outlasts them
-    thread_id, step_id = str(uuid.uuid4()), str(uuid.uuid4())
     secret = "Rückruf an Herrn Jankowski, 0171 2345678"
-
-    async def overwhelmed():
-        init_http_context(thread_id=thread_id)
-        holder = asyncio.create_task(_hold_every_connection(layer, 4.0))
-        await asyncio.sleep(0.1)
-        await layer.create_step(_step(thread_id, step_id, secret))
-        await holder
-        await layer.engine.dispose()
-
     try:
         with caplog.at_level(logging.INFO, logger="assistant"):
-            asyncio.run(overwhelmed())
+            _write_while_held(layer, secret, hold_s=4.0)
         assert layer.writes.lost >= 1
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert any("SQL failed (TimeoutError) after 3 tries" in r.getMessage() for r in errors)

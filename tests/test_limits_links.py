@@ -13,7 +13,7 @@ from conftest import make_settings
 from assistant.answering.injection import instruction_like, source_flags
 from assistant.answering.limits import MessageRate, check_question
 from assistant.errors import InputError, LLMError
-from assistant.ollama import atimed_stream, timed_stream
+from assistant.llm.ollama import atimed_stream, timed_stream
 from assistant.web.links import defang
 
 ALLOWED = ("musterstadt.de",)

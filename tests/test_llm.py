@@ -16,7 +16,7 @@ from ollama import ResponseError
 
 from assistant.config import Settings
 from assistant.errors import LLMError
-from assistant.ollama import (
+from assistant.llm.ollama import (
     OllamaStatus,
     astream_chat,
     build_chat_model,

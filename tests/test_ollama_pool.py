@@ -15,10 +15,10 @@ from conftest import dead_url, make_settings
 from fake_ollama import running_fake_ollama
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant import ollama_pool
 from assistant.access.accounts import Operator
-from assistant.ollama import build_chat_model, stream_chat
-from assistant.ollama_pool import PooledChatModel, pool_for
+from assistant.llm import pool as ollama_pool
+from assistant.llm.ollama import build_chat_model, stream_chat
+from assistant.llm.pool import PooledChatModel, pool_for
 from assistant.privacy.audit import AuditQuery
 from assistant.services import Services
 

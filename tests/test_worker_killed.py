@@ -19,35 +19,23 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 
 import pytest
-from browser_util import (
-    ASSISTANT_MESSAGES,
-    CHROMIUM,
-    USER_MESSAGES,
-    add_user,
-    app_env,
-    ask,
-    free_port,
-    ingest,
-    wait_until_done,
-)
-from conftest import KNOWLEDGE, drop_all, require
-from test_multi_worker import (
-    HAPROXY,
+from browser_util import ASSISTANT_MESSAGES, USER_MESSAGES, add_user, ask, ingest, wait_until_done
+from cluster_util import (
     SERVED_BY,
     Cluster,
-    _spawn,
-    _stop,
-    _wait_healthy,
+    cluster_env,
     pinned,
-    proxy_config,
+    running_cluster,
+    spawn,
+    stop,
+    wait_healthy,
 )
+from conftest import KNOWLEDGE
 
 PERSON = ("kurt-kill", "Kurt-Passwort-77")
 DOCUMENTS = ["dienstreiserichtlinie.pdf", "fortbildungsrichtlinie.txt"]
@@ -61,47 +49,12 @@ NOTICE = (
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, ollama_server):
-    url = os.environ.get("TEST_POSTGRES_URL")
-    chroma = os.environ.get("TEST_CHROMA_URL")
-    require(bool(url), "TEST_POSTGRES_URL not set (PostgreSQL not started)")
-    require(bool(chroma), "TEST_CHROMA_URL not set (no Chroma server)")
-    require(HAPROXY is not None, "haproxy not installed (apt-get install haproxy)")
-    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)")
-    drop_all(url)
-    ollama_server.start()
-    ollama_server.reset()
-    ollama_server.answer, ollama_server.delay, ollama_server.token_delay = None, 0.0, 0.0
     tmp = tmp_path_factory.mktemp("killed")
-    env = app_env(
-        tmp / "data",
-        ollama_server.url,
-        ASSISTANT_DATABASE_URL=url,
-        ASSISTANT_CHROMA_URL=chroma,
-        ASSISTANT_CHROMA_COLLECTION=f"killed_{uuid.uuid4().hex[:8]}",
-        ASSISTANT_TRUSTED_PROXIES='["127.0.0.1"]',
-    )
+    url, env = cluster_env(tmp, ollama_server, "killed")
     ingest([KNOWLEDGE / name for name in DOCUMENTS], env, tmp / "ingest.log")
     add_user(env, *PERSON, "--group", "allgemein")
-    ports = {"app1": free_port(), "app2": free_port()}
-    front = free_port()
-    (tmp / "haproxy.cfg").write_text(proxy_config(front, ports))
-    procs: dict[str, subprocess.Popen] = {}
-    try:
-        for name, port in ports.items():
-            cmd = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
-            procs[name] = _spawn(cmd, env, tmp / f"{name}.log")
-        for name, port in ports.items():
-            _wait_healthy(f"http://127.0.0.1:{port}", procs[name], tmp / f"{name}.log")
-        cmd = [HAPROXY, "-db", "-f", str(tmp / "haproxy.cfg")]
-        procs["proxy"] = _spawn(cmd, env, tmp / "haproxy.log")
-        _wait_healthy(f"http://127.0.0.1:{front}", procs["proxy"], tmp / "haproxy.log")
-        time.sleep(6)  # HAProxy's first health checks mark both servers up
-        cluster = Cluster(f"http://127.0.0.1:{front}", env, url, tmp, procs)
-        cluster.ports = ports
+    with running_cluster(tmp, env, url) as cluster:
         yield cluster
-    finally:
-        for proc in procs.values():
-            _stop(proc, signal.SIGTERM)
 
 
 def test_answer_cut_off_by_a_killed_worker_goes_on_at_the_other_one(cluster, ollama_server):
@@ -193,12 +146,12 @@ def cut_off_by(sig: int, page, cluster: Cluster, ollama_server, served: list):
 def restart_app1(cluster: Cluster) -> None:
     """app1 (again) on its port; returns once HAProxy sends it its browsers again (two
     good health checks)."""
-    _stop(cluster.procs["app1"], signal.SIGKILL)  # when this test runs alone
+    stop(cluster.procs["app1"], signal.SIGKILL)  # when this test runs alone
     port = cluster.ports["app1"]
     cmd = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
     log = cluster.tmp / "app1-again.log"
-    cluster.procs["app1"] = _spawn(cmd, cluster.env, log)
-    _wait_healthy(f"http://127.0.0.1:{port}", cluster.procs["app1"], log)
+    cluster.procs["app1"] = spawn(cmd, cluster.env, log)
+    wait_healthy(f"http://127.0.0.1:{port}", cluster.procs["app1"], log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         request = urllib.request.Request(

@@ -203,7 +203,7 @@ class AnswerService:
     def _condense(self, question, history, timings, started: float) -> str | LLMError:
         """The standalone question; the question itself when condensing fails, or the
         error when the model timed out (the answer would wait for it again)."""
-        from assistant.ollama import TIMEOUT_CODES, classify_error, timed_stream
+        from assistant.llm.ollama import TIMEOUT_CODES, classify_error, timed_stream
 
         if not history or self.model is None:
             return question
@@ -239,7 +239,7 @@ class AnswerService:
         model fails, the error when it timed out (the answer would wait for it again).
         Rewriting gets at most half of what is left of the question's model budget, so
         the answer's first token keeps the other half. Only their number is recorded."""
-        from assistant.ollama import TIMEOUT_CODES
+        from assistant.llm.ollama import TIMEOUT_CODES
 
         if self._rewriter is None:
             return []
@@ -260,7 +260,7 @@ class AnswerService:
 
     # --- phase 2 ---------------------------------------------------------------
     def stream(self, prepared: Prepared) -> Iterator[str]:
-        from assistant.ollama import classify_error, timed_stream
+        from assistant.llm.ollama import classify_error, timed_stream
 
         chunks = self._answer_chain.stream(prepared.inputs)
         try:
@@ -269,7 +269,7 @@ class AnswerService:
             raise classify_error(exc) from None
 
     async def astream(self, prepared: Prepared) -> AsyncIterator[str]:
-        from assistant.ollama import atimed_stream, classify_error
+        from assistant.llm.ollama import atimed_stream, classify_error
 
         chunks = self._answer_chain.astream(prepared.inputs)
         try:

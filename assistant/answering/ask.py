@@ -164,7 +164,7 @@ class Assistant:
 
     def _retry(self, turn: Turn, error: LLMError) -> bool:
         """Once, when another Ollama server of the pool is left; else keep the error."""
-        from assistant.ollama_pool import may_retry
+        from assistant.llm.pool import may_retry
 
         if turn.attempt == 0 and may_retry(self.answers.model, error):
             log.warning("Ollama server failed (%s), asking another one", error.code)
@@ -197,7 +197,7 @@ class Assistant:
 
     def _record_health(self, turn: Turn) -> None:
         """A timed-out or silent model makes the model degraded (doctor, IT page)."""
-        from assistant.ollama import TIMEOUT_CODES
+        from assistant.llm.ollama import TIMEOUT_CODES
 
         if self.health is None:
             return

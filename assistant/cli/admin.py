@@ -17,7 +17,7 @@ _WORD = {"ok": "ok", "warn": "Warnung", "fail": "Fehler"}  # in a pipe: greppabl
 @friendly_errors
 def doctor(ctx: Context, as_json: bool) -> None:
     """Prüfen, was funktioniert und was fehlt – mit Hinweis zur Behebung."""
-    from assistant.doctor import exit_code, run_checks
+    from assistant.cli.doctor import exit_code, run_checks
 
     checks = run_checks(ctx.services)
     if as_json:

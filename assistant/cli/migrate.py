@@ -22,9 +22,10 @@ from assistant.cli import Context, cli, echo_json, friendly_errors, pass_ctx
 def migrate(ctx: Context, target: str, as_json: bool) -> None:
     """Konten, Sammlungen, Protokoll, Chatverläufe und alle übrigen Tabellen aus der
     SQLite-Datenbank nach PostgreSQL übernehmen (vorher den Dienst anhalten)."""
-    from assistant.dbcopy import copy_to_postgres
+    from assistant.db.copy import ChatStore, copy_to_postgres
+    from assistant.privacy.retention import CHAT_DB, CHAT_TABLES
 
-    report = copy_to_postgres(ctx.services, target)
+    report = copy_to_postgres(ctx.services, target, ChatStore(CHAT_DB, CHAT_TABLES))
     if as_json:
         echo_json(report.to_dict())
     else:

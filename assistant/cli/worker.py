@@ -18,9 +18,10 @@ def worker(ctx: Context, drain: bool) -> None:
 
     Läuft, bis SIGTERM oder Strg+C kommt; der laufende Auftrag wird noch beendet.
     """
-    from assistant.worker import Worker, install_signals
+    from assistant.jobs.worker import Worker, install_signals
+    from assistant.services import JOB_HANDLERS
 
-    runner = Worker(ctx.services)
+    runner = Worker(ctx.services, JOB_HANDLERS)
     restore = install_signals(runner, lambda text: click.echo(text, err=True))
     click.echo(f"Hintergrunddienst {runner.name} wartet auf Aufträge.", err=True)
 

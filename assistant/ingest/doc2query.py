@@ -147,7 +147,7 @@ class QuestionWriter:
         return failed[0] if failed else None
 
     def _generate(self, chunk: Chunk) -> list[str]:
-        from assistant.ollama import classify_error, timed_stream
+        from assistant.llm.ollama import classify_error, timed_stream
 
         with self._lock:
             self.asked += 1
@@ -171,7 +171,7 @@ class QuestionWriter:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
-        from assistant.ollama import build_chat_model
+        from assistant.llm.ollama import build_chat_model
 
         model = self._model or build_chat_model(self.settings)
         prompt = ChatPromptTemplate.from_messages(

@@ -1,6 +1,6 @@
 """`assistant ingest` as a background job (`ASSISTANT_JOBS=queue`).
 
-The CLI enqueues the files and waits; the worker (assistant/worker.py) ingests them
+The CLI enqueues the files and waits; the worker (assistant/jobs/worker.py) ingests them
 one by one and stores each file's result in the job row as it goes, so the CLI prints
 the same progress and report as when it ingests itself. A job taken over from a dead
 worker goes on after the last stored result: the file that was being written then is

@@ -1,5 +1,5 @@
 """Background jobs: a queue in the relational store (`queue.py`); `assistant worker`
-(assistant/worker.py) runs them, so one process writes the indexes."""
+(`worker.py`) runs them, so one process writes the indexes."""
 
 from assistant.jobs.queue import DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
 

@@ -118,7 +118,7 @@ def build_embeddings(settings: Settings) -> Embeddings:
     if settings.embedding_backend == "onnx":
         return OnnxMiniLMEmbeddings()
     if settings.embedding_backend == "ollama":
-        from assistant.ollama import build_ollama_embeddings
+        from assistant.llm.ollama import build_ollama_embeddings
 
         return build_ollama_embeddings(settings)
     raise ConfigError(f"Unbekanntes Embedding-Backend: {settings.embedding_backend}")

@@ -69,7 +69,7 @@ class QueryRewriter:
         `min(token_gap, deadline_s)`, and reading stops at the deadline (complete
         lines read so far are kept). Never raises for a model failure: the error is
         returned, classified (ollama.classify_error), and the texts are empty."""
-        from assistant.ollama import classify_error, timed_stream
+        from assistant.llm.ollama import classify_error, timed_stream
 
         started = time.perf_counter()
         if self.count <= 0 or deadline_s <= 0:
@@ -116,7 +116,7 @@ def build_rewriter(settings: Settings) -> Callable[[str], list[str]]:
     rewrites when switched off or without a model (and none when the model fails)."""
     if settings.query_rewrites <= 0 or not settings.ollama_model.strip():
         return lambda question: []
-    from assistant.ollama import build_chat_model
+    from assistant.llm.ollama import build_chat_model
 
     rewriter = QueryRewriter(
         build_chat_model(settings), settings.query_rewrites, token_gap=settings.llm_token_timeout_s

@@ -177,8 +177,8 @@ async def _retention_daily() -> None:
 
 
 def _warm_up() -> None:
+    from assistant.llm.ollama import check_ollama
     from assistant.models import Scope
-    from assistant.ollama import check_ollama
 
     s = services()
     s.search.search("Dienstreise", 1, Scope.everything())  # loads the index, no person's request

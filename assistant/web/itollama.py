@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assistant.config import Settings
-    from assistant.ollama_pool import NodeState
+    from assistant.llm.pool import NodeState
 
 HEADERS = ("Adresse", "Zustand", "Modell", "Laufende Fragen", "Beantwortet", "Fehlgeschlagen")
 
 
 def pool_section(settings: Settings) -> str:
     """The section for the settings' pool (a single server is a pool of one)."""
-    from assistant.ollama_pool import pool_for
+    from assistant.llm.pool import pool_for
 
     pool = pool_for(settings)
     # A pool of one is never health-checked while answering; the page asks it here.

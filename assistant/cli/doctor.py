@@ -1,5 +1,9 @@
 """`assistant doctor`: what works, what is missing, and how to fix it.
 
+The checks behind the command in cli/admin.py, which is their only caller; they look
+into every layer (settings, stores, the model servers, the site file), which only a
+channel may import.
+
 Each check returns one `Check`; a check never raises. Problems carry a hint for the
 person at the keyboard, in German like all user-facing text (the JSON keeps the key
 `hint_de` so that monitoring set up on it keeps working).
@@ -282,7 +286,7 @@ def _vectors(s: Services) -> Check:
 
 def _ollama(s: Services) -> Check:
     try:
-        from assistant.ollama import check_ollama
+        from assistant.llm.ollama import check_ollama
     except ImportError:
         return Check(
             "ollama",
@@ -322,7 +326,7 @@ def _ollama(s: Services) -> Check:
 
 def _ollama_pool(s: Services) -> Check:
     """Several Ollama servers: each one, reachable or not, with its models."""
-    from assistant.ollama_pool import check_nodes
+    from assistant.llm.pool import check_nodes
 
     found = check_nodes(s.settings)
     usable = [url for url, status in found if status.reachable and status.model_present]

@@ -34,14 +34,14 @@ from langchain_core.language_models.chat_models import (
 )
 
 from assistant.errors import LLMError
-from assistant.ollama import CLIENT_ERRORS, classify_error, has_model
+from assistant.llm.ollama import CLIENT_ERRORS, classify_error, has_model
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
     from assistant.config import Settings
-    from assistant.ollama import OllamaStatus
+    from assistant.llm.ollama import OllamaStatus
 
 HEALTH_TTL_S = 5.0  # a node's health is trusted this long before /api/tags is asked again
 BACKOFF_S = 5.0  # first wait before a failed node is asked again; doubles per failure
@@ -240,7 +240,7 @@ class OllamaPool:
         with self._lock:
             model = self._models.get(node.url)
         if model is None:
-            from assistant.ollama import build_node_chat_model
+            from assistant.llm.ollama import build_node_chat_model
 
             model = build_node_chat_model(self.settings, node.url)
             with self._lock:
@@ -352,7 +352,7 @@ def pool_for(settings: Settings) -> OllamaPool:
 
 def check_nodes(settings: Settings) -> list[tuple[str, OllamaStatus]]:
     """`check_ollama` for every server of the pool (doctor): URL shown, status."""
-    from assistant.ollama import check_ollama
+    from assistant.llm.ollama import check_ollama
 
     return [(_display(url), check_ollama(settings, base_url=url)) for url in settings.ollama_urls()]
 
@@ -363,7 +363,7 @@ def _with_scheme(url: str) -> str:
 
 
 def _display(url: str) -> str:
-    from assistant.ollama import _display_url
+    from assistant.llm.ollama import _display_url
 
     return _display_url(url)
 

@@ -1,7 +1,7 @@
 """`assistant migrate --to-postgres`: a one-machine installation's tables into PostgreSQL.
 
 The SQLite store (`amtswissen.db`) and the chat history's own file (`chat.db`, see
-web/chat_history.py) are copied table by table, every table `db.py` defines, into an
+web/chat_history.py) are copied table by table, every table `db/schema.py` defines, into an
 empty PostgreSQL migrated to the same schema. One transaction on the target: rows in
 batches (100,000 audit rows never sit in memory at once), the sequences behind the
 numbered ids set past the copied ids, then the rows of each table counted on both
@@ -25,13 +25,22 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from assistant import db
 from assistant.errors import ConfigError, InputError
-from assistant.privacy.retention import CHAT_DB, CHAT_TABLES
 
 if TYPE_CHECKING:
     from assistant.services import Services
 
 BATCH_ROWS = 1000
 SETTING = "ASSISTANT_DATABASE_URL"  # config.py: `database_url` with the ASSISTANT_ prefix
+
+
+@dataclass(frozen=True)
+class ChatStore:
+    """Where the app keeps the chat tables on SQLite: a file of their own in the data dir.
+    privacy/retention.py owns the file's name and the tables; the caller passes them in,
+    so this base-layer module imports nothing above it."""
+
+    file: str
+    tables: tuple[sa.Table, ...]
 
 
 @dataclass(frozen=True)
@@ -79,15 +88,18 @@ class _CountsDiffer(Exception):
         self.counts = counts
 
 
-def copy_to_postgres(services: Services, target_url: str, batch_rows: int | None = None):
-    """Copy the installation's SQLite store into the empty PostgreSQL at `target_url`;
-    the counts per table, `ok` only if every table arrived whole (else nothing did)."""
+def copy_to_postgres(
+    services: Services, target_url: str, chat: ChatStore, batch_rows: int | None = None
+):
+    """Copy the installation's SQLite store (and `chat`'s file) into the empty PostgreSQL
+    at `target_url`; the counts per table, `ok` only if every table arrived whole (else
+    nothing did)."""
     shown = _check_urls(services, target_url)
     target = sa.create_engine(target_url)
     try:
         _refuse_filled(target, shown)
         _migrate_target(target)
-        with _sources(services) as sources:
+        with _sources(services, chat) as sources:
             try:
                 counts = _copy_all(sources, target, batch_rows or BATCH_ROWS, shown)
             except _CountsDiffer as short:
@@ -153,22 +165,22 @@ def _migrate_target(target: Engine) -> None:
 
 
 @contextmanager
-def _sources(services: Services) -> Iterator[dict[str, Connection]]:
+def _sources(services: Services, chat_store: ChatStore) -> Iterator[dict[str, Connection]]:
     """A read connection per table, in one snapshot per file: the chat tables from
     `chat.db` when it exists (where the app keeps them on SQLite), the rest from the store."""
     with ExitStack() as stack:
         main = stack.enter_context(services.engine.connect())
         main.begin()
         chat = main
-        path = services.settings.data_dir / CHAT_DB
+        path = services.settings.data_dir / chat_store.file
         if path.is_file():
             engine = sa.create_engine(f"sqlite:///{path.resolve()}")
             stack.callback(engine.dispose)
             chat = stack.enter_context(engine.connect())
             chat.begin()
-            for table in CHAT_TABLES:  # an old chat.db may lack one (created on first use)
+            for table in chat_store.tables:  # an old chat.db may lack one (created on first use)
                 table.create(chat, checkfirst=True)
-        chat_names = {t.name for t in CHAT_TABLES}
+        chat_names = {t.name for t in chat_store.tables}
         yield {t.name: chat if t.name in chat_names else main for t in db.metadata.sorted_tables}
 
 

@@ -2,7 +2,9 @@
 
 Jobs: chat uploads, `assistant ingest`, council (OParl) and open-data syncs.
 
-One job at a time: claim (jobs/queue.py), run the kind's service, store the result.
+One job at a time: claim (queue.py), run the kind's handler, store the result. Which
+service runs which kind is wiring (`services.JOB_HANDLERS`), passed in by the CLI, so this
+module imports no service and stays in the core layer beside the queue.
 While a job runs, a thread sends heartbeats; a worker that dies stops sending them and
 another worker takes the job over after `job_stale_seconds`. Jobs that write the indexes
 run under an exclusive lock file in the data dir, so on one host even several workers
@@ -23,7 +25,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Self
 
@@ -34,48 +36,12 @@ if TYPE_CHECKING:
     from assistant.services import Services
 
 log = logging.getLogger(__name__)
+# (services, job, report(progress, result)) → the job's result
 Handler = Callable[["Services", "Job", Callable[[dict, dict], None]], dict]
 INTERNAL = (
     "Interner Fehler im Hintergrunddienst ({kind}). Der Auftrag wurde nicht beendet; "
     "bitte IT informieren."
 )
-
-
-def _upload(services: Services, job: Job, report) -> dict:
-    return services.uploads.run_job(job, report)
-
-
-def _ingest(services: Services, job: Job, report) -> dict:
-    from assistant.ingest import jobs
-
-    return jobs.run(services.ingestor, job, report)
-
-
-def _council_sync(services: Services, job: Job, report) -> dict:
-    from assistant.connectors import jobs
-
-    return jobs.run(services.council, job, report)
-
-
-def _opendata_sync(services: Services, job: Job, report) -> dict:
-    from assistant.connectors import jobs
-
-    return jobs.run(services.opendata, job, report)
-
-
-def _noop(services: Services, job: Job, report) -> dict:
-    """Does nothing: bench/jobs.py measures the queue itself with it."""
-    return {"ok": True}
-
-
-# kind → (handler, writes the indexes)
-HANDLERS: dict[str, tuple[Handler, bool]] = {
-    "upload": (_upload, True),
-    "ingest": (_ingest, True),
-    "oparl_sync": (_council_sync, True),
-    "opendata_sync": (_opendata_sync, True),
-    "noop": (_noop, False),
-}
 
 
 @contextmanager
@@ -92,8 +58,15 @@ def writer_lock(services: Services) -> Iterator[None]:
 
 
 class Worker:
-    def __init__(self, services: Services, name: str | None = None):
+    def __init__(
+        self,
+        services: Services,
+        handlers: Mapping[str, tuple[Handler, bool]],
+        name: str | None = None,
+    ):
+        """`handlers`: job kind → (handler, writes the indexes)."""
         self.services = services
+        self.handlers = handlers
         self.queue = services.jobs
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = False
@@ -105,7 +78,7 @@ class Worker:
         count = 0
         poll = self.services.settings.job_poll_seconds
         while not self.stopping:
-            job = self.queue.claim(self.name, tuple(HANDLERS))
+            job = self.queue.claim(self.name, tuple(self.handlers))
             if job is None and drain:
                 break
             if job is None:
@@ -118,7 +91,7 @@ class Worker:
         return count
 
     def execute(self, job: Job) -> None:
-        handler, writes = HANDLERS[job.kind]
+        handler, writes = self.handlers[job.kind]
         self.current = job
         beat = _Heartbeat(self.queue, job.id, self.name, self.queue.stale_s / 4)
         try:

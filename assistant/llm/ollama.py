@@ -81,7 +81,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         )
     urls = settings.ollama_urls()
     if len(urls) > 1:  # several servers: each request goes to the node the pool picks
-        from assistant.ollama_pool import PooledChatModel, pool_for
+        from assistant.llm.pool import PooledChatModel, pool_for
 
         return PooledChatModel(pool=pool_for(settings), model=settings.ollama_model)
     return build_node_chat_model(settings, urls[0])
