@@ -13,6 +13,9 @@ koeln, moers, govdata; docs/opendata.md says how). Two measurements, both throug
   (decimals, which the question sets round).
 
 The same dataset recall is also reported for the figure questions (their dataset_id), apart.
+
+`--counts-only` is for a measuring set (one that nobody may tune on): figures only — no miss
+is printed and the JSON file holds no per-question outcomes.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ def main() -> None:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--json", type=Path, help="write the full result here")
     parser.add_argument("--no-figures", action="store_true", help="dataset recall only")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="a measuring set: print and write figures only, never a miss")  # fmt: skip
     args = parser.parse_args()
     rows = [json.loads(x) for x in args.questions.read_text("utf-8").splitlines() if x.strip()]
     began = time.perf_counter()
@@ -104,9 +109,18 @@ def main() -> None:
     result = {"questions": str(args.questions), "datasets": datasets,
               "figure_datasets": figure_datasets, "numbers": numbers,
               "seconds": round(time.perf_counter() - began, 1)}  # fmt: skip
+    if args.counts_only:
+        result = without_outcomes(result)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
     print(summary(result))
+
+
+def without_outcomes(result: dict) -> dict:
+    """The result with every per-question outcome removed (aggregates stay)."""
+    if isinstance(result, dict):
+        return {k: without_outcomes(v) for k, v in result.items() if k != "outcomes"}
+    return result
 
 
 def summary(result: dict) -> str:
@@ -126,7 +140,7 @@ def summary(result: dict) -> str:
         lines.append(f"exact-number accuracy: n={numbers['n']}, {numbers['accuracy']:.3f} "
                      + ", ".join(f"{k} {v['accuracy']:.3f} (n={v['n']})"
                                  for k, v in numbers["by_kind"].items()))  # fmt: skip
-        for o in numbers["outcomes"]:
+        for o in numbers.get("outcomes", []):
             if not o["ok"]:
                 lines.append(f"  miss {o['id']}: expected {o['answer']}, got {o['value']} "
                              f"({o['how'] or o['error']})")  # fmt: skip
