@@ -6,6 +6,7 @@ All of them are configured from ``recognizers.yaml`` (see ``conf.py``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -138,24 +139,51 @@ def email_domain_valid(domain: str) -> bool:
     return _TLD(domain).fqdn != ""
 
 
-class TaxIdRecognizer(DeTaxIdRecognizer):
-    """Steuer-ID also when written in groups (``12 345 678 901``, ``1234 5678 901``).
+def steuer_id_valid(digits: str) -> bool:
+    """A Steuer-ID by § 139b AO and the BZSt's rules: 11 digits, the first not 0; in the
+    first ten exactly one digit twice or three times (never three in a row), the others
+    at most once; the eleventh the check digit of ISO/IEC 7064 MOD 11,10."""
+    if len(digits) != 11 or not digits.isdigit() or digits[0] == "0":
+        return False
+    counts = Counter(digits[:10])
+    repeated = [d for d, n in counts.items() if n > 1]
+    if len(repeated) != 1 or counts[repeated[0]] > 3 or repeated[0] * 3 in digits[:10]:
+        return False
+    product = 10
+    for digit in digits[:10]:
+        total = (int(digit) + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == int(digits[10])
 
-    A failed checksum does not drop the match: it keeps its low pattern score,
-    so a mistyped number next to "Steuer-ID" is still redacted.
+
+class TaxIdRecognizer(DeTaxIdRecognizer):
+    """Steuer-ID also when written in groups (``12 345 678 901``, ``1234 5678 901``,
+    ``47-152-038-477``, ``4 71 52 03 84 77``).
+
+    A value that meets the whole specification (`steuer_id_valid`) is certain; one
+    whose check digit fits but that breaks the digit-repetition rule, or a failed
+    checksum, keeps its low pattern score: a context word must lift it, so a
+    mistyped number next to "Steuer-ID" is still redacted.
     """
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("Steuer-ID", r"\b[1-9]\d{10}\b", 0.3),
-        # Grouped as printed (12 345 678 901) or in any other groups of 2–4 digits.
-        Pattern("Steuer-ID grouped", r"\b[1-9]\d{0,3}(?:[ ./]\d{2,4}){2,4}\b", 0.3),
+        # Grouped as printed (12 345 678 901) or in any other groups, joined by spaces,
+        # dots, slashes or dashes; the whole run of groups is the candidate.
+        Pattern(
+            "Steuer-ID grouped",
+            r"(?<![\w/.,-])[1-9]\d{0,5}(?:(?:[ ]?[./-][ ]?|[ ])\d{1,6}){1,10}(?![\w/-]|[.,]\d)",
+            0.3,
+        ),
     ]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         digits = re.sub(r"\D", "", pattern_text)
         if len(digits) != 11:
             return False
-        return True if super().validate_result(digits) else None
+        if steuer_id_valid(digits):
+            return True
+        return None
 
 
 def icao_check_digit(serial: str) -> int:
