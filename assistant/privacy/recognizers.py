@@ -172,7 +172,7 @@ class TaxIdRecognizer(DeTaxIdRecognizer):
         # dots, slashes or dashes; the whole run of groups is the candidate.
         Pattern(
             "Steuer-ID grouped",
-            r"(?<![\w/.,-])[1-9]\d{0,5}(?:(?:[ ]?[./-][ ]?|[ ])\d{1,6}){1,10}(?![\w/-]|[.,]\d)",
+            r"(?<![\w/.,-])[1-9]\d{0,5}(?:(?:[ ]?[./-][ ]?|[ ])\d{2,6}){1,5}(?![\w/-]|[.,]\d)",
             0.3,
         ),
     ]
