@@ -10,13 +10,20 @@ then belong to the match:
 * a street word before a name: ``Platz der Republik``, ``Allee der Kosmonauten``;
 * an adjective before a name: ``Mittlere Bleiche`` (postcode or cue needed);
 * a preposition before a name: ``Am Gautor``, ``an der goldgrube``, ``Im Sand``;
+* the old core of a village: ``Alt-Moabit``, ``alt-tegel``;
 * foreign streets: ``Via Roma``, ``Rue des Lilas``.
+
+A post-office box (``Postfach 12 34 56``, ``postfach 123456, 55116 mainz``) is an
+address as well; its number is grouped in pairs or threes, or not at all.
 
 Prepositional names are the risky shape (``am Ende 3``, ``im Raum 12``): they
 count on their own only with a postcode, when written as a proper name inside a
 sentence (``vor Am Gautor 7``), or when the name is a compound ending in a
-typical field or street word (``Römertor``, ``Münchfeld``); otherwise a cue
-("wohnt", "Adresse") must be near. Configured by ``recognizers.yaml``.
+typical field or street word (``Römertor``, ``Münchfeld``), or when the name is one
+of the nouns that form such street names on their own (``Zur Mühle``, ``An der
+Kirche``, ``Unter den Eichen``) and the number closes the phrase (no counted noun
+follows: ``an der Kirche 3 Kinder``); otherwise a cue ("wohnt", "Adresse") must be
+near. Configured by ``recognizers.yaml``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
-from assistant.privacy.lexicon import is_common_word
+from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
@@ -49,6 +56,7 @@ class AddressRecognizer(ScoredRecognizer):
         self._stop_words = {w.lower() for w in conf["stop_words"]}
         self._abstract = tuple(conf["abstract_endings"])
         self._heads = tuple(w.lower() for w in conf["field_heads"])
+        self._whole_heads = {w.lower() for w in conf.get("prepositional_heads", ())}
         self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
         self._name_suffixes = tuple(w.lower() for w in conf.get("street_name_suffixes", ()))
         self._name_preps = {w.lower() for w in conf["name_prepositions"]}
@@ -70,6 +78,7 @@ class AddressRecognizer(ScoredRecognizer):
         place = rf"(?P<place>,?[ \t]+(?:in[ \t]+)?(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
+        self._adjective_words = {w.lower() for w in conf["adjectives"]}
         adjectives = _alternatives(conf["adjectives"])
         preps = _alternatives(conf["prepositions"])
         foreign = _alternatives(conf["foreign_street_words"])
@@ -117,6 +126,13 @@ class AddressRecognizer(ScoredRecognizer):
                 ),
             ),
             (
+                "old_core",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>alt-(?P<name>{WORD}(?:-{WORD})?))[ \t]+{number}{place}",
+                    flags,
+                ),
+            ),
+            (
                 "foreign",
                 re.compile(
                     rf"(?<![\w-])(?P<street>(?:{foreign})[ \t]+(?:{WORD}[ \t]+){{0,3}}?{WORD})"
@@ -124,9 +140,20 @@ class AddressRecognizer(ScoredRecognizer):
                 ),
             ),
         ]
+        self._post_box = re.compile(
+            r"(?<![\w-])postfach[ \t]*(?:nr\.?[ \t]*)?"
+            rf"(?P<number>\d{{1,3}}(?:[ \t]\d{{2,3}}){{1,3}}|\d{{1,7}})(?![\d]|[.,]\d){place}",
+            flags,
+        )
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
+        yield from self._numbered(text)
+        if "postfach" in text.lower():
+            for match in self._post_box.finditer(text):
+                yield self._of_person(text, match, (0.75, 0.75))
+
+    def _numbered(self, text: str) -> Iterator[Candidate]:
         # Every address has a house number: the patterns run only in windows around
         # numbers (the regexes are long; most of a message has none).
         for start, end in self._windows(text):
@@ -140,13 +167,16 @@ class AddressRecognizer(ScoredRecognizer):
                         pos = match.start() + 1
                         continue
                     pos = match.end()
-                    if self._institution_before(text, match.start()):
-                        # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
-                        # unless a person is named as living there.
-                        window = text[max(0, match.start() - 80) : match.end() + 25]
-                        if not self._personal.search(window):
-                            scored = (WEAK, WEAK)
-                    yield match.start(), match.end(), *scored
+                    yield self._of_person(text, match, scored)
+
+    def _of_person(self, text: str, match: re.Match, scored: tuple[float, float]) -> Candidate:
+        if self._institution_before(text, match.start()):
+            # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
+            # unless a person is named as living there.
+            window = text[max(0, match.start() - 80) : match.end() + 25]
+            if not self._personal.search(window):
+                scored = (WEAK, WEAK)
+        return match.start(), match.end(), *scored
 
     def _institution_before(self, text: str, start: int) -> bool:
         before = text[max(0, start - 45) : start]
@@ -201,8 +231,10 @@ class AddressRecognizer(ScoredRecognizer):
         first = match.group("first").lower()
         if first in self._stop_words:
             return None
-        if match.group("word").lower() in self._after_adjective and not first.endswith("er"):
-            return None  # "Brasilien Platz 1 der Charts"; but "Mainzer Ring 5", "Alter Markt 3"
+        if match.group("word").lower() in self._after_adjective and not (
+            first.endswith("er") or first in self._adjective_words
+        ):
+            return None  # "Brasilien Platz 1 der Charts"; but "Mainzer Ring 5", "Hohe Brücke 2"
         return 0.7, 0.7
 
     def _adjective(self, text: str, match: re.Match) -> tuple[float, float] | None:
@@ -229,7 +261,13 @@ class AddressRecognizer(ScoredRecognizer):
             return 0.6, 0.75
         if self._proper_name_inside_sentence(text, match):
             return 0.6, 0.75
+        if len(words) == 1 and last in self._whole_heads and self._number_closes(text, match):
+            return 0.6, 0.75  # "Zur Mühle 7", "an der kirche 3a"
         return WEAK, 0.7
+
+    def _old_core(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        # Named after the old village: "Alt-Moabit"; not "alt-bau 3" (a noun).
+        return None if is_noun(match.group("name").split("-")[0]) else (0.6, 0.7)
 
     def _lead(self, text: str, match: re.Match) -> tuple[float, float] | None:
         # Abstract nouns are common here (Platz der Einheit, Straße der Freiheit).
@@ -250,6 +288,17 @@ class AddressRecognizer(ScoredRecognizer):
     def _not_a_name(self, word: str) -> bool:
         lower = word.lower()
         return lower in self._stop_words or lower.endswith(self._abstract)
+
+    NEXT_WORD = re.compile(rf"[ \t]+({WORD})")
+
+    @classmethod
+    def _number_closes(cls, text: str, match: re.Match) -> bool:
+        """No counted noun follows the number ("an der Kirche 3 Kinder"); a letter or a
+        range in the number marks a house number anyway."""
+        if not match.group("number").isdigit() or match.group("place"):
+            return True
+        word = cls.NEXT_WORD.match(text, match.end())
+        return not word or not is_counted_noun(word.group(1))
 
     @staticmethod
     def _proper_name_inside_sentence(text: str, match: re.Match) -> bool:
