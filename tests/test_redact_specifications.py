@@ -75,10 +75,33 @@ def test_street_names_of_the_german_types(redactor, value):
         ("Post an Postfach 12 34 56, 55116 Mainz", "Postfach 12 34 56, 55116 Mainz"),
         ("Postfach 123456", "Postfach 123456"),
         ("sein postfach 12 34", "postfach 12 34"),
+        ("goethestr 5 in mainz", "goethestr 5 in mainz"),
+        ("55116 Mainz, Goethestr. 5", "55116 Mainz, Goethestr. 5"),
+        ("lindenallee 3, mainz", "lindenallee 3, mainz"),
+        ("neue anschrift: 55118 mainz", "55118 mainz"),
     ],
 )
 def test_postcode_town_and_post_office_boxes_belong_to_the_address(redactor, text, value):
     assert masked(redactor, text, value), found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("sie wohnt jetzt in der gartenstraße", "gartenstraße"),
+        ("wohnhaft lindenweg, mainz", "lindenweg, mainz"),
+        ("gemeldet in der Karl-Marx-Str.", "Karl-Marx-Str."),
+    ],
+)
+def test_a_street_of_residence_needs_no_house_number(redactor, text, value):
+    assert masked(redactor, text, value), found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["die gartenstraße ist gesperrt", "wohnt in der nähe vom bahnhof", "wohnt in der straße"]
+)
+def test_a_street_without_number_or_word_of_residence_stays(redactor, text):
+    assert not any(kind == "ADDRESS" for kind, _ in found(redactor, text))
 
 
 @pytest.mark.parametrize(
@@ -183,6 +206,7 @@ def test_driving_licence_numbers_after_a_cue(redactor, text, value):
         ("Geb.-Datum 3.4.87", "3.4.87"),
         ("geboren am 3. april 1987", "3. april 1987"),
         ("herr kaya, jahrgang 1961, wohnt allein", "1961"),
+        ("sie ist jahrgang 58 und wohnt allein", "58"),
     ],
 )
 def test_dates_of_birth_in_their_notations(redactor, text, value):

@@ -14,7 +14,11 @@ then belong to the match:
 * foreign streets: ``Via Roma``, ``Rue des Lilas``.
 
 A post-office box (``Postfach 12 34 56``, ``postfach 123456, 55116 mainz``) is an
-address as well; its number is grouped in pairs or threes, or not at all.
+address as well; its number is grouped in pairs or threes, or not at all. The town
+belongs to the address also without a postcode when it is a known place
+(``goethestr 5 in mainz``), and so does a postcode and town written before the street
+(``55116 Mainz, Goethestr. 5``). Right after a word of residence ("wohnt in der
+gartenstraße") a street counts without a house number.
 
 Prepositional names are the risky shape (``am Ende 3``, ``im Raum 12``): they
 count on their own only with a postcode, when written as a proper name inside a
@@ -32,7 +36,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
-from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun
+from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun, is_place
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
@@ -145,10 +149,37 @@ class AddressRecognizer(ScoredRecognizer):
             rf"(?P<number>\d{{1,3}}(?:[ \t]\d{{2,3}}){{1,3}}|\d{{1,7}})(?![\d]|[.,]\d){place}",
             flags,
         )
+        self._town_after = re.compile(rf",?[ \t]+(?:in[ \t]+)?(?P<town>{town})", flags)
+        self._town_before = re.compile(
+            rf"(?<![\w-])(?:[a-z]{{1,2}}-)?\d{{5}}[ \t]+{town}[ \t]*,[ \t]*$", flags
+        )
+        self._unnumbered = self._unnumbered_street(conf)
+        self._postcode_town = re.compile(
+            rf"(?<![\w-])(?:[a-z]{{1,2}}-)?(?:0[1-9]|[1-9]\d)\d{{3}}[ \t]+(?P<town>{town})", flags
+        )
         super().__init__(**kwargs)
+
+    @staticmethod
+    def _unnumbered_street(conf: dict) -> re.Pattern:
+        residence = _alternatives(conf["residence_words"])
+        suffixes = _alternatives(conf["unnumbered_street_suffixes"])
+        return re.compile(
+            rf"(?<![\w-])(?:{residence})(?:[ \t]+(?:jetzt|nun|seit\w*|noch|wieder|in|im|am|an|"
+            rf"der|die|den|dem|auf))*[ \t]+(?P<street>(?:{WORD}-){{0,3}}(?:{WORD})?(?:{suffixes}))"
+            r"(?![\w-]|[ \t]*\.?[ \t]*\d)",
+            re.IGNORECASE,
+        )
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         yield from self._numbered(text)
+        for match in self._unnumbered.finditer(text):
+            # "wohnt in der gartenstraße": the street of a person's home, no number needed
+            if match.group("street").lower().rstrip(".") not in self._suffixes:
+                yield match.start("street"), self._town_end(text, match.end()), 0.6, 0.7
+        for match in self._postcode_town.finditer(text):
+            # "neue anschrift: 55118 mainz": a known town after a postcode, with a cue
+            if is_place(match.group("town").split()[0]):
+                yield match.start(), match.end(), WEAK, 0.7
         if "postfach" in text.lower():
             for match in self._post_box.finditer(text):
                 yield self._of_person(text, match, (0.75, 0.75))
@@ -176,7 +207,18 @@ class AddressRecognizer(ScoredRecognizer):
             window = text[max(0, match.start() - 80) : match.end() + 25]
             if not self._personal.search(window):
                 scored = (WEAK, WEAK)
-        return match.start(), match.end(), *scored
+        start, end = match.start(), match.end()
+        before = self._town_before.search(text, max(0, start - 50), start)
+        if before:
+            start = before.start()
+        if not match.group("place"):
+            end = self._town_end(text, end)
+        return start, end, *scored
+
+    def _town_end(self, text: str, end: int) -> int:
+        """After a street without a postcode: the end of a known town that follows."""
+        town = self._town_after.match(text, end)
+        return town.end() if town and is_place(town.group("town").split()[0]) else end
 
     def _institution_before(self, text: str, start: int) -> bool:
         before = text[max(0, start - 45) : start]

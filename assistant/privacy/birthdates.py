@@ -100,6 +100,12 @@ COHORT = re.compile(
     r"(?![\w/-]|[.,]\d)",
     re.IGNORECASE,
 )
+# "sie ist jahrgang 61", "ist er jg. 1961?": said of a person.
+PERSON_IS = re.compile(
+    r"\b(?:(?:er|sie|ich|wir|ihr)[ \t]+(?:ist|bin|war|sind|wäre)|(?:ist|war|wäre)[ \t]+(?:er|sie))"
+    r"[ \t]+(?:wohl[ \t]+|erst[ \t]+|auch[ \t]+)?$",
+    re.IGNORECASE,
+)
 RELATION_OF = re.compile(r"([^\W\d_]+)[ \t]+(?:von|vom)[ \t]+$", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -148,7 +154,8 @@ class BirthDateRecognizer(ScoredRecognizer):
                 continue
             before = text[max(0, match.start() - 60) : match.start()]
             after = text[match.end() : match.end() + 40]
-            if self._person_near(before, after):
+            said_of_person = PERSON_IS.search(text, max(0, match.start() - 30), match.start())
+            if said_of_person or self._person_near(before, after):
                 yield match.start("value"), match.end("value"), 0.85, 0.85
 
     def _year(self, match: re.Match) -> int | None:

@@ -93,6 +93,12 @@ def is_counted_noun(word: str) -> bool:
     return cap in _data_files()[2] and _data_files()[4].get(cap, -99.0) <= 0.0
 
 
+def is_place(word: str) -> bool:
+    """A German place name, in any case; for "Mainz-Gonsenheim" its first part."""
+    first = word.split("-")[0]
+    return first[:1].upper() + first[1:].lower() in _data_files()[3]
+
+
 def english_words() -> frozenset[str]:
     """Frequent English words, lower case."""
     return _foreign_files()[0]
