@@ -79,6 +79,13 @@ def test_street_names_of_the_german_types(redactor, value):
         ("55116 Mainz, Goethestr. 5", "55116 Mainz, Goethestr. 5"),
         ("lindenallee 3, mainz", "lindenallee 3, mainz"),
         ("neue anschrift: 55118 mainz", "55118 mainz"),
+        # DIN 5008: postcode and town on the next line, a country before the postcode
+        ("Herr Kaya\nHauptstraße 12\n55116 Mainz", "Hauptstraße 12\n55116 Mainz"),
+        ("Hauptstraße 12 D-55116 Mainz", "Hauptstraße 12 D-55116 Mainz"),
+        ("Hauptstraße 12; 55116 Mainz", "Hauptstraße 12; 55116 Mainz"),
+        # the house number labelled
+        ("Lindenstraße, Hausnummer 12", "Lindenstraße, Hausnummer 12"),
+        ("lindenstr. hausnr. 7", "lindenstr. hausnr. 7"),
     ],
 )
 def test_postcode_town_and_post_office_boxes_belong_to_the_address(redactor, text, value):
@@ -122,6 +129,7 @@ def test_a_street_without_number_or_word_of_residence_stays(redactor, text):
         "auf der wiese 3 zelte",
         "am Tor 3 warten",
         "Postfach-Verwaltung 2 Stellen",
+        "Goethestraße, 5 Minuten zu Fuß",
     ],
 )
 def test_look_alikes_of_prepositional_streets_stay(redactor, text):

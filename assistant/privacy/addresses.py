@@ -73,13 +73,21 @@ class AddressRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:" + "|".join(conf.get("personal_cues", ())) + ")", re.IGNORECASE
         )
         number = (
-            r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
-            r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]))?)?)(?![\d]|[.,]\d)"
+            # "12 D-55116 Mainz": D- is the country of the postcode, no letter of the number
+            r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]|-\d{4}))?"
+            r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]|-\d{4}))?)?)(?![\d]|[.,]\d)"
         )
         units = _alternatives(conf["units"])
         self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
-        place = rf"(?P<place>,?[ \t]+(?:in[ \t]+)?(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        # Postcode and town after the street: on the same line after a space, a comma or
+        # another separator, or on the next line (DIN 5008).
+        place = (
+            rf"(?P<place>(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"
+            rf"(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        )
+        # "Lindenstraße, Hausnummer 12", "lindenstr. hausnr. 7", "Hauptstr. Nr. 3"
+        label = r"(?:(?:,[ \t]*)?(?:haus[ -]?)?(?:nr\.?|nummer)[ \t]*:?[ \t]*)?"
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
         self._adjective_words = {w.lower() for w in conf["adjectives"]}
@@ -94,7 +102,7 @@ class AddressRecognizer(ScoredRecognizer):
                 re.compile(
                     # Any word before a number; _suffix keeps those ending in a street word.
                     rf"(?<![\w-])(?:(?:{adjectives})[ \t]+)?(?P<street>(?:{WORD}\.?-){{0,4}}{WORD}\.?)"
-                    rf"(?:[ \t]+|(?<=\.))(?:nr\.?[ \t]*)?{number}{place}",
+                    rf"(?:[ \t]+|(?<=\.)|(?=,[ \t]*haus)){label}{number}{place}",
                     flags,
                 ),
             ),
@@ -102,7 +110,7 @@ class AddressRecognizer(ScoredRecognizer):
                 "words",
                 re.compile(
                     rf"(?<![\w-])(?P<street>(?:(?:{adjectives})[ \t]+)?(?P<first>{WORD}(?:-{WORD})*)[ \t]+(?P<word>{words}))"
-                    rf"[ \t]*(?:nr\.?[ \t]*)?{number}{place}",
+                    rf"[ \t]*{label}{number}{place}",
                     flags,
                 ),
             ),
