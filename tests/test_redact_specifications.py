@@ -204,6 +204,12 @@ def test_driving_licence_numbers_after_a_cue(redactor, text, value):
     assert masked(redactor, text, value), found(redactor, text)
 
 
+def test_id_card_serial_in_lower_case_without_check_digit_after_a_cue(redactor):
+    text = "personalausweis von frau kaya: l01x00t47"
+    assert ("ID_CARD", "l01x00t47") in found(redactor, text)
+    assert not any(kind == "ID_CARD" for kind, _ in found(redactor, "notiz l01x00t47 prüfen"))
+
+
 # --- 4. dates of birth --------------------------------------------------------------------
 
 
@@ -212,6 +218,7 @@ def test_driving_licence_numbers_after_a_cue(redactor, text, value):
     [
         ("geb. 3 4 1987 in kiel", "3 4 1987"),
         ("Geb.-Datum 3.4.87", "3.4.87"),
+        ("Geb.-Dat. 03.04.1987", "03.04.1987"),
         ("geboren am 3. april 1987", "3. april 1987"),
         ("herr kaya, jahrgang 1961, wohnt allein", "1961"),
         ("sie ist jahrgang 58 und wohnt allein", "58"),

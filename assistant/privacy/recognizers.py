@@ -206,8 +206,8 @@ class IdDocumentRecognizer(PatternRecognizer):
     """
 
     SERIAL = r"\b[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?\b"
-    # Typed in lower case: only with its check digit (see validate_result).
-    SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}[ ]?[0-9])\b"
+    # Typed in lower case: with its check digit, or with a context word (validate_result).
+    SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?)\b"
 
     def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
         patterns = [
@@ -226,10 +226,14 @@ class IdDocumentRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         serial = pattern_text.replace(" ", "")
         if not serial.isupper():
-            # "l01x00t471": in lower case the check digit is the only evidence.
+            # "l01x00t471": in lower case the check digit is the evidence; nine characters
+            # of the document alphabet (no vowel: no German word) with letters and at
+            # least three digits need a context word ("perso von frau kaya: l01x00t47").
             serial = serial.upper()
-            valid = len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9])
-            return valid and any(c.isalpha() for c in serial) and sum(map(str.isdigit, serial)) > 2
+            mixed = any(c.isalpha() for c in serial) and sum(map(str.isdigit, serial)) > 2
+            if len(serial) == 9:
+                return None if mixed else False
+            return mixed and icao_check_digit(serial[:9]) == int(serial[9])
         has_letter = any(c.isalpha() for c in serial[:9])
         if not has_letter or serial[:9].isdigit() or not any(c.isdigit() for c in serial):
             return False
