@@ -105,7 +105,8 @@ def test_a_street_of_residence_needs_no_house_number(redactor, text, value):
 
 
 @pytest.mark.parametrize(
-    "text", ["die gartenstraße ist gesperrt", "wohnt in der nähe vom bahnhof", "wohnt in der straße"]
+    "text",
+    ["die gartenstraße ist gesperrt", "wohnt in der nähe vom bahnhof", "wohnt in der straße"],
 )
 def test_a_street_without_number_or_word_of_residence_stays(redactor, text):
     assert not any(kind == "ADDRESS" for kind, _ in found(redactor, text))
