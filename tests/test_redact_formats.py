@@ -208,7 +208,7 @@ def test_document_numbers_after_abbreviated_cues(redactor, text, value):
 
 
 def test_two_digit_year_of_birth_but_not_a_school_year(redactor):
-    assert ("DATE_OF_BIRTH", "85") in found(redactor, "Jahrgang 85, wohnt allein")
+    assert ("DATE_OF_BIRTH", "85") in found(redactor, "Herr Kaya, Jahrgang 85, wohnt allein")
     assert not found(redactor, "Jahrgang 12 macht Abitur")
 
 

@@ -10,13 +10,24 @@ then belong to the match:
 * a street word before a name: ``Platz der Republik``, ``Allee der Kosmonauten``;
 * an adjective before a name: ``Mittlere Bleiche`` (postcode or cue needed);
 * a preposition before a name: ``Am Gautor``, ``an der goldgrube``, ``Im Sand``;
+* the old core of a village: ``Alt-Moabit``, ``alt-tegel``;
 * foreign streets: ``Via Roma``, ``Rue des Lilas``.
+
+A post-office box (``Postfach 12 34 56``, ``postfach 123456, 55116 mainz``) is an
+address as well; its number is grouped in pairs or threes, or not at all. The town
+belongs to the address also without a postcode when it is a known place
+(``goethestr 5 in mainz``), and so does a postcode and town written before the street
+(``55116 Mainz, Goethestr. 5``). Right after a word of residence ("wohnt in der
+gartenstraße") a street counts without a house number.
 
 Prepositional names are the risky shape (``am Ende 3``, ``im Raum 12``): they
 count on their own only with a postcode, when written as a proper name inside a
 sentence (``vor Am Gautor 7``), or when the name is a compound ending in a
-typical field or street word (``Römertor``, ``Münchfeld``); otherwise a cue
-("wohnt", "Adresse") must be near. Configured by ``recognizers.yaml``.
+typical field or street word (``Römertor``, ``Münchfeld``), or when the name is one
+of the nouns that form such street names on their own (``Zur Mühle``, ``An der
+Kirche``, ``Unter den Eichen``) and the number closes the phrase (no counted noun
+follows: ``an der Kirche 3 Kinder``); otherwise a cue ("wohnt", "Adresse") must be
+near. Configured by ``recognizers.yaml``.
 """
 
 from __future__ import annotations
@@ -25,7 +36,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
-from assistant.privacy.lexicon import is_common_word
+from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun, is_place
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
@@ -49,6 +60,7 @@ class AddressRecognizer(ScoredRecognizer):
         self._stop_words = {w.lower() for w in conf["stop_words"]}
         self._abstract = tuple(conf["abstract_endings"])
         self._heads = tuple(w.lower() for w in conf["field_heads"])
+        self._whole_heads = {w.lower() for w in conf.get("prepositional_heads", ())}
         self._suffixes = tuple(w.lower().rstrip(".") for w in conf["street_suffixes"])
         self._name_suffixes = tuple(w.lower() for w in conf.get("street_name_suffixes", ()))
         self._name_preps = {w.lower() for w in conf["name_prepositions"]}
@@ -61,15 +73,24 @@ class AddressRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:" + "|".join(conf.get("personal_cues", ())) + ")", re.IGNORECASE
         )
         number = (
-            r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]))?"
-            r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]))?)?)(?![\d]|[.,]\d)"
+            # "12 D-55116 Mainz": D- is the country of the postcode, no letter of the number
+            r"(?P<number>(?!0)\d{1,3}(?:[ \t]?[a-h](?![\w]|-\d{4}))?"
+            r"(?:[ \t]?[-–/][ \t]?\d{1,3}(?:[ \t]?[a-h](?![\w]|-\d{4}))?)?)(?![\d]|[.,]\d)"
         )
         units = _alternatives(conf["units"])
         self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
-        place = rf"(?P<place>,?[ \t]+(?:in[ \t]+)?(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        # Postcode and town after the street: on the same line after a space, a comma or
+        # another separator, or on the next line (DIN 5008).
+        place = (
+            rf"(?P<place>(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"
+            rf"(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+        )
+        # "Lindenstraße, Hausnummer 12", "lindenstr. hausnr. 7", "Hauptstr. Nr. 3"
+        label = r"(?:(?:,[ \t]*)?(?:haus[ -]?)?(?:nr\.?|nummer)[ \t]*:?[ \t]*)?"
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
+        self._adjective_words = {w.lower() for w in conf["adjectives"]}
         adjectives = _alternatives(conf["adjectives"])
         preps = _alternatives(conf["prepositions"])
         foreign = _alternatives(conf["foreign_street_words"])
@@ -81,7 +102,7 @@ class AddressRecognizer(ScoredRecognizer):
                 re.compile(
                     # Any word before a number; _suffix keeps those ending in a street word.
                     rf"(?<![\w-])(?:(?:{adjectives})[ \t]+)?(?P<street>(?:{WORD}\.?-){{0,4}}{WORD}\.?)"
-                    rf"(?:[ \t]+|(?<=\.))(?:nr\.?[ \t]*)?{number}{place}",
+                    rf"(?:[ \t]+|(?<=\.)|(?=,[ \t]*haus)){label}{number}{place}",
                     flags,
                 ),
             ),
@@ -89,7 +110,7 @@ class AddressRecognizer(ScoredRecognizer):
                 "words",
                 re.compile(
                     rf"(?<![\w-])(?P<street>(?:(?:{adjectives})[ \t]+)?(?P<first>{WORD}(?:-{WORD})*)[ \t]+(?P<word>{words}))"
-                    rf"[ \t]*(?:nr\.?[ \t]*)?{number}{place}",
+                    rf"[ \t]*{label}{number}{place}",
                     flags,
                 ),
             ),
@@ -117,6 +138,13 @@ class AddressRecognizer(ScoredRecognizer):
                 ),
             ),
             (
+                "old_core",
+                re.compile(
+                    rf"(?<![\w-])(?P<street>alt-(?P<name>{WORD}(?:-{WORD})?))[ \t]+{number}{place}",
+                    flags,
+                ),
+            ),
+            (
                 "foreign",
                 re.compile(
                     rf"(?<![\w-])(?P<street>(?:{foreign})[ \t]+(?:{WORD}[ \t]+){{0,3}}?{WORD})"
@@ -124,9 +152,47 @@ class AddressRecognizer(ScoredRecognizer):
                 ),
             ),
         ]
+        self._post_box = re.compile(
+            r"(?<![\w-])postfach[ \t]*(?:nr\.?[ \t]*)?"
+            rf"(?P<number>\d{{1,3}}(?:[ \t]\d{{2,3}}){{1,3}}|\d{{1,7}})(?![\d]|[.,]\d){place}",
+            flags,
+        )
+        self._town_after = re.compile(rf",?[ \t]+(?:in[ \t]+)?(?P<town>{town})", flags)
+        self._town_before = re.compile(
+            rf"(?<![\w-])(?:[a-z]{{1,2}}-)?\d{{5}}[ \t]+{town}[ \t]*,[ \t]*$", flags
+        )
+        self._unnumbered = self._unnumbered_street(conf)
+        self._postcode_town = re.compile(
+            rf"(?<![\w-])(?:[a-z]{{1,2}}-)?(?:0[1-9]|[1-9]\d)\d{{3}}[ \t]+(?P<town>{town})", flags
+        )
         super().__init__(**kwargs)
 
+    @staticmethod
+    def _unnumbered_street(conf: dict) -> re.Pattern:
+        residence = _alternatives(conf["residence_words"])
+        suffixes = _alternatives(conf["unnumbered_street_suffixes"])
+        return re.compile(
+            rf"(?<![\w-])(?:{residence})(?:[ \t]+(?:jetzt|nun|seit\w*|noch|wieder|in|im|am|an|"
+            rf"der|die|den|dem|auf))*[ \t]+(?P<street>(?:{WORD}-){{0,3}}(?:{WORD})?(?:{suffixes}))"
+            r"(?![\w-]|[ \t]*\.?[ \t]*\d)",
+            re.IGNORECASE,
+        )
+
     def candidates(self, text: str) -> Iterator[Candidate]:
+        yield from self._numbered(text)
+        for match in self._unnumbered.finditer(text):
+            # "wohnt in der gartenstraße": the street of a person's home, no number needed
+            if match.group("street").lower().rstrip(".") not in self._suffixes:
+                yield match.start("street"), self._town_end(text, match.end()), 0.6, 0.7
+        for match in self._postcode_town.finditer(text):
+            # "neue anschrift: 55118 mainz": a known town after a postcode, with a cue
+            if is_place(match.group("town").split()[0]):
+                yield match.start(), match.end(), WEAK, 0.7
+        if "postfach" in text.lower():
+            for match in self._post_box.finditer(text):
+                yield self._of_person(text, match, (0.75, 0.75))
+
+    def _numbered(self, text: str) -> Iterator[Candidate]:
         # Every address has a house number: the patterns run only in windows around
         # numbers (the regexes are long; most of a message has none).
         for start, end in self._windows(text):
@@ -140,13 +206,27 @@ class AddressRecognizer(ScoredRecognizer):
                         pos = match.start() + 1
                         continue
                     pos = match.end()
-                    if self._institution_before(text, match.start()):
-                        # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
-                        # unless a person is named as living there.
-                        window = text[max(0, match.start() - 80) : match.end() + 25]
-                        if not self._personal.search(window):
-                            scored = (WEAK, WEAK)
-                    yield match.start(), match.end(), *scored
+                    yield self._of_person(text, match, scored)
+
+    def _of_person(self, text: str, match: re.Match, scored: tuple[float, float]) -> Candidate:
+        if self._institution_before(text, match.start()):
+            # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
+            # unless a person is named as living there.
+            window = text[max(0, match.start() - 80) : match.end() + 25]
+            if not self._personal.search(window):
+                scored = (WEAK, WEAK)
+        start, end = match.start(), match.end()
+        before = self._town_before.search(text, max(0, start - 50), start)
+        if before:
+            start = before.start()
+        if not match.group("place"):
+            end = self._town_end(text, end)
+        return start, end, *scored
+
+    def _town_end(self, text: str, end: int) -> int:
+        """After a street without a postcode: the end of a known town that follows."""
+        town = self._town_after.match(text, end)
+        return town.end() if town and is_place(town.group("town").split()[0]) else end
 
     def _institution_before(self, text: str, start: int) -> bool:
         before = text[max(0, start - 45) : start]
@@ -201,8 +281,10 @@ class AddressRecognizer(ScoredRecognizer):
         first = match.group("first").lower()
         if first in self._stop_words:
             return None
-        if match.group("word").lower() in self._after_adjective and not first.endswith("er"):
-            return None  # "Brasilien Platz 1 der Charts"; but "Mainzer Ring 5", "Alter Markt 3"
+        if match.group("word").lower() in self._after_adjective and not (
+            first.endswith("er") or first in self._adjective_words
+        ):
+            return None  # "Brasilien Platz 1 der Charts"; but "Mainzer Ring 5", "Hohe Brücke 2"
         return 0.7, 0.7
 
     def _adjective(self, text: str, match: re.Match) -> tuple[float, float] | None:
@@ -229,7 +311,13 @@ class AddressRecognizer(ScoredRecognizer):
             return 0.6, 0.75
         if self._proper_name_inside_sentence(text, match):
             return 0.6, 0.75
+        if len(words) == 1 and last in self._whole_heads and self._number_closes(text, match):
+            return 0.6, 0.75  # "Zur Mühle 7", "an der kirche 3a"
         return WEAK, 0.7
+
+    def _old_core(self, text: str, match: re.Match) -> tuple[float, float] | None:
+        # Named after the old village: "Alt-Moabit"; not "alt-bau 3" (a noun).
+        return None if is_noun(match.group("name").split("-")[0]) else (0.6, 0.7)
 
     def _lead(self, text: str, match: re.Match) -> tuple[float, float] | None:
         # Abstract nouns are common here (Platz der Einheit, Straße der Freiheit).
@@ -250,6 +338,17 @@ class AddressRecognizer(ScoredRecognizer):
     def _not_a_name(self, word: str) -> bool:
         lower = word.lower()
         return lower in self._stop_words or lower.endswith(self._abstract)
+
+    NEXT_WORD = re.compile(rf"[ \t]+({WORD})")
+
+    @classmethod
+    def _number_closes(cls, text: str, match: re.Match) -> bool:
+        """No counted noun follows the number ("an der Kirche 3 Kinder"); a letter or a
+        range in the number marks a house number anyway."""
+        if not match.group("number").isdigit() or match.group("place"):
+            return True
+        word = cls.NEXT_WORD.match(text, match.end())
+        return not word or not is_counted_noun(word.group(1))
 
     @staticmethod
     def _proper_name_inside_sentence(text: str, match: re.Match) -> bool:

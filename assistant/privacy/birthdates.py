@@ -14,6 +14,12 @@ calendar date (day, month, year) counts as a date of birth when
   preposition or document word stands before it ("vom", "seit", "Gesetz",
   "Bescheid"): statutes, decisions and events are dated with those.
 
+A year after "Jahrgang"/"Jg." is a year of birth only when it is a person's: a
+person is mentioned nearby and the year lies more than ``MIN_AGE`` years back
+("herr kaya, jahrgang 61"); on its own it names a cohort, a vintage or a journal's
+volume ("der Jahrgang 2024 der Azubis", "NVwZ Jg. 1985"). Two digits from 10 to 13
+are school years.
+
 Dates with a birth word ("geb.", "geboren", "*") are the cue patterns' of
 ``recognizers.yaml``.
 """
@@ -89,6 +95,17 @@ PERSON_WORDS = (
     r"leistungsempf|bezieher|frl\.|name|vorname|nachname|geburtsname"
 )
 PERSON = re.compile(rf"(?<![^\W_])(?:{PERSON_WORDS})", re.IGNORECASE)
+COHORT = re.compile(
+    r"(?<![^\W_])(?:jahrgang|jg\.?)[ \t]*(?P<value>'\d{2}|(?!1[0-3]\b)\d{2}|(?:19|20)\d{2})"
+    r"(?![\w/-]|[.,]\d)",
+    re.IGNORECASE,
+)
+# "sie ist jahrgang 61", "ist er jg. 1961?": said of a person.
+PERSON_IS = re.compile(
+    r"\b(?:(?:er|sie|ich|wir|ihr)[ \t]+(?:ist|bin|war|sind|wäre)|(?:ist|war|wäre)[ \t]+(?:er|sie))"
+    r"[ \t]+(?:wohl[ \t]+|erst[ \t]+|auch[ \t]+)?$",
+    re.IGNORECASE,
+)
 RELATION_OF = re.compile(r"([^\W\d_]+)[ \t]+(?:von|vom)[ \t]+$", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -104,6 +121,7 @@ class BirthDateRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
+        yield from self._cohorts(text)
         for match in DATE.finditer(text):
             year = self._year(match)
             if year is None:
@@ -125,6 +143,20 @@ class BirthDateRecognizer(ScoredRecognizer):
                 yield match.start(), match.end(), 0.85, 0.85
             elif age > MIN_AGE and self._person_near(before, after):
                 yield match.start(), match.end(), 0.7, 0.7
+
+    def _cohorts(self, text: str) -> Iterator[Candidate]:
+        """ "Jahrgang 61", "Jg. 1961" about a person (see the module docstring)."""
+        for match in COHORT.finditer(text):
+            year = int(match.group("value").lstrip("'"))
+            if year < 100:
+                year += 1900 if year > self.today.year % 100 else 2000
+            if self.today.year - year <= MIN_AGE:
+                continue
+            before = text[max(0, match.start() - 60) : match.start()]
+            after = text[match.end() : match.end() + 40]
+            said_of_person = PERSON_IS.search(text, max(0, match.start() - 30), match.start())
+            if said_of_person or self._person_near(before, after):
+                yield match.start("value"), match.end("value"), 0.85, 0.85
 
     def _year(self, match: re.Match) -> int | None:
         """The year of a valid calendar date in the past, or None."""

@@ -32,6 +32,7 @@ from assistant.privacy.recognizers import (
     TaxIdRecognizer,
     email_domain_valid,
 )
+from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
 
@@ -102,6 +103,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),
+        TaxNumberRecognizer(**common("tax_number")),
         ObfuscatedEmailRecognizer(
             email_domain_valid,
             conf["obfuscated_email"].get("functional_mailboxes", ()),

@@ -425,8 +425,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
 class CuedDocumentRecognizer(ScoredRecognizer):
     """Document numbers right after "Reisepass", "Ausweisnummer", "Perso-Nr." …
 
-    Any letters and digits (6–10, at least one digit): foreign passports follow
-    no German alphabet (``U28471936``), and people type serials in lower case.
+    Any letters and digits (6–11, at least one digit): foreign passports follow
+    no German alphabet (``U28471936``), a driving licence has 11 characters
+    (``B072RRK2U51``), and people type serials in lower case.
     """
 
     def __init__(self, cue_pattern: str, **kwargs) -> None:
@@ -434,7 +435,7 @@ class CuedDocumentRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:"
             + cue_pattern
             + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
-            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,10}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
+            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,11}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
             re.IGNORECASE,
         )
         super().__init__(**kwargs)

@@ -86,6 +86,19 @@ def is_noun(word: str) -> bool:
     return word[:1].upper() + word[1:].lower() in _data_files()[2]
 
 
+def is_counted_noun(word: str) -> bool:
+    """A noun that is mostly written capitalized (Kinder, Bänke), in any case; not a
+    verb that can be a noun too (nachschauen, prüfen)."""
+    cap = word[:1].upper() + word[1:].lower()
+    return cap in _data_files()[2] and _data_files()[4].get(cap, -99.0) <= 0.0
+
+
+def is_place(word: str) -> bool:
+    """A German place name, in any case; for "Mainz-Gonsenheim" its first part."""
+    first = word.split("-")[0]
+    return first[:1].upper() + first[1:].lower() in _data_files()[3]
+
+
 def english_words() -> frozenset[str]:
     """Frequent English words, lower case."""
     return _foreign_files()[0]

@@ -6,6 +6,7 @@ All of them are configured from ``recognizers.yaml`` (see ``conf.py``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -138,24 +139,51 @@ def email_domain_valid(domain: str) -> bool:
     return _TLD(domain).fqdn != ""
 
 
-class TaxIdRecognizer(DeTaxIdRecognizer):
-    """Steuer-ID also when written in groups (``12 345 678 901``, ``1234 5678 901``).
+def steuer_id_valid(digits: str) -> bool:
+    """A Steuer-ID by § 139b AO and the BZSt's rules: 11 digits, the first not 0; in the
+    first ten exactly one digit twice or three times (never three in a row), the others
+    at most once; the eleventh the check digit of ISO/IEC 7064 MOD 11,10."""
+    if len(digits) != 11 or not digits.isdigit() or digits[0] == "0":
+        return False
+    counts = Counter(digits[:10])
+    repeated = [d for d, n in counts.items() if n > 1]
+    if len(repeated) != 1 or counts[repeated[0]] > 3 or repeated[0] * 3 in digits[:10]:
+        return False
+    product = 10
+    for digit in digits[:10]:
+        total = (int(digit) + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == int(digits[10])
 
-    A failed checksum does not drop the match: it keeps its low pattern score,
-    so a mistyped number next to "Steuer-ID" is still redacted.
+
+class TaxIdRecognizer(DeTaxIdRecognizer):
+    """Steuer-ID also when written in groups (``12 345 678 901``, ``1234 5678 901``,
+    ``47-152-038-477``, ``4 71 52 03 84 77``).
+
+    A value that meets the whole specification (`steuer_id_valid`) is certain; one
+    whose check digit fits but that breaks the digit-repetition rule, or a failed
+    checksum, keeps its low pattern score: a context word must lift it, so a
+    mistyped number next to "Steuer-ID" is still redacted.
     """
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("Steuer-ID", r"\b[1-9]\d{10}\b", 0.3),
-        # Grouped as printed (12 345 678 901) or in any other groups of 2–4 digits.
-        Pattern("Steuer-ID grouped", r"\b[1-9]\d{0,3}(?:[ ./]\d{2,4}){2,4}\b", 0.3),
+        # Grouped as printed (12 345 678 901) or in any other groups, joined by spaces,
+        # dots, slashes or dashes; the whole run of groups is the candidate.
+        Pattern(
+            "Steuer-ID grouped",
+            r"(?<![\w/.,-])[1-9]\d{0,5}(?:(?:[ ]?[./-][ ]?|[ ])\d{2,6}){1,5}(?![\w/-]|[.,]\d)",
+            0.3,
+        ),
     ]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         digits = re.sub(r"\D", "", pattern_text)
         if len(digits) != 11:
             return False
-        return True if super().validate_result(digits) else None
+        if steuer_id_valid(digits):
+            return True
+        return None
 
 
 def icao_check_digit(serial: str) -> int:
@@ -178,8 +206,8 @@ class IdDocumentRecognizer(PatternRecognizer):
     """
 
     SERIAL = r"\b[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?\b"
-    # Typed in lower case: only with its check digit (see validate_result).
-    SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}[ ]?[0-9])\b"
+    # Typed in lower case: with its check digit, or with a context word (validate_result).
+    SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?)\b"
 
     def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
         patterns = [
@@ -198,10 +226,14 @@ class IdDocumentRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         serial = pattern_text.replace(" ", "")
         if not serial.isupper():
-            # "l01x00t471": in lower case the check digit is the only evidence.
+            # "l01x00t471": in lower case the check digit is the evidence; nine characters
+            # of the document alphabet (no vowel: no German word) with letters and at
+            # least three digits need a context word ("perso von frau kaya: l01x00t47").
             serial = serial.upper()
-            valid = len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9])
-            return valid and any(c.isalpha() for c in serial) and sum(map(str.isdigit, serial)) > 2
+            mixed = any(c.isalpha() for c in serial) and sum(map(str.isdigit, serial)) > 2
+            if len(serial) == 9:
+                return None if mixed else False
+            return mixed and icao_check_digit(serial[:9]) == int(serial[9])
         has_letter = any(c.isalpha() for c in serial[:9])
         if not has_letter or serial[:9].isdigit() or not any(c.isdigit() for c in serial):
             return False

@@ -1,0 +1,38 @@
+"""The personal Steuernummer of the Finanzamt, after its cue, in the states' formats.
+
+A Steuernummer has 10 or 11 digits in the states' notations (Bundesfinanzamtsnummer,
+district, person, check digit) and 13 in the federal one (ELSTER): Bayern
+``181/815/08155`` (3/3/5), Berlin and Rheinland-Pfalz ``22/815/08154`` (2/3/5),
+Nordrhein-Westfalen ``133/8150/8159`` (3/4/4), Baden-Württemberg ``93815/08152``
+(5/5), Hessen ``013 815 08153``, Hamburg also ``2181508150``, federal
+``2722081508154``. The shape alone is a number like any other, so the value counts
+only right after a cue ("Steuernummer", "StNr", "St.-Nr.", "Steuer-Nr."); the whole
+run of digit groups is the value, so no tail of it is left when it is masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistant.privacy.identifiers import Candidate, ScoredRecognizer
+
+_CUE = (
+    r"(?<![^\W_])(?:steuer-?nummer|steuer-?nr\.?|steuer[ \t]+nr\.?|st\.?[ \t]?-?[ \t]?nr\.?"
+    r"|stnr\.?)"
+)
+_GLUE = r"(?:[ \t]*(?:[:#]|lautet|ist|lautet[ \t]+auf|des[ \t]+\w+|beim[ \t]+finanzamt))*[ \t]*"
+# Digit groups joined by a slash, dash or dot (spaces around them allowed) or by a space.
+_RUN = r"\d+(?:(?:[ ]?[/.-][ ]?|[ ])\d+)*"
+
+
+class TaxNumberRecognizer(ScoredRecognizer):
+    """Steuernummer right after its cue (see the module docstring)."""
+
+    PATTERN = re.compile(rf"{_CUE}{_GLUE}(?P<value>{_RUN})(?![\w/-]|[.,]\d)", re.IGNORECASE)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in self.PATTERN.finditer(text):
+            digits = sum(c.isdigit() for c in match.group("value"))
+            if 10 <= digits <= 13:
+                yield match.start("value"), match.end("value"), 0.85, 0.85
