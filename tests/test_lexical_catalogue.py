@@ -5,6 +5,8 @@ small made-up catalogue beside a made-up statute."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.config import Settings
@@ -90,3 +92,40 @@ def test_the_installation_splits_in_its_open_data_collection(tmp_path):
         assert doc_ids(idx.search("Kneipenkonzessionen", 5)) == ["konz"]
     finally:
         idx.close()
+
+
+# A long question, short units: "Fahrradständer" is the rarest word, but the unit that
+# has half the question's words is the better answer to it.
+SQUARE = [
+    unit("rare", "Fahrradständer", "Datensatz: Fahrradständer in der Stadt"),
+    unit("most", "Brunnen, Bänke und Bäume", "Datensatz: Brunnen, Bänke und Bäume"),
+] + [
+    unit(f"{w}{i}", f"{w} {i}", f"Datensatz: {w} im Bezirk {i}")
+    for w in ("Brunnen", "Bänke", "Bäume")
+    for i in range(4)
+]
+LONG = "Brunnen Bänke Bäume Fahrradständer Spielgeräte Toiletten"
+
+
+@pytest.mark.parametrize(("catalogue", "first"), [((), "rare"), ((CATALOGUE,), "most")])
+def test_a_catalogue_unit_with_half_the_words_beats_one_rare_word(tmp_path, catalogue, first):
+    idx = open_lexical_index(tmp_path / "lexical", catalogue)
+    try:
+        idx.add(SQUARE)
+        assert doc_ids(idx.search(LONG, 2)) == [first, {"rare": "most", "most": "rare"}[first]]
+    finally:
+        idx.close()
+
+
+def test_the_half_the_words_bonus_leaves_other_collections_alone(tmp_path):
+    statutes = [dataclasses.replace(u, collection="gesetze") for u in SQUARE]
+    scores = []
+    for catalogue in ((), (CATALOGUE,)):
+        idx = open_lexical_index(tmp_path / f"l{len(catalogue)}", catalogue)
+        try:
+            idx.add(statutes)
+            scores.append([(c.doc_id, s) for c, s in idx.search(LONG, 5)])
+        finally:
+            idx.close()
+    assert scores[0] == scores[1]
+    assert scores[0][0][0] == "rare"

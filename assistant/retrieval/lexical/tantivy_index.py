@@ -32,6 +32,7 @@ from rapidfuzz.distance import OSA
 from assistant.models import Chunk
 from assistant.retrieval.lexical import AnalysedQuery, IndexBusyError
 from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
+from assistant.retrieval.lexical.catalogue import most_words, only_in
 from assistant.retrieval.lexical.expansion import QueryExpander, default_expander, is_english
 from assistant.retrieval.lexical.feedback import (
     document_evidence,
@@ -269,15 +270,7 @@ class TantivyLexicalIndex:
         `scoped` terms count for chunks of the split collections only."""
         clauses = []
         if scoped:
-            only = tantivy.Query.term_set_query(
-                self._schema, "collection", sorted(self.split_collections)
-            )
-            inside = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, self._word_query(scoped)),
-                    (tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)),
-                ]
-            )
+            inside = only_in(self._schema, self.split_collections, self._word_query(scoped))
             clauses.append((tantivy.Occur.Should, inside))
         for term, weight in group.items():
             for field in self._fields:
@@ -321,6 +314,8 @@ class TantivyLexicalIndex:
                     (tantivy.Occur.Should, tantivy.Query.boost_query(every, self.coordination)),
                 ]
             )
+        if scoped:  # the search reaches a catalogue collection (catalogue.py)
+            query = most_words(self._schema, self.split_collections, query, words)
         if collections is None:
             return query
         allowed = tantivy.Query.term_set_query(self._schema, "collection", list(collections))
