@@ -71,9 +71,7 @@ class Services:
     def lexical(self) -> LexicalIndex:
         from assistant.retrieval.lexical import open_lexical_index
 
-        return open_lexical_index(
-            self.settings.ensure_data_dir() / "lexical", (self.settings.opendata_collection,)
-        )
+        return open_lexical_index(self.settings.ensure_data_dir() / "lexical")
 
     @cached_property
     def embeddings(self) -> Embeddings:

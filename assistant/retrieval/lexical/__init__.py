@@ -94,15 +94,13 @@ class LexicalIndex(Protocol):
         ...
 
 
-def open_lexical_index(path: Path, split_collections: Sequence[str] = ()) -> LexicalIndex:
-    """The tantivy index in directory `path`, created if missing. In `split_collections`
-    (catalogues of short titles: open data) a question's compounds are also split
-    against the index vocabulary."""
+def open_lexical_index(path: Path) -> LexicalIndex:
+    """The tantivy index in directory `path`, created if missing."""
     from assistant.retrieval.lexical.tantivy_index import TantivyLexicalIndex
 
-    return TantivyLexicalIndex(Path(path), split_collections=split_collections)
+    return TantivyLexicalIndex(Path(path))
 
 
 def build_lexical_index(settings: Settings) -> LexicalIndex:
     """The lexical index of this installation: `<data dir>/lexical`."""
-    return open_lexical_index(settings.data_dir / "lexical", (settings.opendata_collection,))
+    return open_lexical_index(settings.data_dir / "lexical")

@@ -32,7 +32,6 @@ from rapidfuzz.distance import OSA
 from assistant.models import Chunk
 from assistant.retrieval.lexical import AnalysedQuery, IndexBusyError
 from assistant.retrieval.lexical.analysis import PART_WEIGHT, GermanAnalyzer, default_analyzer
-from assistant.retrieval.lexical.catalogue import most_words, only_in
 from assistant.retrieval.lexical.expansion import QueryExpander, default_expander, is_english
 from assistant.retrieval.lexical.feedback import (
     document_evidence,
@@ -107,7 +106,6 @@ class TantivyLexicalIndex:
         doc_boost: float = DOC_EVIDENCE,
         doc_window: int = 50,
         vocabulary_split: bool = False,
-        split_collections: Sequence[str] = (),
         lock_timeout_s: float = 10.0,
         writer_heap_bytes: int = 64_000_000,
     ):
@@ -129,10 +127,6 @@ class TantivyLexicalIndex:
         self.thesaurus_weight, self.synonym_window = thesaurus_weight, synonym_window
         self.doc_boost, self.doc_window = doc_boost, doc_window
         self.vocabulary_split = vocabulary_split
-        # Catalogue collections (open data): their units are short titles of compounds
-        # ("Sirenenstandorte", "Tummelferien"), so a question's compound split against the
-        # index vocabulary counts there — and only there; other chunks score as before.
-        self.split_collections = frozenset(split_collections)
         self.lock_timeout_s = lock_timeout_s
         self._heap = writer_heap_bytes
         self._write_lock = threading.Lock()  # one writer per object; other processes: file lock
@@ -263,15 +257,9 @@ class TantivyLexicalIndex:
         unique = {tuple(sorted(g.items())): g for g in groups}  # "Hund Hund" is one word
         return list(unique.values())[:_MAX_QUERY_WORDS]
 
-    def _word_query(
-        self, group: dict[str, float], scoped: dict[str, float] | None = None
-    ) -> tantivy.Query:
-        """One word of the question: its terms in every field, each with its weight;
-        `scoped` terms count for chunks of the split collections only."""
+    def _word_query(self, group: dict[str, float]) -> tantivy.Query:
+        """One word of the question: its terms in every field, each with its weight."""
         clauses = []
-        if scoped:
-            inside = only_in(self._schema, self.split_collections, self._word_query(scoped))
-            clauses.append((tantivy.Occur.Should, inside))
         for term, weight in group.items():
             for field in self._fields:
                 boost = self.boosts[field] * weight
@@ -290,14 +278,11 @@ class TantivyLexicalIndex:
         groups: list[dict[str, float]],
         collections: Sequence[str] | None,
         feedback: dict[str, float] | None = None,
-        scoped: Sequence[dict[str, float]] = (),
     ):
         """BM25 over body, compound parts, section and title; chunks that contain every
         word of the question score extra; feedback terms (pseudo-relevance feedback)
-        add weakly, outside the "every word" bonus; `scoped[i]` adds terms to word i
-        for the split collections only; filtered to `collections`."""
-        extra = list(scoped) or [{}] * len(groups)
-        words = [(tantivy.Occur.Should, self._word_query(g, x)) for g, x in zip(groups, extra)]
+        add weakly, outside the "every word" bonus; filtered to `collections`."""
+        words = [(tantivy.Occur.Should, self._word_query(g)) for g in groups]
         query = tantivy.Query.boolean_query(words)
         if feedback:
             extra = self._word_query({t: w * self.prf_weight for t, w in feedback.items()})
@@ -314,8 +299,6 @@ class TantivyLexicalIndex:
                     (tantivy.Occur.Should, tantivy.Query.boost_query(every, self.coordination)),
                 ]
             )
-        if scoped:  # the search reaches a catalogue collection (catalogue.py)
-            query = most_words(self._schema, self.split_collections, query, words)
         if collections is None:
             return query
         allowed = tantivy.Query.term_set_query(self._schema, "collection", list(collections))
@@ -348,8 +331,7 @@ class TantivyLexicalIndex:
         feedback = None
         if self.prf_terms > 0 or self.thesaurus is not None:
             groups, feedback = self._feedback(groups, collections, searcher)
-        scoped = self._scoped_parts(groups, collections, searcher, analysed.english)
-        query = self.build_query(groups, collections, feedback, scoped)
+        query = self.build_query(groups, collections, feedback)
         limit = max(k, self.doc_window) if self.doc_boost > 0 else k
         hits = searcher.search(query, limit=limit, count=False).hits
         found = [(self._chunk(searcher.doc(address)), float(score)) for score, address in hits]
@@ -392,30 +374,17 @@ class TantivyLexicalIndex:
     def _split(self, group: dict[str, float], searcher: tantivy.Searcher) -> dict[str, float]:
         """A compound of the question that the part list cannot split ("Führhund") is
         split against the index vocabulary; its parts count as compound parts."""
-        return {**group, **self._vocabulary_parts(group, searcher)}
-
-    def _vocabulary_parts(
-        self, group: dict[str, float], searcher: tantivy.Searcher
-    ) -> dict[str, float]:
-        """The parts (at part weight) of the group's word split against the index
-        vocabulary, when the static part list did not split it; else nothing."""
         word = next(iter(group))
         if len(group) > 1 or len(word) < 7 or not word.isalpha():
-            return {}
+            return group
         parts = vocabulary_parts(
             word,
             lambda t: searcher.doc_freq("body", t) > 0,
             lambda w: self.analyzer.analyze_word(w)[0][0] if self.analyzer.analyze_word(w) else w,
         )
-        return {p: self.part_weight for p in parts or () if p and p not in group}
-
-    def _scoped_parts(self, groups, collections, searcher, english: bool):
-        """Per word, its vocabulary parts for the split collections (none when the
-        search does not reach them, or when every collection splits anyway)."""
-        reach = self.split_collections if collections is None else set(collections)
-        if english or self.vocabulary_split or not (self.split_collections & reach):
-            return []
-        return [self._vocabulary_parts(g, searcher) for g in groups]
+        if parts is None:
+            return group
+        return {**group, **{p: self.part_weight for p in parts if p and p not in group}}
 
     def _correct(self, group: dict[str, float], searcher: tantivy.Searcher) -> dict[str, float]:
         """A word of the question that occurs nowhere in the index ("Elterngled",
