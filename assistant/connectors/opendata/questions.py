@@ -49,6 +49,7 @@ from assistant.connectors.opendata.matching import (
     most_specific,
     named_tokens,
     phrase_score,
+    since,
     wants_figure,
     years,
 )
@@ -357,6 +358,10 @@ class Resolver:
                 return None  # the table has periods, and not this one
             if match is not None:
                 out.append(match)
+        if len(wanted) == 1 and out and since(self.q.text):
+            # "seit 2018", "2018 bis heute": from that year to the newest the series has
+            newer = [(t, p) for t, p in series if p and str(p)[:4] > wanted[0]]
+            out += newer[-1:]
         return sorted(out, key=lambda tp: str(tp[1])) or [(table, None)]
 
     def series(self, table: StoredTable) -> list[tuple[StoredTable, str | None]]:
