@@ -119,7 +119,7 @@ def tile(bands: list[Band], lo: int, hi: int | None) -> list[str] | None:
 
 
 # --- the range a question asks for ---------------------------------------------------------
-_NUM = r"(\d{1,3})(?![\d.,]\d)"
+_NUM = r"(\d{1,3})(?!\d)(?![.,]\d)"
 _Q_UNDER_PAIR = re.compile(
     rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?bis\s+unter\s+{_NUM}", re.IGNORECASE
 )
