@@ -184,6 +184,12 @@ def test_a_change_in_percent_leads_with_the_percent(ask):
     assert points["figures"][0]["value"] == 2.5 and points["figures"][0]["unit"] == "Prozentpunkte"
 
 
+def test_since_a_year_compares_it_with_the_newest_year(ask):
+    found = ask("Wie hat sich die Zahl der Bewohner in Speicher seit 2020 entwickelt?", "bw")
+    assert found["kind"] == "comparison" and found["figures"][0]["value"] == 880 - 900
+    assert [f["period"] for f in found["figures"][1:]] == ["2021", "2020"]
+
+
 def test_two_places_together_are_added(ask):
     found = ask("Wie viele Bewohner hatten Hafen und Speicher 2021 zusammen?", "bw")
     assert found["kind"] == "figure" and found["figures"][0]["value"] == 1530 + 880

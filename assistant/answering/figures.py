@@ -45,6 +45,8 @@ def facts(found: dict) -> str:
         unit = f" {fig['unit']}" if fig.get("unit") else ""
         percent = f" ({_german(fig['percent'])} %)" if fig.get("percent") is not None else ""
         lines.append(f"- {_german(fig['value'])}{unit}{percent}: {fig['how']}")
+    if found.get("note"):  # no figure, and why (the table's bands do not fit the question)
+        lines.append(f"- keine Zahl: {found['note']}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""`assistant opendata sync|list|remove|table|compare` — open-data portals (CKAN)."""
+"""`assistant opendata sync|list|remove|table|compare|check` — open-data portals (CKAN)."""
 
 from __future__ import annotations
 
@@ -119,6 +119,22 @@ def compare(ctx: Context, figure: str, year: str | None, chart: str | None, as_j
         click.echo(render_comparison(result))
         if chart:
             click.echo(f"Diagramm: {chart}")
+
+
+@opendata.command("check")
+@pass_ctx
+@friendly_errors
+def check(ctx: Context) -> None:
+    """Die Kennzahlen-Konfigurationen gegen die gespeicherten Tabellen prüfen.
+
+    Meldet jede konfigurierte Spalte, die es in ihrer Tabelle nicht gibt (Exit-Code 1).
+    """
+    notes = ctx.services.opendata.check_config()
+    for note in notes:
+        click.echo(f"Hinweis: {note}")
+    if notes:
+        raise SystemExit(1)
+    click.echo("Alle konfigurierten Spalten gibt es in ihren Tabellen.")
 
 
 class _Progress(SyncProgress):

@@ -40,8 +40,10 @@ def number_with_unit(fig: dict, *, sign: bool = False) -> str:
 
 def answer_text(found: dict) -> str:
     """The German answer: the number, how it was computed, where it comes from."""
-    main = found["figures"][0]
-    if found["kind"] == "comparison" and main.get("relative"):
+    if found["kind"] == "note":  # no figure, and why
+        lines = [found["note"]]
+    elif found["kind"] == "comparison" and found["figures"][0].get("relative"):
+        main = found["figures"][0]
         change = found["figures"][1]
         percent = F.format_number(main["value"], sign=True)
         lines = [
@@ -50,12 +52,14 @@ def answer_text(found: dict) -> str:
         ]
         lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][2:]]
     elif found["kind"] == "comparison":
+        main = found["figures"][0]
         lines = [f"Differenz: {number_with_unit(main, sign=True)}"]
         if main.get("percent") is not None:
             lines[0] += f" ({F.format_number(main['percent'], sign=True)} %)"
         lines.append(f"Berechnung: {main['how']}.")
         lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][1:]]
     else:
+        main = found["figures"][0]
         place = main.get("place") or "gesamt"
         stand = f", {main['period']}" if main.get("period") else ""
         lines = [
@@ -67,6 +71,15 @@ def answer_text(found: dict) -> str:
     who = f", {source['publisher']}" if source.get("publisher") else ""
     lines.append(f"Quelle: {source['title']}{who} – Lizenz: {licence} [1]")
     return "\n".join(lines)
+
+
+def range_note(table, bands: list[str]) -> str:
+    """Why a range has no figure: the table's bands do not add up to it."""
+    return (
+        f"Die Tabelle „{table.provenance.title}“ teilt die Werte in die Gruppen "
+        f"{_and(bands)}; der gefragte Bereich lässt sich daraus nicht genau zusammensetzen. "
+        "Eine Zahl dafür wäre geschätzt und wird deshalb nicht genannt."
+    )
 
 
 def chart_title(plan, fig: dict) -> str:

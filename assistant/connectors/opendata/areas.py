@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.connectors.opendata.columns import present, real_columns, spec
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.tables import decode, detect_delimiter
 
@@ -133,6 +134,28 @@ class FiguresConfig:
         (a dataset per year, such as population by planning area on 31 December)."""
         return next((r for r in self.rules if r.applies(provenance)), None)
 
+    def missing_columns(self, table) -> list[str]:
+        """German notes for every column the rule matching `table` names that the table does
+        not have (a phrase pointing to a column that is not there is otherwise never read)."""
+        rule = self.rule_for(table.provenance)
+        if rule is None:
+            return []
+        names = {c.name for c in table.columns}
+        roles = rule.roles
+        named = [(c, role) for role, c in (("Gebietsschlüssel", roles.area_code),
+                 ("Gebietsname", roles.area_name), ("Zeitspalte", roles.period),
+                 ("Standardspalte", roles.default_column)) if c]  # fmt: skip
+        named += [(c, f"„{p}“") for p, c in roles.columns.items()]
+        named += [(c, "Einheit") for c in roles.units]
+        where = f"Tabelle „{table.provenance.title or table.provenance.resource_id}“"
+        return [
+            f"Kennzahlen-Konfiguration: Die Spalte „{', '.join(m)}“ ({role}) gibt es in der "
+            f"{where} ({table.provenance.portal}) nicht."
+            for c, role in named
+            if not present(c, names)
+            and (m := [x for x in real_columns(c) if x.casefold() not in _folded(names)])
+        ]
+
     @classmethod
     def load(cls, path: str | Path) -> FiguresConfig:
         path = Path(path)
@@ -152,7 +175,8 @@ class FiguresConfig:
             entry = dict(entry)
             match = {k: str(v) for k, v in (entry.pop("match", None) or {}).items()}
             units = {str(k): str(v) for k, v in (entry.pop("units", None) or {}).items()}
-            columns = {str(k): str(v) for k, v in (entry.pop("columns", None) or {}).items()}
+            # A phrase names a column, or a list of columns to add up ([E_U1, E_1U6]).
+            columns = {str(k): spec(v) for k, v in (entry.pop("columns", None) or {}).items()}
             unknown = set(entry) - {
                 "area_code",
                 "area_name",
@@ -171,6 +195,10 @@ class FiguresConfig:
             csv_path = (base or Path.cwd()) / data["areas_csv"]
             areas += AreaList.from_csv(csv_path.read_bytes()).areas
         return cls(rules, AreaList(areas))
+
+
+def _folded(names: set[str]) -> set[str]:
+    return {n.casefold() for n in names}
 
 
 def _area(entry: dict) -> Area:

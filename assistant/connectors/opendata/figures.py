@@ -11,6 +11,7 @@ import calendar
 from dataclasses import replace
 
 from assistant.connectors.opendata.areas import Area, AreaList, FiguresConfig, Roles
+from assistant.connectors.opendata.columns import Share, Summed
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.store import StoredTable
 from assistant.connectors.opendata.tables import CODE, FLOAT, INT, TEXT
@@ -92,6 +93,8 @@ def figure(
     config: FiguresConfig | None = None,
 ) -> dict:
     """One value: a row by area code or name, a configured area's sub-areas summed, or all rows."""
+    if isinstance(column, Share | Summed):
+        return _computed(table, column, area=area, period=period, config=config)
     roles = roles_for(table, config)
     col = table.column_index(column)
     col_name = table.columns[col].name
@@ -135,6 +138,42 @@ def figure(
         "title": table.provenance.title,
         "licence": table.provenance.licence,
     }
+
+
+def _computed(table: StoredTable, column: Share | Summed, **where) -> dict:
+    """A sum of band columns or a share of two columns, read for the same rows; `how`
+    names every column used."""
+    if isinstance(column, Share):
+        part, whole = (figure(table, c, **where) for c in (column.part, column.whole))
+        if not whole["value"]:
+            raise OpendataError(
+                f"Die Spalte „{whole['column']}“ ist 0; ein Anteil lässt sich nicht berechnen.",
+                code="opendata_no_value",
+            )
+        value = round(part["value"] / whole["value"] * 100, 1)
+        how = (
+            f"Anteil in Prozent: {_cells(part)} / {_cells(whole)} × 100, gerundet auf eine "
+            f"Nachkommastelle; {part['how']}"
+        )
+        return {**part, "value": value, "unit": "%", "how": how, "column": str(column)}
+    parts = [figure(table, c, **where) for c in column.parts]
+    units = {f["unit"] for f in parts if f["unit"]}
+    if len(units) > 1 or "%" in units:
+        raise OpendataError(
+            "Die Spalten lassen sich nicht addieren (Prozentwerte oder verschiedene Einheiten).",
+            code="opendata_sum_percent",
+        )
+    value = sum(f["value"] for f in parts)
+    value = int(value) if float(value).is_integer() else round(value, 6)
+    summed = " + ".join(f"{f['column']} ({format_number(f['value'])})" for f in parts)
+    first = parts[0]
+    how = first["how"].replace(f"Spalte {first['column']}", f"Summe der Spalten {summed}", 1)
+    unit = next(iter(units), None)
+    return {**first, "value": value, "unit": unit, "how": how, "column": str(column)}
+
+
+def _cells(fig: dict) -> str:
+    return f"Spalte {fig['column']} ({format_number(fig['value'])})"
 
 
 def compare(base: dict, other: dict) -> dict:
@@ -191,6 +230,8 @@ def relative(diff: dict) -> dict:
 def percent_column(table: StoredTable, roles: Roles, column: str) -> str:
     """For a question about a share: the column's percent twin ("Z_SPD" → "Z_SPD_Proz"),
     when the column itself is a count and such a twin exists."""
+    if isinstance(column, Share | Summed):
+        return column
     col = table.columns[table.column_index(column)]
     if (roles.units.get(col.name) or col.unit) == "%":
         return column

@@ -35,6 +35,8 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 from assistant.connectors.opendata.areas import FiguresConfig
+from assistant.connectors.opendata.columns import present, real_columns
+from assistant.connectors.opendata.columns import spec as column_spec
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.figures import figure, format_number
 from assistant.connectors.opendata.store import StoredTable, TableStore
@@ -117,7 +119,9 @@ def _key_figure(name: str, entry) -> KeyFigure:
                 f"title" + (f"; unbekannt: {', '.join(sorted(unknown))}" if unknown else "") + ".",
                 code="opendata_config",
             )
-        portals.append(PortalFigure(str(portal), **{k: str(v) for k, v in spec.items()}))
+        # `column: [E_U1, E_1U6]` adds columns up (a range the table splits into bands).
+        fields = {k: str(v) for k, v in spec.items() if k != "column"}
+        portals.append(PortalFigure(str(portal), column=column_spec(spec["column"]), **fields))
     unit = entry.get("unit")
     return KeyFigure(name, str(entry.get("definition") or "").strip(),
                      None if unit is None else str(unit), tuple(portals))  # fmt: skip
@@ -142,6 +146,7 @@ def _row(kf: KeyFigure, spec: PortalFigure, tables, config, year) -> dict:
     row = {"portal": spec.portal, "definition": spec.definition or kf.definition}
     try:
         table = _pick(spec, tables, year)
+        _check_column(spec, table)
         fig = figure(table, spec.column, area=spec.area, period=spec.period, config=config)
     except OpendataError as exc:
         return {**row, "value": None, "error": str(exc)}
@@ -158,6 +163,30 @@ def _row(kf: KeyFigure, spec: PortalFigure, tables, config, year) -> dict:
         "licence": table.provenance.licence,
         "how": fig["how"],
     }
+
+
+def _check_column(spec: PortalFigure, table: StoredTable) -> None:
+    names = {c.name for c in table.columns}
+    if not present(spec.column, names):
+        folded = {n.casefold() for n in names}
+        missing = ", ".join(c for c in real_columns(spec.column) if c.casefold() not in folded)
+        raise OpendataError(
+            f"Die konfigurierte Spalte „{missing}“ gibt es in der Tabelle "
+            f"„{table.provenance.title}“ nicht – bitte die Kennzahlen-Datei prüfen.",
+            code="opendata_config",
+        )
+
+
+def missing_columns(keyfigures: KeyFigures, tables: TableStore) -> list[str]:
+    """German notes for every configured column of the key figures that is not in its table."""
+    notes = []
+    for kf in keyfigures.figures.values():
+        for spec in kf.portals:
+            try:
+                _check_column(spec, _pick(spec, tables, None))
+            except OpendataError as exc:
+                notes.append(f"Kennzahl „{kf.name}“, Portal {spec.portal}: {exc}")
+    return notes
 
 
 def _pick(spec: PortalFigure, tables: TableStore, year: str | None) -> StoredTable:

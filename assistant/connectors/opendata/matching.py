@@ -82,6 +82,14 @@ def adds(question: str) -> bool:
     return bool(_TOGETHER.search(question)) and not compares(question)
 
 
+# "seit 2018", "von 2018 bis heute": one year named, the change up to the newest is asked.
+_SINCE = re.compile(r"\bseit\b|\bbis (heute|jetzt|zuletzt)\b", re.IGNORECASE)
+
+
+def since(question: str) -> bool:
+    return bool(_SINCE.search(question))
+
+
 def asks_share(question: str) -> bool:
     return bool(_SHARE.search(question))
 

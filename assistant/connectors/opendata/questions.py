@@ -24,13 +24,15 @@ from pathlib import Path
 from assistant.connectors.opendata import figures as F
 from assistant.connectors.opendata.answers import (
     answer_text,
-    chart_title,
-    compared_title,
+    range_note,
     sources,
 )
 from assistant.connectors.opendata.areas import FiguresConfig, Roles
+from assistant.connectors.opendata.columns import Summed, present
+from assistant.connectors.opendata.display import chart, rows_used
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
+    BAND_SCORE,
     Question,
     adds,
     asks_for_dataset,
@@ -47,15 +49,17 @@ from assistant.connectors.opendata.matching import (
     most_specific,
     named_tokens,
     phrase_score,
+    since,
     wants_figure,
     years,
 )
+from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
+from assistant.connectors.opendata.shares import part_text, share_column
 from assistant.connectors.opendata.store import StoredTable, TableStore
-from assistant.connectors.opendata.tables import CODE, FLOAT, INT, TEXT
+from assistant.connectors.opendata.tables import CODE, TEXT
 
 log = logging.getLogger(__name__)
 TOP_HITS = 5  # only a dataset the search ranks near the top is read as the question's
-MAX_ROWS = 50  # rows shown in the chat's table
 # A code written out (10101) names one row exactly, more than a name read from an adjective
 # ("Kölner" → "Stadt Köln") or a prefix: like a range, it outweighs a word.
 CODE_SCORE = 20
@@ -82,6 +86,7 @@ class StatisticsQuestions:
         self._tables, self._path = tables, config_path
         self._config: FiguresConfig | None = None
         self._stamp: float | None = None
+        self._warned: set[str] = set()
 
     def config(self) -> FiguresConfig:
         """The figures config, read again when the file changed."""
@@ -136,6 +141,7 @@ class StatisticsQuestions:
             seen.add(key)
             try:
                 tables = store.tables(meta["dataset_id"], meta.get("portal"))
+                self._warn_missing(tables, config)
                 plan = resolver.best(tables) if tables else None
             except OpendataError as exc:
                 log.info("statistics question not resolved: %s", exc.code)
@@ -147,7 +153,7 @@ class StatisticsQuestions:
             if plan and (best is None or plan.score > best[0]):
                 best = (plan.score, -n, plan, n, hit)
         if best is None:
-            return None
+            return self._unfit(resolver, hits if strict else hits[:TOP_HITS])
         _, _, plan, n, hit = best
         found = resolver.execute(plan)
         found["hit"], found["score"] = n, plan.score
@@ -155,10 +161,34 @@ class StatisticsQuestions:
         found["text"] = answer_text(found)
         return found
 
+    def _unfit(self, resolver: Resolver, hits: Sequence) -> dict | None:
+        """No figure, because the table's bands do not add up to the asked range: say so."""
+        if not resolver.unfit:
+            return None
+        table = resolver.unfit[0]
+        n, hit = next(
+            (n, h) for n, h in enumerate(hits, 1)
+            if (getattr(h, "meta", None) or {}).get("dataset_id") == table.dataset_id
+        )  # fmt: skip
+        found = {"kind": "note", "figures": [], "table": None, "series": None, "hit": n}
+        found["score"], found["sources"] = 0, sources(hit, [])
+        found["note"] = range_note(table, bands_of(table))
+        found["text"] = answer_text(found)
+        return found
+
+    def _warn_missing(self, tables: list[StoredTable], config: FiguresConfig) -> None:
+        """A configured column the table lacks is never read: say so once in the log
+        (`assistant opendata check` lists them all)."""
+        for note in (n for t in tables for n in config.missing_columns(t)):
+            if note not in self._warned:
+                self._warned.add(note)
+                log.warning("%s", note)
+
 
 class Resolver:
     def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
         self.q, self.config, self.store = q, config, store
+        self.unfit: list[StoredTable] = []  # tables whose bands do not tile the asked range
 
     def best(self, tables: list[StoredTable]) -> Plan | None:
         """The plan that reads the most of the question, among `tables`."""
@@ -196,8 +226,11 @@ class Resolver:
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
         columns, score = self._named_columns(table, roles)
+        if part := part_text(self.q.text):  # "Anteil der Frauen an den Einwohnern"
+            reader = Resolver(Question.parse(part), self.config, self.store)
+            columns = reader._named_columns(table, roles)[0] or columns
         if asks_share(self.q.text):
-            columns = [F.percent_column(table, roles, c) for c in columns]
+            columns = [share_column(self.q, table, roles, c) for c in columns]
         return columns, score
 
     def _named_columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
@@ -209,7 +242,9 @@ class Resolver:
         numeric = F.measure_columns(table, roles)
         if self.q.years:  # a year the question names picks among columns per year
             numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
-        configured = {p: phrase_score(p, self.q) for p, c in roles.columns.items() if c in names}
+        configured = {
+            p: phrase_score(p, self.q) for p, c in roles.columns.items() if present(c, names)
+        }
         ranked = sorted((p for p in configured if configured[p]), key=lambda p: -configured[p])
         full = [p for p in ranked if fully_named(p, self.q)]
         if compares(self.q.text) and full:
@@ -220,6 +255,14 @@ class Resolver:
                     pair.reverse()
                 return [roles.columns[p] for p in pair], sum(configured[p] for p in pair)
         headers = {c: header_score(c, self.q) + band_score(c, self.q) for c in numeric}
+        if not any(band_score(c, self.q) for c in numeric):
+            summed, has_bands = summed_bands(self.q.text, numeric)
+            if summed:  # "unter 18": E_U1 + E_1U6 + E_6U15 + E_15U18
+                col = summed[0] if len(summed) == 1 else Summed(summed)
+                headers[col] = headers.get(col, 0) + BAND_SCORE
+            elif has_bands and asked_ranges(self.q.text):
+                self.unfit.append(table)
+                return [], 0  # the bands do not add up to the asked range: no guessed figure
         per_year: dict[str, str] = {}
         for c in sorted(headers, key=lambda c: -headers[c]):
             if headers[c] and years(c):
@@ -315,6 +358,10 @@ class Resolver:
                 return None  # the table has periods, and not this one
             if match is not None:
                 out.append(match)
+        if len(wanted) == 1 and out and since(self.q.text):
+            # "seit 2018", "2018 bis heute": from that year to the newest the series has
+            newer = [(t, p) for t, p in series if p and str(p)[:4] > wanted[0]]
+            out += newer[-1:]
         return sorted(out, key=lambda tp: str(tp[1])) or [(table, None)]
 
     def series(self, table: StoredTable) -> list[tuple[StoredTable, str | None]]:
@@ -370,8 +417,8 @@ class Resolver:
             return {
                 "kind": "figure",
                 "figures": [_clean(F.total(figs)), *map(_clean, figs)],
-                "table": self._rows(plan, figs),
-                "series": self._chart(plan, figs, "places"),
+                "table": rows_used(self, plan, figs),
+                "series": chart(self, plan, figs, "places"),
             }
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
@@ -390,91 +437,17 @@ class Resolver:
         return {
             "kind": "comparison",
             "figures": [*main, _clean(figs[1]), _clean(figs[0])],
-            "table": self._rows(plan, figs),
-            "series": self._chart(plan, figs, kind),
+            "table": rows_used(self, plan, figs),
+            "series": chart(self, plan, figs, kind),
         }
 
     def _single(self, plan: Plan, fig: dict) -> dict:
         return {
             "kind": "figure",
             "figures": [_clean(fig)],
-            "table": self._rows(plan, [fig]),
-            "series": self._chart(plan, [fig], "single"),
+            "table": rows_used(self, plan, [fig]),
+            "series": chart(self, plan, [fig], "single"),
         }
-
-    def _rows(self, plan: Plan, figs: list[dict]) -> dict:
-        """The table rows behind the figures: label columns and the value column(s)."""
-        roles, table = plan.roles, plan.table
-        labels = [c for c in (roles.area_code, roles.area_name, roles.period) if c]
-        labels += [c for c in plan.filters if c not in labels]
-        cols = labels + [c for c in plan.columns if c not in labels]
-        rows, seen = [], set()
-        for fig in figs:
-            source = next((t for t, _ in plan.years if t.dataset_id == fig["dataset_id"]), table)
-            for row in self._used(plan, source, fig):
-                key = (source.dataset_id, row)
-                if key not in seen:
-                    seen.add(key)
-                    cells = [row[source.column_index(c)] for c in cols]
-                    if roles.period in cols:  # 201312 → 31.12.2013, not a number
-                        i = cols.index(roles.period)
-                        cells[i] = F.period_label(cells[i])
-                    rows.append(cells)
-        return {
-            "title": table.provenance.title,
-            "columns": cols,
-            "rows": rows[:MAX_ROWS],
-            "more": max(len(rows) - MAX_ROWS, 0),
-        }
-
-    def _used(self, plan: Plan, table: StoredTable, fig: dict) -> list[tuple]:
-        if plan.filters:
-            idx = {table.column_index(c): v for c, v in plan.filters.items()}
-            table = replace(
-                table, rows=[r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
-            )
-        rows, _ = F._period_rows(table, plan.roles, _period_key(fig, plan))
-        rows, *_ = F._area_rows(table, plan.roles, rows, fig.get("area"), self.config.areas)
-        return rows
-
-    def _chart(self, plan: Plan, figs: list[dict], kind: str) -> dict | None:
-        """A line over the periods (a series or year columns), or bars for two places."""
-        fig = figs[-1]
-        unit = fig.get("unit")
-        if kind in ("places", "named"):
-            label = "column" if kind == "named" else "place"
-            points = [[f.get(label) or f.get("area") or "gesamt", f["value"]] for f in figs]
-            title = compared_title(plan, fig, [p[0] for p in points], kind)
-            return {"kind": "bar", "title": title, "unit": unit, "points": points}
-        if kind == "columns" or (kind == "single" and any(years(c) for c in plan.columns)):
-            cols = self._year_columns(plan)
-            points = []
-            for c in cols:
-                try:
-                    points.append(
-                        [c, self.figure(plan, plan.table, c, fig.get("area"), None)["value"]]
-                    )
-                except OpendataError:
-                    continue
-        else:
-            points = []
-            for t, p in self.series(plan.years[0][0]):
-                try:
-                    f = self.figure(plan, t, plan.columns[0], fig.get("area"), p)
-                except OpendataError:
-                    continue
-                points.append([f.get("period") or p or t.provenance.title, f["value"]])
-        if len(points) < 2:
-            return None
-        return {"kind": "line", "title": chart_title(plan, fig), "unit": unit, "points": points}
-
-    def _year_columns(self, plan: Plan) -> list[str]:
-        """Columns like the chosen one in another year (Ergebnis 2010, Plan 2011 …)."""
-        return [
-            c.name
-            for c in plan.table.columns
-            if c.kind in (INT, FLOAT) and years(c.name) and c.name != plan.roles.period
-        ]
 
 
 def _distinct(found: dict[str, int], table: StoredTable, roles: Roles) -> list[str]:
@@ -484,13 +457,6 @@ def _distinct(found: dict[str, int], table: StoredTable, roles: Roles) -> list[s
         if not any(key.casefold() == k.casefold() for k in out):
             out.append(key)
     return out
-
-
-def _period_key(fig: dict, plan: Plan) -> str | None:
-    period = fig.get("period")
-    if not period or period in plan.columns:
-        return None
-    return next((p for t, p in plan.years if p and F.period_label(p) == period), None)
 
 
 def _clean(fig: dict) -> dict:

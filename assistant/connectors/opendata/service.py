@@ -125,6 +125,25 @@ class OpendataService(ConnectorService):
         keyfigures = KeyFigures.load(path)
         return compare_key_figure(keyfigures.get(figure), self.tables, keyfigures.config, year)
 
+    def check_config(self) -> list[str]:
+        """German notes for every column the figures and key-figures configurations name
+        that the stored tables do not have (such a phrase would silently never be read)."""
+        from assistant.connectors.opendata.areas import FiguresConfig
+        from assistant.connectors.opendata.keyfigures import KeyFigures, missing_columns
+
+        stored = [t for s in self.tables.list() for t in self.tables.tables(s["table_name"])]
+        notes: list[str] = []
+        configs = []
+        if self.settings.opendata_figures:
+            configs.append(FiguresConfig.load(self.settings.opendata_figures))
+        if self.settings.opendata_keyfigures:
+            keyfigures = KeyFigures.load(self.settings.opendata_keyfigures)
+            configs.append(keyfigures.config)
+            notes += missing_columns(keyfigures, self.tables)
+        for config in configs:
+            notes += [n for t in stored for n in config.missing_columns(t)]
+        return list(dict.fromkeys(notes))
+
 
 def _base_url(url: str) -> str:
     url = url.strip().rstrip("/")
