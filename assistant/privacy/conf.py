@@ -32,6 +32,7 @@ from assistant.privacy.recognizers import (
     TaxIdRecognizer,
     email_domain_valid,
 )
+from assistant.privacy.spoken import SpokenNumberRecognizer
 from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
@@ -77,6 +78,7 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     recognizers.append(
         BirthDateRecognizer(conf["names"], entity="DATE_OF_BIRTH", name="BirthDateRecognizer")
     )
+    recognizers.append(SpokenNumberRecognizer(conf["identifiers"]["address"]["street_suffixes"]))
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
     return recognizers
@@ -116,7 +118,14 @@ def _presidio(entry: dict) -> EntityRecognizer:
     name = entry["class"]
     cls = _REPLACED.get(name) or getattr(predefined, name)
     kwargs = {"supported_entity": entry["entity"], "supported_language": "de"}
-    for key in ("context", "supported_regions", "score", "valid_score", "functional_mailboxes"):
+    for key in (
+        "context",
+        "supported_regions",
+        "score",
+        "valid_score",
+        "functional_mailboxes",
+        "switchboard_cues",
+    ):
         if key in entry:
             kwargs[key] = entry[key]
     recognizer = cls(**kwargs)

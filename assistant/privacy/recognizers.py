@@ -265,10 +265,22 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     NOT_PHONE = re.compile(
         r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}([.-])[ \t]?\d{1,2}\1[ \t]?(?:\d\d)?\d\d|\d+/\d+/\d+"
     )
+    # The extension "-0" is a switchboard (DIN 5008: "06131 12-0"); after the name of
+    # an office or a switchboard word (`switchboard_cues`) it reaches no person.
+    SWITCHBOARD = re.compile(r"\d[ \t]?[-–][ \t]?0[ \t)]*$")
+    SWITCHBOARD_WINDOW = 80
 
-    def __init__(self, score: float = 0.3, valid_score: float = 0.6, **kwargs) -> None:
+    def __init__(
+        self,
+        score: float = 0.3,
+        valid_score: float = 0.6,
+        switchboard_cues: Sequence[str] = (),
+        **kwargs,
+    ) -> None:
         self.SCORE = score
         self.valid_score = valid_score
+        cues = "|".join(switchboard_cues)
+        self._offices = re.compile(rf"\b(?:{cues})", re.IGNORECASE) if cues else None
         super().__init__(leniency=0, **kwargs)
 
     def analyze(
@@ -278,9 +290,14 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         for candidate in self.CANDIDATE.finditer(text):
             for start, end in self._parts(candidate):
                 score = self._score(text[start:end])
-                if score:
+                if score and not self._switchboard(text, start, end):
                     results.append(self._result(start, end, score))
         return results
+
+    def _switchboard(self, text: str, start: int, end: int) -> bool:
+        if self._offices is None or not self.SWITCHBOARD.search(text[start:end]):
+            return False
+        return bool(self._offices.search(text[max(0, start - self.SWITCHBOARD_WINDOW) : start]))
 
     def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
         chunk, offset = candidate.group(), candidate.start()

@@ -1,0 +1,126 @@
+"""Dictated numbers and switchboards (session 9, fifth set's tuning part, issue 10).
+
+Staff dictate into a phone or a speech-to-text tool and get numbers written as words,
+digit by digit ("null sechs eins drei eins …"), letters spelled one by one, dates as
+ordinals ("am dritten mai neunzehnhundertachtzig") and house numbers as cardinals
+("lindenweg vierzehn"). A switchboard (Zentrale, extension "-0" as DIN 5008 writes it)
+belongs to an organisation, not to a person. Every value here is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.privacy import Redactor, build_redactor
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return build_redactor()
+
+
+def covering(redactor: Redactor, text: str, value: str) -> str | None:
+    """The type of the one detection covering all of `value`, or None."""
+    start = text.index(value)
+    for e in redactor.redact(text).entities:
+        if e.start <= start and start + len(value) <= e.end:
+            return e.type
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        (
+            "rückruf bitte unter null sechs eins eins neun acht sieben sechs fünf vier danke",
+            "null sechs eins eins neun acht sieben sechs fünf vier",
+            "PHONE",
+        ),
+        (
+            "seine handynummer plus vier neun eins fünf zwo drei vier vier fünf sechs",
+            "plus vier neun eins fünf zwo drei vier vier fünf sechs",
+            "PHONE",
+        ),
+        (
+            "die iban lautet de eins zwei drei vier fünf sechs sieben acht neun null eins zwei",
+            "de eins zwei drei vier fünf sechs sieben acht neun null eins zwei",
+            "IBAN",
+        ),
+        (
+            "versichertennummer k eins zwei drei vier fünf sechs sieben acht neun bitte",
+            "k eins zwei drei vier fünf sechs sieben acht neun",
+            "HEALTH_INSURANCE",
+        ),
+        (
+            "personalnummer null null acht drei eins fünf ab montag",
+            "null null acht drei eins fünf",
+            "CASE_NUMBER",
+        ),
+        (
+            "neues kennzeichen k l m eins zwei drei vier zum ersten",
+            "k l m eins zwei drei vier",
+            "LICENCE_PLATE",
+        ),
+        ("bic x y z b d e f f x x x", "x y z b d e f f x x x", "BIC"),
+    ],
+)
+def test_numbers_dictated_digit_by_digit(redactor, text, value, kind):
+    assert covering(redactor, text, value) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("kind mia geboren am dritten mai zweitausendzwölf", "dritten mai zweitausendzwölf"),
+        (
+            "geburtsdatum siebzehnter oktober neunzehnhundertdreiundachtzig",
+            "siebzehnter oktober neunzehnhundertdreiundachtzig",
+        ),
+        ("sohn ben geboren elfter elfter zwanzig fünfzehn", "elfter elfter zwanzig fünfzehn"),
+    ],
+)
+def test_dates_of_birth_in_words(redactor, text, value):
+    assert covering(redactor, text, value) == "DATE_OF_BIRTH"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("sie wohnt jetzt im lindenweg vierzehn in bingen", "lindenweg vierzehn"),
+        ("neue adresse birkenallee zweihundertdrei", "birkenallee zweihundertdrei"),
+        ("grundstück im ulmenring sieben b es geht um den zaun", "ulmenring sieben b"),
+    ],
+)
+def test_house_numbers_in_words(redactor, text, value):
+    assert covering(redactor, text, value) == "ADDRESS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Sitzung hat Punkt drei, vier und fünf vertagt.",
+        "eins zwei drei, los geht es",
+        "Die Mannschaft landete auf Platz zwei hinter dem Heimweg-Team.",
+        "Auf dem Schulweg zwei Tage lang Baustellen, bitte Eltern informieren.",
+        "Am dritten Mai zweitausendzwölf trat die Satzung in Kraft.",
+        "Zentrale 06131 98-0, Durchwahlen siehe Intranet",
+        "Bitte die Vermittlung unter 0621 777-0 anrufen.",
+    ],
+)
+def test_counting_words_events_and_switchboards_stay(redactor, text):
+    assert redactor.redact(text).text == text
+
+
+def test_a_direct_line_is_still_a_phone_number(redactor):
+    text = "Rückruf an Frau Berg, Tel. 06131 98-4711"
+    assert covering(redactor, text, "06131 98-4711") == "PHONE"
+
+
+def test_a_switchboard_without_an_office_is_still_a_phone_number(redactor):
+    text = "Der Vermieter, Herr Brandt, ist unter 0611 4455-0 erreichbar."
+    assert covering(redactor, text, "0611 4455-0") == "PHONE"
+
+
+def test_an_offices_switchboard_stays(redactor):
+    text = "Rückfragen an das Standesamt, Tel. 06131 98-0."
+    assert redactor.redact(text).text == text
