@@ -124,3 +124,60 @@ def test_a_switchboard_without_an_office_is_still_a_phone_number(redactor):
 def test_an_offices_switchboard_stays(redactor):
     text = "Rückfragen an das Standesamt, Tel. 06131 98-0."
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Dienstfahrzeuge KL-XY 101 und KL-XY 102 werden ausgemustert.",
+        "der fuhrpark meldet das dienstfahrzeug k l x y eins null drei hat einen platten",
+        "Der städtische Wagen KL-XY 7E steht in der Werkstatt.",
+    ],
+)
+def test_the_administrations_own_vehicles_stay(redactor, text):
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Herr Lenz parkt mit KL-XY 101 vor der Einfahrt. Die Dienstfahrzeuge stehen im Hof.",
+        "Unfall mit dem Dienstwagen an der Kreuzung, Unfallgegner Herr Lenz mit KL-XY 101.",
+    ],
+)
+def test_a_persons_plate_near_the_fleet_is_found(redactor, text):
+    assert covering(redactor, text, "KL-XY 101") == "LICENCE_PLATE"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Abbreviations in a chain: the dot is followed by another abbreviation.
+        "Lt. Beschluss Genehmigungspfl. f. Anlagen ab 1.1.; Rückfr. erb.",
+        "Wg. Sanierg. d. Turnhalle Unterr. im Container, Verlegg. v. 3.4. an.",
+        # Umlauts typed as ae/oe/ue.
+        "Termine fuer Trauungen und Geburtsfaelle stehen in der Uebersicht.",
+        # A functional mailbox named after the office's task.
+        "Bitte Antraege an hundesteuer@beispielstadt.de oder einbuergerung@beispielstadt.de.",
+        # An office signs.
+        "Die Kasse schließt früher.\n\nMit freundlichen Grüßen\nBauordnungsamt",
+        "Viele Grüße\nFriedhofsverwaltung",
+    ],
+)
+def test_abbreviations_transliterations_and_offices_are_no_names(redactor, text):
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("Gestern war Frau Nowak da, Kowalczyk. Sie kommt morgen.", "Kowalczyk", "PERSON"),
+        ("Rückruf an Herrn Mueller erbeten", "Mueller", "PERSON"),
+        ("Mit freundlichen Grüßen\nJana Kolbe", "Jana Kolbe", "PERSON"),
+        ("Mit freundlichen Grüßen\nNeumann", "Neumann", "PERSON"),
+        ("Mail an mueller@beispielstadt.de", "mueller@beispielstadt.de", "EMAIL"),
+        ("Mail an koch@beispielstadt.de", "koch@beispielstadt.de", "EMAIL"),
+    ],
+)
+def test_names_next_to_these_rules_are_still_found(redactor, text, value, kind):
+    assert covering(redactor, text, value) == kind

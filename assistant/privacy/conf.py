@@ -78,7 +78,12 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     recognizers.append(
         BirthDateRecognizer(conf["names"], entity="DATE_OF_BIRTH", name="BirthDateRecognizer")
     )
-    recognizers.append(SpokenNumberRecognizer(conf["identifiers"]["address"]["street_suffixes"]))
+    ids = conf["identifiers"]
+    recognizers.append(
+        SpokenNumberRecognizer(
+            ids["address"]["street_suffixes"], ids["licence_plate"].get("official_vehicles", ())
+        )
+    )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
     return recognizers
@@ -101,6 +106,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             plates["not_words"],
             plates["not_abbreviations"],
             plates.get("districts", ()),
+            plates.get("official_vehicles", ()),
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),

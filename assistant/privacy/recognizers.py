@@ -27,6 +27,8 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
 )
 
+from assistant.privacy.lexicon import is_office_noun
+
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE
@@ -126,9 +128,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
-    """Every part of the local part (split at . - _ +, digits dropped) is a function word."""
+    """Every part of the local part (split at . - _ +, digits dropped) is a function word
+    or a common noun (an office's task: einbuergerung@, hundesteuer@)."""
     parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
-    return bool(parts) and all(p in words for p in parts)
+    return bool(parts) and all(p in words or is_office_noun(p) for p in parts)
 
 
 def email_domain_valid(domain: str) -> bool:

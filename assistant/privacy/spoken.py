@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from assistant.privacy.identifiers import cue_regex, official_vehicle
 from assistant.privacy.lexicon import is_counted_noun
 
 MIN_TOKENS, MIN_NUMBERS, MIN_LETTERS = 5, 3, 8
@@ -60,7 +61,7 @@ CUES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("SOCIAL_SECURITY", r"rentenvers|sozialvers|\b[rs]v-?n"),
         ("HEALTH_INSURANCE", r"versicherten|krankenvers|\bkvnr|\bkrankenkasse"),
         ("ID_CARD", r"pass|ausweis|aufenthaltst|\bdokument"),
-        ("LICENCE_PLATE", r"kennzeichen|\bkfz|\bautos?\b|\bwagen"),
+        ("LICENCE_PLATE", r"kennzeichen|kfz|\bautos?\b|wagen\b|fahrzeug"),
         ("TAX_ID", r"steuer"),
         ("PHONE", r"\btel|telefon|handy|mobil|rückruf|rufnummer|anruf|erreichbar|\bunter\b"),
     )
@@ -75,7 +76,13 @@ _STOP = ".,;:!?)"
 class SpokenNumberRecognizer(LocalRecognizer):
     """Identifiers, dates of birth and house numbers dictated in words."""
 
-    def __init__(self, street_suffixes: Sequence[str], name: str = "SpokenNumberRecognizer"):
+    def __init__(
+        self,
+        street_suffixes: Sequence[str],
+        official_vehicles: Sequence[str] = (),
+        name: str = "SpokenNumberRecognizer",
+    ):
+        self._official = cue_regex(official_vehicles)
         suffixes = sorted((s for s in street_suffixes if s.isalpha()), key=len, reverse=True)
         self._street = re.compile(rf"[a-zäöüß-]+(?:{'|'.join(suffixes)})", re.IGNORECASE)
         self._suffixes = tuple(s.lower() for s in suffixes)
@@ -89,7 +96,12 @@ class SpokenNumberRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
-        found = list(dictated_runs(text, tokens)) + list(self._house_numbers(tokens))
+        found = [
+            run
+            for run in dictated_runs(text, tokens)
+            if run[2] != "LICENCE_PLATE" or not official_vehicle(text, run[0], self._official)
+        ]
+        found += self._house_numbers(tokens)
         found += [(m.start("value"), m.end("value"), "DATE_OF_BIRTH") for m in birth_dates(text)]
         return [self._result(start, end, kind) for start, end, kind in found]
 
