@@ -181,3 +181,33 @@ def test_abbreviations_transliterations_and_offices_are_no_names(redactor, text)
 )
 def test_names_next_to_these_rules_are_still_found(redactor, text, value, kind):
     assert covering(redactor, text, value) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Fall Familie Weber (JG-2025-00417): Hausbesuch am Dienstag", "JG-2025-00417"),
+        ("1. 61-BV-2025-0333 – Carport – Bauherr Jonas Keil", "61-BV-2025-0333"),
+        ("Zahlungsreferenz: KA-2025-007731", "KA-2025-007731"),
+        ("Tagebuchnummer der PI: 2025-00771234.", "2025-00771234"),
+        ("bewilligt (Bescheid vom 3.2., Nr. 2025-LT-04417)", "2025-LT-04417"),
+        ("unter Angabe des Aktenzeichens 12.4-771/2025 antworten", "12.4-771/2025"),
+    ],
+)
+def test_file_references_with_a_year_and_a_serial(redactor, text, value):
+    assert covering(redactor, text, value) == "CASE_NUMBER"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Sitzung ist am 2026-03-15 um 17 Uhr.",
+        "Die Vorlagen 2026-0419 und 2026-0422 liegen vor.",
+        "Zertifiziert nach DIN EN ISO 9001:2015, Förderperiode 2021-2027.",
+        "Corona-Verordnung (COVID-19) vom Mai.",
+        "Das Ticket HD-2025-04411 ist erledigt, siehe auch INC-2025-00412.",
+        "Die Bestellung BE-2025-00412 ist eingegangen.",
+    ],
+)
+def test_dates_periods_and_council_papers_are_no_file_references(redactor, text):
+    assert redactor.redact(text).text == text

@@ -12,6 +12,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from assistant.privacy.addresses import AddressRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
+from assistant.privacy.file_references import FileReferenceRecognizer
 from assistant.privacy.identifiers import (
     BicRecognizer,
     CuedDocumentRecognizer,
@@ -112,6 +113,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),
         TaxNumberRecognizer(**common("tax_number")),
+        FileReferenceRecognizer(**common("file_reference")),
         ObfuscatedEmailRecognizer(
             email_domain_valid,
             conf["obfuscated_email"].get("functional_mailboxes", ()),
