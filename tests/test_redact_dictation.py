@@ -211,3 +211,18 @@ def test_file_references_with_a_year_and_a_serial(redactor, text, value):
 )
 def test_dates_periods_and_council_papers_are_no_file_references(redactor, text):
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (
+            "Hausbesuch bei Familie Ott, Lindenallee 12, 2. OG, 55122 Mainz, am Montag.",
+            "Lindenallee 12, 2. OG, 55122 Mainz",
+        ),
+        ("Frau Ott wohnt Rosenstraße 3, 1. Stock", "Rosenstraße 3, 1. Stock"),
+        ("Herr Ott, Hauptstr. 9, Hinterhaus", "Hauptstr. 9, Hinterhaus"),
+    ],
+)
+def test_the_floor_belongs_to_the_address(redactor, text, value):
+    assert covering(redactor, text, value) == "ADDRESS"
