@@ -124,7 +124,7 @@ def is_office_noun(word: str) -> bool:
     spelled = UMLAUT_DIGRAPH.sub(lambda m: UMLAUTS[m.group()], cap)
     return (
         len(word) >= 5
-        and not {cap, spelled} & (first_names | surnames)
+        and not any(w in first_names or w in surnames for w in (cap, spelled))
         and (cap in nouns or spelled in nouns)
     )
 
