@@ -82,9 +82,14 @@ class AddressRecognizer(ScoredRecognizer):
         town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
         # Postcode and town after the street: on the same line after a space, a comma or
         # another separator, or on the next line (DIN 5008).
+        # The floor or part of the building may come first: "Rheinallee 7, 3. OG, 55118 …".
+        floor = (
+            r"(?:,[ \t]*(?:\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)|EG|DG|UG|Erdgeschoss|"
+            r"Dachgeschoss|Souterrain|Hinterhaus|Vorderhaus|Seitenflügel)(?!\w))?"
+        )
         place = (
-            rf"(?P<place>(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"
-            rf"(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?"
+            rf"(?P<place>{floor}(?:(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"
+            rf"(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?)"
         )
         # "Lindenstraße, Hausnummer 12", "lindenstr. hausnr. 7", "Hauptstr. Nr. 3"
         label = r"(?:(?:,[ \t]*)?(?:haus[ -]?)?(?:nr\.?|nummer)[ \t]*:?[ \t]*)?"

@@ -12,6 +12,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from assistant.privacy.addresses import AddressRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
+from assistant.privacy.file_references import FileReferenceRecognizer
 from assistant.privacy.identifiers import (
     BicRecognizer,
     CuedDocumentRecognizer,
@@ -32,6 +33,7 @@ from assistant.privacy.recognizers import (
     TaxIdRecognizer,
     email_domain_valid,
 )
+from assistant.privacy.spoken import SpokenNumberRecognizer
 from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
@@ -77,6 +79,12 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     recognizers.append(
         BirthDateRecognizer(conf["names"], entity="DATE_OF_BIRTH", name="BirthDateRecognizer")
     )
+    ids = conf["identifiers"]
+    recognizers.append(
+        SpokenNumberRecognizer(
+            ids["address"]["street_suffixes"], ids["licence_plate"].get("official_vehicles", ())
+        )
+    )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
     return recognizers
@@ -99,11 +107,13 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             plates["not_words"],
             plates["not_abbreviations"],
             plates.get("districts", ()),
+            plates.get("official_vehicles", ()),
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
         AddressRecognizer(conf["address"], **common("address")),
         TaxNumberRecognizer(**common("tax_number")),
+        FileReferenceRecognizer(**common("file_reference")),
         ObfuscatedEmailRecognizer(
             email_domain_valid,
             conf["obfuscated_email"].get("functional_mailboxes", ()),
@@ -116,7 +126,14 @@ def _presidio(entry: dict) -> EntityRecognizer:
     name = entry["class"]
     cls = _REPLACED.get(name) or getattr(predefined, name)
     kwargs = {"supported_entity": entry["entity"], "supported_language": "de"}
-    for key in ("context", "supported_regions", "score", "valid_score", "functional_mailboxes"):
+    for key in (
+        "context",
+        "supported_regions",
+        "score",
+        "valid_score",
+        "functional_mailboxes",
+        "switchboard_cues",
+    ):
         if key in entry:
             kwargs[key] = entry[key]
     recognizer = cls(**kwargs)

@@ -324,6 +324,19 @@ def _word_like(value: str) -> bool:
 # --- Kfz-Kennzeichen -----------------------------------------------------------------------
 
 
+OFFICIAL_WINDOW = 30
+
+
+def official_vehicle(text: str, start: int, official: re.Pattern | None) -> bool:
+    """Is the plate at `start` named as one of the administration's own vehicles
+    ("die Dienstfahrzeuge MZ-SM 112 und MZ-SM 118", "das dienstfahrzeug m z …")? They
+    belong to no person. Only right before the plate: in "Unfall mit dem Dienstwagen,
+    Unfallgegner KO-AB 12" the other plate is a person's."""
+    if official is None:
+        return False
+    return bool(official.search(text[max(0, start - OFFICIAL_WINDOW) : start]))
+
+
 class LicencePlateRecognizer(ScoredRecognizer):
     """German licence plates in any case: ``MZ-AB 1234``, ``mz-k 481``, ``KO AB 123``.
 
@@ -352,16 +365,19 @@ class LicencePlateRecognizer(ScoredRecognizer):
         not_words: Sequence[str],
         not_abbreviations: Sequence[str],
         districts: Sequence[str] = (),
+        official_vehicles: Sequence[str] = (),
         **kwargs,
     ) -> None:
+        self._official = cue_regex(official_vehicles)
         self._not_words = {str(w).lower() for w in not_words}
         self._not_abbreviations = {str(w).upper() for w in not_abbreviations}
         self._districts = {str(w).lower() for w in districts}
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
-        yield from self._separated(text)
-        yield from self._compact(text)
+        for candidate in (*self._separated(text), *self._compact(text)):
+            if not official_vehicle(text, candidate[0], self._official):
+                yield candidate
 
     def _compact(self, text: str) -> Iterator[Candidate]:
         """Plates without separators ("mzab123"): a known district and 1–2 letters that

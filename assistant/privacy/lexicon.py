@@ -23,6 +23,9 @@ SURNAME_ENDING = re.compile(
     r"(?:ski|ska|cki|cka|wicz|czyk|czak|ović|ovic|evic|ević|enko|chuk|oglu|oğlu|escu|"
     r"opoulos|shvili|dze)$"
 )
+# ae, oe, ue for ä, ö, ü (not after q: "Quelle"; not "eue" as in "neue", "Steuer").
+UMLAUT_DIGRAPH = re.compile(r"(?<![qQeE])(?:ae|oe|ue|Ae|Oe|Ue)")
+UMLAUTS = {"ae": "ä", "oe": "ö", "ue": "ü", "Ae": "Ä", "Oe": "Ö", "Ue": "Ü"}
 # Linking elements between the parts of a German compound (Fugenelemente).
 LINKS = ("", "s", "es", "n", "en", "e", "er")
 # A word, possibly hyphenated or with an apostrophe (Müller-Lüdenscheidt, O'Brien).
@@ -110,6 +113,20 @@ def is_common_word(word: str) -> bool:
     _, _, nouns, places, lower = _data_files()
     cap = "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
     return cap in nouns or cap in places or lower.get(cap, -99.0) > -2.3
+
+
+def is_office_noun(word: str) -> bool:
+    """A German common noun that is no listed name, in lower case and with umlauts
+    typed as ae/oe/ue ("einbuergerung", "hundesteuer"): the local part of a functional
+    mailbox. Surnames that are nouns too (koch, mueller) stay names."""
+    first_names, surnames, nouns, _, _ = _data_files()
+    cap = word[:1].upper() + word[1:].lower()
+    spelled = UMLAUT_DIGRAPH.sub(lambda m: UMLAUTS[m.group()], cap)
+    return (
+        len(word) >= 5
+        and not any(w in first_names or w in surnames for w in (cap, spelled))
+        and (cap in nouns or spelled in nouns)
+    )
 
 
 @dataclass(frozen=True)
@@ -261,11 +278,23 @@ class Lexicon:
         `english_ok`: an English word counts too (after a name: Usain Bolt)."""
         if len(word) < 3 or not self.is_capitalized(word) or self.is_word(word):
             return False
+        if self._transliterated_word(word):
+            return False
         if self.is_lowercase_word(word) or word.lower() in self.brands:
             return False
         if not english_ok and self.is_foreign_word(word):
             return False
         return word in self.surnames or not self.is_compound_noun(word)
+
+    def _transliterated_word(self, word: str) -> bool:
+        """Umlauts typed as ae/oe/ue (and ß as ss) where a keyboard lacks them:
+        "Sterbefaelle", "Gebuehren". A surname keeps its spelling (Mueller, Schroeder)."""
+        if not UMLAUT_DIGRAPH.search(word) or word in self.surnames:
+            return False
+        spelled = UMLAUT_DIGRAPH.sub(lambda m: UMLAUTS[m.group()], word)
+        return spelled not in self.surnames and (
+            self.is_word(spelled) or self.is_compound_noun(spelled)
+        )
 
     def is_surname_like(self, word: str) -> bool:
         """Capitalized and either a known name or no ordinary word."""

@@ -49,6 +49,15 @@ def _directly_after(tok: Token) -> bool:
     return tok.before.strip(" .\u00a0\t") == ""
 
 
+def _abbreviated(tokens: list[Token], i: int) -> bool:
+    """A word cut short in a chain of abbreviations ("Sperrg. v. 3.4.", "Genehmigungspfl.
+    f. Anlagen"): its dot is followed by a lower-case abbreviation, not a new sentence."""
+    if not tokens[i].dot or i + 1 == len(tokens):
+        return False
+    nxt = tokens[i + 1]
+    return nxt.before == ". " and nxt.text.islower() and nxt.dot and len(nxt.text) <= 3
+
+
 def _is_regnal(tok: Token) -> bool:
     """A regnal number after a name: Elisabeth II., Ludwig XIV."""
     return tok.dot and bool(_ROMAN.fullmatch(tok.text))
@@ -82,6 +91,7 @@ class NameRecognizer(LocalRecognizer):
         self.role = re.compile(roles)
         self.cue = re.compile(rf"\b(?:{roles}|{conf['cue_phrases']})")
         self.form_cue = re.compile(conf["form_cues"])
+        self.sign_off = re.compile(conf["cue_phrases"])
         self.cue_gap = re.compile(conf["cue_gap"])
         self.guess = bool(conf.get("guess_unknown_words", False))
         self.product_cues = {w.lower() for w in conf.get("product_cues", ())}
@@ -90,6 +100,7 @@ class NameRecognizer(LocalRecognizer):
         )
         self.verb_first_followers = set(conf.get("verb_first_followers", ()))
         self.place_heads = tuple(w.lower() for w in conf.get("place_heads", ()))
+        self.office_heads = tuple(w.lower() for w in conf.get("office_heads", ()))
         # Lower-case words after a sentence's first word that are no verb (und, oder …).
         self.no_verb_after_subject = set(conf.get("no_verb_after_subject", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
@@ -146,10 +157,22 @@ class NameRecognizer(LocalRecognizer):
                 # preposition starts no name.
                 if i is not None and regex is self.cue and tokens[i].text in PREPOSITIONS:
                     continue
+                if i is not None and self._office_signature(match.group(), tokens, i):
+                    continue
                 if i is not None:
                     start = self._skip_titles(tokens, i)
                     spans += self._span(tokens, start, lenient, self.scores["cue"])
         return spans
+
+    def _office_signature(self, cue: str, tokens: list[Token], i: int) -> bool:
+        """A sign-off signed by an office ("Mit freundlichen Grüßen\nStadtkasse"): one
+        compound with the head of an organisational unit alone on its line, no listed
+        name (not "Hausmann")."""
+        if not self.sign_off.fullmatch(cue):
+            return False
+        word, alone = tokens[i].text, i + 1 == len(tokens) or "\n" in tokens[i + 1].before
+        office = word.lower().endswith(self.office_heads) and self.lex.is_compound_noun(word)
+        return alone and office and not self.lex.is_known_name(word)
 
     def _first_names(self, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
@@ -191,7 +214,7 @@ class NameRecognizer(LocalRecognizer):
             if last < i:
                 i += 1
                 continue
-            if self._plausible_position(tokens, i, last):
+            if self._plausible_position(tokens, i, last) and not _abbreviated(tokens, last):
                 spans.append((i, last, self.scores["unknown_word"]))
             i = last + 1
         return spans

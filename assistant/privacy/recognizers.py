@@ -27,6 +27,8 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
 )
 
+from assistant.privacy.lexicon import is_office_noun
+
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE
@@ -126,9 +128,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
-    """Every part of the local part (split at . - _ +, digits dropped) is a function word."""
+    """Every part of the local part (split at . - _ +, digits dropped) is a function word
+    or a common noun (an office's task: einbuergerung@, hundesteuer@)."""
     parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
-    return bool(parts) and all(p in words for p in parts)
+    return bool(parts) and all(p in words or is_office_noun(p) for p in parts)
 
 
 def email_domain_valid(domain: str) -> bool:
@@ -265,10 +268,22 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     NOT_PHONE = re.compile(
         r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}([.-])[ \t]?\d{1,2}\1[ \t]?(?:\d\d)?\d\d|\d+/\d+/\d+"
     )
+    # The extension "-0" is a switchboard (DIN 5008: "06131 12-0"); after the name of
+    # an office or a switchboard word (`switchboard_cues`) it reaches no person.
+    SWITCHBOARD = re.compile(r"\d[ \t]?[-–][ \t]?0[ \t)]*$")
+    SWITCHBOARD_WINDOW = 80
 
-    def __init__(self, score: float = 0.3, valid_score: float = 0.6, **kwargs) -> None:
+    def __init__(
+        self,
+        score: float = 0.3,
+        valid_score: float = 0.6,
+        switchboard_cues: Sequence[str] = (),
+        **kwargs,
+    ) -> None:
         self.SCORE = score
         self.valid_score = valid_score
+        cues = "|".join(switchboard_cues)
+        self._offices = re.compile(rf"\b(?:{cues})", re.IGNORECASE) if cues else None
         super().__init__(leniency=0, **kwargs)
 
     def analyze(
@@ -278,9 +293,14 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         for candidate in self.CANDIDATE.finditer(text):
             for start, end in self._parts(candidate):
                 score = self._score(text[start:end])
-                if score:
+                if score and not self._switchboard(text, start, end):
                     results.append(self._result(start, end, score))
         return results
+
+    def _switchboard(self, text: str, start: int, end: int) -> bool:
+        if self._offices is None or not self.SWITCHBOARD.search(text[start:end]):
+            return False
+        return bool(self._offices.search(text[max(0, start - self.SWITCHBOARD_WINDOW) : start]))
 
     def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
         chunk, offset = candidate.group(), candidate.start()
