@@ -139,6 +139,7 @@ def _connector_commands(run_cli, monkeypatch) -> dict:
             ("opendata", "list"),
             ("opendata", "table", "pkg-0001"),
             ("opendata", "compare", "Einwohner"),  # no key figures configured: a German error
+            ("opendata", "check"),  # nothing configured: nothing to check
             ("opendata", "remove", "portal"),
         ):
             result = run_cli(*args)
