@@ -77,6 +77,8 @@ class OpendataService(ConnectorService):
         redactor, seen = self._redactor(), {}
 
         def is_personal(value: str) -> bool:
+            if "@" in value:  # a contact field, never a publisher's name — also a
+                return True  # functional mailbox, which the redactor leaves readable
             if value not in seen:  # a portal repeats a few offices hundreds of times
                 found = redactor.redact(value)
                 seen[value] = found.failed or bool(PERSONAL_KINDS & set(found.counts))
