@@ -35,8 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
 from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun, is_place
+from assistant.privacy.scored import WEAK, Candidate, ScoredRecognizer
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
