@@ -266,7 +266,9 @@ class CuedDocumentRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:"
             + cue_pattern
             + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
-            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,11}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
+            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
+            # grouped in fours as read off the card: "L01X 00T4 7"
+            r"|[A-Za-z0-9]{4}[ ][A-Za-z0-9]{4}[ ][A-Za-z0-9]{1,3}))(?![\w/-]|[.,]\d)",
             re.IGNORECASE,
         )
         super().__init__(**kwargs)

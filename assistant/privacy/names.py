@@ -35,6 +35,10 @@ _ROMAN = re.compile(r"[IVX]{1,5}")
 SENTENCE_MARKS = set('!?:;\n"„“»«(')
 
 
+# Endings that make a street of the word before them (addresses.py has the full list).
+STREET_ENDINGS = ("straße", "strasse", "gasse", "allee", "ring", "damm", "weg", "platz", "ufer")
+
+
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
@@ -256,7 +260,21 @@ class NameRecognizer(LocalRecognizer):
         # Nor the first part of a truncated compound ("Schank- und Speisewirtschaften").
         if tok.dash:
             return False
-        return self.lex.is_unknown(tok.text) and not (tok.dot and len(tok.text) <= 3)
+        if tok.dot and len(tok.text) <= 3:
+            return False
+        if tok.text.lower().endswith("nr"):
+            return False  # "Kartennr.", "Karten-Nr": a number's label, abbreviated
+        return self.lex.is_unknown(tok.text) and not self._street_name(tok.text)
+
+    def _street_name(self, word: str) -> bool:
+        """A known word with a street ending is a street (Kaiserring, Rosenweg), unless
+        the whole is a listed surname (Steinweg)."""
+        lower = word.lower()
+        for suffix in STREET_ENDINGS:
+            head = word[: -len(suffix)]
+            if lower.endswith(suffix) and len(head) >= 3 and word not in self.lex.surnames:
+                return self.lex.is_word(head) or head in self.lex.places
+        return False
 
     def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
         if first > 0 and is_saint(tokens[first - 1]):
@@ -268,7 +286,22 @@ class NameRecognizer(LocalRecognizer):
         # "Grundschule Holzlar": a place after a building or district.
         if previous.lower() in self.lex.brands or self._place_head(previous):
             return False
+        # "MS Authenticator", "SAP Concur", "DB Regio": a product or unit of the
+        # organisation abbreviated before it (no salutation: "Mr Kibaki" stays a name).
+        if self._acronym(tokens[first - 1]):
+            return False
         return previous.lower() not in self.no_guess_after
+
+    def _acronym(self, tok: Token) -> bool:
+        word = tok.text
+        return (
+            2 <= len(word) <= 4
+            and word.isalpha()
+            and word.isupper()
+            and not tok.dot
+            and word not in self.salutations
+            and word not in self.abbreviated  # an all-caps "MS" is no "Ms"
+        )
 
     def _place_head(self, word: str) -> bool:
         """A noun naming a building, facility or district (Bürgerhaus, Sporthalle,

@@ -21,6 +21,11 @@ def official_vehicle(text: str, start: int, official: re.Pattern | None) -> bool
     return bool(official.search(text[max(0, start - OFFICIAL_WINDOW) : start]))
 
 
+def fleet_prefix(plate: str) -> str:
+    """District and letters of a plate, upper case, without separators: "MZ-SM 401E" → "MZSM"."""
+    return re.sub(r"[^A-ZÄÖÜ]", "", re.split(r"\d", plate.upper(), maxsplit=1)[0])
+
+
 class LicencePlateRecognizer(ScoredRecognizer):
     """German licence plates in any case: ``MZ-AB 1234``, ``mz-k 481``, ``KO AB 123``.
 
@@ -59,9 +64,16 @@ class LicencePlateRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
-        for candidate in (*self._separated(text), *self._compact(text)):
-            if not official_vehicle(text, candidate[0], self._official):
-                yield candidate
+        candidates = [*self._separated(text), *self._compact(text)]
+        official = {c for c in candidates if official_vehicle(text, c[0], self._official)}
+        fleets = {fleet_prefix(text[c[0] : c[1]]) for c in official}
+        for candidate in candidates:
+            # A fleet shares district and letters ("Dienstfahrzeuge MZ-SM 112 und MZ-SM
+            # 118 … ersetzt durch MZ-SM 401E"): a plate of a named official vehicle's
+            # series is the administration's too.
+            if candidate in official or fleet_prefix(text[candidate[0] : candidate[1]]) in fleets:
+                continue
+            yield candidate
 
     def _compact(self, text: str) -> Iterator[Candidate]:
         """Plates without separators ("mzab123"): a known district and 1–2 letters that
