@@ -26,17 +26,13 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.confusers import word_use
+from assistant.privacy.confusers import acronym, street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
 PREPOSITIONS = {"von", "vom", "zu", "zum", "zur"}  # particles that are prepositions too
 _ROMAN = re.compile(r"[IVX]{1,5}")
 SENTENCE_MARKS = set('!?:;\n"„“»«(')
-
-
-# Endings that make a street of the word before them (addresses.py has the full list).
-STREET_ENDINGS = ("straße", "strasse", "gasse", "allee", "ring", "damm", "weg", "platz", "ufer")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -264,17 +260,7 @@ class NameRecognizer(LocalRecognizer):
             return False
         if tok.text.lower().endswith("nr"):
             return False  # "Kartennr.", "Karten-Nr": a number's label, abbreviated
-        return self.lex.is_unknown(tok.text) and not self._street_name(tok.text)
-
-    def _street_name(self, word: str) -> bool:
-        """A known word with a street ending is a street (Kaiserring, Rosenweg), unless
-        the whole is a listed surname (Steinweg)."""
-        lower = word.lower()
-        for suffix in STREET_ENDINGS:
-            head = word[: -len(suffix)]
-            if lower.endswith(suffix) and len(head) >= 3 and word not in self.lex.surnames:
-                return self.lex.is_word(head) or head in self.lex.places
-        return False
+        return self.lex.is_unknown(tok.text) and not street_name(tok.text, self.lex)
 
     def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
         if first > 0 and is_saint(tokens[first - 1]):
@@ -288,20 +274,9 @@ class NameRecognizer(LocalRecognizer):
             return False
         # "MS Authenticator", "SAP Concur", "DB Regio": a product or unit of the
         # organisation abbreviated before it (no salutation: "Mr Kibaki" stays a name).
-        if self._acronym(tokens[first - 1]):
+        if acronym(tokens[first - 1], self.salutations | self.abbreviated):
             return False
         return previous.lower() not in self.no_guess_after
-
-    def _acronym(self, tok: Token) -> bool:
-        word = tok.text
-        return (
-            2 <= len(word) <= 4
-            and word.isalpha()
-            and word.isupper()
-            and not tok.dot
-            and word not in self.salutations
-            and word not in self.abbreviated  # an all-caps "MS" is no "Ms"
-        )
 
     def _place_head(self, word: str) -> bool:
         """A noun naming a building, facility or district (Bürgerhaus, Sporthalle,
