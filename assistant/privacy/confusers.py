@@ -104,17 +104,3 @@ def street_name(word: str, lex: Lexicon) -> bool:
         if lower.endswith(suffix) and len(head) >= 3 and word not in lex.surnames:
             return lex.is_word(head) or head in lex.places
     return False
-
-
-def acronym(tok: Token, salutations: set[str]) -> bool:
-    """An all-caps abbreviation of two to four letters (MS, SAP, DB): a capitalized
-    unknown word after it is a product or unit ("MS Authenticator", "DB Regio"). A
-    salutation counts only as written ("Mr Kibaki"; an all-caps "MS" is no "Ms")."""
-    word = tok.text
-    return (
-        2 <= len(word) <= 4
-        and word.isalpha()
-        and word.isupper()
-        and not tok.dot
-        and word not in salutations
-    )

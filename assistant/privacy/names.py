@@ -26,7 +26,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.confusers import acronym, street_name, word_use
+from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
@@ -272,10 +272,8 @@ class NameRecognizer(LocalRecognizer):
         # "Grundschule Holzlar": a place after a building or district.
         if previous.lower() in self.lex.brands or self._place_head(previous):
             return False
-        # "MS Authenticator", "SAP Concur", "DB Regio": a product or unit of the
-        # organisation abbreviated before it (no salutation: "Mr Kibaki" stays a name).
-        if acronym(tokens[first - 1], self.salutations | self.abbreviated):
-            return False
+        # No product reading after an abbreviation ("MS Authenticator"): staff abbreviate
+        # roles before names ("SB Kowalczyk", "OB Ebling"), and a missed name costs more.
         return previous.lower() not in self.no_guess_after
 
     def _place_head(self, word: str) -> bool:
