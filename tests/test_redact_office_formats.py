@@ -196,3 +196,23 @@ def test_addresses_of_other_forms(redactor: Redactor, text: str, value: str) -> 
 )
 def test_dates_are_no_streets(redactor: Redactor, text: str) -> None:
     assert not any(kind == "ADDRESS" for kind, _ in found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a role noun takes a place only with a preposition: a bare place word is a name
+        ("die mieterin lindenberg hat sich beschwert", "lindenberg"),
+        ("der vermieter hellweg will kündigen", "hellweg"),
+    ],
+)
+def test_unlisted_lower_case_names_after_a_role(redactor: Redactor, text: str, value: str) -> None:
+    assert masked(redactor, text, value, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["die mieterin selbst hat angerufen", "der antragsteller bekommt bescheid"],
+)
+def test_words_after_a_role_stay(redactor: Redactor, text: str) -> None:
+    assert found(redactor, text) == set()
