@@ -35,11 +35,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.privacy.identifiers import WEAK, Candidate, ScoredRecognizer
 from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun, is_place
+from assistant.privacy.scored import WEAK, Candidate, ScoredRecognizer
 
 _LOWER = "a-zäöüßàáâçèéêëìíîïñòóôùúûýćčěłńřśšźżğışœ"
 _L = _LOWER + _LOWER.upper().replace("SS", "")
+# Streets named after a day in history: "Straße des 17. Juni", "Platz des 9. November".
+DATE_NAME = (
+    r"\d{1,2}\.[ \t]?(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|"
+    r"november|dezember)"
+)
 WORD = rf"[{_L}][{_L}'’]*"
 
 
@@ -89,10 +94,13 @@ class AddressRecognizer(ScoredRecognizer):
         )
         place = (
             rf"(?P<place>{floor}(?:(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"
-            rf"(?:[a-z]{{1,2}}-)?\d{{4,5}}[ \t]+{town})?)"
+            # German/Austrian/Swiss, Dutch ("9711 HK"), Polish ("00-238") postcodes
+            rf"(?:\d{{4}}[ \t]?[A-Z]{{2}}(?=[ \t]+[A-Z])|(?:[a-z]{{1,2}}-)?\d{{4,5}}|\d\d-\d{{3}})"
+            rf"[ \t]+{town})?)"
         )
         # "Lindenstraße, Hausnummer 12", "lindenstr. hausnr. 7", "Hauptstr. Nr. 3"
-        label = r"(?:(?:,[ \t]*)?(?:haus[ -]?)?(?:nr\.?|nummer)[ \t]*:?[ \t]*)?"
+        # "Atatürk Cad. No: 12" (Turkish "numara")
+        label = r"(?:(?:,[ \t]*)?(?:haus[ -]?)?(?:nr\.?|nummer|no\.?)[ \t]*:?[ \t]*)?"
         words = _alternatives(conf["street_words"] + conf["street_words_after_adjective"])
         self._after_adjective = {w.lower() for w in conf["street_words_after_adjective"]}
         self._adjective_words = {w.lower() for w in conf["adjectives"]}
@@ -138,7 +146,7 @@ class AddressRecognizer(ScoredRecognizer):
                 "lead",
                 re.compile(
                     rf"(?<![\w-])(?P<street>(?:{leads})[ \t]+(?:der|des|am|an[ \t]der|vor[ \t]dem|zum|zur)"
-                    rf"[ \t]+(?P<name>{WORD}(?:[ \t]+{WORD})?))[ \t]+{number}{place}",
+                    rf"[ \t]+(?P<name>{WORD}(?:[ \t]+{WORD})?|{DATE_NAME}))[ \t]+{number}{place}",
                     flags,
                 ),
             ),
@@ -325,7 +333,11 @@ class AddressRecognizer(ScoredRecognizer):
         return None if is_noun(match.group("name").split("-")[0]) else (0.6, 0.7)
 
     def _lead(self, text: str, match: re.Match) -> tuple[float, float] | None:
-        # Abstract nouns are common here (Platz der Einheit, Straße der Freiheit).
+        # Abstract nouns are common here (Platz der Einheit, Straße der Freiheit);
+        # a day in history names a street ("Straße des 17. Juni") although months are
+        # stop words.
+        if re.fullmatch(DATE_NAME, match.group("name"), re.IGNORECASE):
+            return 0.7, 0.7
         if any(w.lower() in self._stop_words for w in match.group("name").split()):
             return None
         return 0.7, 0.7

@@ -32,8 +32,8 @@ from collections.abc import Iterator
 
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.identifiers import Candidate, ScoredRecognizer
 from assistant.privacy.lexicon import Lexicon
+from assistant.privacy.scored import Candidate, ScoredRecognizer
 
 MIN_AGE = 12  # general case: years between the date and today
 MIN_AGE_ADJACENT = 2  # right after a name: a child's date of birth too

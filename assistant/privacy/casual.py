@@ -234,9 +234,16 @@ class CasualNameRecognizer(LocalRecognizer):
         if j >= len(tokens) or not _spaced(tokens[j]) or not tokens[j].text.islower():
             return None
         word = tokens[j].text
-        # After a role a listed name counts even if it is also a noun (bewerberin jasmin).
+        # After a role a listed name counts even if it is also a noun (bewerberin jasmin);
+        # so does an unlisted word that is no German word, a place included: a role noun
+        # takes a place only with a preposition ("die mieterin lindenberg" is a name).
         listed = self.lex.is_first_name(_cap(word)) or self._listed_surname(word)
-        if not (listed and self._may_be_name(word)) or self._function_word(word):
+        unknown = (
+            len(word) > 3
+            and _cap(word) not in self.lex.nouns
+            and not (self.lex.is_foreign_word(word))
+        )
+        if not ((listed or unknown) and self._may_be_name(word)) or self._function_word(word):
             return None
         return j, self._rest(tokens, j), self.cue_score
 

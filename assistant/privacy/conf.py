@@ -18,11 +18,11 @@ from assistant.privacy.identifiers import (
     CuedDocumentRecognizer,
     HealthInsuranceRecognizer,
     IbanRecognizer,
-    LicencePlateRecognizer,
     ObfuscatedEmailRecognizer,
     SocialSecurityRecognizer,
 )
 from assistant.privacy.names import NameRecognizer
+from assistant.privacy.plates import LicencePlateRecognizer
 from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
     COUNTRIES,

@@ -89,3 +89,18 @@ def numbered(text: str, start: int, end: int, words: frozenset[str]) -> bool:
         return False
     match = NUMBERING_WORD.search(text, max(0, start - 40), start)
     return match is not None and match.group(1).lower() in words
+
+
+# Endings that make a street of the word before them (addresses.py has the full list).
+STREET_ENDINGS = ("straße", "strasse", "gasse", "allee", "ring", "damm", "weg", "platz", "ufer")
+
+
+def street_name(word: str, lex: Lexicon) -> bool:
+    """A known word with a street ending is a street (Kaiserring, Rosenweg), unless the
+    whole is a listed surname (Steinweg)."""
+    lower = word.lower()
+    for suffix in STREET_ENDINGS:
+        head = word[: -len(suffix)]
+        if lower.endswith(suffix) and len(head) >= 3 and word not in lex.surnames:
+            return lex.is_word(head) or head in lex.places
+    return False

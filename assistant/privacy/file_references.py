@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.privacy.identifiers import Candidate, ScoredRecognizer
+from assistant.privacy.scored import Candidate, ScoredRecognizer
 
 _GROUP = r"(?:[A-Za-z]{1,5}|\d{1,3})"
 REFERENCE = re.compile(

@@ -13,71 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-from assistant.privacy.lexicon import english_words, is_common_word, is_noun
-
-# (start, end, score without a cue, score with a cue nearby)
-Candidate = tuple[int, int, float, float]
-
-WEAK = 0.3  # below the redactor's threshold: needs a cue
-
-
-def cue_regex(words: Sequence[str]) -> re.Pattern | None:
-    """Cue words (regex fragments) matched case-insensitively at the start of a word."""
-    if not words:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(words) + ")", re.IGNORECASE)
-
-
-class ScoredRecognizer(LocalRecognizer):
-    """Base: subclasses yield candidates; a cue within the window lifts the score."""
-
-    def __init__(
-        self, entity: str, name: str, cues: Sequence[str] = (), window: Sequence[int] = (60, 25)
-    ) -> None:
-        self._cues = cue_regex(cues)
-        self._before, self._after = window
-        super().__init__(supported_entities=[entity], supported_language="de", name=name)
-
-    def load(self) -> None:
-        """Patterns are compiled in the constructor."""
-
-    def candidates(self, text: str) -> Iterator[Candidate]:
-        raise NotImplementedError
-
-    def cue_near(self, text: str, start: int, end: int) -> bool:
-        if self._cues is None:
-            return False
-        before = text[max(0, start - self._before) : start]
-        after = text[end : end + self._after]
-        return bool(self._cues.search(before) or self._cues.search(after))
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        for start, end, score, cued in self.candidates(text):
-            if cued > score and self.cue_near(text, start, end):
-                score = cued
-            if score > 0:
-                results.append(self._result(start, end, score))
-        return results
-
-    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            self.supported_entities[0],
-            start,
-            end,
-            score,
-            analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+from assistant.privacy.scored import WEAK, Candidate, ScoredRecognizer, word_like
 
 
 def _letter_value(char: str) -> str:
@@ -295,9 +233,7 @@ class BicRecognizer(ScoredRecognizer):
                 yield match.start(), match.end(), 0.6 if marked else WEAK, 0.85
             elif marked and value.islower():
                 yield match.start(), match.end(), WEAK, 0.85
-            elif (
-                value.islower() and self._clause_cue(text, match.start()) and not _word_like(value)
-            ):
+            elif value.islower() and self._clause_cue(text, match.start()) and not word_like(value):
                 # "die bic der commerzbank lautet cobadeff": later in the same clause,
                 # if the code is no word ("wohngeld" has a country code at 5-6 too).
                 yield match.start(), match.end(), 0.85, 0.85
@@ -312,127 +248,6 @@ class BicRecognizer(ScoredRecognizer):
 
     def _clause_cue(self, text: str, start: int) -> bool:
         return bool(self.CLAUSE_CUE.search(text[max(0, start - 50) : start]))
-
-
-def _word_like(value: str) -> bool:
-    """A word or a compound ending in one (commerz|bank), not a code like "cobadeff"."""
-    if value in english_words() or is_common_word(value):
-        return True
-    return any(is_noun(value[k:]) for k in range(2, len(value) - 3))
-
-
-# --- Kfz-Kennzeichen -----------------------------------------------------------------------
-
-
-OFFICIAL_WINDOW = 30
-
-
-def official_vehicle(text: str, start: int, official: re.Pattern | None) -> bool:
-    """Is the plate at `start` named as one of the administration's own vehicles
-    ("die Dienstfahrzeuge MZ-SM 112 und MZ-SM 118", "das dienstfahrzeug m z …")? They
-    belong to no person. Only right before the plate: in "Unfall mit dem Dienstwagen,
-    Unfallgegner KO-AB 12" the other plate is a person's."""
-    if official is None:
-        return False
-    return bool(official.search(text[max(0, start - OFFICIAL_WINDOW) : start]))
-
-
-class LicencePlateRecognizer(ScoredRecognizer):
-    """German licence plates in any case: ``MZ-AB 1234``, ``mz-k 481``, ``KO AB 123``.
-
-    District code (1–3 letters, umlauts too), 1–2 letters, 1–4 digits, optional E/H;
-    at most eight characters. With a dash after the district the shape is rarely
-    anything else; with spaces only it is (``es um 12``, ``DIN EN 1234``), so in
-    lower case a cue ("kennzeichen", "kfz", "parkt") is needed, and words that
-    are common as the first or middle group never count.
-    """
-
-    PATTERN = re.compile(
-        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)(\d{1,4})([ ][EH]|[EHeh]?)"
-        r"(?![\w-])"
-    )
-    # Without separators ("mzab123", "MZAB123E"): split at a known district code.
-    COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})(\d{1,4})([EHeh]?)(?![\w-])")
-    ROMAN = re.compile(r"[IVX]+", re.IGNORECASE)
-    NUMBER_WORDS = frozenset({"nr", "no", "id"})
-    UNIT = re.compile(
-        r"[ \t]*(?:uhr|h|euro|eur|€|%|prozent|min|minuten|stunden|std|tage|jahre|mal|stück)(?!\w)",
-        re.IGNORECASE,
-    )
-
-    def __init__(
-        self,
-        not_words: Sequence[str],
-        not_abbreviations: Sequence[str],
-        districts: Sequence[str] = (),
-        official_vehicles: Sequence[str] = (),
-        **kwargs,
-    ) -> None:
-        self._official = cue_regex(official_vehicles)
-        self._not_words = {str(w).lower() for w in not_words}
-        self._not_abbreviations = {str(w).upper() for w in not_abbreviations}
-        self._districts = {str(w).lower() for w in districts}
-        super().__init__(**kwargs)
-
-    def candidates(self, text: str) -> Iterator[Candidate]:
-        for candidate in (*self._separated(text), *self._compact(text)):
-            if not official_vehicle(text, candidate[0], self._official):
-                yield candidate
-
-    def _compact(self, text: str) -> Iterator[Candidate]:
-        """Plates without separators ("mzab123"): a known district and 1–2 letters that
-        are no word or abbreviation ("kw12", "top3", "inc123"); a cue is needed unless
-        there are four letters ("mzab", not "abc", "FFP2")."""
-        for match in self.COMPACT.finditer(text):
-            run, digits = match.group(1), match.group(2)
-            if len(run) + len(digits) > 8 or not (run.isupper() or run.islower()):
-                continue
-            if not any(
-                run[:k].lower() in self._districts for k in (1, 2, 3) if len(run) - k in (1, 2)
-            ):
-                continue
-            lower = run.lower()
-            if lower in self._not_words or run.upper() in self._not_abbreviations:
-                continue
-            if _word_like(lower) or _word_like(lower.capitalize()):
-                continue
-            strong = len(run) >= 4  # "MAB123", "ffp2", "LKW40": a cue is needed
-            yield match.start(), match.end(), 0.55 if strong else WEAK, 0.85
-
-    def _separated(self, text: str) -> Iterator[Candidate]:
-        for match in self.PATTERN.finditer(text):
-            district, sep, letters, _, digits, _ = match.groups()
-            if len(district) + len(letters) + len(digits) > 8:
-                continue
-            if letters.lower() in self.NUMBER_WORDS:
-                continue  # "rv-nr 65 …", "tel-nr 12"
-            upper = district.isupper() and letters.isupper()
-            if sep == "-":
-                lower = district.islower() and letters.islower()
-                known = district.lower() in self._districts
-                yield match.start(), match.end(), 0.6 if upper or lower or known else WEAK, 0.85
-                continue
-            if self.UNIT.match(text, match.end()):
-                continue  # "es um 12 uhr"
-            if upper:
-                common = {district, letters} & self._not_abbreviations
-                common = common or self.ROMAN.fullmatch(letters)
-            else:
-                common = {district.lower(), letters.lower()} & self._not_words
-            if common:
-                # "es um 12", "SGB II 12" are no plates, but "das auto da ab 123" is:
-                # a cue must come first.
-                before = text[max(0, match.start() - 40) : match.start()]
-                if self._cues and self._cues.search(before):
-                    yield match.start(), match.end(), 0.85, 0.85
-                continue
-            if upper:
-                score = 0.5
-            elif not district.isupper() and district.lower() in self._districts:
-                score = 0.55  # "mz ny 418", "Mz ab 123": a known district code
-            else:
-                score = WEAK
-            yield match.start(), match.end(), score, 0.85
 
 
 # --- ID card and passport numbers after a cue ---------------------------------------------
@@ -451,7 +266,9 @@ class CuedDocumentRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:"
             + cue_pattern
             + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
-            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)[A-Za-z0-9]{6,11}(?:[ ]\d)?)(?![\w/-]|[.,]\d)",
+            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
+            # grouped in fours as read off the card: "L01X 00T4 7"
+            r"|[A-Za-z0-9]{4}[ ][A-Za-z0-9]{4}[ ][A-Za-z0-9]{1,3}))(?![\w/-]|[.,]\d)",
             re.IGNORECASE,
         )
         super().__init__(**kwargs)

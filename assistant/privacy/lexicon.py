@@ -115,6 +115,13 @@ def is_common_word(word: str) -> bool:
     return cap in nouns or cap in places or lower.get(cap, -99.0) > -2.3
 
 
+def is_listed_name(word: str) -> bool:
+    """A listed first name or surname, in any case."""
+    first_names, surnames, _, _, _ = _data_files()
+    cap = word[:1].upper() + word[1:].lower()
+    return cap in first_names or cap in surnames
+
+
 def is_office_noun(word: str) -> bool:
     """A German common noun that is no listed name, in lower case and with umlauts
     typed as ae/oe/ue ("einbuergerung", "hundesteuer"): the local part of a functional

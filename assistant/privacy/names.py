@@ -26,7 +26,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.de.stop_words import STOP_WORDS
 
-from assistant.privacy.confusers import word_use
+from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 
 TokenSpan = tuple[int, int, float]  # first and last token index, score
@@ -256,7 +256,11 @@ class NameRecognizer(LocalRecognizer):
         # Nor the first part of a truncated compound ("Schank- und Speisewirtschaften").
         if tok.dash:
             return False
-        return self.lex.is_unknown(tok.text) and not (tok.dot and len(tok.text) <= 3)
+        if tok.dot and len(tok.text) <= 3:
+            return False
+        if tok.text.lower().endswith("nr"):
+            return False  # "Kartennr.", "Karten-Nr": a number's label, abbreviated
+        return self.lex.is_unknown(tok.text) and not street_name(tok.text, self.lex)
 
     def _plausible_position(self, tokens: list[Token], first: int, last: int) -> bool:
         if first > 0 and is_saint(tokens[first - 1]):
@@ -268,6 +272,8 @@ class NameRecognizer(LocalRecognizer):
         # "Grundschule Holzlar": a place after a building or district.
         if previous.lower() in self.lex.brands or self._place_head(previous):
             return False
+        # No product reading after an abbreviation ("MS Authenticator"): staff abbreviate
+        # roles before names ("SB Kowalczyk", "OB Ebling"), and a missed name costs more.
         return previous.lower() not in self.no_guess_after
 
     def _place_head(self, word: str) -> bool:

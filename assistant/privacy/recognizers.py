@@ -27,7 +27,7 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
 )
 
-from assistant.privacy.lexicon import is_office_noun
+from assistant.privacy.lexicon import english_words, is_listed_name, is_office_noun
 
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
@@ -131,7 +131,21 @@ def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
     """Every part of the local part (split at . - _ +, digits dropped) is a function word
     or a common noun (an office's task: einbuergerung@, hundesteuer@)."""
     parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
-    return bool(parts) and all(p in words or is_office_noun(p) for p in parts)
+    return bool(parts) and all(
+        p in words or is_office_noun(p) or _function_compound(p, words) for p in parts
+    )
+
+
+def _function_compound(part: str, words: frozenset[str]) -> bool:
+    """A function word joined to a noun or an English word that is no name
+    ("servicedesk", "infopoint", "poststellebau")."""
+    for k in range(3, len(part) - 2):
+        head, tail = part[:k], part[k:]
+        if head not in words or is_listed_name(tail):
+            continue
+        if tail in words or is_office_noun(tail) or tail in english_words():
+            return True
+    return False
 
 
 def email_domain_valid(domain: str) -> bool:
@@ -211,11 +225,17 @@ class IdDocumentRecognizer(PatternRecognizer):
     SERIAL = r"\b[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?\b"
     # Typed in lower case: with its check digit, or with a context word (validate_result).
     SERIAL_ANY_CASE = r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{9}(?:[ ]?[0-9])?)\b"
+    # Grouped as people read it off the card, in fours: "L01X 00T4 7", "L01X 00T4 71".
+    SERIAL_GROUPED = (
+        r"\b(?i:[CFGHJKLMNPRTVWXYZ0-9]{4}[ ][CFGHJKLMNPRTVWXYZ0-9]{4}[ ]"
+        r"[CFGHJKLMNPRTVWXYZ0-9](?:[ ]?[0-9])?)\b(?![ ]?[\w-])"
+    )
 
     def __init__(self, entity: str, context: Sequence[str], score: float, name: str) -> None:
         patterns = [
             Pattern("ID document serial", self.SERIAL, score),
             Pattern("ID document serial, any case", self.SERIAL_ANY_CASE, score),
+            Pattern("ID document serial, grouped", self.SERIAL_GROUPED, score),
         ]
         super().__init__(
             supported_entity=entity,
@@ -298,9 +318,38 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         return results
 
     def _switchboard(self, text: str, start: int, end: int) -> bool:
-        if self._offices is None or not self.SWITCHBOARD.search(text[start:end]):
+        if self._offices is None:
             return False
-        return bool(self._offices.search(text[max(0, start - self.SWITCHBOARD_WINDOW) : start]))
+        before = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
+        if self.SWITCHBOARD.search(text[start:end]):
+            # A switchboard belongs to the office the message is about, wherever it is
+            # named ("Kasse geschl. am 18.02. …; Rückfr. Tel. 0621 504-0").
+            return bool(self._offices.search(text[:start]))
+        return self._office_line(text, start, end, before)
+
+    # An office's direct line: a number with an extension (DIN 5008 "0621 504-3310")
+    # right after the office's name, only a phone word between ("das Tiefbauamt unter
+    # 0621 504-3310", "Ratsbüro, Tel. 06131 12-2211", "Ratsbüro⏎Tel. 0261 129-1000").
+    EXTENSION = re.compile(r"\d[ \t/]+\d+[ \t]?[-–][ \t]?\d{1,5}[ \t)]*$")
+    PHONE_WORDS = (
+        r"(?:[ \t]*[,:\n][ \t]*|[ \t]+)(?:(?:tel|telefon|fon|rufnummer|durchwahl|"
+        r"erreichbar|zentrale|unter)\.?:?(?:[ \t]+|$))*$"
+    )
+    PERSON_BEFORE = re.compile(r"(?<![^\W_])(?:frau|herrn?|fr|hr|dr)(?![^\W_])", re.IGNORECASE)
+
+    def _office_line(self, text: str, start: int, end: int, before: str) -> bool:
+        if not self.EXTENSION.search(text[start:end]):
+            return False
+        office = None
+        for office in self._offices.finditer(before):
+            pass
+        if office is None or not re.fullmatch(
+            r"[\w-]*" + self.PHONE_WORDS, before[office.end() :], re.IGNORECASE
+        ):
+            return False
+        # "Frau Roth, Bürgeramt, Tel. …": a person's own line at the office.
+        line = before[: office.start()].rsplit("\n", 1)[-1]
+        return not self.PERSON_BEFORE.search(line)
 
     def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
         chunk, offset = candidate.group(), candidate.start()

@@ -24,8 +24,9 @@ from collections.abc import Iterator, Sequence
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from assistant.privacy.identifiers import cue_regex, official_vehicle
 from assistant.privacy.lexicon import is_counted_noun
+from assistant.privacy.plates import official_vehicle
+from assistant.privacy.scored import cue_regex
 
 MIN_TOKENS, MIN_NUMBERS, MIN_LETTERS = 5, 3, 8
 CUE_WINDOW = 45

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.privacy.identifiers import Candidate, ScoredRecognizer
+from assistant.privacy.scored import Candidate, ScoredRecognizer
 
 _CUE = (
     r"(?<![^\W_])(?:steuer-?nummer|steuer-?nr\.?|steuer[ \t]+nr\.?|st\.?[ \t]?-?[ \t]?nr\.?"
