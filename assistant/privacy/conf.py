@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,7 @@ from assistant.privacy.addresses import AddressRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
 from assistant.privacy.file_references import FileReferenceRecognizer
+from assistant.privacy.forms import FormFieldRecognizer
 from assistant.privacy.identifiers import (
     BicRecognizer,
     CuedDocumentRecognizer,
@@ -87,7 +89,21 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
+    recognizers.append(form_fields(conf))
     return recognizers
+
+
+def form_fields(conf: dict) -> FormFieldRecognizer:
+    """Table columns and form fields; a column's header is the cue of the conf's
+    cue patterns (file numbers, dates of birth) for each of its cells."""
+    cues = [
+        (entry["entity"], re.compile(p["regex"], CASE_SENSITIVE | (re.I if entry.get("ignore_case") else 0)))
+        for entry in conf["cues"]
+        if entry["entity"] in ("CASE_NUMBER", "DATE_OF_BIRTH")
+        for p in entry["patterns"]
+    ]
+    names = conf["names"]
+    return FormFieldRecognizer(names["name_fields"], names["person_fields"], cues)
 
 
 def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
