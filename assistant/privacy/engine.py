@@ -18,8 +18,8 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
 from assistant.privacy.confusers import numbered
 from assistant.privacy.lexicon import is_first_name
-from assistant.privacy.names import known_mentions, name_tokens
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
+from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
 from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction, normalize
 
 logger = logging.getLogger(__name__)
@@ -141,9 +141,9 @@ class Redactor:
         if quoted:
             found = _not_from_sources(text, found, sources)
         found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]
-        entities = join_surname_first(
-            text, merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
-        )
+        entities = merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
+        entities = merge_overlaps([*entities, *listed_and_repeated(text, entities)])
+        entities = join_surname_first(text, entities)
         if not quoted:
             for e in entities:
                 names.remember_value(e.type, text[e.start : e.end])
@@ -279,7 +279,7 @@ def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
 
 
 def join_surname_first(text: str, entities: tuple[Entity, ...]) -> tuple[Entity, ...]:
-    """"KARADENIZ, Murat", "Lombardi, Chiara": one surname, a comma and a first name
+    """ "KARADENIZ, Murat", "Lombardi, Chiara": one surname, a comma and a first name
     are one person as forms and registers write them, not two (nor a comma between)."""
     out: list[Entity] = []
     for entity in entities:

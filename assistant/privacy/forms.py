@@ -29,16 +29,25 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from assistant.privacy.lexicon import is_common_word, is_listed_name, is_noun, is_place
+from assistant.privacy.lexicon import (
+    english_words,
+    is_common_word,
+    is_listed_name,
+    is_noun,
+    is_place,
+)
 
 SEPARATORS = ("\t", ";", "|")
 PERSON_SCORE = 0.85
 CELL_SCORE = 0.85
 # A person's name in a cell or field: words, commas, slashes between several persons;
 # a 1 or 0 inside a capitalized word is an OCR error (W1ERZBICKI).
-_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|(?<=[^\W\d_])[01](?=[^\W\d_])|[-'’.])*"
+_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|(?<=[^\W\d_])[01](?!\d)|[-'’.])*"
 NAME_VALUE = re.compile(rf"{_NAME_WORD}(?:[ ]?[,/][ ]?{_NAME_WORD}|[ ]{_NAME_WORD}){{0,5}}")
 WORDS = re.compile(r"[^\W\d_]+")
+_CAP_WORD = r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][^\W\d_]+)*"
+# A chat mention (Teams, Slack): "@lena", "@Lena Berger"; not an e-mail's "@".
+MENTION = re.compile(rf"(?<![\w@.])@(?P<value>[^\W\d_][\w-]*(?:[ ]{_CAP_WORD})?)(?![\w@.-]*\.\w)")
 # Gender-fair and optional endings of a label: Vorname(n), Antragsteller/in, Schüler*in.
 LABEL_END = r"(?:\(n\)|\(in\)|[/*:_]-?(?:in|r|e)\b)?"
 # A field gap: two spaces or a tab (the next field), or the line end.
@@ -53,7 +62,13 @@ class FormFieldRecognizer(LocalRecognizer):
         name_fields: Sequence[str],
         person_fields: Sequence[str],
         cue_patterns: Sequence[tuple[str, re.Pattern]],
+        role: str = r"(?!)",
     ) -> None:
+        # A signature line "Hahn, Sachbearbeiterin" (name, then the function) at the
+        # end of a note, and a chat mention "@lena".
+        self._signature = re.compile(
+            rf"(?m)^[ \t]*(?P<value>{_CAP_WORD}(?:[ ]{_CAP_WORD}){{0,2}}),[ \t]*(?:{role})[ \t]*$"
+        )
         names, persons = "|".join(name_fields), "|".join(person_fields)
         self._person_header = re.compile(rf"(?i:(?:{names}|{persons}){LABEL_END})$")
         # A field at a line start or after a gap: any person field with a colon; a name
@@ -74,10 +89,11 @@ class FormFieldRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         found = list(self._table_cells(text))
-        for match in self._field.finditer(text):
-            start, end = match.span("value")
-            if person_like(text[start:end]):
-                found.append(("PERSON", start, end))
+        for regex in (self._field, self._signature, MENTION):
+            for match in regex.finditer(text):
+                start, end = match.span("value")
+                if person_like(text[start:end]):
+                    found.append(("PERSON", start, end))
         return [self._result(*item) for item in found]
 
     def _table_cells(self, text: str):
@@ -129,16 +145,24 @@ class FormFieldRecognizer(LocalRecognizer):
 
 
 def person_like(value: str) -> bool:
-    """Letters, not only common words: a listed name, a word no list knows, or a place
-    name (a surname in a name field: "Name Oberhausen")."""
+    """Letters, every word a listed name, a word no list knows, or a place name (a
+    surname in a name field: "Name Oberhausen"); "Bürgerbüro Mitte" is an office."""
     words = WORDS.findall(value.replace("1", "i").replace("0", "o"))
-    if not words or len(words) > 6:
+    if not words or len(words) > 6 or words[0].lower() in english_words():
         return False
-    return any(is_listed_name(w) or not _ordinary(w) for w in words if len(w) > 1)
+    # initials and lower-case particles (van, de, al) say nothing either way
+    words = [w for w in words if len(w) > 1 and not (len(w) <= 3 and w.islower())]
+    return bool(words) and all(is_listed_name(w) or not _ordinary(w) for w in words)
 
 
 def _ordinary(word: str) -> bool:
-    return is_noun(word) or (is_common_word(word) and not is_place(word))
+    """A noun, a compound ending in one (Stadtkasse) or another common word; a place
+    name is no ordinary word here."""
+    if is_place(word):
+        return False
+    if is_noun(word) or is_common_word(word):
+        return True
+    return any(is_noun(word[k:]) for k in range(2, len(word) - 3))
 
 
 def _lines(text: str) -> list[tuple[int, str]]:

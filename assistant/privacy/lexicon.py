@@ -70,8 +70,12 @@ def _data_files() -> tuple:
     # Read once per process: together the lists take a few tenths of a second.
     names = ("first_names.txt", "surnames.txt", "nouns_de.txt", "places_de.txt")
     first, last, nouns, places = (_read(name) for name in names)
-    return typed_without_accents(first), typed_without_accents(last), nouns, places, _read_margins(
-        "lowercase_de.tsv"
+    return (
+        typed_without_accents(first),
+        typed_without_accents(last),
+        nouns,
+        places,
+        _read_margins("lowercase_de.tsv"),
     )
 
 

@@ -20,11 +20,10 @@ surname that is no ordinary word, or a cue.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.lang.de.stop_words import STOP_WORDS
 
 from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
@@ -165,7 +164,14 @@ class NameRecognizer(LocalRecognizer):
                     continue
                 if i is not None:
                     start = self._skip_titles(tokens, i)
-                    spans += self._span(tokens, start, lenient, self.scores["cue"])
+                    # "Tochter Rosa Frank-Huber", "Sohn August": after a role any first
+                    # name is one, even one that is also a word.
+                    word = tokens[start].text if start < len(tokens) else ""
+                    first = self.lex.is_first_name(word) or (
+                        word in self.lex.ambiguous and word.lower() not in self.lex.brands
+                    )
+                    role = regex is self.cue and first and bool(self.role.fullmatch(match.group()))
+                    spans += self._span(tokens, start, lenient or role, self.scores["cue"])
         return spans
 
     def _office_signature(self, cue: str, tokens: list[Token], i: int) -> bool:
@@ -305,7 +311,10 @@ class NameRecognizer(LocalRecognizer):
         return [
             (j, j, score)
             for j, t in enumerate(tokens)
-            if t.text.lower() in found and t.text[:1].isupper() and j not in inside
+            if t.text[:1].isupper()
+            and j not in inside
+            # also in the genitive: "Kathrins Kollege" when "Kathrin Müller" is named
+            and (t.text.lower() in found or (t.text[-1:] == "s" and t.text[:-1].lower() in found))
         ]
 
     # --- span building ----------------------------------------------------------
@@ -493,20 +502,3 @@ class NameRecognizer(LocalRecognizer):
         shouted = tok.text.isupper() and len(tok.text) > 2
         capitalized = self.lex.is_capitalized(tok.text) or listed or shouted
         return capitalized and tok.text not in self.titles
-
-
-def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Words inside the given PERSON spans (to remember for later messages), in any
-    case: staff write names in lower case too. Particles and articles are no names."""
-    return [
-        t.text
-        for t in tokenize(text)
-        if len(t.text) > 2
-        and t.text.lower() not in STOP_WORDS
-        and any(s <= t.start and t.end <= e for s, e in spans)
-    ]
-
-
-def known_mentions(text: str, is_known: Callable[[str], bool]) -> list[tuple[int, int]]:
-    """Words of the text that an earlier message of the conversation found as a name."""
-    return [(t.start, t.end) for t in tokenize(text) if len(t.text) > 2 and is_known(t.text)]
