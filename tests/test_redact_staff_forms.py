@@ -215,3 +215,23 @@ def test_a_list_of_numbers_after_one_cue_and_a_repetition(redactor: Redactor) ->
     assert len([1 for kind, value in found if value == "310-22904"]) == 1
     redacted = redactor.redact(text).text
     assert "310-22904" not in redacted
+
+
+# --- precision: streets named after persons, hosts --------------------------------------
+
+
+def test_a_street_named_after_a_person_is_no_name(redactor: Redactor) -> None:
+    text = "Ampelausfall an der Kreuzung Brucknerufer / Neue Brücke, Reparatur am Dienstag."
+    assert not any(kind == "PERSON" for kind, _ in spans(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text", ["Der Dienst läuft auf srv-ki-02 nicht.", "Host mz-db-07 neu starten"]
+)
+def test_a_host_name_with_a_leading_zero_is_no_plate(redactor: Redactor, text: str) -> None:
+    assert not spans(redactor, text)
+
+
+def test_a_plate_still_counts(redactor: Redactor) -> None:
+    text = "Halter des Fahrzeugs mz-db 7 ist unbekannt."
+    assert covered(redactor, text, "mz-db 7", "LICENCE_PLATE")

@@ -16,9 +16,12 @@ file number without its cue in front. So:
   or after a field gap (two spaces, a tab) gives the value up to the next gap or the
   line end: a form's fields never run over a line break.
 
-A value counts as a person only when it looks like one: letters (OCR may read I as 1
-and O as 0 inside a word), at most six words, and not only common words
-("Bürgerbüro Mitte" under "Name" is an office).
+A value counts as a person only when it looks like one: capitalized words (OCR may
+read I as 1 and O as 0 inside a word), at most six, each a listed name, a place or a
+word no list knows — or a first name that is no word among them ("Bürgerbüro Mitte"
+under "Name" is an office). The same test applies to a signature line "Hahn,
+Sachbearbeiterin" (a name, a comma, a role alone on the last line) and to a chat mention
+"@lena" (Teams, Slack), which may be lower case.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from assistant.privacy.lexicon import (
     english_words,
     is_common_word,
+    is_first_name,
     is_listed_name,
     is_noun,
     is_place,
@@ -92,7 +96,7 @@ class FormFieldRecognizer(LocalRecognizer):
         for regex in (self._field, self._signature, MENTION):
             for match in regex.finditer(text):
                 start, end = match.span("value")
-                if person_like(text[start:end]):
+                if person_like(text[start:end], capitals=regex is not MENTION):
                     found.append(("PERSON", start, end))
         return [self._result(*item) for item in found]
 
@@ -144,14 +148,20 @@ class FormFieldRecognizer(LocalRecognizer):
         )
 
 
-def person_like(value: str) -> bool:
+def person_like(value: str, capitals: bool = True) -> bool:
     """Letters, every word a listed name, a word no list knows, or a place name (a
-    surname in a name field: "Name Oberhausen"); "Bürgerbüro Mitte" is an office."""
+    surname in a name field: "Name Oberhausen"); "Bürgerbüro Mitte" is an office. With
+    `capitals` (fields, signatures; not chat mentions) every word is capitalized."""
     words = WORDS.findall(value.replace("1", "i").replace("0", "o"))
     if not words or len(words) > 6 or words[0].lower() in english_words():
         return False
     # initials and lower-case particles (van, de, al) say nothing either way
     words = [w for w in words if len(w) > 1 and not (len(w) <= 3 and w.islower())]
+    if capitals and not all(w[0].isupper() for w in words):
+        return False  # forms write names capitalized: "Antragsteller:in Jana … hat …"
+    # a first name that is no word makes a person ("Ahmadi, Sahar": Ahmadi is a noun too)
+    if any(is_first_name(w) and not _ordinary(w) for w in words):
+        return True
     return bool(words) and all(is_listed_name(w) or not _ordinary(w) for w in words)
 
 
