@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,8 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from assistant.privacy.addresses import AddressRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
-from assistant.privacy.file_references import FileReferenceRecognizer
+from assistant.privacy.file_references import FileReferenceRecognizer, LabelledNumberRecognizer
+from assistant.privacy.forms import FormFieldRecognizer
 from assistant.privacy.identifiers import (
     BicRecognizer,
     CuedDocumentRecognizer,
@@ -87,7 +89,27 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
+    recognizers.append(form_fields(conf))
     return recognizers
+
+
+def form_fields(conf: dict) -> FormFieldRecognizer:
+    """Table columns and form fields; a column's header is the cue of the conf's
+    cue patterns (file numbers, dates of birth) for each of its cells."""
+    cues = [
+        (
+            entry["entity"],
+            re.compile(
+                p["regex"], CASE_SENSITIVE | (re.IGNORECASE if entry.get("ignore_case") else 0)
+            ),
+        )
+        for entry in conf["cues"]
+        if entry["entity"] in ("CASE_NUMBER", "DATE_OF_BIRTH")
+        for p in entry["patterns"]
+    ]
+    names = conf["names"]
+    role = rf"(?:{'|'.join(names['roles'])})(?:{names['role_suffix']})?"
+    return FormFieldRecognizer(names["name_fields"], names["person_fields"], cues, role)
 
 
 def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
@@ -114,6 +136,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
         AddressRecognizer(conf["address"], **common("address")),
         TaxNumberRecognizer(**common("tax_number")),
         FileReferenceRecognizer(**common("file_reference")),
+        LabelledNumberRecognizer(entity="CASE_NUMBER", name="labelled_number"),
         ObfuscatedEmailRecognizer(
             email_domain_valid,
             conf["obfuscated_email"].get("functional_mailboxes", ()),

@@ -95,12 +95,17 @@ def numbered(text: str, start: int, end: int, words: frozenset[str]) -> bool:
 STREET_ENDINGS = ("straße", "strasse", "gasse", "allee", "ring", "damm", "weg", "platz", "ufer")
 
 
+# Street words that end no German surname: with them any head makes a street, also a
+# person's name (Pacelliufer, Adenauerallee, Brucknerstraße).
+STREET_WORDS = ("straße", "strasse", "gasse", "allee", "platz", "ufer")
+
+
 def street_name(word: str, lex: Lexicon) -> bool:
     """A known word with a street ending is a street (Kaiserring, Rosenweg), unless the
-    whole is a listed surname (Steinweg)."""
+    whole is a listed surname (Steinweg); with an unambiguous street word any head."""
     lower = word.lower()
     for suffix in STREET_ENDINGS:
         head = word[: -len(suffix)]
         if lower.endswith(suffix) and len(head) >= 3 and word not in lex.surnames:
-            return lex.is_word(head) or head in lex.places
+            return suffix in STREET_WORDS or lex.is_word(head) or head in lex.places
     return False

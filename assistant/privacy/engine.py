@@ -17,8 +17,9 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
 from assistant.privacy.confusers import numbered
-from assistant.privacy.names import known_mentions, name_tokens
+from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
+from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
 from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction, normalize
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class Redactor:
             found = _not_from_sources(text, found, sources)
         found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]
         entities = merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
+        entities = merge_overlaps([*entities, *listed_and_repeated(text, entities)])
+        entities = join_surname_first(text, entities)
         if not quoted:
             for e in entities:
                 names.remember_value(e.type, text[e.start : e.end])
@@ -273,6 +276,26 @@ def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:
         start, end = min(e.start for e in group), max(e.end for e in group)
         result.append(Entity(best.type, start, end, max(e.score for e in group)))
     return tuple(result)
+
+
+def join_surname_first(text: str, entities: tuple[Entity, ...]) -> tuple[Entity, ...]:
+    """ "KARADENIZ, Murat", "Lombardi, Chiara": one surname, a comma and a first name
+    are one person as forms and registers write them, not two (nor a comma between)."""
+    out: list[Entity] = []
+    for entity in entities:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.type == entity.type == PERSON
+            and text[last.end : entity.start] == ", "
+            and " " not in text[last.start : last.end]
+            and is_first_name(text[entity.start : entity.end])
+            and not is_first_name(text[last.start : last.end])
+        ):
+            out[-1] = Entity(PERSON, last.start, entity.end, max(last.score, entity.score))
+        else:
+            out.append(entity)
+    return tuple(out)
 
 
 def _quiet_presidio_debug_logs() -> None:

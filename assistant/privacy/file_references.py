@@ -37,3 +37,39 @@ class FileReferenceRecognizer(ScoredRecognizer):
             if self.cue_near(text, match.start(), match.end()):
                 continue  # a ticket, an order, a council paper
             yield match.start(), match.end(), SCORE, SCORE
+
+
+# A label that is a compound of "-nummer"/"-Nr." ("Hundesteuer-Nr.", "Abholnummer",
+# "Beitragsnummer"), then a number of file-number shape: groups joined by - / . with
+# at least five digits, or three-digit groups ("512 887 331").
+LABELLED = re.compile(
+    r"(?<![\w-])(?P<label>[A-Za-zÄÖÜäöüß]{3,}(?:-?(?:[Nn]r\.?|[Nn]ummer)|nr\.?))(?![\w-])"
+    r"[ \t]*:?[ \t]*(?P<value>(?=(?:[A-Za-z]*[-/.]?)*\d)(?=(?:\D*\d){5})"
+    r"(?:[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+|\d{3}(?:[ ]\d{3}){2,3}))(?![\w/-]|[.,]\d)"
+)
+# Numbers that name no person's case: contact and place, parts of a document or a
+# product, orders and tickets (the veto words of the file references), and the
+# identifiers with their own recognizer (insurance, tax, passport: typed by it).
+NOT_CASES = re.compile(
+    r"(?i:telefon|tel|fax|handy|mobil|ruf|durchwahl|haus|zimmer|raum|etage|seite|version|"
+    r"artikel|serien|modell|produkt|teile|geräte?|inventar|bestell|ticket|liefer|angebot|"
+    r"vorlage|drucksache|sitzung|projekt|vergabe|kapitel|abschnitt|position|lauf|linie|"
+    r"gleis|kanal|versicherten|versicherungs|renten|sozialversicherungs|kranken|steuer|"
+    r"identifikations|pass|ausweis|führerschein|iban|bic|kfz|kennzeichen|post|plz|"
+    r"hausnummer|top)"
+)
+
+
+class LabelledNumberRecognizer(ScoredRecognizer):
+    """A number after a compound label of "-nummer" whose first part is no contact,
+    place, document part, product or order word: the account or file number of a fee,
+    a levy or a request (Hundesteuer-Nr., Abholnummer, Beitragsnummer)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(window=(0, 0), **kwargs)
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        for match in LABELLED.finditer(text):
+            if NOT_CASES.match(match.group("label")):
+                continue
+            yield match.start("value"), match.end("value"), SCORE, SCORE

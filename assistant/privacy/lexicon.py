@@ -69,7 +69,27 @@ def _read_margins(name: str) -> dict[str, float]:
 def _data_files() -> tuple:
     # Read once per process: together the lists take a few tenths of a second.
     names = ("first_names.txt", "surnames.txt", "nouns_de.txt", "places_de.txt")
-    return (*(_read(name) for name in names), _read_margins("lowercase_de.tsv"))
+    first, last, nouns, places = (_read(name) for name in names)
+    return (
+        typed_without_accents(first),
+        typed_without_accents(last),
+        nouns,
+        places,
+        _read_margins("lowercase_de.tsv"),
+    )
+
+
+# Letters a German keyboard lacks, as staff type them: Yıldız → Yildiz, Şahin → Sahin,
+# Wałęsa → Walesa, Kovačević → Kovacevic, Muñoz → Munoz. Umlauts and ß are typed as they are.
+_UNACCENTED = str.maketrans(
+    "ıİşŞğĞçÇłŁńŃśŚźŹżŻćĆąĄęĘčČšŠžŽđĐřŘěĚůŮýÝáÁéÉíÍóÓúÚñÑãÃõÕâÂêÊîÎôÔûÛàÀèÈìÌòÒùÙșȘțȚăĂ",
+    "iIsSgGcClLnNsSzZzZcCaAeEcCsSzZdDrReEuUyYaAeEiIoOuUnNaAoOaAeEiIoOuUaAeEiIoOuUsStTaA",
+)
+
+
+def typed_without_accents(names: frozenset[str]) -> frozenset[str]:
+    """The names and their forms as typed on a German keyboard."""
+    return names | {name.translate(_UNACCENTED) for name in names}
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +140,11 @@ def is_listed_name(word: str) -> bool:
     first_names, surnames, _, _, _ = _data_files()
     cap = word[:1].upper() + word[1:].lower()
     return cap in first_names or cap in surnames
+
+
+def is_first_name(word: str) -> bool:
+    """A listed first name, in any case."""
+    return word[:1].upper() + word[1:].lower() in _data_files()[0]
 
 
 def is_office_noun(word: str) -> bool:

@@ -20,11 +20,10 @@ surname that is no ordinary word, or a cue.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.lang.de.stop_words import STOP_WORDS
 
 from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
@@ -33,6 +32,10 @@ TokenSpan = tuple[int, int, float]  # first and last token index, score
 PREPOSITIONS = {"von", "vom", "zu", "zum", "zur"}  # particles that are prepositions too
 _ROMAN = re.compile(r"[IVX]{1,5}")
 SENTENCE_MARKS = set('!?:;\n"„“»«(')
+
+
+# What ends a field of a form or a table row: a line break, a tab, ";", "|", two spaces.
+FIELD_END = re.compile(r"[\n\t;|]|[ ]{2}")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -161,7 +164,14 @@ class NameRecognizer(LocalRecognizer):
                     continue
                 if i is not None:
                     start = self._skip_titles(tokens, i)
-                    spans += self._span(tokens, start, lenient, self.scores["cue"])
+                    # "Tochter Rosa Frank-Huber", "Sohn August": after a role any first
+                    # name is one, even one that is also a word.
+                    word = tokens[start].text if start < len(tokens) else ""
+                    first = self.lex.is_first_name(word) or (
+                        word in self.lex.ambiguous and word.lower() not in self.lex.brands
+                    )
+                    role = regex is self.cue and first and bool(self.role.fullmatch(match.group()))
+                    spans += self._span(tokens, start, lenient or role, self.scores["cue"])
         return spans
 
     def _office_signature(self, cue: str, tokens: list[Token], i: int) -> bool:
@@ -185,6 +195,12 @@ class NameRecognizer(LocalRecognizer):
             # brand like an ambiguous name.
             previous = tokens[i - 1].text.lower() if i > 0 else ""
             product = previous in self.product_cues or previous in self.lex.brands
+            # The surname follows after a space: not across a line break, a field gap,
+            # a tab or a table's ";" ("Vorname: Renate⏎Geb.-Datum", "Demir;Cem;…").
+            if i + 1 < len(tokens) and FIELD_END.search(tokens[i + 1].before):
+                if not (tok.text in self.lex.ambiguous or product):
+                    spans.append((i, i, self.scores["first_name"]))
+                continue
             if tok.text in self.lex.ambiguous or product:
                 # "Mark Brandenburg", "Ernst der Lage": only a surname, no word or place;
                 # after a brand only a listed one ("Mercedes Gonzalez", not "Dell Vostro").
@@ -289,9 +305,17 @@ class NameRecognizer(LocalRecognizer):
     def _repeated(self, tokens: list[Token], spans: list[TokenSpan]) -> list[TokenSpan]:
         """Bare other mentions of a word already found as part of a name in the text."""
         inside = {j for first, last, _ in spans for j in range(first, last + 1)}
-        found = {tokens[j].text for j in inside if self._is_name_part(tokens[j])}
+        # In any capitalization: forms write surnames in capitals ("Name: KARADENIZ").
+        found = {tokens[j].text.lower() for j in inside if self._is_name_part(tokens[j])}
         score = self.scores["repeated"]
-        return [(j, j, score) for j, t in enumerate(tokens) if t.text in found and j not in inside]
+        return [
+            (j, j, score)
+            for j, t in enumerate(tokens)
+            if t.text[:1].isupper()
+            and j not in inside
+            # also in the genitive: "Kathrins Kollege" when "Kathrin Müller" is named
+            and (t.text.lower() in found or (t.text[-1:] == "s" and t.text[:-1].lower() in found))
+        ]
 
     # --- span building ----------------------------------------------------------
 
@@ -425,7 +449,7 @@ class NameRecognizer(LocalRecognizer):
     def _is_name_part(self, tok: Token) -> bool:
         return (
             len(tok.text) > 2
-            and self.lex.is_capitalized(tok.text)
+            and (self.lex.is_capitalized(tok.text) or tok.text.isupper())
             and not self._is_salutation(tok)
             and tok.text not in self.titles
             and tok.text not in self.lex.ambiguous
@@ -450,11 +474,26 @@ class NameRecognizer(LocalRecognizer):
         if _is_initial(tokens[j]):
             return True
         k = j
-        while k < len(tokens) and tokens[k].text in self.particles:
+        while k < len(tokens) and self._particle(tokens, k, j):
             if k + 1 >= len(tokens) or not _adjacent(tokens[k], tokens[k + 1]):
                 return False
             k += 1
         return k > j and k < len(tokens) and self.lex.is_capitalized(tokens[k].text)
+
+    def _particle(self, tokens: list[Token], k: int, j: int) -> bool:
+        """A particle; inside a name also capitalized ("Nguyen Van Hung", "Silva Da Costa")."""
+        word = tokens[k].text
+        if word in self.particles:
+            return True
+        inner = k == j and k > 0 and _adjacent(tokens[k - 1], tokens[k])
+        lower = word.lower()
+        return (
+            inner
+            and word.istitle()
+            and lower in self.particles
+            and lower not in self.determiners
+            and self.lex.is_capitalized(tokens[k - 1].text)
+        )
 
     def _lenient_ok(self, tok: Token) -> bool:
         # Surnames that are also function words (Lange, Anders) and surnames in
@@ -463,20 +502,3 @@ class NameRecognizer(LocalRecognizer):
         shouted = tok.text.isupper() and len(tok.text) > 2
         capitalized = self.lex.is_capitalized(tok.text) or listed or shouted
         return capitalized and tok.text not in self.titles
-
-
-def name_tokens(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Words inside the given PERSON spans (to remember for later messages), in any
-    case: staff write names in lower case too. Particles and articles are no names."""
-    return [
-        t.text
-        for t in tokenize(text)
-        if len(t.text) > 2
-        and t.text.lower() not in STOP_WORDS
-        and any(s <= t.start and t.end <= e for s, e in spans)
-    ]
-
-
-def known_mentions(text: str, is_known: Callable[[str], bool]) -> list[tuple[int, int]]:
-    """Words of the text that an earlier message of the conversation found as a name."""
-    return [(t.start, t.end) for t in tokenize(text) if len(t.text) > 2 and is_known(t.text)]

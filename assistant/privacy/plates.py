@@ -29,7 +29,8 @@ def fleet_prefix(plate: str) -> str:
 class LicencePlateRecognizer(ScoredRecognizer):
     """German licence plates in any case: ``MZ-AB 1234``, ``mz-k 481``, ``KO AB 123``.
 
-    District code (1–3 letters, umlauts too), 1–2 letters, 1–4 digits, optional E/H;
+    District code (1–3 letters, umlauts too), 1–2 letters, a number from 1 to 9999 (no
+    leading zero, FZV § 8: "srv-ki-01" is a host), optional E/H;
     at most eight characters. With a dash after the district the shape is rarely
     anything else; with spaces only it is (``es um 12``, ``DIN EN 1234``), so in
     lower case a cue ("kennzeichen", "kfz", "parkt") is needed, and words that
@@ -37,11 +38,11 @@ class LicencePlateRecognizer(ScoredRecognizer):
     """
 
     PATTERN = re.compile(
-        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)(\d{1,4})([ ][EH]|[EHeh]?)"
+        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)([1-9]\d{0,3})([ ][EH]|[EHeh]?)"
         r"(?![\w-])"
     )
     # Without separators ("mzab123", "MZAB123E"): split at a known district code.
-    COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})(\d{1,4})([EHeh]?)(?![\w-])")
+    COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})([1-9]\d{0,3})([EHeh]?)(?![\w-])")
     ROMAN = re.compile(r"[IVX]+", re.IGNORECASE)
     NUMBER_WORDS = frozenset({"nr", "no", "id"})
     UNIT = re.compile(

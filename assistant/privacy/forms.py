@@ -1,0 +1,194 @@
+"""Values under the labels of pasted tables and OCR'd forms.
+
+Staff paste rows of a spreadsheet or a specialist application — cells separated by
+tabs, semicolons or bars, the first line naming the columns — and forms read by OCR
+("Name: KARADENIZ  Vorname: Hülya", "Name Oberhausen   Vorname Renate"). There the
+label, not the word, says what a value is: a cell under "Name" is a person whatever
+the word ("Kurz, Helga", "Schmied"), a cell under "Kassenzeichen" or "Vorgang" is a
+file number without its cue in front. So:
+
+* a table's header cell is put before each cell of its column ("Kassenzeichen:
+  5.1102.334871.2") and the cue patterns of the conf (`cues`: file numbers, dates of
+  birth) are run on that; a column whose header is a person field gives PERSON;
+* a person field of a form (`person_fields`: the name fields of the German
+  registration form — Familienname, Vornamen, Geburtsname … — and the persons a
+  form names: Antragsteller, Kontoinhaber, Sorgeberechtigte …) at the start of a line
+  or after a field gap (two spaces, a tab) gives the value up to the next gap or the
+  line end: a form's fields never run over a line break.
+
+A value counts as a person only when it looks like one: capitalized words (OCR may
+read I as 1 and O as 0 inside a word), at most six, each a listed name, a place or a
+word no list knows — or a first name that is no word among them ("Bürgerbüro Mitte"
+under "Name" is an office). The same test applies to a signature line "Hahn,
+Sachbearbeiterin" (a name, a comma, a role alone on the last line) and to a chat mention
+"@lena" (Teams, Slack), which may be lower case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from assistant.privacy.lexicon import (
+    english_words,
+    is_common_word,
+    is_first_name,
+    is_listed_name,
+    is_noun,
+    is_place,
+)
+
+SEPARATORS = ("\t", ";", "|")
+PERSON_SCORE = 0.85
+CELL_SCORE = 0.85
+# A person's name in a cell or field: words, commas, slashes between several persons;
+# a 1 or 0 inside a capitalized word is an OCR error (W1ERZBICKI).
+_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|(?<=[^\W\d_])[01](?!\d)|[-'’.])*"
+NAME_VALUE = re.compile(rf"{_NAME_WORD}(?:[ ]?[,/][ ]?{_NAME_WORD}|[ ]{_NAME_WORD}){{0,5}}")
+WORDS = re.compile(r"[^\W\d_]+")
+_CAP_WORD = r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][^\W\d_]+)*"
+# A chat mention (Teams, Slack): "@lena", "@Lena Berger"; not an e-mail's "@".
+MENTION = re.compile(rf"(?<![\w@.])@(?P<value>[^\W\d_][\w-]*(?:[ ]{_CAP_WORD})?)(?![\w@.-]*\.\w)")
+# Gender-fair and optional endings of a label: Vorname(n), Antragsteller/in, Schüler*in.
+LABEL_END = r"(?:\(n\)|\(in\)|[/*:_]-?(?:in|r|e)\b)?"
+# A field gap: two spaces or a tab (the next field), or the line end.
+GAP = r"(?=[ ]{2,}|\t|[ ]*$)"
+
+
+class FormFieldRecognizer(LocalRecognizer):
+    """PERSON, CASE_NUMBER and DATE_OF_BIRTH from table headers and form labels."""
+
+    def __init__(
+        self,
+        name_fields: Sequence[str],
+        person_fields: Sequence[str],
+        cue_patterns: Sequence[tuple[str, re.Pattern]],
+        role: str = r"(?!)",
+    ) -> None:
+        # A signature line "Hahn, Sachbearbeiterin" (name, then the function) at the
+        # end of a note, and a chat mention "@lena".
+        self._signature = re.compile(
+            rf"(?m)^[ \t]*(?P<value>{_CAP_WORD}(?:[ ]{_CAP_WORD}){{0,2}}),[ \t]*(?:{role})[ \t]*$"
+        )
+        names, persons = "|".join(name_fields), "|".join(person_fields)
+        self._person_header = re.compile(rf"(?i:(?:{names}|{persons}){LABEL_END})$")
+        # A field at a line start or after a gap: any person field with a colon; a name
+        # field also without one when its value ends at a gap or the line end
+        # ("Name Oberhausen   Vorname Renate").
+        self._field = re.compile(
+            rf"(?m)(?:^|[ ]{{2,}}|\t)[ \t]*(?i:(?:{names}|{persons}){LABEL_END}[ \t]*:"
+            rf"|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
+        )
+        self._cues = list(cue_patterns)
+        entities = ["PERSON", *sorted({entity for entity, _ in cue_patterns})]
+        super().__init__(supported_entities=entities, supported_language="de", name="FormFields")
+
+    def load(self) -> None:
+        """Patterns are compiled in the constructor."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        found = list(self._table_cells(text))
+        for regex in (self._field, self._signature, MENTION):
+            for match in regex.finditer(text):
+                start, end = match.span("value")
+                if person_like(text[start:end], capitals=regex is not MENTION):
+                    found.append(("PERSON", start, end))
+        return [self._result(*item) for item in found]
+
+    def _table_cells(self, text: str):
+        lines = _lines(text)
+        i = 0
+        while i < len(lines):
+            sep, header = _header(lines[i][1])
+            if sep is None:
+                i += 1
+                continue
+            i += 1
+            while i < len(lines) and lines[i][1].count(sep) == len(header) - 1:
+                offset, line = lines[i]
+                position = 0
+                for label, cell in zip(header, line.split(sep), strict=True):
+                    yield from self._cell(label, cell, offset + position)
+                    position += len(cell) + len(sep)
+                i += 1
+
+    def _cell(self, label: str, cell: str, offset: int):
+        value = cell.strip()
+        if not value:
+            return
+        offset += cell.index(value)
+        if self._person_header.match(label) and NAME_VALUE.fullmatch(value):
+            if person_like(value):
+                yield "PERSON", offset, offset + len(value)
+            return
+        probe = f"{label}: "
+        for entity, regex in self._cues:
+            for match in regex.finditer(probe + value):
+                start, end = match.span("value") if "value" in regex.groupindex else match.span()
+                if start >= len(probe):
+                    yield entity, offset + start - len(probe), offset + end - len(probe)
+
+    def _result(self, entity: str, start: int, end: int) -> RecognizerResult:
+        score = PERSON_SCORE if entity == "PERSON" else CELL_SCORE
+        return RecognizerResult(
+            entity,
+            start,
+            end,
+            score,
+            analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+def person_like(value: str, capitals: bool = True) -> bool:
+    """Letters, every word a listed name, a word no list knows, or a place name (a
+    surname in a name field: "Name Oberhausen"); "Bürgerbüro Mitte" is an office. With
+    `capitals` (fields, signatures; not chat mentions) every word is capitalized."""
+    words = WORDS.findall(value.replace("1", "i").replace("0", "o"))
+    if not words or len(words) > 6 or words[0].lower() in english_words():
+        return False
+    # initials and lower-case particles (van, de, al) say nothing either way
+    words = [w for w in words if len(w) > 1 and not (len(w) <= 3 and w.islower())]
+    if capitals and not all(w[0].isupper() for w in words):
+        return False  # forms write names capitalized: "Antragsteller:in Jana … hat …"
+    # a first name that is no word makes a person ("Ahmadi, Sahar": Ahmadi is a noun too)
+    if any(is_first_name(w) and not _ordinary(w) for w in words):
+        return True
+    return bool(words) and all(is_listed_name(w) or not _ordinary(w) for w in words)
+
+
+def _ordinary(word: str) -> bool:
+    """A noun, a compound ending in one (Stadtkasse) or another common word; a place
+    name is no ordinary word here."""
+    if is_place(word):
+        return False
+    if is_noun(word) or is_common_word(word):
+        return True
+    return any(is_noun(word[k:]) for k in range(2, len(word) - 3))
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out, offset = [], 0
+    for line in text.split("\n"):
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def _header(line: str) -> tuple[str | None, list[str]]:
+    """A header row: at least two separators, every cell a short label without digits."""
+    for sep in SEPARATORS:
+        if line.count(sep) < 1 or (sep != "\t" and line.count(sep) < 2):
+            continue
+        cells = [c.strip() for c in line.split(sep)]
+        if all(c and len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in cells):
+            return sep, cells
+    return None, []
