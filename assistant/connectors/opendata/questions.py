@@ -28,7 +28,7 @@ from assistant.connectors.opendata.answers import (
     sources,
 )
 from assistant.connectors.opendata.areas import FiguresConfig, Roles
-from assistant.connectors.opendata.columns import Summed, present
+from assistant.connectors.opendata.columns import Share, Summed, present
 from assistant.connectors.opendata.display import chart, rows_used
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
@@ -53,8 +53,9 @@ from assistant.connectors.opendata.matching import (
     wants_figure,
     years,
 )
+from assistant.connectors.opendata import qualifiers
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
-from assistant.connectors.opendata.shares import part_text, share_column
+from assistant.connectors.opendata.shares import asks_part, part_text, place_share, share_column
 from assistant.connectors.opendata.store import StoredTable, TableStore
 from assistant.connectors.opendata.tables import CODE, TEXT
 
@@ -165,14 +166,14 @@ class StatisticsQuestions:
         """No figure, because the table's bands do not add up to the asked range: say so."""
         if not resolver.unfit:
             return None
-        table = resolver.unfit[0]
+        table, note = resolver.unfit[0]
         n, hit = next(
             (n, h) for n, h in enumerate(hits, 1)
             if (getattr(h, "meta", None) or {}).get("dataset_id") == table.dataset_id
         )  # fmt: skip
         found = {"kind": "note", "figures": [], "table": None, "series": None, "hit": n}
         found["score"], found["sources"] = 0, sources(hit, [])
-        found["note"] = range_note(table, bands_of(table))
+        found["note"] = note
         found["text"] = answer_text(found)
         return found
 
@@ -188,7 +189,8 @@ class StatisticsQuestions:
 class Resolver:
     def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
         self.q, self.config, self.store = q, config, store
-        self.unfit: list[StoredTable] = []  # tables whose bands do not tile the asked range
+        # (table, German note): tables whose bands or qualifiers cannot give the asked figure
+        self.unfit: list[tuple[StoredTable, str]] = []
 
     def best(self, tables: list[StoredTable]) -> Plan | None:
         """The plan that reads the most of the question, among `tables`."""
@@ -225,21 +227,28 @@ class Resolver:
         return plan
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
-        columns, score = self._named_columns(table, roles)
+        measures = F.measure_columns(table, roles)
+        reading = qualifiers.read(self.q, table, roles, measures, self.config.qualifiers)
+        if reading.note:  # "Frauen ab 65" with bands of all people only: no guessed figure
+            self.unfit.append((table, reading.note))
+            return [], 0
+        columns, score = self._named_columns(table, roles, reading.skip)
         if part := part_text(self.q.text):  # "Anteil der Frauen an den Einwohnern"
             reader = Resolver(Question.parse(part), self.config, self.store)
-            columns = reader._named_columns(table, roles)[0] or columns
+            columns = reader._named_columns(table, roles, reading.skip)[0] or columns
         if asks_share(self.q.text):
             columns = [share_column(self.q, table, roles, c) for c in columns]
         return columns, score
 
-    def _named_columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+    def _named_columns(
+        self, table: StoredTable, roles: Roles, skip: frozenset[str] = frozenset()
+    ) -> tuple[list[str], int]:
         """The value column(s): the one the question names best — by a configured phrase, its
         header or the range in its header —, else the total. Two configured phrases in a
         comparison ("CDU vor der SPD") or headers of two years the question names ("Ergebnis
         2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
-        numeric = F.measure_columns(table, roles)
+        numeric = [c for c in F.measure_columns(table, roles) if c not in skip]
         if self.q.years:  # a year the question names picks among columns per year
             numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
         configured = {
@@ -261,7 +270,7 @@ class Resolver:
                 col = summed[0] if len(summed) == 1 else Summed(summed)
                 headers[col] = headers.get(col, 0) + BAND_SCORE
             elif has_bands and asked_ranges(self.q.text):
-                self.unfit.append(table)
+                self.unfit.append((table, range_note(table, bands_of(table))))
                 return [], 0  # the bands do not add up to the asked range: no guessed figure
         per_year: dict[str, str] = {}
         for c in sorted(headers, key=lambda c: -headers[c]):
@@ -442,6 +451,12 @@ class Resolver:
         }
 
     def _single(self, plan: Plan, fig: dict) -> dict:
+        column = plan.columns[0]
+        if plan.places and asks_part(self.q.text) and fig["unit"] != "%" and not isinstance(
+            column, Share
+        ):  # "Welchen Anteil hat Pankow an der Bevölkerung?": the place of the whole
+            (table, period) = plan.years[0]
+            fig = place_share(fig, self.figure(plan, table, column, None, period))
         return {
             "kind": "figure",
             "figures": [_clean(fig)],
