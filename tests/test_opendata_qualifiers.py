@@ -78,9 +78,9 @@ def ask(tmp_path_factory):
     config.write_text(CONFIG, encoding="utf-8")
     questions = StatisticsQuestions(lambda: store, config)
 
-    def run(question: str, dataset: str) -> dict | None:
+    def run(question: str, dataset: str, strict: bool = False) -> dict | None:
         hit = SimpleNamespace(meta={"kind": "opendata", "dataset_id": dataset, "portal": "muster"})
-        return questions(question, [hit])
+        return questions(question, [hit], strict=strict)
 
     return run
 
@@ -130,3 +130,12 @@ def test_a_total_row_is_the_whole_and_not_counted_twice(ask):
     assert value(found) == round(200 / 600 * 100, 1)
     assert "Summenzeile" in found["figures"][0]["how"]
     assert value(ask("Wie viele Bewohner gibt es insgesamt?", "tot")) == 600
+
+
+def test_a_city_share_found_for_its_table_counts_in_the_narrower_search(ask):
+    # Hits found only for having a table must name measure and place; for a place's share
+    # the whole may name the city of the portal instead ("an der Mustermer Bevölkerung").
+    found = ask("Welchen Anteil hat Südheim an der Mustermer Bevölkerung?", "tot", strict=True)
+    assert value(found) == round(200 / 600 * 100, 1)
+    assert ask("Welchen Anteil hat Südheim an den Baugenehmigungen?", "tot", strict=True) is None
+

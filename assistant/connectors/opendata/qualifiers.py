@@ -28,10 +28,13 @@ from assistant.connectors.opendata.matching import (
     named_tokens,
     phrase_score,
     words,
+    years,
 )
 from assistant.connectors.opendata.ranges import asked_ranges, families, header_band
 from assistant.connectors.opendata.store import StoredTable
 from assistant.connectors.opendata.tables import TEXT
+
+_YEAR_TEXT = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ def _qualifier(q: Question, roles: Roles, plain: list[str]) -> str | None:
     names do not cover ("Frauen" → E_EW; not "Einwohnerinnen und Einwohner")."""
     scored: dict[str, tuple[int, frozenset[str]]] = {}
     for c in plain:
+        # A header named by its year only ("Plan 2012") is a period, not a qualifier.
+        if years(c) and not phrase_score(_YEAR_TEXT.sub(" ", c), q, need_all=False):
+            continue
         if score := header_score(c, q):
             scored[c] = (score, named_tokens(c, q))
     for p, c in roles.columns.items():

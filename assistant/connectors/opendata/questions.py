@@ -55,7 +55,13 @@ from assistant.connectors.opendata.matching import (
 )
 from assistant.connectors.opendata import qualifiers
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
-from assistant.connectors.opendata.shares import asks_part, part_text, place_share, share_column
+from assistant.connectors.opendata.shares import (
+    asks_part,
+    names_city,
+    part_text,
+    place_share,
+    share_column,
+)
 from assistant.connectors.opendata.store import StoredTable, TableStore
 from assistant.connectors.opendata.tables import CODE, TEXT
 
@@ -224,7 +230,23 @@ class Resolver:
             # The named labels still leave rows of a dimension the question does not name
             # (16 product groups of a district): a table where they pin one row reads it better.
             plan.score -= UNNAMED_SUM
+        if self._place_share(plan, fig):
+            try:
+                whole = self.figure(plan, plan.years[0][0], columns[0], None, plan.years[0][1])
+            except OpendataError:
+                return None
+            if whole["value"] == fig["value"]:
+                return None  # the named place is the whole itself ("der Kölner")
+            # "Anteil von Pankow an der Berliner Bevölkerung": the whole is the city itself.
+            plan.pinned = plan.pinned or names_city(self.q.text, table.provenance.portal)
         return plan
+
+    def _place_share(self, plan: Plan, fig: dict) -> bool:
+        """A place's share of the whole is asked ("Wie viel Prozent der Kölner wohnen in Porz")."""
+        return (
+            len(plan.places) == 1 and len(plan.columns) == 1 and asks_part(self.q.text)
+            and fig["unit"] != "%" and not isinstance(plan.columns[0], Share)
+        )  # fmt: skip
 
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
         measures = F.measure_columns(table, roles)
@@ -451,12 +473,9 @@ class Resolver:
         }
 
     def _single(self, plan: Plan, fig: dict) -> dict:
-        column = plan.columns[0]
-        if plan.places and asks_part(self.q.text) and fig["unit"] != "%" and not isinstance(
-            column, Share
-        ):  # "Welchen Anteil hat Pankow an der Bevölkerung?": the place of the whole
+        if self._place_share(plan, fig):  # "Welchen Anteil hat Pankow an der Bevölkerung?"
             (table, period) = plan.years[0]
-            fig = place_share(fig, self.figure(plan, table, column, None, period))
+            fig = place_share(fig, self.figure(plan, table, plan.columns[0], None, period))
         return {
             "kind": "figure",
             "figures": [_clean(fig)],

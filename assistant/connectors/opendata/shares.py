@@ -89,3 +89,17 @@ def place_share(part: dict, whole: dict) -> dict:
         f"{part['place']}: {part['how']}; gesamt: {whole['how']}"
     )
     return {**part, "value": value, "unit": "%", "how": how}
+
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def names_city(question: str, portal: str | None) -> bool:
+    """The whole of a share names the city whose portal published the table ("an der
+    Berliner Bevölkerung", "Prozent der Kölner" against the portals "berlin", "koeln")."""
+    m = _WHOLE.search(question)
+    name = (portal or "").casefold().translate(_FOLD)
+    if not m or len(name) < 4:
+        return False
+    whole = (m.group(1) or m.group(2)).casefold().translate(_FOLD)
+    return any(w.startswith(name) for w in re.findall(r"\w+", whole))
