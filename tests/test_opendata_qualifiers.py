@@ -138,4 +138,3 @@ def test_a_city_share_found_for_its_table_counts_in_the_narrower_search(ask):
     found = ask("Welchen Anteil hat Südheim an der Mustermer Bevölkerung?", "tot", strict=True)
     assert value(found) == round(200 / 600 * 100, 1)
     assert ask("Welchen Anteil hat Südheim an den Baugenehmigungen?", "tot", strict=True) is None
-

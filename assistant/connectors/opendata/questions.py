@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.connectors.opendata import figures as F
+from assistant.connectors.opendata import qualifiers
 from assistant.connectors.opendata.answers import (
     answer_text,
     range_note,
@@ -53,7 +54,6 @@ from assistant.connectors.opendata.matching import (
     wants_figure,
     years,
 )
-from assistant.connectors.opendata import qualifiers
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
 from assistant.connectors.opendata.shares import (
     asks_part,
