@@ -139,7 +139,9 @@ class SearchService:
         timings["manifest_ms"] = _ms(t)
         if ok is not None and not ok and not pinned:
             return SearchResult([], timings, analysed, others, applied)
-        widen = _widening(len(visible), ok)
+        # A `where` search asks for the few documents of one kind (datasets with a table):
+        # they may rank far below the first candidates, so it may look much deeper.
+        widen = _widening(len(visible), ok, MAX_WHERE_WIDENING if where else MAX_WIDENING)
         rankings: list[tuple[str, float, list[tuple[Chunk, float]]]] = []
         lexical = None
         if w_lex > 0:
@@ -341,15 +343,16 @@ class SearchService:
 
 
 MAX_WIDENING = 10
+MAX_WHERE_WIDENING = 400
 _CHUNK_ID = re.compile(r"(?P<doc>.+):v(?P<version>\d+):\d+")
 
 
-def _widening(total: int, ok: set[str] | None) -> int:
+def _widening(total: int, ok: set[str] | None, cap: int = MAX_WIDENING) -> int:
     """How many more candidates to fetch when filters let only part of the documents
     through, so that filtering does not empty the top k (at most 10 times as many)."""
     if not ok:
         return 1
-    return max(1, min(MAX_WIDENING, math.ceil(total / len(ok))))
+    return max(1, min(cap, math.ceil(total / len(ok))))
 
 
 def _fuse(

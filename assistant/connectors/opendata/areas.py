@@ -124,6 +124,9 @@ class TableRule:
 class FiguresConfig:
     rules: list[TableRule] = field(default_factory=list)
     areas: AreaList = field(default_factory=AreaList)
+    # Population qualifiers by group ("Geschlecht": Frauen, Männer …): a question naming one
+    # that a table has in no header, phrase or row label gets no figure from that table.
+    qualifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def roles_for(self, provenance) -> Roles | None:
         rule = self.rule_for(provenance)
@@ -194,7 +197,11 @@ class FiguresConfig:
         if data.get("areas_csv"):
             csv_path = (base or Path.cwd()) / data["areas_csv"]
             areas += AreaList.from_csv(csv_path.read_bytes()).areas
-        return cls(rules, AreaList(areas))
+        qualifiers = {
+            str(g): tuple(str(w) for w in ws or ())
+            for g, ws in (data.get("qualifiers") or {}).items()
+        }
+        return cls(rules, AreaList(areas), qualifiers)
 
 
 def _folded(names: set[str]) -> set[str]:

@@ -116,6 +116,11 @@ def figure(
         raise OpendataError(
             "Prozentwerte lassen sich nicht über Gebiete summieren.", code="opendata_sum_percent"
         )
+    if area is None and (row := _total_row(table, roles, rows, col)) is not None:
+        # A row that holds the sum of all others ("Köln insgesamt") is the total: counting it
+        # as one more area would double the sum.
+        rows, values = [row], [row[col]]
+        label, place = _total_label(table, roles, row)
     value = sum(values)
     value = int(value) if float(value).is_integer() else round(value, 6)
     how = f"{label}, Spalte {col_name}"
@@ -170,6 +175,34 @@ def _computed(table: StoredTable, column: Share | Summed, **where) -> dict:
     how = first["how"].replace(f"Spalte {first['column']}", f"Summe der Spalten {summed}", 1)
     unit = next(iter(units), None)
     return {**first, "value": value, "unit": unit, "how": how, "column": str(column)}
+
+
+def _total_row(table: StoredTable, roles: Roles, rows: list[tuple], col: int) -> tuple | None:
+    """The row whose value equals the sum of all other rows' values, in this column and in
+    every other value column where it has one (a coincidence in one column is no total)."""
+    cells = [(r, r[col]) for r in rows if r[col] is not None]
+    if len(cells) < 3:
+        return None
+    row, top = max(cells, key=lambda rv: rv[1])
+    if top <= 0:
+        return None
+    others = [table.column_index(c) for c in measure_columns(table, roles)]
+    return row if all(_sums_rest(row, rows, i) for i in {col, *others}) else None
+
+
+def _sums_rest(row: tuple, rows: list[tuple], i: int) -> bool:
+    if row[i] is None:
+        return True
+    rest = sum(r[i] for r in rows if r is not row and r[i] is not None)
+    return abs(row[i] - rest) <= 1e-9 * abs(row[i])
+
+
+def _total_label(table: StoredTable, roles: Roles, row: tuple) -> tuple[str, str]:
+    for role in (roles.area_name, roles.area_code):
+        if role:
+            name = row[table.column_index(role)]
+            return f"Summenzeile der Tabelle ({role} = {name})", str(name)
+    return "Summenzeile der Tabelle (Summe aller übrigen Zeilen)", "gesamt"
 
 
 def _cells(fig: dict) -> str:

@@ -20,7 +20,8 @@ _YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d])")
 _INTENT = re.compile(
     r"\b(wie viele?|wieviele?|wie hoch|wie stark|um wie viel|anzahl|zahl der|"
     r"einwohnerzahl|mehr als|weniger als|höher als|niedriger als|minus|differenz|"
-    r"gewachsen|veränder|zuwachs|rückgang|gestiegen|gesunken|summe|insgesamt|gesamt|stand)",
+    r"gewachsen|veränder|zuwachs|rückgang|gestiegen|gesunken|summe|insgesamt|gesamt|stand|"
+    r"anteil)",
     re.IGNORECASE,
 )
 # "Gibt es Daten zu …", "Welche Datensätze …": a question for a dataset, not for a figure.

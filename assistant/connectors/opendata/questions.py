@@ -22,13 +22,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.connectors.opendata import figures as F
+from assistant.connectors.opendata import qualifiers
 from assistant.connectors.opendata.answers import (
     answer_text,
     range_note,
     sources,
 )
 from assistant.connectors.opendata.areas import FiguresConfig, Roles
-from assistant.connectors.opendata.columns import Summed, present
+from assistant.connectors.opendata.columns import Share, Summed, present
 from assistant.connectors.opendata.display import chart, rows_used
 from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import (
@@ -54,7 +55,13 @@ from assistant.connectors.opendata.matching import (
     years,
 )
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
-from assistant.connectors.opendata.shares import part_text, share_column
+from assistant.connectors.opendata.shares import (
+    asks_part,
+    names_city,
+    part_text,
+    place_share,
+    share_column,
+)
 from assistant.connectors.opendata.store import StoredTable, TableStore
 from assistant.connectors.opendata.tables import CODE, TEXT
 
@@ -165,14 +172,14 @@ class StatisticsQuestions:
         """No figure, because the table's bands do not add up to the asked range: say so."""
         if not resolver.unfit:
             return None
-        table = resolver.unfit[0]
+        table, note = resolver.unfit[0]
         n, hit = next(
             (n, h) for n, h in enumerate(hits, 1)
             if (getattr(h, "meta", None) or {}).get("dataset_id") == table.dataset_id
         )  # fmt: skip
         found = {"kind": "note", "figures": [], "table": None, "series": None, "hit": n}
         found["score"], found["sources"] = 0, sources(hit, [])
-        found["note"] = range_note(table, bands_of(table))
+        found["note"] = note
         found["text"] = answer_text(found)
         return found
 
@@ -188,7 +195,8 @@ class StatisticsQuestions:
 class Resolver:
     def __init__(self, q: Question, config: FiguresConfig, store: TableStore):
         self.q, self.config, self.store = q, config, store
-        self.unfit: list[StoredTable] = []  # tables whose bands do not tile the asked range
+        # (table, German note): tables whose bands or qualifiers cannot give the asked figure
+        self.unfit: list[tuple[StoredTable, str]] = []
 
     def best(self, tables: list[StoredTable]) -> Plan | None:
         """The plan that reads the most of the question, among `tables`."""
@@ -222,24 +230,47 @@ class Resolver:
             # The named labels still leave rows of a dimension the question does not name
             # (16 product groups of a district): a table where they pin one row reads it better.
             plan.score -= UNNAMED_SUM
+        if self._place_share(plan, fig):
+            try:
+                whole = self.figure(plan, plan.years[0][0], columns[0], None, plan.years[0][1])
+            except OpendataError:
+                return None
+            if whole["value"] == fig["value"]:
+                return None  # the named place is the whole itself ("der Kölner")
+            # "Anteil von Pankow an der Berliner Bevölkerung": the whole is the city itself.
+            plan.pinned = plan.pinned or names_city(self.q.text, table.provenance.portal)
         return plan
 
+    def _place_share(self, plan: Plan, fig: dict) -> bool:
+        """A place's share of the whole is asked ("Wie viel Prozent der Kölner wohnen in Porz")."""
+        return (
+            len(plan.places) == 1 and len(plan.columns) == 1 and asks_part(self.q.text)
+            and fig["unit"] != "%" and not isinstance(plan.columns[0], Share)
+        )  # fmt: skip
+
     def _columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
-        columns, score = self._named_columns(table, roles)
+        measures = F.measure_columns(table, roles)
+        reading = qualifiers.read(self.q, table, roles, measures, self.config.qualifiers)
+        if reading.note:  # "Frauen ab 65" with bands of all people only: no guessed figure
+            self.unfit.append((table, reading.note))
+            return [], 0
+        columns, score = self._named_columns(table, roles, reading.skip)
         if part := part_text(self.q.text):  # "Anteil der Frauen an den Einwohnern"
             reader = Resolver(Question.parse(part), self.config, self.store)
-            columns = reader._named_columns(table, roles)[0] or columns
+            columns = reader._named_columns(table, roles, reading.skip)[0] or columns
         if asks_share(self.q.text):
             columns = [share_column(self.q, table, roles, c) for c in columns]
         return columns, score
 
-    def _named_columns(self, table: StoredTable, roles: Roles) -> tuple[list[str], int]:
+    def _named_columns(
+        self, table: StoredTable, roles: Roles, skip: frozenset[str] = frozenset()
+    ) -> tuple[list[str], int]:
         """The value column(s): the one the question names best — by a configured phrase, its
         header or the range in its header —, else the total. Two configured phrases in a
         comparison ("CDU vor der SPD") or headers of two years the question names ("Ergebnis
         2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
-        numeric = F.measure_columns(table, roles)
+        numeric = [c for c in F.measure_columns(table, roles) if c not in skip]
         if self.q.years:  # a year the question names picks among columns per year
             numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
         configured = {
@@ -261,7 +292,7 @@ class Resolver:
                 col = summed[0] if len(summed) == 1 else Summed(summed)
                 headers[col] = headers.get(col, 0) + BAND_SCORE
             elif has_bands and asked_ranges(self.q.text):
-                self.unfit.append(table)
+                self.unfit.append((table, range_note(table, bands_of(table))))
                 return [], 0  # the bands do not add up to the asked range: no guessed figure
         per_year: dict[str, str] = {}
         for c in sorted(headers, key=lambda c: -headers[c]):
@@ -442,6 +473,9 @@ class Resolver:
         }
 
     def _single(self, plan: Plan, fig: dict) -> dict:
+        if self._place_share(plan, fig):  # "Welchen Anteil hat Pankow an der Bevölkerung?"
+            (table, period) = plan.years[0]
+            fig = place_share(fig, self.figure(plan, table, plan.columns[0], None, period))
         return {
             "kind": "figure",
             "figures": [_clean(fig)],

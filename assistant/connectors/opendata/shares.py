@@ -14,6 +14,7 @@ import re
 from assistant.connectors.opendata import figures as F
 from assistant.connectors.opendata.areas import Roles
 from assistant.connectors.opendata.columns import Share, Summed, present
+from assistant.connectors.opendata.errors import OpendataError
 from assistant.connectors.opendata.matching import Question, header_score, phrase_score
 from assistant.connectors.opendata.store import StoredTable
 
@@ -70,3 +71,35 @@ def _whole(q: Question, table: StoredTable, roles: Roles) -> str | None:
         scored[c] = max(scored.get(c, 0), header_score(c, sub))
     top = max(scored.values(), default=0)
     return next((c for c, s in scored.items() if s == top), None) if top else None
+
+
+def place_share(part: dict, whole: dict) -> dict:
+    """A place's share of the whole ("Welchen Anteil hat Pankow an der Bevölkerung?"): the
+    place's value / the value of all rows (or the table's total row) × 100."""
+    if not whole["value"]:
+        raise OpendataError(
+            f"Die Spalte „{whole['column']}“ ist insgesamt 0; ein Anteil lässt sich nicht "
+            "berechnen.",
+            code="opendata_no_value",
+        )
+    value = round(part["value"] / whole["value"] * 100, 1)
+    how = (
+        f"Anteil in Prozent: {part['place']} {F.format_number(part['value'])} / gesamt "
+        f"{F.format_number(whole['value'])} × 100, gerundet auf eine Nachkommastelle; "
+        f"{part['place']}: {part['how']}; gesamt: {whole['how']}"
+    )
+    return {**part, "value": value, "unit": "%", "how": how}
+
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def names_city(question: str, portal: str | None) -> bool:
+    """The whole of a share names the city whose portal published the table ("an der
+    Berliner Bevölkerung", "Prozent der Kölner" against the portals "berlin", "koeln")."""
+    m = _WHOLE.search(question)
+    name = (portal or "").casefold().translate(_FOLD)
+    if not m or len(name) < 4:
+        return False
+    whole = (m.group(1) or m.group(2)).casefold().translate(_FOLD)
+    return any(w.startswith(name) for w in re.findall(r"\w+", whole))
