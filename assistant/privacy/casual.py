@@ -26,7 +26,7 @@ from spacy.lang.de.stop_words import STOP_WORDS
 
 from assistant.privacy.confusers import word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
-from assistant.privacy.names import is_saint
+from assistant.privacy.name_tokens import is_saint
 
 MAX_PARTS = 4  # words of one name after its first
 JOINERS = {"und", "oder", "sowie", "&"}

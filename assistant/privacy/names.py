@@ -20,63 +20,25 @@ surname that is no ordinary word, or a cue.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
-
-TokenSpan = tuple[int, int, float]  # first and last token index, score
-PREPOSITIONS = {"von", "vom", "zu", "zum", "zur"}  # particles that are prepositions too
-_ROMAN = re.compile(r"[IVX]{1,5}")
-SENTENCE_MARKS = set('!?:;\n"„“»«(')
-
-
-# What ends a field of a form or a table row: a line break, a tab, ";", "|", two spaces.
-FIELD_END = re.compile(r"[\n\t;|]|[ ]{2}")
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-
-
-def _adjacent(left: Token, right: Token) -> bool:
-    """Only a space (or an initial's dot) between two words of one name."""
-    return right.before in (" ", "\u00a0") or (left.dot and right.before in (". ", ".\u00a0"))
-
-
-def _directly_after(tok: Token) -> bool:
-    """Only spaces, or an abbreviation's dot and spaces, before this word."""
-    return tok.before.strip(" .\u00a0\t") == ""
-
-
-def _abbreviated(tokens: list[Token], i: int) -> bool:
-    """A word cut short in a chain of abbreviations ("Sperrg. v. 3.4.", "Genehmigungspfl.
-    f. Anlagen"): its dot is followed by a lower-case abbreviation, not a new sentence."""
-    if not tokens[i].dot or i + 1 == len(tokens):
-        return False
-    nxt = tokens[i + 1]
-    return nxt.before == ". " and nxt.text.islower() and nxt.dot and len(nxt.text) <= 3
-
-
-def _is_regnal(tok: Token) -> bool:
-    """A regnal number after a name: Elisabeth II., Ludwig XIV."""
-    return tok.dot and bool(_ROMAN.fullmatch(tok.text))
-
-
-SAINTS = {"sankt", "heilige", "heiligen", "heiliger", "san", "santa", "santo", "saint"}
-
-
-def is_saint(tok: Token) -> bool:
-    """ "St.", "Sankt", "hl.": a saint's name names a church, feast day or place."""
-    word = tok.text.lower()
-    return word in SAINTS or (word in ("st", "hl", "ste") and tok.dot)
-
-
-def _is_initial(tok: Token) -> bool:
-    return len(tok.text) == 1 and tok.text.isupper() and tok.dot
+from assistant.privacy.name_tokens import (
+    FIELD_END,
+    PREPOSITIONS,
+    SENTENCE_MARKS,
+    TokenSpan,
+    abbreviated,
+    adjacent,
+    alternation,
+    directly_after,
+    is_initial,
+    is_regnal,
+    is_saint,
+)
 
 
 class NameRecognizer(LocalRecognizer):
@@ -90,7 +52,7 @@ class NameRecognizer(LocalRecognizer):
         self.titles = set(conf["titles"])
         self.particles = set(conf["particles"])
         self.determiners = set(conf["determiners"])
-        roles = rf"(?:{_alternation(conf['roles'])})(?:{conf['role_suffix']})?"
+        roles = rf"(?:{alternation(conf['roles'])})(?:{conf['role_suffix']})?"
         self.role = re.compile(roles)
         self.cue = re.compile(rf"\b(?:{roles}|{conf['cue_phrases']})")
         self.form_cue = re.compile(conf["form_cues"])
@@ -139,7 +101,7 @@ class NameRecognizer(LocalRecognizer):
         spans = []
         for i, tok in enumerate(tokens):
             # "Familie, Senioren, Frauen": a salutation is followed by its name directly.
-            if self._is_salutation(tok) and i + 1 < len(tokens) and _directly_after(tokens[i + 1]):
+            if self._is_salutation(tok) and i + 1 < len(tokens) and directly_after(tokens[i + 1]):
                 # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
                 # a surname-like word may follow.
                 lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
@@ -230,7 +192,7 @@ class NameRecognizer(LocalRecognizer):
             if last < i:
                 i += 1
                 continue
-            if self._plausible_position(tokens, i, last) and not _abbreviated(tokens, last):
+            if self._plausible_position(tokens, i, last) and not abbreviated(tokens, last):
                 spans.append((i, last, self.scores["unknown_word"]))
             i = last + 1
         return spans
@@ -258,7 +220,7 @@ class NameRecognizer(LocalRecognizer):
         if not self._guessable(tokens[i]):
             return i - 1
         last = i
-        while last + 1 < len(tokens) and _adjacent(tokens[last], tokens[last + 1]):
+        while last + 1 < len(tokens) and adjacent(tokens[last], tokens[last + 1]):
             nxt = tokens[last + 1].text
             # After an unknown word an English one continues the name (Usain Bolt).
             english = not tokens[last + 1].dash and self.lex.is_unknown(nxt, english_ok=True)
@@ -330,7 +292,7 @@ class NameRecognizer(LocalRecognizer):
         last, j = i - 1, i
         while j < len(tokens) and j - i < 5:
             tok = tokens[j]
-            if j > i and not _adjacent(tokens[j - 1], tok):
+            if j > i and not adjacent(tokens[j - 1], tok):
                 break
             if j == i and tok.text in self.determiners:
                 break  # "Leitern der Beherbergungsstätten": no name starts with an article
@@ -365,7 +327,7 @@ class NameRecognizer(LocalRecognizer):
         for first, last, score in widened:
             if merged and (
                 first <= merged[-1][1] + 1
-                and (first <= merged[-1][1] or _adjacent(tokens[merged[-1][1]], tokens[first]))
+                and (first <= merged[-1][1] or adjacent(tokens[merged[-1][1]], tokens[first]))
             ):
                 merged[-1][1] = max(merged[-1][1], last)
                 merged[-1][2] = max(merged[-1][2], score)
@@ -376,7 +338,7 @@ class NameRecognizer(LocalRecognizer):
     def _widen(self, tokens: list[Token], first: int, last: int, score: float) -> TokenSpan:
         while (
             first > 0
-            and _adjacent(tokens[first - 1], tokens[first])
+            and adjacent(tokens[first - 1], tokens[first])
             and (
                 self._is_name_initial(tokens, first - 1)
                 or self._is_left_particle(tokens, first - 1)
@@ -385,8 +347,8 @@ class NameRecognizer(LocalRecognizer):
             first -= 1
         while (
             last + 1 < len(tokens)
-            and (_is_initial(tokens[last + 1]) or _is_regnal(tokens[last + 1]))
-            and _adjacent(tokens[last], tokens[last + 1])
+            and (is_initial(tokens[last + 1]) or is_regnal(tokens[last + 1]))
+            and adjacent(tokens[last], tokens[last + 1])
         ):
             last += 1
         return first, last, score
@@ -394,7 +356,7 @@ class NameRecognizer(LocalRecognizer):
     @staticmethod
     def _is_name_initial(tokens: list[Token], j: int) -> bool:
         # Not the "A." of "i. A." or the "V." of "i. V.".
-        return _is_initial(tokens[j]) and not (j > 0 and tokens[j - 1].text == "i")
+        return is_initial(tokens[j]) and not (j > 0 and tokens[j - 1].text == "i")
 
     def _is_left_particle(self, tokens: list[Token], j: int) -> bool:
         word = tokens[j].text
@@ -406,7 +368,7 @@ class NameRecognizer(LocalRecognizer):
     def _to_chars(tokens: list[Token], spans: list[TokenSpan]) -> list[tuple[int, int, float]]:
         out = []
         for first, last, score in spans:
-            dotted = _is_initial(tokens[last]) or _is_regnal(tokens[last])
+            dotted = is_initial(tokens[last]) or is_regnal(tokens[last])
             end = tokens[last].end + (1 if dotted else 0)
             out.append((tokens[first].start, end, score))
         return out
@@ -469,13 +431,13 @@ class NameRecognizer(LocalRecognizer):
     def _is_filler(self, tokens: list[Token], j: int) -> bool:
         """An initial (W.) or a particle (von, van der, de la) inside a name."""
         nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-        if nxt is None or not _adjacent(tokens[j], nxt):
+        if nxt is None or not adjacent(tokens[j], nxt):
             return False
-        if _is_initial(tokens[j]):
+        if is_initial(tokens[j]):
             return True
         k = j
         while k < len(tokens) and self._particle(tokens, k, j):
-            if k + 1 >= len(tokens) or not _adjacent(tokens[k], tokens[k + 1]):
+            if k + 1 >= len(tokens) or not adjacent(tokens[k], tokens[k + 1]):
                 return False
             k += 1
         return k > j and k < len(tokens) and self.lex.is_capitalized(tokens[k].text)
@@ -485,7 +447,7 @@ class NameRecognizer(LocalRecognizer):
         word = tokens[k].text
         if word in self.particles:
             return True
-        inner = k == j and k > 0 and _adjacent(tokens[k - 1], tokens[k])
+        inner = k == j and k > 0 and adjacent(tokens[k - 1], tokens[k])
         lower = word.lower()
         return (
             inner
