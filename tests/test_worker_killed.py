@@ -76,7 +76,7 @@ def test_answer_cut_off_by_a_killed_worker_goes_on_at_the_other_one(cluster, oll
         assert {by for _, by in after} == {"app2"}, after
         # The earlier exchange is shown as before; the cut-off answer gave way to the notice.
         assert page.locator(USER_MESSAGES).all_inner_texts() == [FIRST, CUT]
-        shown = page.locator(ASSISTANT_MESSAGES).all_inner_texts()
+        shown = redrawn(page)
         assert len(shown) == 2 and shown[0] == first and shown[1] == NOTICE, shown
 
         again = answered(page, CUT)  # asking again: app2 answers, with sources
@@ -101,6 +101,23 @@ def test_answer_cut_off_by_a_killed_worker_goes_on_at_the_other_one(cluster, oll
     for name in ("app1", "app2"):
         log = (cluster.tmp / f"{name}.log").read_text(errors="replace")
         assert CUT not in log and FIRST not in log
+
+
+def redrawn(page, timeout_ms: int = 20_000) -> list[str]:
+    """The assistant messages once the page has redrawn the resumed thread. The notice is
+    sent during `on_chat_resume`, and Chainlit redraws the page from the stored steps only
+    after that handler: for a moment the page shows the cut-off text and the notice both.
+    Wait (bounded) until the notice is the last message and the cut-off text is gone."""
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            """([sel, notice]) => {
+                const shown = [...document.querySelectorAll(sel)].map(e => e.innerText.trim());
+                return shown.length === 2 && shown[1] === notice;
+            }""",
+            arg=[ASSISTANT_MESSAGES, NOTICE],
+            timeout=timeout_ms,
+        )
+    return page.locator(ASSISTANT_MESSAGES).all_inner_texts()
 
 
 def record(served: list, response) -> None:
@@ -181,7 +198,7 @@ def test_a_hung_worker_is_cut_off_by_haproxy_within_seconds(cluster, ollama_serv
             assert seconds < 35, f"the notice came {seconds:.0f} s after app1 hung"
             assert {by for _, by in served[since:]} == {"app2"}, served[since:]
             assert page.locator(USER_MESSAGES).all_inner_texts() == [FIRST, CUT]
-            shown = page.locator(ASSISTANT_MESSAGES).all_inner_texts()
+            shown = redrawn(page)
             assert shown == [first, NOTICE], shown
     finally:
         os.killpg(cluster.procs["app1"].pid, signal.SIGKILL)  # a stopped process takes no TERM
