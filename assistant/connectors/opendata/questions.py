@@ -47,6 +47,7 @@ from assistant.connectors.opendata.matching import (
     falls_short,
     fully_named,
     header_score,
+    kind_named,
     most_specific,
     named_tokens,
     phrase_score,
@@ -57,6 +58,7 @@ from assistant.connectors.opendata.matching import (
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
 from assistant.connectors.opendata.shares import (
     asks_part,
+    city_named,
     names_city,
     part_text,
     place_share,
@@ -71,6 +73,9 @@ TOP_HITS = 5  # only a dataset the search ranks near the top is read as the ques
 # ("Kölner" → "Stadt Köln") or a prefix: like a range, it outweighs a word.
 CODE_SCORE = 20
 UNNAMED_SUM = 3  # score lost by a plan that sums rows the question's labels do not tell apart
+# Score lost by a plan that finds only one side of a comparison (one place, one column, one
+# year): a table with both sides answers it, one whose row name holds both words does not.
+ONE_SIDED = 5
 
 
 @dataclass
@@ -82,6 +87,9 @@ class Plan:
     filters: dict[str, object] = field(default_factory=dict)
     years: list[tuple[StoredTable, str | None]] = field(default_factory=list)
     score: int = 0
+    # A comparison of two row labels of one column ("Kalk … als Nippes" where districts are
+    # labels, not places): (column, [first named, second named]).
+    pair: tuple[str, list[str]] | None = None
     specific: bool = False  # a column, place or row was named (not only the total)
     pinned: bool = False  # the measure (column) and a place or row were both named
 
@@ -213,8 +221,17 @@ class Resolver:
         places, place_score = self._places(table, roles)
         filters, filter_score = self._filters(table, roles)
         plan = Plan(table, roles, columns, places, filters)
+        if not places and compares(self.q.text) and len(columns) < 2:
+            plan.pair = self._label_pair(table, roles)
+            if plan.pair:
+                col, labels = plan.pair
+                filters[col] = labels[0]
+                filter_score += sum(phrase_score(v, self.q) for v in labels)
         plan.specific = bool(col_score or places or filters)
-        plan.pinned = bool(col_score and (places or filters))
+        # The city of the table's portal named without a smaller place ("Anteil der Berliner
+        # Bevölkerung") is a place too: the whole table.
+        whole = not places and not filters and city_named(self.q.text, table.provenance.portal)
+        plan.pinned = bool(col_score and (places or filters or whole))
         plan.score = col_score + place_score + filter_score
         header_years = {y for c in columns for y in years(c)}
         wanted = [y for y in self.q.years if y not in header_years]
@@ -230,6 +247,8 @@ class Resolver:
             # The named labels still leave rows of a dimension the question does not name
             # (16 product groups of a district): a table where they pin one row reads it better.
             plan.score -= UNNAMED_SUM
+        if compares(self.q.text) and max(len(places), len(columns), len(plan.years)) < 2:
+            plan.score -= ONE_SIDED
         if self._place_share(plan, fig):
             try:
                 whole = self.figure(plan, plan.years[0][0], columns[0], None, plan.years[0][1])
@@ -323,8 +342,10 @@ class Resolver:
             if not role:
                 continue
             idx = table.column_index(role)
-            header = phrase_score(role, self.q)  # "Stadtbezirk Mülheim": the name column's header
+            named = phrase_score(role, self.q)
             for value in {r[idx] for r in table.rows if r[idx] is not None}:
+                # "Stadtbezirk Mülheim": the name column's header right before the place
+                header = kind_named(role, str(value), self.q) if named else 0
                 if role == roles.area_code and code_named(value, self.q):
                     found.setdefault(str(value), CODE_SCORE + header)
                     codes.add(str(value))
@@ -376,6 +397,20 @@ class Resolver:
             if len(chosen) == 1:
                 filters[col.name], total = chosen[0], total + scored[chosen[0]]
         return filters, total
+
+    def _label_pair(self, table: StoredTable, roles: Roles) -> tuple[str, list[str]] | None:
+        """The one text column where the question names exactly two labels in full ("Kalk",
+        "Nippes"), in the question's order: the two rows a comparison sets against each
+        other."""
+        pairs = []
+        for i, col in enumerate(table.columns):
+            if col.kind != TEXT or col.name in (roles.area_code, roles.area_name):
+                continue
+            values = {str(r[i]) for r in table.rows if r[i] is not None}
+            named = [v for v in values if phrase_score(v, self.q) and fully_named(v, self.q)]
+            if len(named) == 2:
+                pairs.append((col.name, sorted(named, key=self.q.position)))
+        return pairs[0] if len(pairs) == 1 else None
 
     def _years(self, table, roles, wanted: list[str]) -> list | None:
         """(table, period) per year asked for; [(table, None)] when none is asked for."""
@@ -451,6 +486,14 @@ class Resolver:
                 "table": rows_used(self, plan, figs),
                 "series": chart(self, plan, figs, "places"),
             }
+        elif plan.pair:  # two labels of one column: "A mehr als B" as for places
+            col, labels = plan.pair
+            other, base = (
+                {**self.figure(replace(plan, filters={**plan.filters, col: v}), table, column,
+                               None, period), "place": v}
+                for v in labels
+            )  # fmt: skip
+            figs, kind = [base, other], "places"
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"
