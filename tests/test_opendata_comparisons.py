@@ -15,11 +15,11 @@ from assistant.connectors.opendata.questions import StatisticsQuestions
 from assistant.connectors.opendata.store import Provenance, TableStore
 from assistant.connectors.opendata.tables import parse_bytes
 
-PEOPLE = """Jahr;Schlüssel;Quartier;BW_GES;BW_U6;BW_6U18;BW_18U100
-2020;Q-01;Hafen;1500;100;200;1200
-2020;Q-02;Speicher;900;50;100;750
-2021;Q-01;Hafen;1530;110;210;1210
-2021;Q-02;Speicher;880;40;100;740
+PEOPLE = """Jahr;Schlüssel;Quartier;BW_GES;BW_W;BW_U6;BW_6U18;BW_18U100
+2020;Q-01;Hafen;1500;760;100;200;1200
+2020;Q-02;Speicher;900;460;50;100;750
+2021;Q-01;Hafen;1530;770;110;210;1210
+2021;Q-02;Speicher;880;450;40;100;740
 """
 CONFIG = """
 tables:
@@ -28,7 +28,7 @@ tables:
     area_name: Quartier
     period: Jahr
     default_column: BW_GES
-    columns: {Bewohner: BW_GES}
+    columns: {Bewohner: BW_GES, Bevölkerung: BW_GES, Bewohnerinnen: BW_W}
   - match: {title: "Wahl*"}
     units: {Beteiligung: "%"}
     columns: {Beteiligung: Beteiligung}
@@ -143,3 +143,10 @@ def test_the_portals_city_is_the_whole_table(ask):
     question = "Welcher Anteil der Lindauer Bewohner war 2021 unter 6 Jahre alt?"
     assert first(ask(question, "bw", strict=True)) == round(150 / 2410 * 100, 1)
     assert ask("Welcher Anteil der Bewohner war 2021 unter 6 Jahre alt?", "bw", strict=True) is None
+
+
+def test_two_phrases_of_the_total_keep_a_subgroup_from_looking_more_specific(ask):
+    # "Bevölkerung" outscores "Bewohner" for the total; "Bewohner" also half-names
+    # "Bewohnerinnen" (BW_W), which must not win as if it were a qualifier.
+    found = ask("Wie viele Bewohner zählte die Bevölkerung von Hafen 2021?", "bw")
+    assert found["figures"][0]["column"] == "BW_GES" and first(found) == 1530

@@ -323,8 +323,10 @@ class Resolver:
         named = {c: (sc, named_tokens(c, self.q)) for c, sc in headers.items() if sc}
         for p in ranked:
             column = roles.columns[p]
-            if configured[p] > named.get(column, (0,))[0]:
-                named[column] = (configured[p], named_tokens(p, self.q))
+            score, tokens = named.get(column, (0, frozenset()))
+            # Two phrases of one column ("Einwohner", "Bevölkerung") both name it: their words
+            # together, or a subgroup named by one of them looks more specific than the total.
+            named[column] = (max(score, configured[p]), tokens | named_tokens(p, self.q))
         if chosen := most_specific(named, roles.default_column):
             return [chosen], named[chosen][0]
         if roles.default_column in names:
