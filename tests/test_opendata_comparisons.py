@@ -69,9 +69,7 @@ def ask(tmp_path_factory):
 
     def run(question: str, *datasets: str, strict: bool = False) -> dict | None:
         hits = [
-            SimpleNamespace(
-                meta={"kind": "opendata", "dataset_id": d, "portal": "lindau"}, title=d
-            )
+            SimpleNamespace(meta={"kind": "opendata", "dataset_id": d, "portal": "lindau"}, title=d)
             for d in datasets
         ]
         return questions(question, hits, strict=strict)

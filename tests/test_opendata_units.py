@@ -19,7 +19,13 @@ PACKAGE = {
             "url": "http://x/files/wasserspiele_nord.csv",
             "description": "<p>Auflistung der Fontänen im Bezirk Nordufer.</p>",
         },
-        {"id": "r-2", "name": "Übersicht", "format": "html", "url": "http://x/w", "description": ""},
+        {
+            "id": "r-2",
+            "name": "Übersicht",
+            "format": "html",
+            "url": "http://x/w",
+            "description": "",
+        },
     ],
 }
 
@@ -30,7 +36,9 @@ def test_a_resources_description_is_in_the_units_text_not_in_its_meta():
         PACKAGE, portal="muster", base_url="http://x", collection="c", resources=entries
     )
     text = "\n".join(body for _, body in unit.blocks)
-    assert "wasserspiele_nord.csv (csv): http://x/files/wasserspiele_nord.csv – Auflistung " \
+    assert (
+        "wasserspiele_nord.csv (csv): http://x/files/wasserspiele_nord.csv – Auflistung "
         "der Fontänen im Bezirk Nordufer." in text
+    )
     assert "- Übersicht (html): http://x/w\n" in text + "\n"  # no empty description
     assert all("description" not in r for r in unit.meta["resources"])

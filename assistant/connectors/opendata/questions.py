@@ -55,6 +55,7 @@ from assistant.connectors.opendata.matching import (
     wants_figure,
     years,
 )
+from assistant.connectors.opendata.pairs import label_pair
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
 from assistant.connectors.opendata.shares import (
     asks_part,
@@ -222,7 +223,7 @@ class Resolver:
         filters, filter_score = self._filters(table, roles)
         plan = Plan(table, roles, columns, places, filters)
         if not places and compares(self.q.text) and len(columns) < 2:
-            plan.pair = self._label_pair(table, roles)
+            plan.pair = label_pair(self.q, table, roles)
             if plan.pair:
                 col, labels = plan.pair
                 filters[col] = labels[0]
@@ -399,20 +400,6 @@ class Resolver:
             if len(chosen) == 1:
                 filters[col.name], total = chosen[0], total + scored[chosen[0]]
         return filters, total
-
-    def _label_pair(self, table: StoredTable, roles: Roles) -> tuple[str, list[str]] | None:
-        """The one text column where the question names exactly two labels in full ("Kalk",
-        "Nippes"), in the question's order: the two rows a comparison sets against each
-        other."""
-        pairs = []
-        for i, col in enumerate(table.columns):
-            if col.kind != TEXT or col.name in (roles.area_code, roles.area_name):
-                continue
-            values = {str(r[i]) for r in table.rows if r[i] is not None}
-            named = [v for v in values if phrase_score(v, self.q) and fully_named(v, self.q)]
-            if len(named) == 2:
-                pairs.append((col.name, sorted(named, key=self.q.position)))
-        return pairs[0] if len(pairs) == 1 else None
 
     def _years(self, table, roles, wanted: list[str]) -> list | None:
         """(table, period) per year asked for; [(table, None)] when none is asked for."""
