@@ -15,10 +15,12 @@ from functools import lru_cache
 from itertools import pairwise
 
 _WORD = re.compile(r"[0-9a-zäöüß]+")
-_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d])")
+# A year stands alone or ends a date ("31.12.2005", "12.2005"); a four-digit group after a
+# dot is never a thousands group, so a date's year is read, and "3.2005,5" is no year.
+_YEAR = re.compile(r"(?:(?<![\d.])|(?<=\d\.))(19\d\d|20\d\d)(?!\d|[.,]\d)")
 # Asking for a number, a difference or a stand: the question wants a figure, not a dataset.
 _INTENT = re.compile(
-    r"\b(wie viele?|wieviele?|wie hoch|wie stark|um wie viel|anzahl|zahl der|"
+    r"\b(wie viele?|wieviele?|wie hoch|wie stark|wie groß|um wie viel|anzahl|zahl der|"
     r"einwohnerzahl|mehr als|weniger als|höher als|niedriger als|minus|differenz|"
     r"gewachsen|veränder|zuwachs|rückgang|gestiegen|gesunken|summe|insgesamt|gesamt|stand|"
     r"anteil)",
@@ -49,19 +51,24 @@ def years(text: str) -> list[str]:
 
 _VERSUS = re.compile(
     r"\b(mehr als|weniger als|höher als|niedriger als|größer als|kleiner als|minus|vor der|"
+    r"um wie viele?|"  # "Um wie viele Prozentpunkte lag A über B": the asked figure is a difference
     r"vor dem|gegenüber|differenz|unterschied|unterscheiden|vergleich\w*|verglichen|"
     r"im gegensatz zu)\b",
     re.IGNORECASE,
 )
 
 
+# Words up to the end of the sentence: a dot inside a date or number ("31.12.2010") ends none.
+_IN_SENTENCE = r"(?:[^?.!;]|\.(?=\d))*?"
 # "Wie viele Einwohner mehr hatte Porz als Chorweiler?": the comparative and its "als" apart.
 _MORE_THAN = re.compile(
-    r"\b(mehr|weniger|höher|niedriger|größer|kleiner|geringer)\b[^?.!;]*?\bals\b",
+    rf"\b(mehr|weniger|höher|niedriger|größer|kleiner|geringer)\b{_IN_SENTENCE}\bals\b",
     re.IGNORECASE,
 )
 # "Wie viele Einwohner weniger hatte A als B?": by how much A falls short, B − A.
-_LESS_THAN = re.compile(r"\b(weniger|niedriger|kleiner|geringer)\b[^?.!;]*?\bals\b", re.IGNORECASE)
+_LESS_THAN = re.compile(
+    rf"\b(weniger|niedriger|kleiner|geringer)\b{_IN_SENTENCE}\bals\b", re.IGNORECASE
+)
 
 
 def compares(question: str) -> bool:
@@ -105,7 +112,10 @@ def falls_short(question: str) -> bool:
 
 
 def wants_figure(question: str) -> bool:
-    return bool(_INTENT.search(question)) and not _DATASET.search(question)
+    """A number is asked: its wording, or two things set against each other ("der Unterschied
+    in der Wahlbeteiligung zwischen A und B")."""
+    asked = _INTENT.search(question) or compares(question)
+    return bool(asked) and not _DATASET.search(question)
 
 
 def asks_for_dataset(question: str) -> bool:
@@ -223,6 +233,24 @@ def code_named(value, q: Question) -> bool:
     periods, not codes."""
     text = str(value).strip().casefold()
     return len(text) >= 3 and text in q.tokens and text not in q.years
+
+
+def kind_named(header: str, value: str, q: Question, reach: int = 3) -> int:
+    """How well the question names a place's kind by the column header right before the
+    place ("im Stadtteil Chorweiler" names the column "Stadtteil"): the header counts only
+    within `reach` words before the value, so "Stadtteil Chorweiler (nicht im ganzen
+    Stadtbezirk)" does not also name "Stadtbezirk" for Chorweiler."""
+    score = phrase_score(header, q)
+    if not score:
+        return 0
+    sequence = words(q.text)
+    first = next(iter(words(value)), None)
+    spots = [i for i, w in enumerate(sequence) if first and word_matches(first, {w}) == len(first)]
+    kinds = named_tokens(header, q)
+    for spot in spots:
+        if any(w in kinds for w in sequence[max(0, spot - reach) : spot]):
+            return score
+    return 0
 
 
 def best(scored: dict[str, int]) -> list[str]:

@@ -47,6 +47,7 @@ from assistant.connectors.opendata.matching import (
     falls_short,
     fully_named,
     header_score,
+    kind_named,
     most_specific,
     named_tokens,
     phrase_score,
@@ -54,9 +55,11 @@ from assistant.connectors.opendata.matching import (
     wants_figure,
     years,
 )
+from assistant.connectors.opendata.pairs import label_pair
 from assistant.connectors.opendata.ranges import asked_ranges, bands_of, summed_bands
 from assistant.connectors.opendata.shares import (
     asks_part,
+    city_named,
     names_city,
     part_text,
     place_share,
@@ -71,6 +74,9 @@ TOP_HITS = 5  # only a dataset the search ranks near the top is read as the ques
 # ("Kölner" → "Stadt Köln") or a prefix: like a range, it outweighs a word.
 CODE_SCORE = 20
 UNNAMED_SUM = 3  # score lost by a plan that sums rows the question's labels do not tell apart
+# Score lost by a plan that finds only one side of a comparison (one place, one column, one
+# year): a table with both sides answers it, one whose row name holds both words does not.
+ONE_SIDED = 5
 
 
 @dataclass
@@ -82,6 +88,9 @@ class Plan:
     filters: dict[str, object] = field(default_factory=dict)
     years: list[tuple[StoredTable, str | None]] = field(default_factory=list)
     score: int = 0
+    # A comparison of two row labels of one column ("Kalk … als Nippes" where districts are
+    # labels, not places): (column, [first named, second named]).
+    pair: tuple[str, list[str]] | None = None
     specific: bool = False  # a column, place or row was named (not only the total)
     pinned: bool = False  # the measure (column) and a place or row were both named
 
@@ -213,8 +222,17 @@ class Resolver:
         places, place_score = self._places(table, roles)
         filters, filter_score = self._filters(table, roles)
         plan = Plan(table, roles, columns, places, filters)
+        if not places and compares(self.q.text) and len(columns) < 2:
+            plan.pair = label_pair(self.q, table, roles)
+            if plan.pair:
+                col, labels = plan.pair
+                filters[col] = labels[0]
+                filter_score += sum(phrase_score(v, self.q) for v in labels)
         plan.specific = bool(col_score or places or filters)
-        plan.pinned = bool(col_score and (places or filters))
+        # The city of the table's portal named without a smaller place ("Anteil der Berliner
+        # Bevölkerung") is a place too: the whole table.
+        whole = not places and not filters and city_named(self.q.text, table.provenance.portal)
+        plan.pinned = bool(col_score and (places or filters or whole))
         plan.score = col_score + place_score + filter_score
         header_years = {y for c in columns for y in years(c)}
         wanted = [y for y in self.q.years if y not in header_years]
@@ -230,6 +248,8 @@ class Resolver:
             # The named labels still leave rows of a dimension the question does not name
             # (16 product groups of a district): a table where they pin one row reads it better.
             plan.score -= UNNAMED_SUM
+        if compares(self.q.text) and max(len(places), len(columns), len(plan.years)) < 2:
+            plan.score -= ONE_SIDED
         if self._place_share(plan, fig):
             try:
                 whole = self.figure(plan, plan.years[0][0], columns[0], None, plan.years[0][1])
@@ -304,8 +324,10 @@ class Resolver:
         named = {c: (sc, named_tokens(c, self.q)) for c, sc in headers.items() if sc}
         for p in ranked:
             column = roles.columns[p]
-            if configured[p] > named.get(column, (0,))[0]:
-                named[column] = (configured[p], named_tokens(p, self.q))
+            score, tokens = named.get(column, (0, frozenset()))
+            # Two phrases of one column ("Einwohner", "Bevölkerung") both name it: their words
+            # together, or a subgroup named by one of them looks more specific than the total.
+            named[column] = (max(score, configured[p]), tokens | named_tokens(p, self.q))
         if chosen := most_specific(named, roles.default_column):
             return [chosen], named[chosen][0]
         if roles.default_column in names:
@@ -323,8 +345,10 @@ class Resolver:
             if not role:
                 continue
             idx = table.column_index(role)
-            header = phrase_score(role, self.q)  # "Stadtbezirk Mülheim": the name column's header
+            named = phrase_score(role, self.q)
             for value in {r[idx] for r in table.rows if r[idx] is not None}:
+                # "Stadtbezirk Mülheim": the name column's header right before the place
+                header = kind_named(role, str(value), self.q) if named else 0
                 if role == roles.area_code and code_named(value, self.q):
                     found.setdefault(str(value), CODE_SCORE + header)
                     codes.add(str(value))
@@ -451,6 +475,14 @@ class Resolver:
                 "table": rows_used(self, plan, figs),
                 "series": chart(self, plan, figs, "places"),
             }
+        elif plan.pair:  # two labels of one column: "A mehr als B" as for places
+            col, labels = plan.pair
+            other, base = (
+                {**self.figure(replace(plan, filters={**plan.filters, col: v}), table, column,
+                               None, period), "place": v}
+                for v in labels
+            )  # fmt: skip
+            figs, kind = [base, other], "places"
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"

@@ -103,3 +103,12 @@ def names_city(question: str, portal: str | None) -> bool:
         return False
     whole = (m.group(1) or m.group(2)).casefold().translate(_FOLD)
     return any(w.startswith(name) for w in re.findall(r"\w+", whole))
+
+
+def city_named(question: str, portal: str | None) -> bool:
+    """The question names the city whose portal published the table ("der Berliner
+    Bevölkerung", "in ganz Köln"): with no other place, the whole table is the place asked."""
+    name = (portal or "").casefold().translate(_FOLD)
+    if len(name) < 4:
+        return False
+    return any(w.startswith(name) for w in re.findall(r"\w+", question.casefold().translate(_FOLD)))

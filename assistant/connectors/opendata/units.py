@@ -174,7 +174,8 @@ def dataset_unit(
         "license": licence,
         "formats": formats,
         "modified": modified or None,
-        "resources": resources,
+        # the descriptions are in the text; the answer's source list needs name, format, link
+        "resources": [{k: v for k, v in r.items() if k != "description"} for r in resources],
     }
     # The title field weighs most in the lexical ranking and is scored per field: the
     # catalogue words must be in every title too, or the datasets about the portal itself
@@ -210,24 +211,32 @@ def table_contents(tables) -> str:
     return "\n".join(lines)
 
 
+_RESOURCE_TEXT = 300  # characters of a resource's description in the unit's text
+
+
 def resource_entries(package: dict) -> list[dict]:
     """Each resource's public fields (the sync adds `status`)."""
     out = []
     for r in package.get("resources") or []:
         if not isinstance(r, dict):
             continue
-        name = _text(r.get("name")) or _text(r.get("description"))[:80]
+        description = plain_text(r.get("description"))
+        name = _text(r.get("name")) or description[:80]
         if "/" in name or not name:  # DKAN names a resource by its path: the file says more
             name = unquote(_text(r.get("url")).split("?")[0].rstrip("/").rsplit("/", 1)[-1])
-        out.append(
-            {
-                "id": _text(r.get("id")),
-                "name": name or "Ressource",
-                "format": _text(r.get("format")),
-                "url": _text(r.get("url")),
-                "status": "unchecked",
-            }
-        )
+        entry = {
+            "id": _text(r.get("id")),
+            "name": name or "Ressource",
+            "format": _text(r.get("format")),
+            "url": _text(r.get("url")),
+            "status": "unchecked",
+        }
+        if description and description != name:
+            # What a file holds is often said only here (DKAN: "Brunnen im Stadtbezirk
+            # Nippes", "Einwohner nach Konfession bezogen auf die Stadtteile"), not in the
+            # dataset's title or description.
+            entry["description"] = description[:_RESOURCE_TEXT]
+        out.append(entry)
     return out
 
 
@@ -245,6 +254,8 @@ def _resource_line(r: dict) -> str:
     fmt = f" ({r['format']})" if r["format"] else ""
     where = r["url"] or "ohne Link"
     line = f"- {r['name']}{fmt}: {where}"
+    if r.get("description"):
+        line += f" – {r['description']}"
     if r.get("status") == "dead":
         line += f" – {DEAD}"
     elif r.get("status") == "not_table":
