@@ -16,7 +16,7 @@ from assistant.connectors.opendata.store import StoredTable
 from assistant.connectors.opendata.tables import FLOAT, INT
 
 if TYPE_CHECKING:
-    from assistant.connectors.opendata.questions import Plan, Resolver
+    from assistant.connectors.opendata.resolver import Plan, Resolver
 
 MAX_ROWS = 50  # rows shown in the chat's table
 
