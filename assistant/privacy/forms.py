@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from assistant.privacy.lexicon import (
@@ -40,6 +40,7 @@ from assistant.privacy.lexicon import (
     is_noun,
     is_place,
 )
+from assistant.privacy.scored import result
 
 SEPARATORS = ("\t", ";", "|")
 PERSON_SCORE = 0.85
@@ -135,17 +136,7 @@ class FormFieldRecognizer(LocalRecognizer):
 
     def _result(self, entity: str, start: int, end: int) -> RecognizerResult:
         score = PERSON_SCORE if entity == "PERSON" else CELL_SCORE
-        return RecognizerResult(
-            entity,
-            start,
-            end,
-            score,
-            analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return result(self, entity, start, end, score)
 
 
 def person_like(value: str, capitals: bool = True) -> bool:

@@ -13,8 +13,6 @@ from typing import ClassVar
 import phonenumbers
 import tldextract
 from presidio_analyzer import (
-    AnalysisExplanation,
-    EntityRecognizer,
     LocalRecognizer,
     Pattern,
     PatternRecognizer,
@@ -28,6 +26,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from assistant.privacy.lexicon import english_words, is_listed_name, is_office_noun
+from assistant.privacy.scored import result
 
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
 # ``[A-Z]{1,3}\s[A-Z]{1,2}\s\d{1,4}`` (licence plates) match "die am 12".
@@ -44,18 +43,6 @@ _TLD = offline_tld_extractor()
 _LOCAL_TLDS = {"example", "test", "invalid", "localhost", "local", "intern", "internal", "lan"}
 COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
 _ICAO_WEIGHTS = (7, 3, 1)
-
-
-def _metadata(recognizer: EntityRecognizer) -> dict:
-    return {
-        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
-        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
-    }
-
-
-def _explanation(recognizer: EntityRecognizer, score: float) -> AnalysisExplanation:
-    # The context enhancer records the context word it used in here.
-    return AnalysisExplanation(recognizer=recognizer.name, original_score=score)
 
 
 class CueRecognizer(LocalRecognizer):
@@ -95,14 +82,7 @@ class CueRecognizer(LocalRecognizer):
         return results
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            self.supported_entities[0],
-            start,
-            end,
-            score,
-            analysis_explanation=_explanation(self, score),
-            recognition_metadata=_metadata(self),
-        )
+        return result(self, self.supported_entities[0], start, end, score)
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -389,11 +369,4 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         return self.SCORE if possible else 0.0
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            self.supported_entities[0],
-            start,
-            end,
-            score,
-            analysis_explanation=_explanation(self, score),
-            recognition_metadata=_metadata(self),
-        )
+        return result(self, self.supported_entities[0], start, end, score)

@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    LocalRecognizer,
+    RecognizerResult,
+)
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from assistant.privacy.lexicon import english_words, is_common_word, is_noun
@@ -64,17 +69,25 @@ class ScoredRecognizer(LocalRecognizer):
         return results
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            self.supported_entities[0],
-            start,
-            end,
-            score,
-            analysis_explanation=AnalysisExplanation(recognizer=self.name, original_score=score),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return result(self, self.supported_entities[0], start, end, score)
+
+
+def result(
+    recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float
+) -> RecognizerResult:
+    """A finding of one of our recognizers, with the explanation the context enhancer
+    writes its context word into and the metadata Presidio expects."""
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        analysis_explanation=AnalysisExplanation(recognizer=recognizer.name, original_score=score),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 def word_like(value: str) -> bool:
