@@ -1,0 +1,83 @@
+"""Clean staff messages stay unchanged, names next to the same shapes are still found
+(session 11, issue 10).
+
+Every value here is made up. Precision: the postcode and town of an office's address,
+compass points naming a part of a town or building. Recall: the same positions with a
+person's data in them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.privacy import Redactor, build_redactor
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return build_redactor()
+
+
+def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -> bool:
+    """Every character of `value` lies inside one detection (of type `kind`)."""
+    start = text.index(value)
+    return any(
+        e.start <= start and start + len(value) <= e.end and kind in (None, e.type)
+        for e in redactor.redact(text).entities
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an office's postal address: the cue "Postanschrift" must not lift its town
+        "Postanschrift: Ausländerbehörde, Bahnhofstraße 47, 56068 Koblenz.",
+        "Postanschrift: Stadtverwaltung, Postfach 3820, 55028 Mainz",
+        "Anschrift: Standesamt Mainz, Gartenweg 3, 55118 Mainz",
+        # a table of offices under an address header
+        (
+            "Standort;Adresse;Öffnungszeiten\nBürgerbüro Mitte;Rathausplatz 1, 67059 "
+            "Ludwigshafen;Mo–Fr 8–12\nWohngeldstelle;Stadthaus Nord, Westendstraße 17, "
+            "67059 Ludwigshafen;nach Termin"
+        ),
+        # compass points name a part of a building or town
+        "Zugang Süd ist wegen Baumfällarbeiten gesperrt.",
+        "Bürgerbüro Ost hat heute geschlossen.",
+        "Ab Montag gilt für den Parkplatz Nordost eine neue Regelung.",
+    ],
+)
+def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text).entities == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        # a person's new address after a cue: postcode and town alone
+        ("neue anschrift: 55118 mainz", "55118 mainz", "ADDRESS"),
+        ("emre ist umgezogen, neue anschrift: lindenweg 4, 55118 mainz", "55118 mainz", None),
+        # an office named, but the address is a person's: a clause, not an apposition
+        (
+            "Das Jobcenter hat die Anschrift: Gartenweg 3, 55118 Mainz, von emre kaya",
+            "55118 Mainz",
+            None,
+        ),
+        (
+            "Das Standesamt hat die neue Anschrift der Antragstellerin: Gartenweg 3, 55118 Mainz",
+            "Gartenweg 3, 55118 Mainz",
+            "ADDRESS",
+        ),
+        ("Frau Kaya, neue Anschrift: Gartenweg 3, 55118 Mainz", "Gartenweg 3, 55118 Mainz", None),
+        ("Name;Adresse\nKaya, Emre;Gartenweg 3, 55118 Mainz", "Gartenweg 3, 55118 Mainz", None),
+        # compass points are still surnames after a salutation
+        ("Herr Ost hat angerufen.", "Ost", "PERSON"),
+        ("Frau West kommt morgen.", "West", "PERSON"),
+        ("frau süd hat angerufen", "süd", "PERSON"),
+        # names in the positions the precision rules look at
+        ("SB Kowalczyk ist heute krank.", "Kowalczyk", "PERSON"),
+        ("die mieterin yildiz hat gekündigt", "yildiz", "PERSON"),
+        ("Herr Engel kommt um 10.", "Engel", "PERSON"),
+    ],
+)
+def test_personal_data_still_found(redactor: Redactor, text: str, value: str, kind) -> None:
+    assert masked(redactor, text, value, kind)
