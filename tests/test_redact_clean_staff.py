@@ -44,6 +44,11 @@ def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -
         "Zugang Süd ist wegen Baumfällarbeiten gesperrt.",
         "Bürgerbüro Ost hat heute geschlossen.",
         "Ab Montag gilt für den Parkplatz Nordost eine neue Regelung.",
+        # a service's or office's line: a reachability phrase or a signature block between
+        "Die Hotline der IT ist unter 0621 504-7777 erreichbar.",
+        "Für Rückfragen steht das Sekretariat unter 0611 31-2345 zur Verfügung.",
+        "Amt für Soziales\nZimmer 214\nTelefon 06131 12-2840\nFax 06131 12-2841",
+        "Das Bürgertelefon erreichen Sie unter 06131 12-0.",
     ],
 )
 def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
@@ -69,6 +74,25 @@ def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
         ),
         ("Frau Kaya, neue Anschrift: Gartenweg 3, 55118 Mainz", "Gartenweg 3, 55118 Mainz", None),
         ("Name;Adresse\nKaya, Emre;Gartenweg 3, 55118 Mainz", "Gartenweg 3, 55118 Mainz", None),
+        # a person's line at an office: named on the line or signing above it, or "vom Amt"
+        ("emre kaya, bürgeramt, tel 06131 12-4410", "06131 12-4410", "PHONE"),
+        ("kaya vom bürgeramt ist unter 06131 12-4410 erreichbar", "06131 12-4410", "PHONE"),
+        ("Herr Kaya vom Bürgeramt ist unter 06131 12-4410 erreichbar.", "06131 12-4410", "PHONE"),
+        ("Sekretariat: Frau Roth, Tel. 0611 31-2345", "0611 31-2345", "PHONE"),
+        (
+            (
+                "Mit freundlichen Grüßen\nPetra Lindner\nAmt für Soziales\nZimmer 214\n"
+                "Telefon 06131 12-2840"
+            ),
+            "06131 12-2840",
+            "PHONE",
+        ),
+        ("Der Antragsteller ist unter 06131 12-4410 erreichbar.", "06131 12-4410", "PHONE"),
+        (
+            "Das Standesamt ist unter 06131 12-2222 erreichbar, Frau Okafor unter 06131 12-2223.",
+            "06131 12-2223",
+            "PHONE",
+        ),
         # compass points are still surnames after a salutation
         ("Herr Ost hat angerufen.", "Ost", "PERSON"),
         ("Frau West kommt morgen.", "West", "PERSON"),
