@@ -49,6 +49,12 @@ def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -
         "Für Rückfragen steht das Sekretariat unter 0611 31-2345 zur Verfügung.",
         "Amt für Soziales\nZimmer 214\nTelefon 06131 12-2840\nFax 06131 12-2841",
         "Das Bürgertelefon erreichen Sie unter 06131 12-0.",
+        # a fleet register: vehicles listed by organisational unit, no person column
+        (
+            "Fahrzeug;Kennzeichen;Abteilung;nächster TÜV\nVW ID.3;MZ-SM 101;Ordnungsamt;"
+            "05/2026\nRenault Kangoo;MZ-SM 104;Grünamt;11/2026"
+        ),
+        "Kennzeichen | Fachbereich | Baujahr\nKO-ST 12 | Bauhof | 2019\nKO-ST 15 | Kita | 2021",
     ],
 )
 def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
@@ -92,6 +98,23 @@ def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
             "Das Standesamt ist unter 06131 12-2222 erreichbar, Frau Okafor unter 06131 12-2223.",
             "06131 12-2223",
             "PHONE",
+        ),
+        # vehicle lists that name a driver or keeper, or log places, are no fleet register
+        (
+            "Kennzeichen | Amt | Fahrer\nMZ-SM 101 | Ordnungsamt | Kaya\nMZ-AB 12 | Bauamt | Roth",
+            "MZ-AB 12",
+            "LICENCE_PLATE",
+        ),
+        (
+            "Kennzeichen;Halter;Verstoß\nMZ-AB 123;Kaya, Emre;Parken im Halteverbot",
+            "MZ-AB 123",
+            "LICENCE_PLATE",
+        ),
+        ("Datum;Kennzeichen;Standort\n12.03.;MZ-AB 123;Rheinallee 5", "MZ-AB 123", None),
+        (
+            "Fahrzeug;Kennzeichen;Abteilung\nVW Golf;MZ-SM 101;Bauhof\n\nFalschparker: MZ-AB 99",
+            "MZ-AB 99",
+            "LICENCE_PLATE",
         ),
         # compass points are still surnames after a salutation
         ("Herr Ost hat angerufen.", "Ost", "PERSON"),

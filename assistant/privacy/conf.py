@@ -132,6 +132,8 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             plates["not_abbreviations"],
             plates.get("districts", ()),
             plates.get("official_vehicles", ()),
+            plates.get("fleet_columns", ()),
+            plates.get("person_columns", ()),
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
