@@ -26,25 +26,29 @@ def fleet_rows(text: str, units: frozenset[str], persons: frozenset[str]) -> lis
     Abteilung"): its header has a plate column and a column of organisational units,
     and no column names a person (Halter, Fahrer, Name …)."""
     rows: list[tuple[int, int]] = []
-    offset, lines = 0, []
+    header: tuple[str, int] | None = None  # separator and number of columns
+    start = 0
     for line in text.split("\n"):
-        lines.append((offset, line))
-        offset += len(line) + 1
-    sep = None
-    for start, line in lines:
-        if sep is not None and line.count(sep) == columns - 1:
+        if header is not None and line.count(header[0]) == header[1] - 1:
             rows.append((start, start + len(line)))
-            continue
-        sep = None
-        for candidate in TABLE_SEPARATORS:
-            cells = [c.strip().lower() for c in line.split(candidate)]
-            if len(cells) < 3 or any(ch.isdigit() for ch in line):
-                continue
-            plates = any("kennzeichen" in c for c in cells)
-            if plates and units & set(cells) and not any(c in persons for c in cells):
-                sep, columns = candidate, len(cells)
-                break
+        else:
+            header = _fleet_header(line, units, persons)
+        start += len(line) + 1
     return rows
+
+
+def _fleet_header(
+    line: str, units: frozenset[str], persons: frozenset[str]
+) -> tuple[str, int] | None:
+    if any(ch.isdigit() for ch in line):
+        return None
+    for sep in TABLE_SEPARATORS:
+        cells = [c.strip().lower() for c in line.split(sep)]
+        if len(cells) < 3 or not any("kennzeichen" in c for c in cells):
+            continue
+        if units & set(cells) and not persons & set(cells):
+            return sep, len(cells)
+    return None
 
 
 TABLE_SEPARATORS = (";", "\t", "|")
