@@ -55,6 +55,11 @@ def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -
             "05/2026\nRenault Kangoo;MZ-SM 104;Grünamt;11/2026"
         ),
         "Kennzeichen | Fachbereich | Baujahr\nKO-ST 12 | Bauhof | 2019\nKO-ST 15 | Kita | 2021",
+        # case law cited from a federal court, and a council's decision number
+        "BVerwG, Urteil vom 12.03.2019 – 3 C 12.18",
+        "vgl. BGH, Urt. v. 3.7.2020 – V ZR 123/19",
+        "Siehe BVerwG, Beschluss vom 4. Mai 2021, 3 B 12.20.",
+        "Beschluss-Nr. 112/2025 wurde aufgehoben.",
     ],
 )
 def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
@@ -116,6 +121,17 @@ def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
             "MZ-AB 99",
             "LICENCE_PLATE",
         ),
+        # a person's court case: a local court, or a federal one without a citation
+        ("Klage von Herrn Kaya: VG Mainz 3 K 123/24.MZ", "3 K 123/24.MZ", "CASE_NUMBER"),
+        ("die klage ist beim vg unter 3 K 123/24.MZ anhängig", "3 K 123/24.MZ", "CASE_NUMBER"),
+        (
+            "Das BVerwG hat über die Revision von Herrn Kaya noch nicht entschieden, Az. 3 C 12.24",
+            "3 C 12.24",
+            "CASE_NUMBER",
+        ),
+        ("OVG Koblenz, Beschluss vom 4.5.2021 – 7 B 10234/21.OVG", "7 B 10234/21.OVG", None),
+        ("Kennzeichen V ZR 123", "V ZR 123", "LICENCE_PLATE"),
+        ("Hundesteuer-Nr. 03-1177 bitte angeben.", "03-1177", "CASE_NUMBER"),
         # compass points are still surnames after a salutation
         ("Herr Ost hat angerufen.", "Ost", "PERSON"),
         ("Frau West kommt morgen.", "West", "PERSON"),

@@ -66,7 +66,14 @@ class CueRecognizer(LocalRecognizer):
         ignore_case: bool = False,
     ) -> None:
         flags = CASE_SENSITIVE | (re.IGNORECASE if ignore_case else 0)
-        self._patterns = [(re.compile(p["regex"], flags), float(p["score"])) for p in patterns]
+        self._patterns = [
+            (
+                re.compile(p["regex"], flags),
+                float(p["score"]),
+                re.compile(rf"(?:{p['not_after']})\s*$") if p.get("not_after") else None,
+            )
+            for p in patterns
+        ]
         super().__init__(
             supported_entities=[entity], supported_language="de", name=name, context=context
         )
@@ -78,11 +85,13 @@ class CueRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for regex, score in self._patterns:
+        for regex, score, not_after in self._patterns:
             group = "value" if "value" in regex.groupindex else 0
             for match in regex.finditer(text):
                 start, end = match.span(group)
-                if end > start:
+                # `not_after`: what the value must not follow on its line (a citation)
+                line = text[max(0, start - 80) : start].rsplit("\n", 1)[-1]
+                if end > start and not (not_after and not_after.search(line)):
                     results.append(self._result(start, end, score))
         return results
 
