@@ -60,6 +60,10 @@ def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -
         "vgl. BGH, Urt. v. 3.7.2020 – V ZR 123/19",
         "Siehe BVerwG, Beschluss vom 4. Mai 2021, 3 B 12.20.",
         "Beschluss-Nr. 112/2025 wurde aufgehoben.",
+        # meeting rooms named like products
+        "sitzungssaal kaiser ist belegt, nehmt raum merkur",
+        "Sitzung im Raum Merkur, danach Kaffee.",
+        "Treffen im Besprechungsraum Jupiter.",
     ],
 )
 def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
@@ -132,6 +136,12 @@ def test_clean_staff_message_unchanged(redactor: Redactor, text: str) -> None:
         ("OVG Koblenz, Beschluss vom 4.5.2021 – 7 B 10234/21.OVG", "7 B 10234/21.OVG", None),
         ("Kennzeichen V ZR 123", "V ZR 123", "LICENCE_PLATE"),
         ("Hundesteuer-Nr. 03-1177 bitte angeben.", "03-1177", "CASE_NUMBER"),
+        # a person in a waiting room, or named after the room
+        ("Im Wartezimmer Kowalczyk aufrufen.", "Kowalczyk", "PERSON"),
+        ("im wartezimmer murat", "murat", "PERSON"),
+        ("im wartezimmer murat yilmaz, bitte aufrufen", "murat yilmaz", "PERSON"),
+        ("frag mal raum merkur ob noch platz ist, sonst helga", "helga", "PERSON"),
+        ("Herr Merkur wartet im Raum 3.", "Merkur", "PERSON"),
         # compass points are still surnames after a salutation
         ("Herr Ost hat angerufen.", "Ost", "PERSON"),
         ("Frau West kommt morgen.", "West", "PERSON"),

@@ -58,6 +58,7 @@ class CasualNameRecognizer(LocalRecognizer):
         self.role = re.compile(rf"(?:{roles})(?:{conf['role_suffix'].lower()})?")
         self.not_names = {w.lower() for w in conf.get("not_names", ())}
         self.product_cues = {w.lower() for w in conf.get("product_cues", ())}
+        self.room_heads = frozenset(w.lower() for w in conf.get("room_heads", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
 
     def load(self) -> None:
@@ -154,7 +155,11 @@ class CasualNameRecognizer(LocalRecognizer):
         # "die firma otto", "das tool mattermost", "renault zoe": a company, product or
         # model, unless a listed surname follows ("die firma otto schmidt").
         previous = tokens[i - 1].text.lower() if i > 0 else ""
-        product = (previous in self.product_cues or previous in self.lex.brands) and _spaced(tok)
+        # "raum merkur", "besprechungsraum jupiter": a room's name, as a product's
+        room = previous in self.room_heads
+        product = (
+            previous in self.product_cues or previous in self.lex.brands or room
+        ) and _spaced(tok)
         if not product and self._strong_first(word):
             return i, self._rest(tokens, i), self.score
         # "petra schönfeld", "frank heller": a first name that is also a word or a
