@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from presidio_analyzer import PatternRecognizer
+
 from assistant.privacy.lexicon import is_common_word, is_counted_noun, is_noun, is_place
 from assistant.privacy.scored import WEAK, Candidate, ScoredRecognizer
 
@@ -197,15 +199,45 @@ class AddressRecognizer(ScoredRecognizer):
             # "wohnt in der gartenstraße": the street of a person's home, no number needed
             if match.group("street").lower().rstrip(".") not in self._suffixes:
                 yield match.start("street"), self._town_end(text, match.end()), 0.6, 0.7
+        offices = None
         for match in self._postcode_town.finditer(text):
-            # "neue anschrift: 55118 mainz": a known town after a postcode, with a cue
-            if is_place(match.group("town").split()[0]):
+            # "neue anschrift: 55118 mainz": a known town after a postcode, with a cue;
+            # not the postcode of an office's street (kept weak by `_of_person`)
+            if not is_place(match.group("town").split()[0]):
+                continue
+            offices = self.office_ranges(text) if offices is None else offices
+            if not any(s <= match.start() and match.end() <= e for s, e in offices):
                 yield match.start(), match.end(), WEAK, 0.7
         if "postfach" in text.lower():
             for match in self._post_box.finditer(text):
                 yield self._of_person(text, match, (0.75, 0.75))
 
+    def office_ranges(self, text: str) -> list[tuple[int, int]]:
+        """Streets and post boxes, with their postcode and town, that are an office's
+        address ("Postanschrift: Ausländerbehörde, Bahnhofstraße 47, 56068 Koblenz")."""
+        matches = [match for match, _ in self._numbered_matches(text)]
+        if "postfach" in text.lower():
+            matches += self._post_box.finditer(text)
+        return [
+            m.span()
+            for m in matches
+            if self._office_address(text, m) and self._in_apposition(text, m.start())
+        ]
+
+    def _in_apposition(self, text: str, start: int) -> bool:
+        """The address follows the office's name directly ("Ausländerbehörde,
+        Bahnhofstraße 47", "Bürgerbüro Mitte;Rathausplatz 1"): only capitalized words
+        and punctuation between, no clause ("das Jobcenter hat die Anschrift: …")."""
+        before = text[max(0, start - 45) : start]
+        offices = list(self._institution.finditer(before))
+        between = before[offices[-1].end() :] if offices else "x"
+        return not re.search(r"(?<![\w-])[a-zäöüß]", between)
+
     def _numbered(self, text: str) -> Iterator[Candidate]:
+        for match, scored in self._numbered_matches(text):
+            yield self._of_person(text, match, scored)
+
+    def _numbered_matches(self, text: str) -> Iterator[tuple[re.Match, tuple[float, float]]]:
         # Every address has a house number: the patterns run only in windows around
         # numbers (the regexes are long; most of a message has none).
         for start, end in self._windows(text):
@@ -219,15 +251,11 @@ class AddressRecognizer(ScoredRecognizer):
                         pos = match.start() + 1
                         continue
                     pos = match.end()
-                    yield self._of_person(text, match, scored)
+                    yield match, scored
 
     def _of_person(self, text: str, match: re.Match, scored: tuple[float, float]) -> Candidate:
-        if self._institution_before(text, match.start()):
-            # "Bürgerbüro, Kaiserstraße 3": an office's address, no person's,
-            # unless a person is named as living there.
-            window = text[max(0, match.start() - 80) : match.end() + 25]
-            if not self._personal.search(window):
-                scored = (WEAK, WEAK)
+        if self._office_address(text, match):
+            scored = (WEAK, WEAK)
         start, end = match.start(), match.end()
         before = self._town_before.search(text, max(0, start - 50), start)
         if before:
@@ -240,6 +268,14 @@ class AddressRecognizer(ScoredRecognizer):
         """After a street without a postcode: the end of a known town that follows."""
         town = self._town_after.match(text, end)
         return town.end() if town and is_place(town.group("town").split()[0]) else end
+
+    def _office_address(self, text: str, match: re.Match) -> bool:
+        """ "Bürgerbüro, Kaiserstraße 3": an office's address, no person's, unless a
+        person is named as living there."""
+        if not self._institution_before(text, match.start()):
+            return False
+        window = text[max(0, match.start() - 80) : match.end() + 25]
+        return not self._personal.search(window)
 
     def _institution_before(self, text: str, start: int) -> bool:
         before = text[max(0, start - 45) : start]
@@ -375,3 +411,20 @@ class AddressRecognizer(ScoredRecognizer):
             return False
         before = text[: match.start()].rstrip(" \t")
         return bool(before) and (before[-1].isalnum() or before[-1] in ",;:(–-/")
+
+
+class PostcodeTownRecognizer(PatternRecognizer):
+    """A postcode and town ("55118 Mainz"), lifted by an address cue; not the postcode
+    and town of an office's street or post box, which `AddressRecognizer` keeps weak
+    on purpose (else the cue "Postanschrift" lifts the town of the office's address)."""
+
+    def __init__(self, streets: AddressRecognizer, **kwargs) -> None:
+        self._streets = streets
+        super().__init__(**kwargs)
+
+    def analyze(self, text: str, entities, nlp_artifacts=None, regex_flags=None):
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if not results:
+            return results
+        offices = self._streets.office_ranges(text)
+        return [r for r in results if not any(s <= r.start and r.end <= e for s, e in offices)]

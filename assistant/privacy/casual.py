@@ -33,6 +33,50 @@ JOINERS = {"und", "oder", "sowie", "&"}
 # Prepositions that name a person as addressee, origin, beneficiary or company.
 NAME_PREPOSITIONS = {"an", "von", "für", "mit", "bei"}
 # Irish and Italian/French names with an elided particle: o'brien, d'angelo.
+# Who is asked, called or told is a person ("frag mal lindenberg", "schreib hellweg
+# an"); who has called or answered too ("lindenberg hat angerufen"). Towns do not
+# phone, so a place name counts before a phone word, not before other reports
+# ("wiesbaden hat geantwortet" is the city's administration).
+ASK_VERBS = frozenset(
+    [
+        "frag",
+        "frage",
+        "fragt",
+        "ruf",
+        "rufe",
+        "schreib",
+        "schreibe",
+        "sag",
+        "sage",
+        "informier",
+        "informiere",
+        "erinner",
+        "erinnere",
+        "kontaktier",
+        "kontaktiere",
+    ]
+)
+FILLERS = frozenset(
+    ["mal", "doch", "bitte", "kurz", "noch", "halt", "einfach", "gleich", "nochmal", "auch"]
+)
+CALLED = frozenset(["angerufen", "zurückgerufen", "telefoniert"])
+REPORTED = frozenset(
+    [
+        "geschrieben",
+        "geantwortet",
+        "gemailt",
+        "nachgefragt",
+        "gefragt",
+        "abgesagt",
+        "zugesagt",
+        "gemeldet",
+        "reklamiert",
+        "beschwert",
+        "besprochen",
+        "gesprochen",
+    ]
+)
+AUXILIARIES = frozenset(["hat", "hatte", "hätte", "hab", "habe"])
 APOSTROPHE_NAME = re.compile(r"(?:o|d)['’][^\W\d_]{3,}")
 # A lower-case word is an ordinary word when it is at least as frequent in lower case
 # as capitalized (log ratio, see lexicon.lower_margin).
@@ -58,6 +102,7 @@ class CasualNameRecognizer(LocalRecognizer):
         self.role = re.compile(rf"(?:{roles})(?:{conf['role_suffix'].lower()})?")
         self.not_names = {w.lower() for w in conf.get("not_names", ())}
         self.product_cues = {w.lower() for w in conf.get("product_cues", ())}
+        self.room_heads = frozenset(w.lower() for w in conf.get("room_heads", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
 
     def load(self) -> None:
@@ -140,6 +185,8 @@ class CasualNameRecognizer(LocalRecognizer):
             return self._after_salutation(tokens, i)  # "c/o müller": care of a person
         if self.role.fullmatch(word):
             return self._after_role(tokens, i)
+        if self._addressed(tokens, i):
+            return i, self._rest(tokens, i), self.score
         if i and is_saint(tokens[i - 1]):
             return None  # "sankt martin umzug", "st. georg"
         if APOSTROPHE_NAME.fullmatch(word):
@@ -154,7 +201,11 @@ class CasualNameRecognizer(LocalRecognizer):
         # "die firma otto", "das tool mattermost", "renault zoe": a company, product or
         # model, unless a listed surname follows ("die firma otto schmidt").
         previous = tokens[i - 1].text.lower() if i > 0 else ""
-        product = (previous in self.product_cues or previous in self.lex.brands) and _spaced(tok)
+        # "raum merkur", "besprechungsraum jupiter": a room's name, as a product's
+        room = previous in self.room_heads
+        product = (
+            previous in self.product_cues or previous in self.lex.brands or room
+        ) and _spaced(tok)
         if not product and self._strong_first(word):
             return i, self._rest(tokens, i), self.score
         # "petra schönfeld", "frank heller": a first name that is also a word or a
@@ -246,6 +297,28 @@ class CasualNameRecognizer(LocalRecognizer):
         if not ((listed or unknown) and self._may_be_name(word)) or self._function_word(word):
             return None
         return j, self._rest(tokens, j), self.cue_score
+
+    def _addressed(self, tokens: list[Token], i: int) -> bool:
+        """A word no list knows as a German word, asked or told ("frag mal lindenberg"),
+        talked to ("mit hellweg besprochen") or reporting ("lindenberg hat angerufen")."""
+        word = tokens[i].text
+        if len(word) <= 3 or _cap(word) in self.lex.nouns or self.lex.is_foreign_word(word):
+            return False
+        if not self._may_be_name(word) or self._function_word(word):
+            return False
+        place = self.lex.is_word(_cap(word))
+        j = i - 1
+        # "ruf mal bei hellweg an"; but "frag mal bei mainz nach" asks the town's offices
+        while j >= 0 and tokens[j].text.lower() in (FILLERS if place else FILLERS | {"bei"}):
+            j -= 1
+        if j >= 0 and tokens[j].text.lower() in ASK_VERBS:
+            return True
+        after = [t.text.lower() for t in tokens[i + 1 : i + 5]]
+        if after[:1] and after[0] in AUXILIARIES:
+            said = [w for w in after[1:] if w not in FILLERS and w not in {"schon", "sich"}]
+            return bool(said) and (said[0] in CALLED or (said[0] in REPORTED and not place))
+        talked = i and tokens[i - 1].text.lower() == "mit" and bool(set(after[:2]) & REPORTED)
+        return bool(talked) and not place
 
     def _joined(self, tokens: list[Token], i: int) -> int | None:
         """Index of a further name joined to the name that ends before tokens[i]: "finn und

@@ -10,7 +10,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
-from assistant.privacy.addresses import AddressRecognizer
+from assistant.privacy.addresses import AddressRecognizer, PostcodeTownRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
 from assistant.privacy.file_references import FileReferenceRecognizer, LabelledNumberRecognizer
@@ -67,8 +67,10 @@ def context_enhancer(conf: dict) -> LemmaContextAwareEnhancer:
 def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     """All recognizers of the conf, in the order they are listed."""
     recognizers: list[EntityRecognizer] = [_presidio(entry) for entry in conf["presidio"]]
-    recognizers += identifier_recognizers(conf["identifiers"])
-    recognizers += [_pattern(entry) for entry in conf["patterns"]]
+    identifiers = identifier_recognizers(conf["identifiers"])
+    streets = next(r for r in identifiers if isinstance(r, AddressRecognizer))
+    recognizers += identifiers
+    recognizers += [_pattern(entry, streets) for entry in conf["patterns"]]
     recognizers += [
         CueRecognizer(
             entity=entry["entity"],
@@ -130,6 +132,8 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             plates["not_abbreviations"],
             plates.get("districts", ()),
             plates.get("official_vehicles", ()),
+            plates.get("fleet_columns", ()),
+            plates.get("person_columns", ()),
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
@@ -166,7 +170,10 @@ def _presidio(entry: dict) -> EntityRecognizer:
     return recognizer
 
 
-def _pattern(entry: dict) -> EntityRecognizer:
+def _pattern(entry: dict, streets: AddressRecognizer) -> EntityRecognizer:
+    if entry.get("kind") == "postcode_town":
+        # a town is not redacted where it belongs to an office's address
+        return PostcodeTownRecognizer(streets, **_pattern_kwargs(entry))
     if entry.get("kind"):
         return _KINDS[entry["kind"]](
             entity=entry["entity"],
@@ -174,12 +181,15 @@ def _pattern(entry: dict) -> EntityRecognizer:
             score=entry["score"],
             name=entry["name"],
         )
-    patterns = [Pattern(p["name"], p["regex"], p["score"]) for p in entry["patterns"]]
-    return PatternRecognizer(
-        supported_entity=entry["entity"],
-        patterns=patterns,
-        context=entry.get("context"),
-        supported_language="de",
-        name=entry["name"],
-        global_regex_flags=CASE_SENSITIVE,
-    )
+    return PatternRecognizer(**_pattern_kwargs(entry))
+
+
+def _pattern_kwargs(entry: dict) -> dict:
+    return {
+        "supported_entity": entry["entity"],
+        "patterns": [Pattern(p["name"], p["regex"], p["score"]) for p in entry["patterns"]],
+        "context": entry.get("context"),
+        "supported_language": "de",
+        "name": entry["name"],
+        "global_regex_flags": CASE_SENSITIVE,
+    }

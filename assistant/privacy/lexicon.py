@@ -185,6 +185,8 @@ class Lexicon:
     def load(cls, conf: dict) -> Lexicon:
         """Build from the data files and the ``names`` section of the YAML conf."""
         first, last, nouns, places, lower = _data_files()
+        # Nouns the Wiktionary extract lacks (compass points: "Zugang Süd").
+        nouns = nouns | frozenset(conf.get("extra_nouns", ()))
         english, brands = _foreign_files()
         unambiguous = set(conf.get("unambiguous_first_names", ()))
         # Solange, Will: more often a lower-case word than a name.

@@ -66,6 +66,7 @@ class NameRecognizer(LocalRecognizer):
         self.verb_first_followers = set(conf.get("verb_first_followers", ()))
         self.place_heads = tuple(w.lower() for w in conf.get("place_heads", ()))
         self.office_heads = tuple(w.lower() for w in conf.get("office_heads", ()))
+        self.room_heads = frozenset(w.lower() for w in conf.get("room_heads", ()))
         # Lower-case words after a sentence's first word that are no verb (und, oder …).
         self.no_verb_after_subject = set(conf.get("no_verb_after_subject", ()))
         super().__init__(supported_entities=[entity], supported_language="de", name=name)
@@ -156,7 +157,8 @@ class NameRecognizer(LocalRecognizer):
             # "Firma Otto", "Software Claude", "Renault Zoe": after a product cue or a
             # brand like an ambiguous name.
             previous = tokens[i - 1].text.lower() if i > 0 else ""
-            product = previous in self.product_cues or previous in self.lex.brands
+            room = previous in self.room_heads  # "Raum Merkur", "Sitzungssaal Jupiter"
+            product = previous in self.product_cues or previous in self.lex.brands or room
             # The surname follows after a space: not across a line break, a field gap,
             # a tab or a table's ";" ("Vorname: Renate⏎Geb.-Datum", "Demir;Cem;…").
             if i + 1 < len(tokens) and FIELD_END.search(tokens[i + 1].before):
@@ -260,7 +262,7 @@ class NameRecognizer(LocalRecognizer):
         lower = word.lower()
         return (
             word[:1].isupper()
-            and lower.endswith(self.place_heads)
+            and (lower.endswith(self.place_heads) or lower in self.room_heads)
             and word not in self.lex.surnames  # Niehaus, Imhof: names
         )
 

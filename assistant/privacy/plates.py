@@ -21,6 +21,39 @@ def official_vehicle(text: str, start: int, official: re.Pattern | None) -> bool
     return bool(official.search(text[max(0, start - OFFICIAL_WINDOW) : start]))
 
 
+def fleet_rows(text: str, units: frozenset[str], persons: frozenset[str]) -> list[tuple[int, int]]:
+    """Rows of a pasted vehicle list that is a fleet register ("Fahrzeug;Kennzeichen;
+    Abteilung"): its header has a plate column and a column of organisational units,
+    and no column names a person (Halter, Fahrer, Name …)."""
+    rows: list[tuple[int, int]] = []
+    header: tuple[str, int] | None = None  # separator and number of columns
+    start = 0
+    for line in text.split("\n"):
+        if header is not None and line.count(header[0]) == header[1] - 1:
+            rows.append((start, start + len(line)))
+        else:
+            header = _fleet_header(line, units, persons)
+        start += len(line) + 1
+    return rows
+
+
+def _fleet_header(
+    line: str, units: frozenset[str], persons: frozenset[str]
+) -> tuple[str, int] | None:
+    if any(ch.isdigit() for ch in line):
+        return None
+    for sep in TABLE_SEPARATORS:
+        cells = [c.strip().lower() for c in line.split(sep)]
+        if len(cells) < 3 or not any("kennzeichen" in c for c in cells):
+            continue
+        if units & set(cells) and not persons & set(cells):
+            return sep, len(cells)
+    return None
+
+
+TABLE_SEPARATORS = (";", "\t", "|")
+
+
 def fleet_prefix(plate: str) -> str:
     """District and letters of a plate, upper case, without separators: "MZ-SM 401E" → "MZSM"."""
     return re.sub(r"[^A-ZÄÖÜ]", "", re.split(r"\d", plate.upper(), maxsplit=1)[0])
@@ -39,7 +72,8 @@ class LicencePlateRecognizer(ScoredRecognizer):
 
     PATTERN = re.compile(
         r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)([1-9]\d{0,3})([ ][EH]|[EHeh]?)"
-        r"(?![\w-])"
+        # not a court's register number ("V ZR 123/19"): no plate goes on after a slash
+        r"(?![\w-]|/\d)"
     )
     # Without separators ("mzab123", "MZAB123E"): split at a known district code.
     COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})([1-9]\d{0,3})([EHeh]?)(?![\w-])")
@@ -56,9 +90,13 @@ class LicencePlateRecognizer(ScoredRecognizer):
         not_abbreviations: Sequence[str],
         districts: Sequence[str] = (),
         official_vehicles: Sequence[str] = (),
+        fleet_columns: Sequence[str] = (),
+        person_columns: Sequence[str] = (),
         **kwargs,
     ) -> None:
         self._official = cue_regex(official_vehicles)
+        self._units = frozenset(w.lower() for w in fleet_columns)
+        self._persons = frozenset(w.lower() for w in person_columns)
         self._not_words = {str(w).lower() for w in not_words}
         self._not_abbreviations = {str(w).upper() for w in not_abbreviations}
         self._districts = {str(w).lower() for w in districts}
@@ -67,6 +105,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
     def candidates(self, text: str) -> Iterator[Candidate]:
         candidates = [*self._separated(text), *self._compact(text)]
         official = {c for c in candidates if official_vehicle(text, c[0], self._official)}
+        if candidates and "kennzeichen" in text.lower():
+            rows = fleet_rows(text, self._units, self._persons)
+            official |= {c for c in candidates if any(s <= c[0] < e for s, e in rows)}
         fleets = {fleet_prefix(text[c[0] : c[1]]) for c in official}
         for candidate in candidates:
             # A fleet shares district and letters ("Dienstfahrzeuge MZ-SM 112 und MZ-SM

@@ -25,7 +25,12 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
 )
 
-from assistant.privacy.lexicon import english_words, is_listed_name, is_office_noun
+from assistant.privacy.lexicon import (
+    english_words,
+    is_common_word,
+    is_listed_name,
+    is_office_noun,
+)
 from assistant.privacy.scored import result
 
 # Case-sensitive on purpose: Presidio's default IGNORECASE lets patterns such as
@@ -61,7 +66,14 @@ class CueRecognizer(LocalRecognizer):
         ignore_case: bool = False,
     ) -> None:
         flags = CASE_SENSITIVE | (re.IGNORECASE if ignore_case else 0)
-        self._patterns = [(re.compile(p["regex"], flags), float(p["score"])) for p in patterns]
+        self._patterns = [
+            (
+                re.compile(p["regex"], flags),
+                float(p["score"]),
+                re.compile(rf"(?:{p['not_after']})\s*$") if p.get("not_after") else None,
+            )
+            for p in patterns
+        ]
         super().__init__(
             supported_entities=[entity], supported_language="de", name=name, context=context
         )
@@ -73,11 +85,13 @@ class CueRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for regex, score in self._patterns:
+        for regex, score, not_after in self._patterns:
             group = "value" if "value" in regex.groupindex else 0
             for match in regex.finditer(text):
                 start, end = match.span(group)
-                if end > start:
+                # `not_after`: what the value must not follow on its line (a citation)
+                line = text[max(0, start - 80) : start].rsplit("\n", 1)[-1]
+                if end > start and not (not_after and not_after.search(line)):
                     results.append(self._result(start, end, score))
         return results
 
@@ -311,11 +325,22 @@ class GermanPhoneRecognizer(PhoneRecognizer):
     # right after the office's name, only a phone word between ("das Tiefbauamt unter
     # 0621 504-3310", "Ratsbüro, Tel. 06131 12-2211", "Ratsbüro⏎Tel. 0261 129-1000").
     EXTENSION = re.compile(r"\d[ \t/]+\d+[ \t]?[-–][ \t]?\d{1,5}[ \t)]*$")
+    # The rest of the office's name: a compound, a genitive or "für" attribute ("Hotline
+    # der IT", "Amt für Soziales"); then phone words, a reachability phrase ("ist unter",
+    # "erreichen Sie unter") or a signature's room line ("Zimmer 214").
+    OFFICE_REST = r"[\w-]*(?:[ \t]+(?:der|des|für)[ \t]+[\w-]+)?"
     PHONE_WORDS = (
-        r"(?:[ \t]*[,:\n][ \t]*|[ \t]+)(?:(?:tel|telefon|fon|rufnummer|durchwahl|"
-        r"erreichbar|zentrale|unter)\.?:?(?:[ \t]+|$))*$"
+        r"(?:[ \t]*[,:\n][ \t]*|[ \t]+)(?:(?:tel|telefon|fon|fax|telefax|rufnummer|nummer|"
+        r"durchwahl|erreichbar|zentrale|unter|ist|sind|erreichen[ \t]+sie|zu[ \t]+erreichen|"
+        r"(?:zimmer|raum)[ \t]+[\w.]+|\d[\d \t/-]*\d)\.?:?(?:\s+|$))*$"
     )
     PERSON_BEFORE = re.compile(r"(?<![^\W_])(?:frau|herrn?|fr|hr|dr)(?![^\W_])", re.IGNORECASE)
+    # "kaya vom bürgeramt ist unter …": the office is where a person works.
+    MEMBER_OF = re.compile(
+        r"(?<![^\W_])(?:vom|von[ \t]+der|von[ \t]+dem|beim|bei[ \t]+der|aus[ \t]+de[mr]|"
+        r"im|in[ \t]+der)[ \t]+$",
+        re.IGNORECASE,
+    )
 
     def _office_line(self, text: str, start: int, end: int, before: str) -> bool:
         if not self.EXTENSION.search(text[start:end]):
@@ -324,12 +349,17 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         for office in self._offices.finditer(before):
             pass
         if office is None or not re.fullmatch(
-            r"[\w-]*" + self.PHONE_WORDS, before[office.end() :], re.IGNORECASE
+            self.OFFICE_REST + self.PHONE_WORDS, before[office.end() :], re.IGNORECASE
         ):
             return False
         # "Frau Roth, Bürgeramt, Tel. …": a person's own line at the office.
-        line = before[: office.start()].rsplit("\n", 1)[-1]
-        return not self.PERSON_BEFORE.search(line)
+        lines = before[: office.start()].rsplit("\n", 2)
+        if self.PERSON_BEFORE.search(lines[-1]) or self.MEMBER_OF.search(lines[-1]):
+            return False
+        # "emre kaya, bürgeramt, tel …", a signature's name line above the office: a
+        # listed name that is no common word, in any case.
+        words = re.findall(r"[^\W\d_]{3,}", "\n".join(lines[-2:]))
+        return not any(is_listed_name(w) and not is_common_word(w) for w in words)
 
     def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
         chunk, offset = candidate.group(), candidate.start()
