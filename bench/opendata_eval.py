@@ -116,10 +116,13 @@ def main() -> None:
     print(summary(result))
 
 
+PER_QUESTION_KEYS = {"outcomes", "misses"}  # `assistant eval --json` lists its misses too
+
+
 def without_outcomes(result: dict) -> dict:
     """The result with every per-question outcome removed (aggregates stay)."""
     if isinstance(result, dict):
-        return {k: without_outcomes(v) for k, v in result.items() if k != "outcomes"}
+        return {k: without_outcomes(v) for k, v in result.items() if k not in PER_QUESTION_KEYS}
     return result
 
 

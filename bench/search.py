@@ -125,6 +125,8 @@ def _quality(args) -> int:
         "fused 0.3, 50 dense candidates (default, as before)": {"dense_candidates": 50},
         "fused 0.3, 20 dense candidates": {"dense_candidates": 20},
         "fused 0.3, 10 dense candidates": {"dense_candidates": 10},
+        # A multilingual embedder's default weight (config.MULTILINGUAL_DENSE_WEIGHT).
+        "fused 0.5, 50 dense candidates": {"weight_dense": 0.5, "dense_candidates": 50},
     }
     with tempfile.TemporaryDirectory(prefix="amtswissen-quality-") as tmpname:
         data = run_quality(args.quality, args.quality_corpus, Path(tmpname), variants)

