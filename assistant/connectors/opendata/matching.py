@@ -49,13 +49,53 @@ def years(text: str) -> list[str]:
     return list(dict.fromkeys(_YEAR.findall(text)))
 
 
+# A year right after a date, a preposition or a word of time ("am 31.12.2012", "für 2014",
+# "Ende 2012", "Planjahr 2013") is a period asked; right after another noun it may name a
+# publication or an event instead ("Haushaltsplan 2012", "Bundestagswahl 2013").
+_TIME_WORDS = frozenset("stichtag seit zwischen auf anfang beginn".split())
+_BEFORE = re.compile(r"([0-9a-zäöüß]+)([^0-9a-zäöüß]*)$")
+
+
+def year_labels(text: str) -> list[tuple[str, str | None]]:
+    """Each year of `text` with the word that labels it (None: a period — a date, a
+    preposition or a word of time before it). "2013/2014" shares the first year's label."""
+    out: list[tuple[str, str | None]] = []
+    for m in _YEAR.finditer(text):
+        before = _BEFORE.search(text[: m.start()].casefold())
+        word, gap = (before.group(1), before.group(2)) if before else ("", "")
+        if word.isdigit() and gap.strip() in ("/", "-", "–") and out:
+            label = out[-1][1]  # "2013/2014", "2012-2013": one label for both years
+        elif not word or word.isdigit() or word in STOP or word in _TIME_WORDS:
+            label = None
+        else:
+            label = None if word.endswith(("jahr", "jahres", "ende")) else word
+        out.append((m.group(1), label))
+    return out
+
+
+def column_years(q: Question, headers: list[str]) -> list[str]:
+    """The years the question asks for among `headers` ("Plan 2013", "für das Jahr 2014"):
+    a year labelled by a word no header has ("Haushaltsplan 2012" before "Plan 2012") names
+    the publication, not a column — unless no year is asked otherwise."""
+    vocab = {w for h in headers for w in words(_YEAR.sub(" ", h)) if not w.isdigit()}
+    asked = [
+        y for y, label in year_labels(q.text)
+        if label is None or any(word_matches(w, {label}) == len(w) for w in vocab)
+    ]  # fmt: skip
+    return list(dict.fromkeys(asked)) or list(q.years)
+
+
 _VERSUS = re.compile(
     r"\b(mehr als|weniger als|höher als|niedriger als|größer als|kleiner als|minus|vor der|"
     r"um wie viele?|"  # "Um wie viele Prozentpunkte lag A über B": the asked figure is a difference
     r"vor dem|gegenüber|differenz|unterschied|unterscheiden|vergleich\w*|verglichen|"
-    r"im gegensatz zu)\b",
+    r"im gegensatz zu|vs|versus)\b",
     re.IGNORECASE,
 )
+# What sets a direction between the two sides ("A minus B", "A vor B", "A über B"; also
+# "A mehr als B", _MORE_THAN): without it a difference is asked as a size, the larger less
+# the smaller ("Differenz zwischen A und B", "A vs. B", "wie viele hat B mehr?").
+_DIRECTED = re.compile(r"\b(minus|vor (der|dem|den)|über|unter)\b(?!\s*\d)", re.IGNORECASE)
 
 
 # Words up to the end of the sentence: a dot inside a date or number ("31.12.2010") ends none.
@@ -74,6 +114,11 @@ _LESS_THAN = re.compile(
 def compares(question: str) -> bool:
     """The question sets two things against each other ("CDU vor der SPD")."""
     return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
+
+
+def undirected(question: str) -> bool:
+    """A comparison that names no direction: the difference is its size (never negative)."""
+    return not (_MORE_THAN.search(question) or _DIRECTED.search(question))
 
 
 # A share ("Anteil", "Quote", "in Prozent", "Prozentpunkte"): a column in percent is meant.
@@ -112,9 +157,10 @@ def falls_short(question: str) -> bool:
 
 
 def wants_figure(question: str) -> bool:
-    """A number is asked: its wording, or two things set against each other ("der Unterschied
-    in der Wahlbeteiligung zwischen A und B")."""
-    asked = _INTENT.search(question) or compares(question)
+    """A number is asked: its wording, two things set against each other ("der Unterschied
+    in der Wahlbeteiligung zwischen A und B"), or a year named in a question that asks for no
+    dataset — staff type keywords ("zweitstimmen cdu köln 2013") as often as sentences."""
+    asked = _INTENT.search(question) or compares(question) or years(question)
     return bool(asked) and not _DATASET.search(question)
 
 
@@ -275,11 +321,12 @@ def header_score(header: str, q: Question) -> int:
 # Age bands and other ranges: "von 1 bis unter 6 Jahren" names the header "E_1U6",
 # "zwischen 21 und 34" the header "21 - 34", "ab 80 Jahren" the header "80 u. älter".
 _SMALL = re.compile(r"(?<![\w.,])(\d{1,3})(?!\w|[.,]\d)")
-_BAND_GAP = re.compile(r"\s*(bis unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE)
+_BAND_GAP = re.compile(r"\s*(bis unter|und unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE)
 _OPEN_AFTER = re.compile(r"\s*(jahre\w*\s+)?(und|oder)\s+(älter|mehr|darüber)|\s*\+", re.IGNORECASE)
 _OPEN_BEFORE = re.compile(r"\b(ab|über|mindestens)\s+$", re.IGNORECASE)
 _OPEN_HEADER = re.compile(r"älter|über|mehr|\+", re.IGNORECASE)
-_BELOW = re.compile(r"(?<!bis )\bunter\s+$", re.IGNORECASE)  # "unter 1 Jahr", not "bis unter"
+# "unter 1 Jahr", not "bis unter 6" or "zwischen 18 und unter 25"
+_BELOW = re.compile(r"(?<!bis )(?<!\d und )\bunter\s+$", re.IGNORECASE)
 _BELOW_HEADER = re.compile(r"(unter|(?<![a-z])u|_u)\s*(\d+)$", re.IGNORECASE)
 
 

@@ -27,6 +27,7 @@ from assistant.connectors.opendata.matching import (
     band_score,
     best,
     code_named,
+    column_years,
     compares,
     distinct_position,
     falls_short,
@@ -37,6 +38,7 @@ from assistant.connectors.opendata.matching import (
     named_tokens,
     phrase_score,
     since,
+    undirected,
     wants_figure,
     years,
 )
@@ -169,8 +171,9 @@ class Resolver:
         2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
         numeric = [c for c in F.measure_columns(table, roles) if c not in skip]
-        if self.q.years:  # a year the question names picks among columns per year
-            numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
+        if self.q.years:  # a year the question asks for picks among columns per year
+            asked = set(column_years(self.q, numeric))
+            numeric = [c for c in numeric if set(years(c)) & asked] or numeric
         configured = {
             p: phrase_score(p, self.q) for p, c in roles.columns.items() if present(c, names)
         }
@@ -369,6 +372,9 @@ class Resolver:
         if kind in ("named", "places") and falls_short(self.q.text):
             figs.reverse()  # "A weniger als B": B − A, A the base
         diff = F.compare(*figs)
+        if kind in ("named", "places") and undirected(self.q.text) and diff["value"] < 0:
+            figs.reverse()  # "Differenz zwischen A und B": the larger less the smaller
+            diff = F.compare(*figs)
         main = [_clean(diff)]
         if diff.get("unit") == "%":
             diff["unit"], diff["percent"] = "Prozentpunkte", None
