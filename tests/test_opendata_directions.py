@@ -47,6 +47,15 @@ BUDGET = """Zeile;Ist 2019;Soll 2020;Soll 2021;Soll 2022
 2 - Mieten;95;99;101;104
 3 = Summe;505;519;551;574
 """
+# Budget lines per pool: a total line and a line whose label holds the total's words.
+POOLS = """Bereich;Zeile;Soll 2021
+Bad Nord;10 = ordentliche Erträge;900
+Bad Nord;07 - sonstige ordentliche Erträge;50
+Bad Nord;11 - Personalaufwendungen;300
+Bad Süd;10 = ordentliche Erträge;700
+Bad Süd;07 - sonstige ordentliche Erträge;40
+Bad Süd;11 - Personalaufwendungen;200
+"""
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +65,7 @@ def ask(tmp_path_factory):
     for dataset, title, text in (
         ("bw", "Bewohner nach Quartieren", PEOPLE),
         ("wp", "Wirtschaftsplan der Bäderbetriebe", BUDGET),
+        ("wp-bad", "Wirtschaftsplan der Bäder nach Bereichen", POOLS),
     ):
         store.put(
             parse_bytes(text.encode("utf-8")),
@@ -147,3 +157,17 @@ def test_a_keyword_question_with_a_year_asks_for_a_figure(ask):
     assert not wants_figure("bewohner hafen")
     assert not wants_figure("Gibt es Daten zu Bewohnern 2021?")
     assert first(ask("bewohner hafen 2021", "bw")) == 1530
+
+
+def test_two_ranges_compare_in_the_questions_order(ask):
+    question = "Wie viele Bewohner zwischen 6 und unter 18 Jahren hatte Hafen 2020 mehr als unter 6?"
+    found = ask(question, "bw")
+    assert first(found) == 200 - 100
+    question = "Wie viele Bewohner unter 6 Jahren hatte Hafen 2020 weniger als 6 bis unter 18?"
+    assert first(ask(question, "bw")) == 200 - 100
+
+
+def test_the_label_named_in_full_wins_a_tie(ask):
+    # "ordentliche Erträge" names all of its label and most of "sonstige ordentliche Erträge".
+    question = "Wie hoch sind die ordentlichen Erträge von Bad Nord im Soll 2021?"
+    assert first(ask(question, "wp-bad")) == 900

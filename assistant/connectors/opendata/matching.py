@@ -361,6 +361,26 @@ def band_score(header: str, q: Question) -> int:
     return BAND_SCORE if numbers[0] in starts and open_ended else 0
 
 
+def two_bands(headers: list[str], q: Question) -> list[str]:
+    """The band headers whose ranges the question names, in the question's order, when it
+    names exactly two ("mehr 65- bis unter 80-Jährige als 6- bis unter 15-Jährige")."""
+    named = [h for h in headers if band_score(h, q)]
+    if len(named) != 2:
+        return named
+
+    def spot(header: str) -> int:  # where the question writes the header's range
+        numbers = re.findall(r"\d+", _YEAR.sub(" ", header))
+        if len(numbers) == 2:
+            pattern = rf"(?<![\d.,]){numbers[0]}\D{{1,20}}?{numbers[1]}(?!\d)"
+        else:
+            n = numbers[0]
+            pattern = rf"\b(unter|ab|über|mindestens)\s+{n}(?!\d)|(?<![\d.,]){n}\s*(\+|\w*\s*(und|oder)\s+(älter|mehr))"
+        m = re.search(pattern, q.text, re.IGNORECASE)
+        return m.start() if m else len(q.text)
+
+    return sorted(named, key=spot)
+
+
 def most_specific(named: dict[str, tuple[int, frozenset]], default: str | None) -> str | None:
     """The best-named column; but when the best is the total ("Einwohner") and another column
     is named by other words of the question ("männliche Einwohner"), that one: the question

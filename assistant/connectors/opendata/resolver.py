@@ -38,6 +38,7 @@ from assistant.connectors.opendata.matching import (
     named_tokens,
     phrase_score,
     since,
+    two_bands,
     undirected,
     wants_figure,
     years,
@@ -174,6 +175,8 @@ class Resolver:
         if self.q.years:  # a year the question asks for picks among columns per year
             asked = set(column_years(self.q, numeric))
             numeric = [c for c in numeric if set(years(c)) & asked] or numeric
+        if compares(self.q.text) and len(banded := two_bands(numeric, self.q)) == 2:
+            return banded, 2 * BAND_SCORE  # "mehr 65 bis unter 80 als 6 bis unter 15 Jahre"
         configured = {
             p: phrase_score(p, self.q) for p, c in roles.columns.items() if present(c, names)
         }
@@ -278,6 +281,8 @@ class Resolver:
             else:
                 scored = {str(v): phrase_score(str(v), self.q, need_all=False) for v in values}
             chosen = best(scored)
+            if len(chosen) > 1:  # "ordentliche Erträge" beside "sonstige ordentliche Erträge":
+                chosen = [v for v in chosen if phrase_score(v, self.q)] or chosen  # all named
             if len(chosen) == 1:
                 filters[col.name], total = chosen[0], total + scored[chosen[0]]
         return filters, total
