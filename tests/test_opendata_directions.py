@@ -17,6 +17,7 @@ from assistant.connectors.opendata.matching import (
     compares,
     undirected,
     wants_figure,
+    word_matches,
     year_labels,
 )
 from assistant.connectors.opendata.questions import StatisticsQuestions
@@ -57,6 +58,12 @@ Bad Süd;10 = ordentliche Erträge;700
 Bad Süd;07 - sonstige ordentliche Erträge;40
 Bad Süd;11 - Personalaufwendungen;200
 """
+# Results per district (negative: a deficit); the file spells "Seefeld" as "Seefeldt".
+RESULTS = """Nr;Bezirk;Jahresergebnis 2021;Jahresergebnis 2022
+1;Nordstadt;-500;-520
+2;Südstadt;-300;-310
+3;Seefeldt;-200;-150
+"""
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,7 @@ def ask(tmp_path_factory):
         ("bw", "Bewohner nach Quartieren", PEOPLE),
         ("wp", "Wirtschaftsplan der Bäderbetriebe", BUDGET),
         ("wp-bad", "Wirtschaftsplan der Bäder nach Bereichen", POOLS),
+        ("je", "Jahresergebnisse der Bezirke", RESULTS),
     ):
         store.put(
             parse_bytes(text.encode("utf-8")),
@@ -172,3 +180,18 @@ def test_the_label_named_in_full_wins_a_tie(ask):
     # "ordentliche Erträge" names all of its label and most of "sonstige ordentliche Erträge".
     question = "Wie hoch sind die ordentlichen Erträge von Bad Nord im Soll 2021?"
     assert first(ask(question, "wp-bad")) == 900
+
+
+def test_a_deficit_is_compared_by_its_amount(ask):
+    question = "Um wie viel war der Fehlbetrag von Nordstadt 2021 größer als der von Südstadt?"
+    assert first(ask(question, "je")) == 200
+    # Without the word the signed values are compared, as written.
+    question = "Um wie viel war das Jahresergebnis von Nordstadt 2021 höher als das von Südstadt?"
+    assert first(ask(question, "je")) == -200
+
+
+def test_a_name_the_file_misspells_by_one_letter_is_found(ask):
+    assert word_matches("seefeldt", {"seefeld"}) and word_matches("seefeld", {"seefeldt"})
+    assert not word_matches("nordstadt", {"südstadt"})
+    question = "Wie hoch war das Jahresergebnis 2022 von Seefeld?"
+    assert first(ask(question, "je")) == -150

@@ -116,6 +116,15 @@ def compares(question: str) -> bool:
     return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
 
 
+# A deficit named as such ("Fehlbetrag", "Defizit", "Verlust") is the amount of a negative
+# result: "der Fehlbetrag von A ist größer als der von B" compares the amounts.
+_LOSS = re.compile(r"\b(fehlbetr[aä]g\w*|defizit\w*|verlust\w*)", re.IGNORECASE)
+
+
+def names_loss(question: str) -> bool:
+    return bool(_LOSS.search(question))
+
+
 def undirected(question: str) -> bool:
     """A comparison that names no direction: the difference is its size (never negative)."""
     return not (_MORE_THAN.search(question) or _DIRECTED.search(question))
@@ -189,6 +198,8 @@ def _word_match(word: str, tokens) -> tuple[int, str | None]:
         # A participle names its stem: "geplant" names "Plan", "gezahlt" "Zahl".
         if t.startswith(word) or (t.startswith("ge") and t[2:].startswith(word)):
             return len(word), t
+        if len(word) >= 7 and _one_letter_apart(word, t):
+            return len(word) - 1, t  # a file's spelling slip ("Mühlheim" for "Mülheim")
         cp = len(_common_prefix(t, word))
         if cp >= 0.6 * len(word) and cp >= 0.8 * len(t) and 2 * cp - len(word) > found:
             found, token = 2 * cp - len(word), t
@@ -206,6 +217,15 @@ def _phrase_matches(content: list[str], tokens) -> list[tuple[int, str | None]]:
         out.append((w, score, token))
     order = {w: i for i, w in enumerate(content)}
     return [(sc, t) for _, sc, t in sorted(out, key=lambda x: order[x[0]])]
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """One letter more or less, not at the start: a name as a file misspells it."""
+    if abs(len(a) - len(b)) != 1 or a[:2] != b[:2]:
+        return False
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    n = len(_common_prefix(long, short))
+    return long[n + 1 :] == short[n:]
 
 
 def _common_prefix(a: str, b: str) -> str:

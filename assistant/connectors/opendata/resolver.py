@@ -36,6 +36,7 @@ from assistant.connectors.opendata.matching import (
     kind_named,
     most_specific,
     named_tokens,
+    names_loss,
     phrase_score,
     since,
     two_bands,
@@ -374,6 +375,8 @@ class Resolver:
             figs, kind = [base, other], "places"
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
+        if names_loss(self.q.text) and all(f["value"] < 0 for f in figs):
+            figs = [{**f, "value": -f["value"]} for f in figs]  # a deficit as its amount
         if kind in ("named", "places") and falls_short(self.q.text):
             figs.reverse()  # "A weniger als B": B − A, A the base
         diff = F.compare(*figs)
