@@ -58,11 +58,11 @@ Bad Süd;10 = ordentliche Erträge;700
 Bad Süd;07 - sonstige ordentliche Erträge;40
 Bad Süd;11 - Personalaufwendungen;200
 """
-# Results per district (negative: a deficit); the file spells "Seefeld" as "Seefeldt".
+# Results per district (negative: a deficit); the file spells "Rotenbach" as "Rohtenbach".
 RESULTS = """Nr;Bezirk;Jahresergebnis 2021;Jahresergebnis 2022
 1;Nordstadt;-500;-520
 2;Südstadt;-300;-310
-3;Seefeldt;-200;-150
+3;Rohtenbach;-200;-150
 """
 
 
@@ -191,7 +191,7 @@ def test_a_deficit_is_compared_by_its_amount(ask):
 
 
 def test_a_name_the_file_misspells_by_one_letter_is_found(ask):
-    assert word_matches("seefeldt", {"seefeld"}) and word_matches("seefeld", {"seefeldt"})
+    assert word_matches("rohtenbach", {"rotenbach"}) and word_matches("rotenbach", {"rohtenbach"})
     assert not word_matches("nordstadt", {"südstadt"})
-    question = "Wie hoch war das Jahresergebnis 2022 von Seefeld?"
+    question = "Wie hoch war das Jahresergebnis 2022 von Rotenbach?"
     assert first(ask(question, "je")) == -150
