@@ -15,6 +15,7 @@ from assistant.connectors.opendata.matching import (
     Question,
     column_years,
     compares,
+    spelled_ages,
     undirected,
     wants_figure,
     word_matches,
@@ -195,3 +196,8 @@ def test_a_name_the_file_misspells_by_one_letter_is_found(ask):
     assert not word_matches("nordstadt", {"südstadt"})
     question = "Wie hoch war das Jahresergebnis 2022 von Rotenbach?"
     assert first(ask(question, "je")) == -150
+
+
+def test_an_age_written_as_a_word_is_a_range(ask):
+    assert spelled_ages("Kinder unter einem Jahr, ab zwei Jahren") == "Kinder unter 1 Jahr, ab 2 Jahren"
+    assert first(ask("Wie viele Bewohner unter sechs Jahren lebten 2020 in Hafen?", "bw")) == 100

@@ -235,6 +235,24 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
+# An age written as a word ("unter einem Jahr", "ab zwei Jahren", "zehnjährige"): its digits.
+_NUMERALS = dict(
+    zip(
+        "ein eins einem einen einer zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(),
+        [1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        strict=True,
+    )
+)
+_SPELLED_AGE = re.compile(
+    r"\b(" + "|".join(_NUMERALS) + r")(\s+jahr|-?jährig)", re.IGNORECASE
+)
+
+
+def spelled_ages(text: str) -> str:
+    """`text` with ages written as words in digits: a range reads numbers only."""
+    return _SPELLED_AGE.sub(lambda m: f"{_NUMERALS[m.group(1).casefold()]}{m.group(2)}", text)
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -243,6 +261,7 @@ class Question:
 
     @classmethod
     def parse(cls, text: str) -> Question:
+        text = spelled_ages(text)
         return cls(text, frozenset(words(text)), tuple(years(text)))
 
     def position(self, phrase: str) -> int:
