@@ -129,7 +129,9 @@ def test_the_publications_year_picks_no_column(ask):
 
 
 def test_a_change_between_two_columns_ignores_the_publications_year(ask):
-    question = "Um wie viel steigen die Sachkosten vom Ist 2019 bis zum Soll 2022 (Wirtschaftsplan 2020)?"
+    question = (
+        "Um wie viel steigen die Sachkosten vom Ist 2019 bis zum Soll 2022 (Wirtschaftsplan 2020)?"
+    )
     assert first(ask(question, "wp")) == 470 - 410
 
 
@@ -171,7 +173,9 @@ def test_a_keyword_question_with_a_year_asks_for_a_figure(ask):
 
 def test_two_ranges_compare_in_the_questions_order(ask):
     # "Bewohner" and "Kinder" are both configured phrases: the two ranges still decide.
-    question = "Wie viele Bewohner von 6 bis unter 18 Jahren hatte Hafen 2020 mehr als Kinder unter 6?"
+    question = (
+        "Wie viele Bewohner von 6 bis unter 18 Jahren hatte Hafen 2020 mehr als Kinder unter 6?"
+    )
     assert first(ask(question, "bw")) == 200 - 100
     question = "Wie viele Kinder unter 6 Jahren hatte Hafen 2020 weniger als 6 bis unter 18?"
     assert first(ask(question, "bw")) == 200 - 100
@@ -199,5 +203,8 @@ def test_a_name_the_file_misspells_by_one_letter_is_found(ask):
 
 
 def test_an_age_written_as_a_word_is_a_range(ask):
-    assert spelled_ages("Kinder unter einem Jahr, ab zwei Jahren") == "Kinder unter 1 Jahr, ab 2 Jahren"
+    assert (
+        spelled_ages("Kinder unter einem Jahr, ab zwei Jahren")
+        == "Kinder unter 1 Jahr, ab 2 Jahren"
+    )
     assert first(ask("Wie viele Bewohner unter sechs Jahren lebten 2020 in Hafen?", "bw")) == 100

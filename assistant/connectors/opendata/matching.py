@@ -52,7 +52,7 @@ def years(text: str) -> list[str]:
 # A year right after a date, a preposition or a word of time ("am 31.12.2012", "für 2014",
 # "Ende 2012", "Planjahr 2013") is a period asked; right after another noun it may name a
 # publication or an event instead ("Haushaltsplan 2012", "Bundestagswahl 2013").
-_TIME_WORDS = frozenset("stichtag seit zwischen auf anfang beginn".split())
+_TIME_WORDS = frozenset(["stichtag", "seit", "zwischen", "auf", "anfang", "beginn"])
 _BEFORE = re.compile(r"([0-9a-zäöüß]+)([^0-9a-zäöüß]*)$")
 
 
@@ -236,16 +236,10 @@ def _common_prefix(a: str, b: str) -> str:
 
 
 # An age written as a word ("unter einem Jahr", "ab zwei Jahren", "zehnjährige"): its digits.
-_NUMERALS = dict(
-    zip(
-        "ein eins einem einen einer zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(),
-        [1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-        strict=True,
-    )
-)
-_SPELLED_AGE = re.compile(
-    r"\b(" + "|".join(_NUMERALS) + r")(\s+jahr|-?jährig)", re.IGNORECASE
-)
+_NUMERALS = {"ein": 1, "eins": 1, "einem": 1, "einen": 1, "einer": 1, "zwei": 2, "drei": 3,
+             "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+             "elf": 11, "zwölf": 12}  # fmt: skip
+_SPELLED_AGE = re.compile(r"\b(" + "|".join(_NUMERALS) + r")(\s+jahr|-?jährig)", re.IGNORECASE)
 
 
 def spelled_ages(text: str) -> str:
