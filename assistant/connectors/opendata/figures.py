@@ -211,7 +211,8 @@ def _cells(fig: dict) -> str:
 
 def compare(base: dict, other: dict) -> dict:
     """Difference and percent change from `base` to `other` (two places, or two years)."""
-    if base.get("unit") != other.get("unit"):
+    unit = common_unit(base.get("unit"), other.get("unit"))
+    if unit is False:
         raise OpendataError(
             "Die beiden Werte haben verschiedene Einheiten und sind nicht vergleichbar.",
             code="opendata_units",
@@ -228,7 +229,7 @@ def compare(base: dict, other: dict) -> dict:
     )
     return {
         "value": diff,
-        "unit": other.get("unit"),
+        "unit": unit,
         "dataset_id": other["dataset_id"],
         "how": how,
         "percent": percent,
@@ -236,6 +237,17 @@ def compare(base: dict, other: dict) -> dict:
         "other": other,
         "dataset_ids": sorted({base["dataset_id"], other["dataset_id"]}),
     }
+
+
+def common_unit(a: str | None, b: str | None) -> str | None | bool:
+    """The unit two figures share, or False: a unit and its feminine form count as one
+    ("Einwohnerinnen" and "Einwohner" are both people), named by the general form."""
+    if a == b:
+        return a
+    short, long = sorted((a or "", b or ""), key=len)
+    if short and long[len(short) :] in ("in", "innen") and long.startswith(short):
+        return short
+    return False
 
 
 def total(figs: list[dict]) -> dict:

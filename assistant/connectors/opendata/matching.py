@@ -49,13 +49,53 @@ def years(text: str) -> list[str]:
     return list(dict.fromkeys(_YEAR.findall(text)))
 
 
+# A year right after a date, a preposition or a word of time ("am 31.12.2012", "für 2014",
+# "Ende 2012", "Planjahr 2013") is a period asked; right after another noun it may name a
+# publication or an event instead ("Haushaltsplan 2012", "Bundestagswahl 2013").
+_TIME_WORDS = frozenset(["stichtag", "seit", "zwischen", "auf", "anfang", "beginn"])
+_BEFORE = re.compile(r"([0-9a-zäöüß]+)([^0-9a-zäöüß]*)$")
+
+
+def year_labels(text: str) -> list[tuple[str, str | None]]:
+    """Each year of `text` with the word that labels it (None: a period — a date, a
+    preposition or a word of time before it). "2013/2014" shares the first year's label."""
+    out: list[tuple[str, str | None]] = []
+    for m in _YEAR.finditer(text):
+        before = _BEFORE.search(text[: m.start()].casefold())
+        word, gap = (before.group(1), before.group(2)) if before else ("", "")
+        if word.isdigit() and gap.strip() in ("/", "-", "–") and out:
+            label = out[-1][1]  # "2013/2014", "2012-2013": one label for both years
+        elif not word or word.isdigit() or word in STOP or word in _TIME_WORDS:
+            label = None
+        else:
+            label = None if word.endswith(("jahr", "jahres", "ende")) else word
+        out.append((m.group(1), label))
+    return out
+
+
+def column_years(q: Question, headers: list[str]) -> list[str]:
+    """The years the question asks for among `headers` ("Plan 2013", "für das Jahr 2014"):
+    a year labelled by a word no header has ("Haushaltsplan 2012" before "Plan 2012") names
+    the publication, not a column — unless no year is asked otherwise."""
+    vocab = {w for h in headers for w in words(_YEAR.sub(" ", h)) if not w.isdigit()}
+    asked = [
+        y for y, label in year_labels(q.text)
+        if label is None or any(word_matches(w, {label}) == len(w) for w in vocab)
+    ]  # fmt: skip
+    return list(dict.fromkeys(asked)) or list(q.years)
+
+
 _VERSUS = re.compile(
     r"\b(mehr als|weniger als|höher als|niedriger als|größer als|kleiner als|minus|vor der|"
     r"um wie viele?|"  # "Um wie viele Prozentpunkte lag A über B": the asked figure is a difference
     r"vor dem|gegenüber|differenz|unterschied|unterscheiden|vergleich\w*|verglichen|"
-    r"im gegensatz zu)\b",
+    r"im gegensatz zu|vs|versus)\b",
     re.IGNORECASE,
 )
+# What sets a direction between the two sides ("A minus B", "A vor B", "A über B"; also
+# "A mehr als B", _MORE_THAN): without it a difference is asked as a size, the larger less
+# the smaller ("Differenz zwischen A und B", "A vs. B", "wie viele hat B mehr?").
+_DIRECTED = re.compile(r"\b(minus|vor (der|dem|den)|über|unter)\b(?!\s*\d)", re.IGNORECASE)
 
 
 # Words up to the end of the sentence: a dot inside a date or number ("31.12.2010") ends none.
@@ -74,6 +114,20 @@ _LESS_THAN = re.compile(
 def compares(question: str) -> bool:
     """The question sets two things against each other ("CDU vor der SPD")."""
     return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
+
+
+# A deficit named as such ("Fehlbetrag", "Defizit", "Verlust") is the amount of a negative
+# result: "der Fehlbetrag von A ist größer als der von B" compares the amounts.
+_LOSS = re.compile(r"\b(fehlbetr[aä]g\w*|defizit\w*|verlust\w*)", re.IGNORECASE)
+
+
+def names_loss(question: str) -> bool:
+    return bool(_LOSS.search(question))
+
+
+def undirected(question: str) -> bool:
+    """A comparison that names no direction: the difference is its size (never negative)."""
+    return not (_MORE_THAN.search(question) or _DIRECTED.search(question))
 
 
 # A share ("Anteil", "Quote", "in Prozent", "Prozentpunkte"): a column in percent is meant.
@@ -112,9 +166,10 @@ def falls_short(question: str) -> bool:
 
 
 def wants_figure(question: str) -> bool:
-    """A number is asked: its wording, or two things set against each other ("der Unterschied
-    in der Wahlbeteiligung zwischen A und B")."""
-    asked = _INTENT.search(question) or compares(question)
+    """A number is asked: its wording, two things set against each other ("der Unterschied
+    in der Wahlbeteiligung zwischen A und B"), or a year named in a question that asks for no
+    dataset — staff type keywords ("zweitstimmen cdu köln 2013") as often as sentences."""
+    asked = _INTENT.search(question) or compares(question) or years(question)
     return bool(asked) and not _DATASET.search(question)
 
 
@@ -143,6 +198,8 @@ def _word_match(word: str, tokens) -> tuple[int, str | None]:
         # A participle names its stem: "geplant" names "Plan", "gezahlt" "Zahl".
         if t.startswith(word) or (t.startswith("ge") and t[2:].startswith(word)):
             return len(word), t
+        if len(word) >= 7 and _one_letter_apart(word, t):
+            return len(word) - 1, t  # a file's spelling slip ("Mühlheim" for "Mülheim")
         cp = len(_common_prefix(t, word))
         if cp >= 0.6 * len(word) and cp >= 0.8 * len(t) and 2 * cp - len(word) > found:
             found, token = 2 * cp - len(word), t
@@ -162,11 +219,32 @@ def _phrase_matches(content: list[str], tokens) -> list[tuple[int, str | None]]:
     return [(sc, t) for _, sc, t in sorted(out, key=lambda x: order[x[0]])]
 
 
+def _one_letter_apart(a: str, b: str) -> bool:
+    """One letter more or less, not at the start: a name as a file misspells it."""
+    if abs(len(a) - len(b)) != 1 or a[:2] != b[:2]:
+        return False
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    n = len(_common_prefix(long, short))
+    return long[n + 1 :] == short[n:]
+
+
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return a[:n]
+
+
+# An age written as a word ("unter einem Jahr", "ab zwei Jahren", "zehnjährige"): its digits.
+_NUMERALS = {"ein": 1, "eins": 1, "einem": 1, "einen": 1, "einer": 1, "zwei": 2, "drei": 3,
+             "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+             "elf": 11, "zwölf": 12}  # fmt: skip
+_SPELLED_AGE = re.compile(r"\b(" + "|".join(_NUMERALS) + r")(\s+jahr|-?jährig)", re.IGNORECASE)
+
+
+def spelled_ages(text: str) -> str:
+    """`text` with ages written as words in digits: a range reads numbers only."""
+    return _SPELLED_AGE.sub(lambda m: f"{_NUMERALS[m.group(1).casefold()]}{m.group(2)}", text)
 
 
 @dataclass(frozen=True)
@@ -177,6 +255,7 @@ class Question:
 
     @classmethod
     def parse(cls, text: str) -> Question:
+        text = spelled_ages(text)
         return cls(text, frozenset(words(text)), tuple(years(text)))
 
     def position(self, phrase: str) -> int:
@@ -275,11 +354,12 @@ def header_score(header: str, q: Question) -> int:
 # Age bands and other ranges: "von 1 bis unter 6 Jahren" names the header "E_1U6",
 # "zwischen 21 und 34" the header "21 - 34", "ab 80 Jahren" the header "80 u. älter".
 _SMALL = re.compile(r"(?<![\w.,])(\d{1,3})(?!\w|[.,]\d)")
-_BAND_GAP = re.compile(r"\s*(bis unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE)
+_BAND_GAP = re.compile(r"\s*(bis unter|und unter|bis zu|bis|und|-|–)\s*$", re.IGNORECASE)
 _OPEN_AFTER = re.compile(r"\s*(jahre\w*\s+)?(und|oder)\s+(älter|mehr|darüber)|\s*\+", re.IGNORECASE)
 _OPEN_BEFORE = re.compile(r"\b(ab|über|mindestens)\s+$", re.IGNORECASE)
 _OPEN_HEADER = re.compile(r"älter|über|mehr|\+", re.IGNORECASE)
-_BELOW = re.compile(r"(?<!bis )\bunter\s+$", re.IGNORECASE)  # "unter 1 Jahr", not "bis unter"
+# "unter 1 Jahr", not "bis unter 6" or "zwischen 18 und unter 25"
+_BELOW = re.compile(r"(?<!bis )(?<!\d und )\bunter\s+$", re.IGNORECASE)
 _BELOW_HEADER = re.compile(r"(unter|(?<![a-z])u|_u)\s*(\d+)$", re.IGNORECASE)
 
 
@@ -312,6 +392,26 @@ def band_score(header: str, q: Question) -> int:
         return BAND_SCORE
     open_ended = numbers[-1] >= 99 if len(numbers) == 2 else bool(_OPEN_HEADER.search(header))
     return BAND_SCORE if numbers[0] in starts and open_ended else 0
+
+
+def two_bands(headers: list[str], q: Question) -> list[str]:
+    """The band headers whose ranges the question names, in the question's order, when it
+    names exactly two ("mehr 65- bis unter 80-Jährige als 6- bis unter 15-Jährige")."""
+    named = [h for h in headers if band_score(h, q)]
+    if len(named) != 2:
+        return named
+
+    def spot(header: str) -> int:  # where the question writes the header's range
+        numbers = re.findall(r"\d+", _YEAR.sub(" ", header))
+        if len(numbers) == 2:
+            pattern = rf"(?<![\d.,]){numbers[0]}\D{{1,20}}?{numbers[1]}(?!\d)"
+        else:
+            n = numbers[0]
+            pattern = rf"\b(unter|ab|über|mindestens)\s+{n}(?!\d)|(?<![\d.,]){n}\s*(\+|\w*\s*(und|oder)\s+(älter|mehr))"
+        m = re.search(pattern, q.text, re.IGNORECASE)
+        return m.start() if m else len(q.text)
+
+    return sorted(named, key=spot)
 
 
 def most_specific(named: dict[str, tuple[int, frozenset]], default: str | None) -> str | None:

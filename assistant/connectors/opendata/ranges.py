@@ -121,7 +121,7 @@ def tile(bands: list[Band], lo: int, hi: int | None) -> list[str] | None:
 # --- the range a question asks for ---------------------------------------------------------
 _NUM = r"(\d{1,3})(?!\d)(?![.,]\d)"
 _Q_UNDER_PAIR = re.compile(
-    rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?bis\s+unter\s+{_NUM}", re.IGNORECASE
+    rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:bis|und)\s+unter\s+{_NUM}", re.IGNORECASE
 )
 _Q_PAIR = re.compile(
     rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:bis(?:\s+zu|\s+einschließlich)?|und|-|–)\s*{_NUM}"
@@ -130,7 +130,8 @@ _Q_PAIR = re.compile(
 )
 _PAIR_BEFORE = re.compile(r"\b(zwischen|von|alter)\s+$", re.IGNORECASE)
 _PAIR_AFTER = re.compile(r"\s*-?\s*(jahr|jährig)", re.IGNORECASE)
-_Q_BELOW = re.compile(rf"(?<!bis )\b(?:unter|jünger als)\s+{_NUM}", re.IGNORECASE)
+# "zwischen 18 und unter 25" is a pair, not "unter 25".
+_Q_BELOW = re.compile(rf"(?<!bis )(?<!\d und )\b(?:unter|jünger als)\s+{_NUM}", re.IGNORECASE)
 _Q_FROM = re.compile(rf"\b(?:ab|über|mindestens|älter als)\s+{_NUM}", re.IGNORECASE)
 _Q_OPEN = re.compile(
     rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:und|oder)\s+(?:älter|mehr|darüber)", re.IGNORECASE

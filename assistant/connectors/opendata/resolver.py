@@ -27,6 +27,7 @@ from assistant.connectors.opendata.matching import (
     band_score,
     best,
     code_named,
+    column_years,
     compares,
     distinct_position,
     falls_short,
@@ -35,8 +36,11 @@ from assistant.connectors.opendata.matching import (
     kind_named,
     most_specific,
     named_tokens,
+    names_loss,
     phrase_score,
     since,
+    two_bands,
+    undirected,
     wants_figure,
     years,
 )
@@ -169,8 +173,11 @@ class Resolver:
         2010 … Plan 2015") give two columns."""
         names = {c.name for c in table.columns}
         numeric = [c for c in F.measure_columns(table, roles) if c not in skip]
-        if self.q.years:  # a year the question names picks among columns per year
-            numeric = [c for c in numeric if set(years(c)) & set(self.q.years)] or numeric
+        if self.q.years:  # a year the question asks for picks among columns per year
+            asked = set(column_years(self.q, numeric))
+            numeric = [c for c in numeric if set(years(c)) & asked] or numeric
+        if compares(self.q.text) and len(banded := two_bands(numeric, self.q)) == 2:
+            return banded, 2 * BAND_SCORE  # "mehr 65 bis unter 80 als 6 bis unter 15 Jahre"
         configured = {
             p: phrase_score(p, self.q) for p, c in roles.columns.items() if present(c, names)
         }
@@ -275,6 +282,8 @@ class Resolver:
             else:
                 scored = {str(v): phrase_score(str(v), self.q, need_all=False) for v in values}
             chosen = best(scored)
+            if len(chosen) > 1:  # "ordentliche Erträge" beside "sonstige ordentliche Erträge":
+                chosen = [v for v in chosen if phrase_score(v, self.q)] or chosen  # all named
             if len(chosen) == 1:
                 filters[col.name], total = chosen[0], total + scored[chosen[0]]
         return filters, total
@@ -366,9 +375,14 @@ class Resolver:
             figs, kind = [base, other], "places"
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
+        if names_loss(self.q.text) and all(f["value"] < 0 for f in figs):
+            figs = [{**f, "value": -f["value"]} for f in figs]  # a deficit as its amount
         if kind in ("named", "places") and falls_short(self.q.text):
             figs.reverse()  # "A weniger als B": B − A, A the base
         diff = F.compare(*figs)
+        if kind in ("named", "places") and undirected(self.q.text) and diff["value"] < 0:
+            figs.reverse()  # "Differenz zwischen A und B": the larger less the smaller
+            diff = F.compare(*figs)
         main = [_clean(diff)]
         if diff.get("unit") == "%":
             diff["unit"], diff["percent"] = "Prozentpunkte", None
