@@ -105,10 +105,26 @@ class NameRecognizer(LocalRecognizer):
             if self._is_salutation(tok) and i + 1 < len(tokens) and directly_after(tokens[i + 1]):
                 # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
                 # a surname-like word may follow.
-                lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
+                # "dem Herrn Hausmann": "Herr" is no common noun as "Frau" is.
+                lenient = not (i and tokens[i - 1].text.lower() in self.determiners) or (
+                    tok.text.rstrip(".") in ("Herr", "Herrn", "Hr", "Hrn")
+                )
                 start = self._skip_titles(tokens, i + 1)
-                spans += self._span(tokens, start, lenient, self.scores["salutation"])
+                found = []
+                # "Frau Richter (ASD)": a name follows its title, not across a bracket.
+                if start < len(tokens) and directly_after(tokens[start]):
+                    found = self._span(tokens, start, lenient, self.scores["salutation"])
+                spans += found or self._role_surname(tokens, i, start)
         return spans
+
+    def _role_surname(self, tokens: list[Token], i: int, start: int) -> list[TokenSpan]:
+        """ "Herr Kaiser wg. Sperrmüll", "Frau Richter (ASD)": a role after a salutation
+        that no name follows is the surname, if it is one (Kaiser, Richter, Vogt); a
+        role that is no surname stays a role ("Herr Bürgermeister")."""
+        k = start - 1
+        if k <= i or tokens[k].text in self.titles or tokens[k].text not in self.lex.surnames:
+            return []
+        return [(k, k, self.scores["salutation"])]
 
     def _cues(self, text: str, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
@@ -296,6 +312,9 @@ class NameRecognizer(LocalRecognizer):
             tok = tokens[j]
             if j > i and not adjacent(tokens[j - 1], tok):
                 break
+            # "Herr Yıldız (Schulsozialarbeit)": no surname behind a bracket.
+            if j == i and after_name and set(tok.before) & set("()[]"):
+                break
             if j == i and tok.text in self.determiners:
                 break  # "Leitern der Beherbergungsstätten": no name starts with an article
             if self._is_filler(tokens, j):
@@ -390,9 +409,14 @@ class NameRecognizer(LocalRecognizer):
     def _subject_at_start(self, tokens: list[Token], i: int) -> bool:
         """At a sentence start, "Kulikow gab …" is a name, "Reicht eine Kopie?" a verb:
         a name is followed by a lower-case verb, a verb by a pronoun or article."""
-        if i + 1 >= len(tokens) or tokens[i + 1].before != " ":
+        if i + 1 >= len(tokens):
             return False
         following = tokens[i + 1].text
+        # "Yonas Berhane (geb. 15.03.2001)": who has a birth date is a person.
+        if following in ("geb", "geboren") and tokens[i + 1].before.strip() in ("", "(", ","):
+            return True
+        if tokens[i + 1].before != " ":
+            return False
         return following.islower() and following not in self.verb_first_followers
 
     def _starts_sentence(self, tokens: list[Token], i: int) -> bool:
