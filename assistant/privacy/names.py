@@ -25,6 +25,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from assistant.privacy.confusers import street_name, word_use
+from assistant.privacy.inverted import inverted_names
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 from assistant.privacy.name_tokens import (
     FIELD_END,
@@ -79,6 +80,7 @@ class NameRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         tokens = tokenize(text)
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
+        spans += inverted_names(tokens, self.lex, self.scores["full_name"])
         if self.guess:
             spans += self._unknown_words(tokens) + self._surname_subjects(tokens)
         spans += self._repeated(tokens, spans)
@@ -312,8 +314,9 @@ class NameRecognizer(LocalRecognizer):
             tok = tokens[j]
             if j > i and not adjacent(tokens[j - 1], tok):
                 break
-            # "Herr Yıldız (Schulsozialarbeit)": no surname behind a bracket.
-            if j == i and after_name and set(tok.before) & set("()[]"):
+            # "Herr Yıldız (Schulsozialarbeit)", "Franziska – Verpflichtungserklärung": no
+            # surname behind a bracket or a dash (a list's comma is crossed: "Aydın, Krämer").
+            if j == i and after_name and tok.before.strip(" ") not in ("", ","):
                 break
             if j == i and tok.text in self.determiners:
                 break  # "Leitern der Beherbergungsstätten": no name starts with an article
@@ -332,6 +335,8 @@ class NameRecognizer(LocalRecognizer):
                 and (previous not in self.determiners or compound)
                 and (last >= i or after_name)  # not "Empfänger von Einzelangaben"
             )
+            # "Hans W. Eichel": a middle initial right after the first name.
+            after_first = after_first or (after_name and j == i + 1 and is_initial(tokens[i]))
             if (lenient and j == i) or after_first:
                 ok = self._lenient_ok(tok)
             else:
