@@ -25,6 +25,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from assistant.privacy.confusers import street_name, word_use
+from assistant.privacy.article_names import article_surnames
 from assistant.privacy.inverted import inverted_names
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 from assistant.privacy.name_tokens import (
@@ -81,6 +82,7 @@ class NameRecognizer(LocalRecognizer):
         tokens = tokenize(text)
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
         spans += inverted_names(tokens, self.lex, self.scores["full_name"])
+        spans += article_surnames(tokens, self.lex, self.scores["unknown_word"])
         if self.guess:
             spans += self._unknown_words(tokens) + self._surname_subjects(tokens)
         spans += self._repeated(tokens, spans)
