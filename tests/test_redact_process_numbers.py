@@ -157,3 +157,24 @@ def test_names_in_roles_lists_and_talk(redactor: Redactor, text: str, name: str)
 )
 def test_no_name_where_none_is(redactor: Redactor, text: str, kept: str) -> None:
     assert kept in redactor.redact(text).text
+
+
+# --- offices ----------------------------------------------------------------------------
+
+
+def test_role_mailboxes_and_office_addresses_stay(redactor: Redactor) -> None:
+    for text, kept in [
+        ("Bitte Phishing an security@stadt.example.de weiterleiten.", "security@stadt.example.de"),
+        ("Spam bitte an abuse@stadt.example.de melden.", "abuse@stadt.example.de"),
+        ("Barauszahlung nur über die Stadtkasse, Rathausplatz 20, Erdgeschoss.", "Rathausplatz 20"),
+    ]:
+        assert kept in redactor.redact(text).text
+
+
+def test_a_persons_mailbox_and_address_next_to_them_are_found(redactor: Redactor) -> None:
+    for text, value in [
+        ("Bitte an security.mueller@gmx.de weiterleiten.", "security.mueller@gmx.de"),
+        ("Frau Lenz zahlt bei der Stadtkasse, sie wohnt Kirchgasse 7.", "Kirchgasse 7"),
+        ("Krankenkasse hat geschrieben, Frau Lenz wohnt jetzt Rosenweg 3.", "Rosenweg 3"),
+    ]:
+        assert masked(redactor, text, value)

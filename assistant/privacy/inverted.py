@@ -27,7 +27,8 @@ def inverted_names(tokens: list[Token], lex: Lexicon, score: float) -> list[Toke
             continue
         if gap == "," and not _ends_field(tokens, i):
             continue
-        spans.append((i - 1, i, score))
+        # "Bauer, Franziska" is one name; a table's cells are one each ("Gärtner;Emil").
+        spans.append((i - 1, i if gap == "," else i - 1, score))
     return spans
 
 
