@@ -178,3 +178,49 @@ def test_a_persons_mailbox_and_address_next_to_them_are_found(redactor: Redactor
         ("Krankenkasse hat geschrieben, Frau Lenz wohnt jetzt Rosenweg 3.", "Rosenweg 3"),
     ]:
         assert masked(redactor, text, value)
+
+
+# --- dictation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        (
+            "Meine Nummer ist null eins fünf zwei, eins eins null acht, sieben drei, null eins.",
+            "null eins fünf zwei, eins eins null acht, sieben drei, null eins",
+            "PHONE",
+        ),
+        (
+            "hier ist frau nowak meine nummer ist null eins sieben sechs drei zwei eins vier acht",
+            "null eins sieben sechs drei zwei eins vier acht",
+            "PHONE",
+        ),
+        (
+            "die KV-Nummer ist A wie Anton sieben sieben null neun fünf sechs acht zwei drei, ok",
+            "A wie Anton sieben sieben null neun fünf sechs acht zwei drei",
+            "HEALTH_INSURANCE",
+        ),
+        (
+            "das Auto vor meiner Garage, Kennzeichen T R minus K L vier fünf eins. Seit Montag.",
+            "T R minus K L vier fünf eins",
+            "LICENCE_PLATE",
+        ),
+    ],
+)
+def test_dictated_numbers_in_groups_and_spelled(
+    redactor: Redactor, text: str, value: str, kind: str
+) -> None:
+    assert masked(redactor, text, value, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wir zählen eins, zwei, drei, vier, fünf, sechs und los",
+        "zwei minus drei ist minus eins, sagt das Kind.",
+        "wie Anton sagte: A wie Anton buchstabiert man so.",
+    ],
+)
+def test_counting_and_spelling_alone_are_no_number(redactor: Redactor, text: str) -> None:
+    assert all(e.type != "PHONE" and e.type != "CASE_NUMBER" for e in redactor.redact(text).entities)
