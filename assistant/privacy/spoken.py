@@ -72,6 +72,11 @@ _NOT_CODES = frozenset(
     ("es", "in", "an", "am", "um", "zu", "da", "so", "ob", "er", "wo", "je", "im", "ab", "du")
 )
 _STOP = ".,;:!?)\"“”»«'"
+# The administration's own papers and processes right before a number: no person's.
+_OWN_PROCESS = re.compile(
+    r"\b(?:vorlage|drucksache|ticket|incident|change|bestell|inventar|auftrags|rechnungs)"
+    r"[a-zäöüß-]*[ \t:.]*(?:nr\.?|nummer)?[ \t:.]*$"
+)
 _DASHES = frozenset(("minus", "strich", "bindestrich"))
 # "meine nummer ist …", "sie erreichen mich unter …": a caller's own number is a phone's.
 _OWN_NUMBER = re.compile(r"\b(?:meine|unsere)[ ](?:nummer|nr)\b|\berreichen[ ]sie[ ]mich\b")
@@ -229,6 +234,8 @@ def _accepted(text: str, run: list[tuple[int, int, str]]) -> Iterator[tuple[int,
     long_enough = len(run) >= MIN_TOKENS and numbers >= MIN_NUMBERS
     if long_enough or (numbers == 0 and letters >= MIN_LETTERS):
         start, end = run[0][0], run[-1][1]
+        if _OWN_PROCESS.search(text[max(0, start - CUE_WINDOW) : start].lower()):
+            return  # "Vorlage null acht eins fünf Strich …": the council's paper
         yield start, end, _cued_type(text[max(0, start - CUE_WINDOW) : start].lower())
 
 
