@@ -223,7 +223,9 @@ def test_dictated_numbers_in_groups_and_spelled(
     ],
 )
 def test_counting_and_spelling_alone_are_no_number(redactor: Redactor, text: str) -> None:
-    assert all(e.type != "PHONE" and e.type != "CASE_NUMBER" for e in redactor.redact(text).entities)
+    assert all(
+        e.type != "PHONE" and e.type != "CASE_NUMBER" for e in redactor.redact(text).entities
+    )
 
 
 def test_a_dictated_council_paper_stays_and_a_file_number_goes(redactor: Redactor) -> None:

@@ -24,8 +24,8 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.article_names import article_surnames
+from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.inverted import inverted_names
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 from assistant.privacy.name_tokens import (
