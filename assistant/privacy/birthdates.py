@@ -54,7 +54,8 @@ DATE = re.compile(
     rf"|(?P<d2>\d{{1,2}})\.?[ ]?(?P<m2>{_MONTH})(?:\.[ ]*|[ ]+)(?P<y2>(?:19|20)?\d\d)"
     r"|(?P<y3>(?:19|20)\d\d)(?P<s3>[-/.])(?P<m3>\d\d?)(?P=s3)(?P<d3>\d\d?)"
     r"|(?P<d4>\d{1,2})[ ](?P<m4>\d{1,2})[ ](?P<y4>(?:19|20)\d\d)"
-    r")(?![\w/-]|[.,]\d)",
+    # "03.12. 08:12": a day and a time, no year
+    r")(?![\w/-]|[.,:]\d)",
     re.IGNORECASE,
 )
 # Before the date: the person (a word), then a space, a comma or an opening bracket.

@@ -48,12 +48,15 @@ LABELLED = re.compile(
     r"(?:[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+|\d{3}(?:[ ]\d{3}){2,3}))(?![\w/-]|[.,]\d)"
 )
 # Numbers that name no person's case: contact and place, parts of a document or a
-# product, orders and tickets, the council's papers and decisions (the veto words of
+# product, orders, suppliers' invoices and tickets, the council's papers and decisions
+# (the administration's own processes, no citizen's matter; the veto words of
 # the file references), and the
 # identifiers with their own recognizer (insurance, tax, passport: typed by it).
 NOT_CASES = re.compile(
     r"(?i:telefon|tel|fax|handy|mobil|ruf|durchwahl|haus|zimmer|raum|etage|seite|version|"
     r"artikel|serien|modell|produkt|teile|geräte?|inventar|bestell|ticket|liefer|angebot|"
+    # the administration's own processes: purchase orders, suppliers' invoices, IT changes
+    r"auftrag|rechnung|change|incident|störung|stoerung|"
     r"vorlage|drucksache|sitzung|beschluss|rats|ausschuss|niederschrift|protokoll|"
     r"projekt|vergabe|kapitel|abschnitt|position|lauf|linie|"
     r"gleis|kanal|versicherten|versicherungs|renten|sozialversicherungs|kranken|steuer|"

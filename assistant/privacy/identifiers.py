@@ -266,19 +266,29 @@ class CuedDocumentRecognizer(ScoredRecognizer):
             r"(?<![^\W_])(?:"
             + cue_pattern
             + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
-            r"[ \t]*(?P<value>(?=[A-Za-z]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
-            # grouped in fours as read off the card: "L01X 00T4 7"
-            r"|[A-Za-z0-9]{4}[ ][A-Za-z0-9]{4}[ ][A-Za-z0-9]{1,3}))(?![\w/-]|[.,]\d)",
+            r"[ \t]*(?P<value>" + self.VALUE + r")",
             re.IGNORECASE,
         )
+        # "Pässe FY583290 und FY583291": a plural cue lists several numbers.
+        self._more = re.compile(r"[ \t]*(?:,|und|u\.|sowie|&|/)[ \t]*(?P<value>" + self.VALUE + ")")
         super().__init__(**kwargs)
+
+    VALUE = (
+        r"(?=[A-Za-z-]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
+        # grouped in fours as read off the card: "L01X 00T4 7"
+        r"|[A-Za-z0-9]{4}[ ][A-Za-z0-9]{4}[ ][A-Za-z0-9]{1,3}"
+        # a travel document's letters joined by a dash: "AF-0772145"
+        r"|[A-Za-z]{1,3}-\d{5,9})(?![\w/-]|[.,]\d)"
+    )
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in self._pattern.finditer(text):
-            value = match.group("value")
-            if not any(c.isalpha() for c in value) and len(value.replace(" ", "")) < 8:
-                continue  # "Reisepass 123456": a short plain number is rather a fee or an order
-            yield match.start("value"), match.end("value"), 0.85, 0.85
+            while match:
+                value = match.group("value")
+                if not any(c.isalpha() for c in value) and len(value.replace(" ", "")) < 8:
+                    break  # "Reisepass 123456": a short plain number is rather a fee or an order
+                yield match.start("value"), match.end("value"), 0.85, 0.85
+                match = self._more.match(text, match.end("value"))
 
 
 # --- e-mail addresses written to fool harvesters ------------------------------------------

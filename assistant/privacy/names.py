@@ -24,7 +24,9 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from assistant.privacy.article_names import article_surnames
 from assistant.privacy.confusers import street_name, word_use
+from assistant.privacy.inverted import inverted_names
 from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
 from assistant.privacy.name_tokens import (
     FIELD_END,
@@ -79,6 +81,8 @@ class NameRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         tokens = tokenize(text)
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
+        spans += inverted_names(tokens, self.lex, self.scores["full_name"])
+        spans += article_surnames(tokens, self.lex, self.scores["unknown_word"])
         if self.guess:
             spans += self._unknown_words(tokens) + self._surname_subjects(tokens)
         spans += self._repeated(tokens, spans)
@@ -105,10 +109,26 @@ class NameRecognizer(LocalRecognizer):
             if self._is_salutation(tok) and i + 1 < len(tokens) and directly_after(tokens[i + 1]):
                 # "jede Frau Anspruch …": after an article "Frau" is a noun, so only
                 # a surname-like word may follow.
-                lenient = not (i and tokens[i - 1].text.lower() in self.determiners)
+                # "dem Herrn Hausmann": "Herr" is no common noun as "Frau" is.
+                lenient = not (i and tokens[i - 1].text.lower() in self.determiners) or (
+                    tok.text.rstrip(".") in ("Herr", "Herrn", "Hr", "Hrn")
+                )
                 start = self._skip_titles(tokens, i + 1)
-                spans += self._span(tokens, start, lenient, self.scores["salutation"])
+                found = []
+                # "Frau Richter (ASD)": a name follows its title, not across a bracket.
+                if start < len(tokens) and directly_after(tokens[start]):
+                    found = self._span(tokens, start, lenient, self.scores["salutation"])
+                spans += found or self._role_surname(tokens, i, start)
         return spans
+
+    def _role_surname(self, tokens: list[Token], i: int, start: int) -> list[TokenSpan]:
+        """ "Herr Kaiser wg. Sperrmüll", "Frau Richter (ASD)": a role after a salutation
+        that no name follows is the surname, if it is one (Kaiser, Richter, Vogt); a
+        role that is no surname stays a role ("Herr Bürgermeister")."""
+        k = start - 1
+        if k <= i or tokens[k].text in self.titles or tokens[k].text not in self.lex.surnames:
+            return []
+        return [(k, k, self.scores["salutation"])]
 
     def _cues(self, text: str, tokens: list[Token]) -> list[TokenSpan]:
         spans = []
@@ -296,6 +316,10 @@ class NameRecognizer(LocalRecognizer):
             tok = tokens[j]
             if j > i and not adjacent(tokens[j - 1], tok):
                 break
+            # "Herr Yıldız (Schulsozialarbeit)", "Franziska – Verpflichtungserklärung": no
+            # surname behind a bracket or a dash (a list's comma is crossed: "Aydın, Krämer").
+            if j == i and after_name and tok.before.strip(" ") not in ("", ","):
+                break
             if j == i and tok.text in self.determiners:
                 break  # "Leitern der Beherbergungsstätten": no name starts with an article
             if self._is_filler(tokens, j):
@@ -313,6 +337,8 @@ class NameRecognizer(LocalRecognizer):
                 and (previous not in self.determiners or compound)
                 and (last >= i or after_name)  # not "Empfänger von Einzelangaben"
             )
+            # "Hans W. Eichel": a middle initial right after the first name.
+            after_first = after_first or (after_name and j == i + 1 and is_initial(tokens[i]))
             if (lenient and j == i) or after_first:
                 ok = self._lenient_ok(tok)
             else:
@@ -390,9 +416,14 @@ class NameRecognizer(LocalRecognizer):
     def _subject_at_start(self, tokens: list[Token], i: int) -> bool:
         """At a sentence start, "Kulikow gab …" is a name, "Reicht eine Kopie?" a verb:
         a name is followed by a lower-case verb, a verb by a pronoun or article."""
-        if i + 1 >= len(tokens) or tokens[i + 1].before != " ":
+        if i + 1 >= len(tokens):
             return False
         following = tokens[i + 1].text
+        # "Yonas Berhane (geb. 15.03.2001)": who has a birth date is a person.
+        if following in ("geb", "geboren") and tokens[i + 1].before.strip() in ("", "(", ","):
+            return True
+        if tokens[i + 1].before != " ":
+            return False
         return following.islower() and following not in self.verb_first_followers
 
     def _starts_sentence(self, tokens: list[Token], i: int) -> bool:

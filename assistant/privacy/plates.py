@@ -72,8 +72,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
 
     PATTERN = re.compile(
         r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)([1-9]\d{0,3})([ ][EH]|[EHeh]?)"
-        # not a court's register number ("V ZR 123/19"): no plate goes on after a slash
-        r"(?![\w-]|/\d)"
+        # not a court's register number ("V ZR 123/19"): no plate goes on after a slash;
+        # nor a date or time ("AN HB 28.11.", "Mo 8:30"): nor after a dot or colon
+        r"(?![\w-]|/\d|[.,:]\d)"
     )
     # Without separators ("mzab123", "MZAB123E"): split at a known district code.
     COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})([1-9]\d{0,3})([EHeh]?)(?![\w-])")

@@ -60,7 +60,7 @@ CUES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("IBAN", r"\biban|\bkonto"),
         ("BIC", r"\bbic\b|\bswift"),
         ("SOCIAL_SECURITY", r"rentenvers|sozialvers|\b[rs]v-?n"),
-        ("HEALTH_INSURANCE", r"versicherten|krankenvers|\bkvnr|\bkrankenkasse"),
+        ("HEALTH_INSURANCE", r"versicherten|krankenvers|\bkv-?n|\bkrankenkasse"),
         ("ID_CARD", r"pass|ausweis|aufenthaltst|\bdokument"),
         ("LICENCE_PLATE", r"kennzeichen|kfz|\bautos?\b|wagen\b|fahrzeug"),
         ("TAX_ID", r"steuer"),
@@ -71,7 +71,17 @@ CUES: tuple[tuple[str, re.Pattern], ...] = tuple(
 _NOT_CODES = frozenset(
     ("es", "in", "an", "am", "um", "zu", "da", "so", "ob", "er", "wo", "je", "im", "ab", "du")
 )
-_STOP = ".,;:!?)"
+_STOP = ".,;:!?)\"“”»«'"
+# The administration's own papers and processes right before a number: no person's.
+_OWN_PROCESS = re.compile(
+    r"\b(?:vorlage|drucksache|ticket|incident|change|bestell|inventar|auftrags|rechnungs)"
+    r"[a-zäöüß-]*[ \t:.]*(?:nr\.?|nummer)?[ \t:.]*$"
+)
+_DASHES = frozenset(("minus", "strich", "bindestrich"))
+# "meine nummer ist …", "sie erreichen mich unter …": a caller's own number is a phone's.
+_OWN_NUMBER = re.compile(r"\b(?:meine|unsere)[ ](?:nummer|nr)\b|\berreichen[ ]sie[ ]mich\b")
+# A number announced without its type ("die nummer ist", "lautet").
+_NUMBER_CUE = re.compile(r"nummer\b|\bnr\b|\blautet\b")
 
 
 class SpokenNumberRecognizer(LocalRecognizer):
@@ -147,19 +157,64 @@ def birth_dates(text: str) -> Iterator[re.Match]:
 
 def dictated_runs(text: str, tokens: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
     """Runs of number words and spelled letters, typed by the nearest cue before."""
+    for run in _comma_groups(text, _raw_runs(text, tokens)):
+        yield from _accepted(text, run)
+
+
+def _raw_runs(text: str, tokens: list[tuple[int, int, str]]) -> Iterator[list]:
     run: list[tuple[int, int, str]] = []
-    for start, _, raw in tokens:
+    for start, end, raw in _spelled(tokens):
         word = raw.rstrip(_STOP)
+        word_end = end - (len(raw) - len(word))
         joined = bool(run) and text[run[-1][1] : start] == " "
         if run and not (word and joined and _run_word(word, first=False)):
-            yield from _accepted(text, run)
+            yield run
             run = []
         if word and (run or _run_word(word, first=True)):
-            run.append((start, start + len(word), word))
+            run.append((start, word_end, word))
             if word != raw:  # punctuation closes the run
-                yield from _accepted(text, run)
+                yield run
                 run = []
-    yield from _accepted(text, run)
+    if run:
+        yield run
+
+
+def _spelled(tokens: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
+    """A letter spelled with the DIN 5009 alphabet ("A wie Anton", "k wie kaufmann")
+    becomes the letter, so that it stays inside the dictated run."""
+    i = 0
+    while i < len(tokens):
+        start, end, word = tokens[i]
+        if i + 2 < len(tokens) and len(word) == 1 and word.isalpha():
+            wie, key = tokens[i + 1][2], tokens[i + 2][2]
+            if wie.lower() == "wie" and key[:1].lower() == word.lower() and key[1:2].isalpha():
+                stop = key[len(key.rstrip(_STOP)) :]
+                yield start, tokens[i + 2][1], word + stop
+                i += 3
+                continue
+        yield start, end, word
+        i += 1
+
+
+def _comma_groups(text: str, runs: Iterator[list]) -> Iterator[list]:
+    """Join runs that only a comma parts, after an identifier's cue: people dictate a
+    number in groups ("null eins fünf zwei, eins eins null acht, sieben drei"). Without
+    a cue the comma still breaks counting ("eins, zwei, drei")."""
+    group: list = []
+    for run in runs:
+        if group and text[group[-1][1] : run[0][0]] == ", " and _identifier_cue(text, group[0][0]):
+            group = group + run
+            continue
+        if group:
+            yield group
+        group = run
+    if group:
+        yield group
+
+
+def _identifier_cue(text: str, start: int) -> bool:
+    before = text[max(0, start - CUE_WINDOW) : start].lower()
+    return _cued_type(before) != "CASE_NUMBER" or bool(_NUMBER_CUE.search(before))
 
 
 def _run_word(word: str, first: bool) -> bool:
@@ -168,6 +223,8 @@ def _run_word(word: str, first: bool) -> bool:
         return lower.isalpha()
     if len(lower) == 2 and lower.isalpha():
         return lower not in _NOT_CODES
+    if not first and lower in _DASHES:
+        return True  # "T R minus K L vier fünf eins": a plate's or a number's dash
     return (first and lower == "plus") or bool(NUMBER_WORD.fullmatch(lower))
 
 
@@ -177,11 +234,13 @@ def _accepted(text: str, run: list[tuple[int, int, str]]) -> Iterator[tuple[int,
     long_enough = len(run) >= MIN_TOKENS and numbers >= MIN_NUMBERS
     if long_enough or (numbers == 0 and letters >= MIN_LETTERS):
         start, end = run[0][0], run[-1][1]
+        if _OWN_PROCESS.search(text[max(0, start - CUE_WINDOW) : start].lower()):
+            return  # "Vorlage null acht eins fünf Strich …": the council's paper
         yield start, end, _cued_type(text[max(0, start - CUE_WINDOW) : start].lower())
 
 
 def _cued_type(before: str) -> str:
-    best, kind = -1, "CASE_NUMBER"
+    best, kind = -1, "PHONE" if _OWN_NUMBER.search(before) else "CASE_NUMBER"
     for name, cue in CUES:
         for match in cue.finditer(before):
             if match.end() > best:
