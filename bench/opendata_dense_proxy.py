@@ -6,12 +6,13 @@
         .venv/bin/python bench/opendata_eval.py tests/data/eval/opendata_a.jsonl --no-figures
 
 Embedding every chunk of the catalogue (7,751 chunks, mean ≈ 480 characters) with e5 took
-hours on the shared 2-core machine, so this embeds ONE text per dataset: its first chunk
-(dataset line, publisher, groups, tags, description start), without the lines every unit
-shares (portal, licence, date, the "Offene Daten" line) and the repeated title, cut at
-`--chars` characters. The vectors go through the product's `ChromaIndex`, so `assistant eval`
-fuses them exactly as search does. It is a proxy of a full sync with the backend: figures
-measured on it are labelled so (docs/opendata.md).
+hours on the shared 2-core machine, so this embeds ONE text per dataset: the product's
+`dense_text` of its first chunk (dataset line, publisher, groups, tags, description start,
+without the lines every unit shares and the repeated title), cut at `--chars` characters.
+Since session 11 the sync itself embeds exactly this per dataset (at `DENSE_CHARS`), so with
+the default `--chars` this equals `assistant reindex --vectors` on a lexical-only
+sync, only batched; other `--chars` values measure a different cut. The vectors go through the
+product's `ChromaIndex`, so `assistant eval` fuses them exactly as search does.
 """
 
 from __future__ import annotations
@@ -21,21 +22,16 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.connectors.opendata.units import DENSE_CHARS, dense_text
 from assistant.services import Services
 
-SHARED_LINES = ("Offene Daten (Open Data)", "Lizenz:", "Zuletzt geändert:", "Portal:")
 BATCH = 64
-
-
-def compact(chunk) -> str:
-    lines = [x for x in chunk.text.splitlines() if x.strip() and not x.startswith(SHARED_LINES)]
-    return "\n".join(x for x in lines if x.strip() != (chunk.title or "").strip())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--chars", type=int, default=300)
+    parser.add_argument("--chars", type=int, default=DENSE_CHARS)
     args = parser.parse_args()
     services = Services(Settings(data_dir=args.data_dir))
     if services.settings.weight_dense <= 0:
@@ -45,7 +41,7 @@ def main() -> None:
     for i, record in enumerate(records):
         first = services.lexical.chunks_of(record.doc_id, record.version)[:1]
         chunks += first
-        texts += [compact(c)[: args.chars] for c in first]
+        texts += [dense_text(c, args.chars) for c in first]
         if len(chunks) >= BATCH or i == len(records) - 1:
             services.vectors.add(chunks, services.embeddings.embed_documents(texts))
             done += len(chunks)

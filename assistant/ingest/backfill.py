@@ -6,7 +6,7 @@ A mixin of `pipeline.Ingestor`, kept apart so that the write path stays short.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from assistant.errors import ConfigError
@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 class Backfill:
     """`backfill_vectors` and `backfill_questions` for the `Ingestor`."""
 
+    dense_texts: Mapping[str, Callable[[Chunk], str]]
+
     def backfill_vectors(self, on_document: Callable[[str, int], None] | None = None) -> int:
         """Embed the visible version of every document that has no vectors yet (after
-        ingesting without a dense weight); returns the number of chunks embedded.
+        ingesting without a dense weight); returns the number of vectors written.
         Vectors of versions that are no longer visible are deleted."""
         visible = {(r.doc_id, r.version): r for r in self.manifest.list()}
         stored = self.vectors.versions()
@@ -30,14 +32,25 @@ class Backfill:
         for (doc_id, version), record in sorted(visible.items()):
             if (doc_id, version) in stored:
                 continue
-            chunks = self.lexical.chunks_of(doc_id, version)
-            self.vectors.add(
-                chunks, self.embeddings.embed_documents([embed_text(c) for c in chunks])
-            )
+            chunks, vectors = self.embed(self.lexical.chunks_of(doc_id, version), record.format)
+            self.vectors.add(chunks, vectors)
             embedded += len(chunks)
             if on_document:
                 on_document(record.title or doc_id, len(chunks))
         return embedded
+
+    def embed(self, chunks: list[Chunk], fmt: str) -> tuple[list[Chunk], list[list[float]]]:
+        """The chunks of one document version that get a vector, with their vectors.
+
+        One per chunk (`embed_text`), unless the document's source embeds one text per
+        unit (`dense_texts`, by format: an open-data dataset): then only its first chunk
+        carries a vector, of that text. Search finds the unit through it all the same,
+        and versions are deleted by document, so removal and replacement are unchanged."""
+        rule = self.dense_texts.get(fmt)
+        if rule is not None and chunks:
+            chunks = chunks[:1]
+        texts = [rule(c) if rule else embed_text(c) for c in chunks]
+        return chunks, self.embeddings.embed_documents(texts)
 
     def backfill_questions(
         self, on_document: Callable[[str, int, str | None], None] | None = None

@@ -26,14 +26,14 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError, VectorsUnavailable
-from assistant.ingest.backfill import Backfill, embed_text
+from assistant.ingest.backfill import Backfill
 from assistant.ingest.docdate import document_date
 from assistant.models import Chunk
 from assistant.retrieval.manifest import DocumentRecord, Manifest
@@ -103,7 +103,7 @@ class _Prepared:
 
     record: DocumentRecord
     chunks: list[Chunk]
-    vectors: list[list[float]] | None
+    vectors: tuple[list[Chunk], list[list[float]]] | None  # which chunks, their vectors
     old: DocumentRecord | None
     questions: dict[str, list[str]] | None
 
@@ -133,6 +133,7 @@ class Ingestor(Backfill):
     ingestion neither loads the embedding model nor opens Chroma (issue 12: embedding
     every chunk with an unused model cost most of the ingest time). `backfill_vectors`
     embeds what was ingested without, once a dense weight is configured.
+    `dense_texts`: sources that embed one text per unit instead of every chunk (`embed`).
     """
 
     def __init__(
@@ -142,8 +143,10 @@ class Ingestor(Backfill):
         lexical: LexicalIndex,
         vectors: Callable[[], ChromaIndex],
         embeddings: Callable[[], Embeddings],
+        dense_texts: Mapping[str, Callable[[Chunk], str]] | None = None,
     ):
         self.settings = settings
+        self.dense_texts = dict(dense_texts or {})  # format -> one text per unit (`embed`)
         self.manifest = manifest
         self.lexical = lexical
         self._vectors = vectors
@@ -343,11 +346,8 @@ class Ingestor(Backfill):
             for d in drafts
         ]
         questions = self._questions(chunks, result)
-        vectors = (
-            self.embeddings.embed_documents([embed_text(c) for c in chunks])
-            if self.embeds
-            else None
-        )
+        fmt = path.suffix.lower().lstrip(".")
+        vectors = self.embed(chunks, fmt) if self.embeds else None
         record = DocumentRecord(
             doc_id=doc_id,
             collection=collection,
@@ -358,7 +358,7 @@ class Ingestor(Backfill):
             chunks=len(chunks),
             pages=parsed.pages,
             bytes=len(data),
-            format=path.suffix.lower().lstrip("."),
+            format=fmt,
             ingested_at=datetime.now(UTC),
             valid_from=validity[0],
             valid_until=validity[1],
@@ -434,7 +434,7 @@ class Ingestor(Backfill):
         record, old = prepared.record, prepared.old
         try:
             if prepared.vectors is not None:
-                self.vectors.add(prepared.chunks, prepared.vectors)
+                self.vectors.add(*prepared.vectors)
             self.manifest.commit(record)
         except Exception:
             self._undo(prepared)

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
-from assistant.ingest.backfill import embed_text
 from assistant.ingest.parse import Block, ParsedDocument
 from assistant.models import Chunk
 from assistant.retrieval.manifest import DocumentRecord
@@ -77,11 +76,7 @@ def prepare_unit(ingestor: Ingestor, unit: Unit, result: FileResult) -> _Prepare
         for d in drafts
     ]
     questions = ingestor._questions(chunks, result)
-    vectors = (
-        ingestor.embeddings.embed_documents([embed_text(c) for c in chunks])
-        if ingestor.embeds
-        else None
-    )
+    vectors = ingestor.embed(chunks, unit.format) if ingestor.embeds else None
     record = DocumentRecord(
         doc_id=unit.doc_id,
         collection=unit.collection,

@@ -9,6 +9,8 @@ catalogues hold names and personal addresses of civil servants there. `author` i
 only as the publisher of a dataset without organisation (Berlin's datenregister names the
 publishing office there) and only when the redactor finds no person, e-mail address or
 phone number in it. A missing licence is said, not hidden.
+
+With the dense ranking on, a dataset gets ONE vector, of `dense_text` (docs/opendata.md).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import quote, unquote
 
 from assistant.connectors.opendata.tables import TEXT
 from assistant.ingest.units import Unit
+from assistant.models import Chunk
 
 CONTACT_FIELDS = ("maintainer", "maintainer_email", "author", "author_email")
 _PERSONAL_EXTRA = re.compile(
@@ -29,6 +32,18 @@ _PERSONAL_EXTRA = re.compile(
 )
 NO_LICENCE = "Lizenz nicht angegeben"
 DEAD = "Link nicht erreichbar"
+
+DENSE_CHARS = 300  # what `dense_text` keeps: dataset line, publisher, tags, description start
+# Lines every unit carries (see `dataset_unit`): in a vector they only pull all datasets together.
+_SHARED_LINES = ("Offene Daten (Open Data)", "Lizenz:", "Zuletzt geändert:", "Portal:")
+_LABELS = ("Datensatz", "Herausgeber", "Lizenz", "Schlagwörter", "Gruppen/Themen", "Formate",
+           "Zeitraum", "Raumbezug", "Politische Geokodierung", "Zuletzt geändert", "Portal")  # fmt: skip
+_FACT_START = re.compile(
+    r"\s+(?=(?:"
+    + "|".join(re.escape(f"{x}: ") for x in _LABELS)
+    + r"|Offene Daten \(Open Data\) ))"
+)
+_DESCRIPTION = "Beschreibung: "
 
 _TEMPORAL = (
     "temporal_start",
@@ -186,6 +201,26 @@ def dataset_unit(
     shown = f"{title}{by} – offene Daten im Open-Data-Portal {portal}"
     return Unit(doc_id(portal, package["id"]), collection, shown, url, blocks, meta,
                 _day(modified), "opendata")  # fmt: skip
+
+
+def dense_text(first: Chunk, chars: int = DENSE_CHARS) -> str:
+    """The one text embedded per dataset: its first chunk without the lines every unit
+    shares and without the repeated title, cut at `chars`. Measured as a proxy
+    (bench/opendata_dense_proxy.py) before it became the product's rule; embedding every
+    chunk costs 2–3× the time and was never measured."""
+    title = (first.title or "").strip()
+    facts = [f for line in first.text.splitlines() for f in _facts(line)]
+    kept = [f for f in facts if f.strip() and not f.startswith(_SHARED_LINES)]
+    return "\n".join(f for f in kept if f.strip() != title)[:chars]
+
+
+def _facts(line: str) -> list[str]:
+    """The facts of one line. A facts block longer than a chunk reaches the chunk with its
+    lines joined by spaces (the chunker splits it into sentences), so the facts are told apart
+    by their labels; the description, the last fact, is free text and never split."""
+    at = line.find(_DESCRIPTION)
+    head, description = (line, "") if at < 0 else (line[:at], line[at:])
+    return [*_FACT_START.split(head), description]
 
 
 _CONTENT_VALUES = 300  # distinct labels per dataset: places and row names, not the numbers
