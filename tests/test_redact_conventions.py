@@ -10,6 +10,7 @@ with any separator or none.
 from __future__ import annotations
 
 import pytest
+from redact_util import found
 
 from assistant.privacy import Redactor, build_redactor
 
@@ -17,10 +18,6 @@ from assistant.privacy import Redactor, build_redactor
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
-    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
 
 
 BIRTH_DATES = [

@@ -8,6 +8,7 @@ digits, date notations, German street-name types), not from evaluation data.
 from __future__ import annotations
 
 import pytest
+from redact_util import found
 
 from assistant.privacy import Redactor, build_redactor
 from assistant.privacy.recognizers import icao_check_digit
@@ -16,10 +17,6 @@ from assistant.privacy.recognizers import icao_check_digit
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
-    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
 
 
 def with_check_digit(serial: str) -> str:

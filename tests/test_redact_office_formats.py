@@ -10,6 +10,7 @@ street forms and postcodes of neighbouring countries.
 from __future__ import annotations
 
 import pytest
+from redact_util import found, masked
 
 from assistant.privacy import Redactor, build_redactor
 
@@ -17,19 +18,6 @@ from assistant.privacy import Redactor, build_redactor
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
-    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
-
-
-def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -> bool:
-    """Every character of `value` lies inside one detection (of type `kind`)."""
-    start = text.index(value)
-    return any(
-        e.start <= start and start + len(value) <= e.end and kind in (None, e.type)
-        for e in redactor.redact(text).entities
-    )
 
 
 # --- precision: the administration's own contacts ----------------------------------------

@@ -9,6 +9,7 @@ person's data in the same position: a leak is worse than an over-redaction.
 from __future__ import annotations
 
 import pytest
+from redact_util import masked
 
 from assistant.privacy import Redactor, build_redactor
 
@@ -16,15 +17,6 @@ from assistant.privacy import Redactor, build_redactor
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def masked(redactor: Redactor, text: str, value: str, kind: str | None = None) -> bool:
-    """Every character of `value` lies inside one detection (of type `kind`)."""
-    start = text.index(value)
-    return any(
-        e.start <= start and start + len(value) <= e.end and kind in (None, e.type)
-        for e in redactor.redact(text).entities
-    )
 
 
 # --- policy: own process numbers readable, a citizen's matter redacted -------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from redact_util import found
 
 from assistant.privacy import Redactor, build_redactor
 from assistant.privacy.recognizers import icao_check_digit
@@ -13,10 +14,6 @@ from assistant.privacy.recognizers import icao_check_digit
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
-    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
 
 
 POSITIVES = [

@@ -9,6 +9,7 @@ ICAO 9303 and the Fahrerlaubnis-Verordnung, the notations of a date of birth.
 from __future__ import annotations
 
 import pytest
+from redact_util import found, masked
 
 from assistant.privacy import Redactor, build_redactor
 from assistant.privacy.recognizers import steuer_id_valid
@@ -17,18 +18,6 @@ from assistant.privacy.recognizers import steuer_id_valid
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
     return build_redactor()
-
-
-def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:
-    return {(e.type, text[e.start : e.end]) for e in redactor.redact(text).entities}
-
-
-def masked(redactor: Redactor, text: str, value: str) -> bool:
-    """Every character of `value` lies inside one detection."""
-    start = text.index(value)
-    return any(
-        e.start <= start and start + len(value) <= e.end for e in redactor.redact(text).entities
-    )
 
 
 def steuer_id(first_ten: str) -> str:
