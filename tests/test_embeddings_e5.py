@@ -110,7 +110,8 @@ def test_settings_for_e5():
 def test_switching_onnx_to_e5_is_noticed_by_the_vector_index(run_cli, tmp_path, monkeypatch):
     src = tmp_path / "a.md"
     src.write_text("# Hundesteuer\n\n## 1. Fälligkeit\n\nDie Steuer ist am 15. Februar fällig.\n")
-    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0.3")  # so ingestion embeds (MiniLM)
+    monkeypatch.setenv("ASSISTANT_WEIGHT_DENSE", "0.3")  # so ingestion embeds
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "onnx")
     assert run_cli("ingest", str(src)).exit_code == 0
     monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "e5")
     result = run_cli("doctor", "--json")

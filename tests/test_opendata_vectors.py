@@ -1,5 +1,5 @@
 """One vector per open-data dataset (session 11): the real CLI syncs a CKAN fixture portal
-over real HTTP into real Chroma with the real ONNX embedder.
+over real HTTP into real Chroma with the real (default, e5) embedder.
 
 With the dense ranking on, a dataset's first chunk carries the only vector, of its compact
 text (`dense_text`: no licence, portal, date or "Offene Daten" line); knowledge documents
@@ -24,7 +24,7 @@ from assistant.ingest.backfill import embed_text
 from assistant.models import Chunk
 from assistant.services import Services
 
-DENSE = "0.3"  # the ONNX backend's weight is 0 by default: nothing would be embedded
+DENSE = "0.3"  # documents' and datasets' dense weight in these tests ("0": nothing embedded)
 LONG = "pkg-0001"
 # A long description: the unit is chunked into several passages (chunk_chars 1200).
 NOTES = " ".join(
@@ -42,6 +42,7 @@ def invoke(data_dir: Path, *args: str, dense: str = DENSE):
         ASSISTANT_SYNC_RATE="0",
         ASSISTANT_SYNC_TIMEOUT="1",
         ASSISTANT_WEIGHT_DENSE=dense,
+        ASSISTANT_OPENDATA_WEIGHT_DENSE=dense,
     )
     result = CliRunner().invoke(cli, list(args), env=values, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -79,7 +80,10 @@ def opened(tmp_path):
     opened: list[Services] = []
 
     def open_() -> Services:
-        services = Services(make_settings(tmp_path, weight_dense=float(DENSE)))
+        weight = float(DENSE)
+        services = Services(
+            make_settings(tmp_path, weight_dense=weight, opendata_weight_dense=weight)
+        )
         opened.append(services)
         return services
 

@@ -244,12 +244,16 @@ def _embeddings(s: Services) -> Check:
     from assistant.retrieval.embeddings import embedding_model_id
 
     model = embedding_model_id(s.settings)
-    weights = f"Gewichte: Stichwortsuche {s.settings.weight_lexical:g}, Vektorsuche "
-    if s.settings.weight_dense <= 0:
+    docs, datasets = s.settings.dense_weights
+    weights = (
+        f"Gewichte: Stichwortsuche {s.settings.weight_lexical:g}, Vektorsuche "
+        f"{docs:g} (Dokumente) / {datasets:g} (offene Daten)"
+    )
+    if max(docs, datasets) <= 0:
         return Check(
             "embeddings",
             "ok",
-            f"{model} nicht benutzt ({weights}0; beim Einlesen wird nichts eingebettet)",
+            f"{model} nicht benutzt ({weights}; beim Einlesen wird nichts eingebettet)",
         )
     from assistant.errors import ConfigError
 
@@ -257,19 +261,18 @@ def _embeddings(s: Services) -> Check:
         dims = len(s.embeddings.embed_query("Probe"))
     except ConfigError as exc:  # e.g. e5 on a CPU without AVX2
         return Check("embeddings", "fail", f"{model}: {exc.message}", exc.hint or "")
-    return Check(
-        "embeddings", "ok", f"{model}, {dims} Dimensionen; {weights}{s.settings.weight_dense:g}"
-    )
+    return Check("embeddings", "ok", f"{model}, {dims} Dimensionen; {weights}")
 
 
 def _vectors(s: Services) -> Check:
     from assistant.errors import ConfigError
 
-    if s.settings.weight_dense <= 0:
-        return Check("vector_index", "ok", "nicht benutzt (weight_dense=0)")
+    if max(s.settings.dense_weights) <= 0:
+        return Check("vector_index", "ok", "nicht benutzt (Vektorsuche-Gewichte 0)")
     try:
         count = s.vectors.count()
-        missing = {(r.doc_id, r.version) for r in s.manifest.list()} - s.vectors.versions()
+        embedded = [r for r in s.manifest.list() if s.settings.dense_weight(r.format) > 0]
+        missing = {(r.doc_id, r.version) for r in embedded} - s.vectors.versions()
     except ConfigError as exc:
         return Check(
             "vector_index",

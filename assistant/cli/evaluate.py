@@ -66,7 +66,9 @@ def evaluate_cmd(ctx: Context, questions: Path, ks: str, collections, report, as
     )
     expander = getattr(service.lexical, "expander", None)
     result.setup = {
-        "Gewichte (Stichwort/Vektor)": f"{settings.weight_lexical}/{settings.weight_dense}",
+        "Gewichte (Stichwort/Vektor Dokumente/Vektor offene Daten)": (
+            f"{settings.weight_lexical}/{settings.weight_dense}/{settings.opendata_weight_dense}"
+        ),
         "Erweiterungen": "+".join(expander.sources) if expander else "keine",
         "Mindestabdeckung": settings.min_term_coverage,
         "Umformulierungen": settings.query_rewrites,

@@ -19,6 +19,7 @@ class Backfill:
     """`backfill_vectors` and `backfill_questions` for the `Ingestor`."""
 
     dense_texts: Mapping[str, Callable[[Chunk], str]]
+    embeds_format: Callable[[str], bool]
 
     def backfill_vectors(self, on_document: Callable[[str, int], None] | None = None) -> int:
         """Embed the visible version of every document that has no vectors yet (after
@@ -30,7 +31,7 @@ class Backfill:
             self.vectors.delete(doc_id, version)
         embedded = 0
         for (doc_id, version), record in sorted(visible.items()):
-            if (doc_id, version) in stored:
+            if (doc_id, version) in stored or not self.embeds_format(record.format):
                 continue
             chunks, vectors = self.embed(self.lexical.chunks_of(doc_id, version), record.format)
             self.vectors.add(chunks, vectors)

@@ -156,8 +156,12 @@ class Ingestor(Backfill):
 
     @property
     def embeds(self) -> bool:
-        """Are chunks embedded at ingest? Only when the dense ranking is weighted in."""
-        return self.settings.weight_dense > 0
+        """Is anything embedded at ingest? Only where a dense ranking is weighted in."""
+        return max(self.settings.dense_weights) > 0
+
+    def embeds_format(self, fmt: str) -> bool:
+        """Are documents of this format embedded (open-data datasets have their own weight)?"""
+        return self.settings.dense_weight(fmt) > 0
 
     @property
     def vectors(self) -> ChromaIndex:
@@ -347,7 +351,7 @@ class Ingestor(Backfill):
         ]
         questions = self._questions(chunks, result)
         fmt = path.suffix.lower().lstrip(".")
-        vectors = self.embed(chunks, fmt) if self.embeds else None
+        vectors = self.embed(chunks, fmt) if self.embeds_format(fmt) else None
         record = DocumentRecord(
             doc_id=doc_id,
             collection=collection,

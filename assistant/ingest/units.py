@@ -76,7 +76,7 @@ def prepare_unit(ingestor: Ingestor, unit: Unit, result: FileResult) -> _Prepare
         for d in drafts
     ]
     questions = ingestor._questions(chunks, result)
-    vectors = ingestor.embed(chunks, unit.format) if ingestor.embeds else None
+    vectors = ingestor.embed(chunks, unit.format) if ingestor.embeds_format(unit.format) else None
     record = DocumentRecord(
         doc_id=unit.doc_id,
         collection=unit.collection,

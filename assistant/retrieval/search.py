@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import VectorsUnavailable
 from assistant.models import Chunk, Hit, Scope, require_scope
 from assistant.retrieval.filters import SearchFilters, Vocabulary, allowed, feasible
+from assistant.retrieval.lanes import fuse_lanes, lane_documents
 from assistant.retrieval.references import ReferenceIndex
 
 if TYPE_CHECKING:
@@ -73,7 +74,10 @@ class SearchService:
         self._vectors = vectors  # factories: dense parts load only when weighted in
         self._embeddings = embeddings
         self._pool: ThreadPoolExecutor | None = None
-        self._scope_cache: tuple[dict | None, set[str]] = (None, set())
+        self._scope_cache: tuple[dict | None, tuple[set[str], dict[str, str]]] = (
+            None,
+            (set(), {}),
+        )
         self._council_cache: tuple[dict | None, Vocabulary, ReferenceIndex] = (
             None,
             Vocabulary(),
@@ -124,7 +128,8 @@ class SearchService:
         (filters.py, references.py)."""
         collections = require_scope(scope).names()
         k = k or self.settings.search_k
-        w_lex, w_dense = weights or (self.settings.weight_lexical, self.settings.weight_dense)
+        w_lex, w_docs = weights or (self.settings.weight_lexical, self.settings.weight_dense)
+        w_lane = w_docs if weights else self.settings.opendata_weight_dense
         timings: dict[str, float] = {}
         if not query.strip() or scope.empty:
             return SearchResult([], timings)
@@ -136,6 +141,8 @@ class SearchService:
         if where is not None:
             chosen = {d for d, r in visible.items() if where(r.meta or {})}
             ok, pinned = (chosen if ok is None else ok & chosen), [p for p in pinned if p in chosen]
+        datasets = self._datasets(visible, collections) if w_lane != w_docs else set()
+        w_dense = max(w_docs, w_lane) if datasets else w_docs  # the question is embedded
         timings["manifest_ms"] = _ms(t)
         if ok is not None and not ok and not pinned:
             return SearchResult([], timings, analysed, others, applied)
@@ -157,7 +164,7 @@ class SearchService:
             dense = self._dense(
                 query,
                 max(self.settings.dense_candidates, k) * widen,
-                self._dense_scope(collections, visible),
+                self._dense_scope(collections, visible, datasets if w_docs <= 0 else None),
                 timings,
             )
             rankings.append(("dense", w_dense, dense or []))
@@ -176,7 +183,11 @@ class SearchService:
             timings["variants_ms"] = _ms(t)
         t = time.perf_counter()
         fetch = self._fetch if w_dense > 0 else None
-        hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch, ok)
+        if datasets:  # open data with a dense weight of its own (lanes.py)
+            fuse = lambda r, allowed: _fuse(r, visible, self.settings.rrf_k, k, fetch, allowed)
+            hits = fuse_lanes(fuse, rankings, (w_docs, w_lane), datasets, ok, k)
+        else:
+            hits = _fuse(rankings, visible, self.settings.rrf_k, k, fetch, ok)
         if pinned:
             hits = self._pin(hits, pinned, visible, k)
         timings["fuse_ms"] = _ms(t)
@@ -324,17 +335,37 @@ class SearchService:
         log.warning("Chroma-Server nicht erreichbar: %.0f s nur Stichwortsuche", DENSE_BACKOFF_S)
 
     def _dense_scope(
-        self, collections: Sequence[str] | None, visible: dict[str, DocumentRecord]
+        self,
+        collections: Sequence[str] | None,
+        visible: dict[str, DocumentRecord],
+        only: set[str] | None = None,
     ) -> list[str]:
         """Collections to query in Chroma: the allowed ones that have visible documents
-        (the manifest knows them; listing Chroma's collections per query would not be free)."""
-        cached, present = self._scope_cache
-        if cached is not visible:  # visible() hands out the same dict until a commit
-            present = {r.collection for r in visible.values()}
-            self._scope_cache = (visible, present)
+        (the manifest knows them; listing Chroma's collections per query would not be free);
+        with `only`, those that hold one of these documents."""
+        present = self._visible_facts(visible)[0]
+        if only is not None:
+            present = {visible[d].collection for d in only}
         if collections is None:
             return sorted(present)
         return [c for c in dict.fromkeys(collections) if c in present]
+
+    def _datasets(self, visible, collections: Sequence[str] | None) -> set[str]:
+        """The visible open-data datasets in the allowed collections."""
+        lane = self._visible_facts(visible)[1]
+        if collections is None:
+            return set(lane)
+        allowed = set(collections)
+        return {d for d, c in lane.items() if c in allowed}
+
+    def _visible_facts(self, visible) -> tuple[set[str], dict[str, str]]:
+        """(collections with visible documents, visible datasets → collection), cached:
+        visible() hands out the same dict until a commit."""
+        cached, facts = self._scope_cache
+        if cached is not visible:
+            facts = ({r.collection for r in visible.values()}, lane_documents(visible))
+            self._scope_cache = (visible, facts)
+        return facts
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
