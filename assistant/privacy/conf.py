@@ -20,6 +20,7 @@ from assistant.privacy.identifiers import (
     CuedDocumentRecognizer,
     HealthInsuranceRecognizer,
     IbanRecognizer,
+    MrzRecognizer,
     ObfuscatedEmailRecognizer,
     SocialSecurityRecognizer,
 )
@@ -137,6 +138,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),
+        MrzRecognizer(entity=conf["id_document"]["entity"], name="mrz"),
         AddressRecognizer(conf["address"], **common("address")),
         TaxNumberRecognizer(**common("tax_number")),
         FileReferenceRecognizer(**common("file_reference")),

@@ -265,8 +265,11 @@ class CuedDocumentRecognizer(ScoredRecognizer):
         self._pattern = re.compile(
             r"(?<![^\W_])(?:"
             + cue_pattern
-            + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|lautet|ist))*"
-            r"[ \t]*(?P<value>" + self.VALUE + r")",
+            + r")(?:[ \t]*(?:[:#]|-?nr\.?|-?nummer|no\.?|"
+            + self.GLUE
+            + r"))*[ \t]*(?P<value>"
+            + self.VALUE
+            + r")",
             re.IGNORECASE,
         )
         # "Pässe FY583290 und FY583291": a plural cue lists several numbers.
@@ -274,21 +277,59 @@ class CuedDocumentRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     VALUE = (
-        r"(?=[A-Za-z-]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
+        r"(?:(?=[A-Za-z-]*\d)(?:[A-Za-z0-9]{6,11}(?:[ ]\d)?"
         # grouped in fours as read off the card: "L01X 00T4 7"
         r"|[A-Za-z0-9]{4}[ ][A-Za-z0-9]{4}[ ][A-Za-z0-9]{1,3}"
         # a travel document's letters joined by a dash: "AF-0772145"
-        r"|[A-Za-z]{1,3}-\d{5,9})(?![\w/-]|[.,]\d)"
+        r"|[A-Za-z]{1,3}-\d{5,9})"
+        # other groupings as printed or read out (ICAO 9303 prints no separator, so
+        # people choose their own): "P 1094 882", "C 01X0 0T47", "EA 1234567"; the first
+        # group digits or capitals, every further group with a digit, so no word joins
+        r"|(?:(?-i:[A-Z]{1,3})|(?=[A-Za-z]*\d)[A-Za-z0-9]{1,4})"
+        r"(?:[ ](?=[A-Za-z]*\d)[A-Za-z0-9]{1,9}){1,3})(?![\w/-]|[.,]\d)"
     )
+    # Between cue and number: a verb of naming ("lautete", "war"), the issuing country
+    # ("Reisepass der Türkei:", "Pass aus Syrien", "Reisepass (Ukraine)").
+    GLUE = (
+        r"lautet|lautete|ist|war|(?:der|des|aus|von)[ \t]+[^\W\d_][\w-]*"
+        r"|\([^()\n\d]{1,30}\)"
+    )
+    # A grouped value holds 6-11 characters like the unspaced one.
+    SIZE = range(6, 13)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in self._pattern.finditer(text):
             while match:
                 value = match.group("value")
-                if not any(c.isalpha() for c in value) and len(value.replace(" ", "")) < 8:
-                    break  # "Reisepass 123456": a short plain number is rather a fee or an order
+                if not self._plausible(value):
+                    break
                 yield match.start("value"), match.end("value"), 0.85, 0.85
                 match = self._more.match(text, match.end("value"))
+
+    def _plausible(self, value: str) -> bool:
+        compact = value.replace(" ", "").replace("-", "")
+        if not any(c.isalpha() for c in value):
+            # "Reisepass 123456": a short plain number is rather a fee or an order;
+            # plain digit groups ("Ausweis 12 03 2024") rather a date.
+            return len(compact) >= (9 if " " in value else 8)
+        return len(compact) in self.SIZE
+
+
+class MrzRecognizer(ScoredRecognizer):
+    """Lines of a machine-readable zone (ICAO 9303 parts 4-6) pasted from a scan:
+    ``IDD<<T220001293<<<<<<<<<<<<<<<``. Each line (30, 36 or 44 characters of A-Z, 0-9
+    and the filler ``<``) holds the document number, the date of birth or the holder's
+    name, so the whole line is masked. No text but an MRZ has runs of ``<``; a pasted
+    line may be cut, hence 25 characters at least.
+    """
+
+    PATTERN = re.compile(r"(?<![\w<])(?=[A-Z0-9<]*<<)[A-Z0-9<]{25,44}(?![\w<])")
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        if "<<" not in text:
+            return
+        for match in self.PATTERN.finditer(text):
+            yield match.start(), match.end(), 0.9, 0.9
 
 
 # --- e-mail addresses written to fool harvesters ------------------------------------------

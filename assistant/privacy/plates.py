@@ -71,10 +71,16 @@ class LicencePlateRecognizer(ScoredRecognizer):
     """
 
     PATTERN = re.compile(
-        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ])([A-Za-z]{1,2})([- ]?)([1-9]\d{0,3})([ ][EH]|[EHeh]?)"
+        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})([- ]|[ ]-[ ]?)([A-Za-z]{1,2})([- ]?)([1-9]\d{0,3})([ ][EH]|[EHeh]?)"
         # not a court's register number ("V ZR 123/19"): no plate goes on after a slash;
         # nor a date or time ("AN HB 28.11.", "Mo 8:30"): nor after a dot or colon
         r"(?![\w-]|/\d|[.,:]\d)"
+    )
+    # Short-term and red plates (FZV §§ 16, 16a, 17): the district, then a number that
+    # begins with 03 or 04 (Kurzzeitkennzeichen), 06 (dealers) or 07 (classic cars) and
+    # no letters: "MZ-04 123", "mz 06 1234". Only with a cue, the shape is too plain.
+    NUMBERED = re.compile(
+        r"(?<![\w-])([A-Za-zÄÖÜäöü]{1,3})(?:[- ]|[ ]-[ ]?)0[3467][ ]?\d{2,4}(?![\w-]|/\d|[.,:]\d)"
     )
     # Without separators ("mzab123", "MZAB123E"): split at a known district code.
     COMPACT = re.compile(r"(?<![\w-])([A-Za-zÄÖÜäöü]{2,5})([1-9]\d{0,3})([EHeh]?)(?![\w-])")
@@ -104,7 +110,7 @@ class LicencePlateRecognizer(ScoredRecognizer):
         super().__init__(**kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
-        candidates = [*self._separated(text), *self._compact(text)]
+        candidates = [*self._separated(text), *self._compact(text), *self._numbered(text)]
         official = {c for c in candidates if official_vehicle(text, c[0], self._official)}
         if candidates and "kennzeichen" in text.lower():
             rows = fleet_rows(text, self._units, self._persons)
@@ -138,11 +144,27 @@ class LicencePlateRecognizer(ScoredRecognizer):
             strong = len(run) >= 4  # "MAB123", "ffp2", "LKW40": a cue is needed
             yield match.start(), match.end(), 0.55 if strong else WEAK, 0.85
 
+    def _numbered(self, text: str) -> Iterator[Candidate]:
+        for match in self.NUMBERED.finditer(text):
+            district = match.group(1)
+            if district.lower() in self._districts and (district.isupper() or district.islower()):
+                yield match.start(), match.end(), WEAK, 0.85
+
     def _separated(self, text: str) -> Iterator[Candidate]:
         for match in self.PATTERN.finditer(text):
             district, sep, letters, _, digits, _ = match.groups()
             if len(district) + len(letters) + len(digits) > 8:
                 continue
+            if sep.strip() == "-" and sep != "-":
+                # "MZ - AB 123": a dash set apart also joins ranges and lists
+                # ("Anlage A - B 12"): a known district code, read as if spaced; one
+                # letter of it only after a cue.
+                if district.lower() not in self._districts:
+                    continue
+                if len(district) == 1:
+                    yield match.start(), match.end(), WEAK, 0.85
+                    continue
+                sep = " "
             if letters.lower() in self.NUMBER_WORDS:
                 continue  # "rv-nr 65 …", "tel-nr 12"
             upper = district.isupper() and letters.isupper()

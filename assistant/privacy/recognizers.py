@@ -186,6 +186,12 @@ class TaxIdRecognizer(DeTaxIdRecognizer):
             r"(?<![\w/.,-])[1-9]\d{0,5}(?:(?:[ ]?[./-][ ]?|[ ])\d{2,6}){1,5}(?![\w/-]|[.,]\d)",
             0.3,
         ),
+        # The check digit set apart, as with the Ausweis: "4715203849 3", "47 15 20 38 49 3".
+        Pattern(
+            "Steuer-ID, check digit apart",
+            r"(?<![\w/.,-])[1-9]\d{0,9}(?:(?:[ ]?[./-][ ]?|[ ])\d{2,6}){0,4}[ ]\d(?![\w/-]|[.,]\d)",
+            0.3,
+        ),
     ]
 
     def validate_result(self, pattern_text: str) -> bool | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.privacy.scored import Candidate, ScoredRecognizer
+from assistant.privacy.scored import WEAK, Candidate, ScoredRecognizer
 
 _CUE = (
     r"(?<![^\W_])(?:steuer-?nummer|steuer-?nr\.?|steuer[ \t]+nr\.?|st\.?[ \t]?-?[ \t]?nr\.?"
@@ -31,8 +31,22 @@ class TaxNumberRecognizer(ScoredRecognizer):
 
     PATTERN = re.compile(rf"{_CUE}{_GLUE}(?P<value>{_RUN})(?![\w/-]|[.,]\d)", re.IGNORECASE)
 
+    # The federal 13-digit form (ELSTER): the state's prefix (Bayern 9 and Nordrhein-
+    # Westfalen 5 with three digits of the Finanzamt, the others two and two), a 0, the
+    # district (3), the person (4) and the check digit; so the fifth digit is always 0.
+    FEDERAL = re.compile(
+        r"(?<![\w/.,-])(?:(?:1[01]|2[1-46-8]|3[0-2]|4[01])\d\d|[59]\d{3})0\d{8}(?![\w/-]|[.,]\d)"
+    )
+
     def candidates(self, text: str) -> Iterator[Candidate]:
+        cued = set()
         for match in self.PATTERN.finditer(text):
             digits = sum(c.isdigit() for c in match.group("value"))
             if 10 <= digits <= 13:
+                cued.add(match.start("value"))
                 yield match.start("value"), match.end("value"), 0.85, 0.85
+        # Not right after the cue ("Steuernummer …, bundeseinheitlich 2765065024117"):
+        # the federal form's structure with a tax word nearby (`cues`) will do.
+        for match in self.FEDERAL.finditer(text):
+            if match.start() not in cued:
+                yield match.start(), match.end(), WEAK, 0.85
