@@ -135,6 +135,7 @@ def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:
             plates.get("official_vehicles", ()),
             plates.get("fleet_columns", ()),
             plates.get("person_columns", ()),
+            plates.get("devices", ()),
             **common("licence_plate"),
         ),
         CuedDocumentRecognizer(conf["id_document"]["cue_pattern"], **common("id_document")),

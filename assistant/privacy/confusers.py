@@ -35,9 +35,16 @@ def spaced(tok: Token) -> bool:
     return tok.before in (" ", "\u00a0")
 
 
+# Abbreviations that are also names, before a number: "max. 10 pro Tag", "Min. 3 Wochen".
+NUMBER_ABBREVIATIONS = frozenset({"max", "min"})
+NUMBER_NEXT = re.compile(r"[ \t]*\d")
+
+
 def word_use(tokens: list[Token], first: int, last: int, lex: Lexicon) -> bool:
     """The words tokens[first..last] are used as a word, an adjective or part of an
     English phrase, not as the name of a person."""
+    if first == last and _number_abbreviation(tokens, first):
+        return True
     before = tokens[first - 1] if first > 0 and spaced(tokens[first]) else None
     after = tokens[last + 1] if last + 1 < len(tokens) and spaced(tokens[last + 1]) else None
     if before is not None and before.text.lower() in DEGREE_ADVERBS:
@@ -109,3 +116,13 @@ def street_name(word: str, lex: Lexicon) -> bool:
         if lower.endswith(suffix) and len(head) >= 3 and word not in lex.surnames:
             return suffix in STREET_WORDS or lex.is_word(head) or head in lex.places
     return False
+
+
+def _number_abbreviation(tokens: list[Token], i: int) -> bool:
+    """ "Max. 3 Wochen", "max 10 pro Tag": an abbreviation with its dot, or in lower case
+    without, right before a number."""
+    tok = tokens[i]
+    if tok.text.lower() not in NUMBER_ABBREVIATIONS or not (tok.dot or tok.text.islower()):
+        return False
+    rest = tokens[i + 1].before if i + 1 < len(tokens) else ""
+    return bool(NUMBER_NEXT.match(rest.removeprefix(".")))

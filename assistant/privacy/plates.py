@@ -99,9 +99,19 @@ class LicencePlateRecognizer(ScoredRecognizer):
         official_vehicles: Sequence[str] = (),
         fleet_columns: Sequence[str] = (),
         person_columns: Sequence[str] = (),
+        devices: Sequence[str] = (),
         **kwargs,
     ) -> None:
         self._official = cue_regex(official_vehicles)
+        # The device word, then at most one brand word, right before the candidate.
+        self._device = (
+            re.compile(
+                r"(?<![^\W_])(?:" + "|".join(devices) + r")[ \t:]+(?:[\w-]+[ \t]+)?$",
+                re.IGNORECASE,
+            )
+            if devices
+            else None
+        )
         self._units = frozenset(w.lower() for w in fleet_columns)
         self._persons = frozenset(w.lower() for w in person_columns)
         self._not_words = {str(w).lower() for w in not_words}
@@ -122,7 +132,17 @@ class LicencePlateRecognizer(ScoredRecognizer):
             # series is the administration's too.
             if candidate in official or fleet_prefix(text[candidate[0] : candidate[1]]) in fleets:
                 continue
+            if self._model_designation(text, candidate[0]):
+                continue
             yield candidate
+
+    def _model_designation(self, text: str, start: int) -> bool:
+        """ "Drucker HP M479", "Notebook Lenovo T14": a device's model, unless a plate
+        cue stands before it too ("Kennzeichen des Transporters: …")."""
+        if self._device is None:
+            return False
+        before = text[max(0, start - 40) : start]
+        return bool(self._device.search(before)) and not (self._cues and self._cues.search(before))
 
     def _compact(self, text: str) -> Iterator[Candidate]:
         """Plates without separators ("mzab123"): a known district and 1–2 letters that
