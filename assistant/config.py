@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.host import has_avx2
+
 # Dense weight with a multilingual Ollama embedder (bge-m3): half the lexical weight, so
 # the German analysis and expansions still lead. Not measurable here (no Ollama); a city
 # measures its own with `ASSISTANT_WEIGHT_DENSE=… assistant eval` (docs/retrieval.md).
@@ -29,27 +31,7 @@ OPENDATA_DENSE_WEIGHT = 0.5
 # reached 0.91 on refusal_c's tuning part, docs/retrieval.md); MiniLM's and bge-m3's are not.
 MIN_DENSE_SIMILARITY = {"e5": 0.92}
 DEFAULT_MIN_DENSE_SIMILARITY = 0.55
-CPUINFO = Path("/proc/cpuinfo")
 OPENDATA_FORMAT = "opendata"  # the manifest format of an open-data dataset
-
-
-def cpu_flags(path: Path = CPUINFO) -> set[str] | None:
-    """The CPU feature flags, or None where they cannot be read (not Linux)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "flags":
-            return set(value.split())
-    return None
-
-
-def has_avx2() -> bool:
-    """Whether the embedded e5 engine (compiled for AVX2) can run here; unknown counts as yes."""
-    flags = cpu_flags()
-    return flags is None or "avx2" in flags
 
 
 class Settings(BaseSettings):
@@ -511,26 +493,6 @@ def find_auth_secret(settings: Settings, env_files: tuple[Path, ...]) -> str | N
                 return found.group(1).strip("'\"")
     path = settings.data_dir / "auth_secret"
     return path.read_text().strip() if path.exists() else None
-
-
-def tighten_permissions(root: Path) -> int:
-    """Everything under the data dir for the service's user only: directories 0700, files
-    0600 (databases and indexes hold what people asked). Returns how many were changed."""
-    import os
-    import stat
-
-    changed = 0
-    if not root.exists():
-        return 0
-    for path in [root, *root.rglob("*")]:
-        if path.is_symlink():
-            continue
-        mode = stat.S_IMODE(path.stat().st_mode)
-        wanted = (mode & 0o700) | (0o700 if path.is_dir() else 0)
-        if mode != wanted:
-            os.chmod(path, wanted)
-            changed += 1
-    return changed
 
 
 def render_env_example() -> str:

@@ -15,7 +15,7 @@ import pytest
 from ckan_fixture import CkanFixture, package, running_ckan
 from conftest import make_settings
 
-from assistant import config
+from assistant import config, host
 from assistant.config import Settings
 from assistant.models import Hit, Scope
 from assistant.retrieval.lanes import merge_slots, reweigh
@@ -145,7 +145,7 @@ def test_reweigh_sets_every_dense_ranking_and_drops_them_at_zero():
 
 
 def _settings(monkeypatch, flags: str | None = "sse2 avx avx2", **values) -> Settings:
-    monkeypatch.setattr(config, "cpu_flags", lambda: None if flags is None else set(flags.split()))
+    monkeypatch.setattr(host, "cpu_flags", lambda: None if flags is None else set(flags.split()))
     return Settings(_env_file=None, **values)
 
 

