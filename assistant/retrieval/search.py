@@ -160,12 +160,11 @@ class SearchService:
                     ("lexical", w_lex, self._lexical(analysed, n, collections, timings))
                 )
         dense = None
+        # Chroma collections to ask: with documents unweighted, only those holding datasets.
+        scope_dense = self._dense_scope(collections, visible, datasets if w_docs <= 0 else None)
         if w_dense > 0:
             dense = self._dense(
-                query,
-                max(self.settings.dense_candidates, k) * widen,
-                self._dense_scope(collections, visible, datasets if w_docs <= 0 else None),
-                timings,
+                query, max(self.settings.dense_candidates, k) * widen, scope_dense, timings
             )
             rankings.append(("dense", w_dense, dense or []))
         if lexical is not None:
@@ -178,7 +177,7 @@ class SearchService:
                 (w_lex, w_dense),
                 max(self.settings.candidates, k) * widen,
                 collections,
-                visible,
+                scope_dense,
             )
             timings["variants_ms"] = _ms(t)
         t = time.perf_counter()
@@ -259,7 +258,7 @@ class SearchService:
             h.rank = i
         return out
 
-    def _variant_rankings(self, variants, weights, k, collections, visible) -> list:
+    def _variant_rankings(self, variants, weights, k, collections, scope_dense) -> list:
         """The rankings of each rewrite, named apart from the question's own ("lexical",
         "dense"), so that signals read from those names stay the question's."""
         w_lex, w_dense = weights
@@ -271,9 +270,8 @@ class SearchService:
         ]
         dense = []
         if w_dense > 0:  # embedded here while the lexical searches run in their threads
-            scope = self._dense_scope(collections, visible)
             for i, v in enumerate(variants, 1):
-                dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope, {}) or []))
+                dense.append((f"dense_{i}", w_dense, self._dense(v.text, n, scope_dense, {}) or []))
         return [(name, w_lex, future.result()[0]) for name, future in pending] + dense
 
     def question_terms(self, hits: Sequence[Hit]) -> dict[str, frozenset[str]]:
