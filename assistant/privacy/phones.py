@@ -27,10 +27,14 @@ class GermanPhoneRecognizer(PhoneRecognizer):
 
     SEP = r"(?:[ \t]*[/\-–.()][ \t]*|[ \t]{1,2})"
     CANDIDATE = re.compile(
-        rf"(?<![\w+,/\-–])(?<!\d\.)(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?\d(?:{SEP}?\d){{5,20}}(?![\w]|[.,]\d)"
+        rf"(?<![\w+,/\-–])(?<!\d\.)(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?(?:\d|O(?=\d{{2,4}}(?:[ \t]*[/\-–)]|[ \t]+\d)))(?:{SEP}?\d){{5,30}}(?![\w]|[.,]\d)"
     )
+    # An OCR'd form reads the leading 0 as the letter O ("Tel.: O511 / 80 12 77"): read
+    # as 0, but such a number needs a context word like a merely possible one, and an
+    # area code set apart (a KVNR is a letter, O too, and nine digits in one run).
+    OCR_ZERO = "O"
     # Two numbers in one run: "0611 123456 / 0171 2345678".
-    SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0)")
+    SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0|\+)")
     # A paper of the council "0815/2025", a date "01.02.2024", a tax number "021/815/08150".
     NOT_PHONE = re.compile(
         r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}([.-])[ \t]?\d{1,2}\1[ \t]?(?:\d\d)?\d\d|\d+/\d+/\d+"
@@ -72,7 +76,27 @@ class GermanPhoneRecognizer(PhoneRecognizer):
             # A switchboard belongs to the office the message is about, wherever it is
             # named ("Kasse geschl. am 18.02. …; Rückfr. Tel. 0621 504-0").
             return bool(self._offices.search(text[:start]))
-        return self._office_line(text, start, end, before)
+        return self._office_line(text, start, end, before) or self._our_line(text, start, end)
+
+    # The office speaking of itself in the first person plural, in the sentence that
+    # gives the number ("Termine vergeben wir telefonisch unter 0211 89-91", "Sie
+    # erreichen uns unter …"), in a text that names an office (the signature will do).
+    WE = re.compile(r"(?<![^\W_])(?:wir|uns)(?![^\W_])", re.IGNORECASE)
+    SENTENCE_END = re.compile(r"[.!?]\s|\n")
+    # No person in sight: "Familie Lang schreibt, wir sind unter …" is the family's line.
+    PEOPLE = re.compile(
+        r"(?<![^\W_])(?:frau|herrn?|fr|hr|dr|familie|eheleute|ich|mein|meine)(?![^\W_])",
+        re.IGNORECASE,
+    )
+
+    def _our_line(self, text: str, start: int, end: int) -> bool:
+        if not self.EXTENSION.search(text[start:end]):
+            return False
+        window = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
+        clause = self.SENTENCE_END.split(window)[-1]
+        if not self.WE.search(clause) or self.PEOPLE.search(window):
+            return False
+        return bool(self._offices.search(text))
 
     # An office's direct line: a number with an extension (DIN 5008 "0621 504-3310")
     # right after the office's name, only a phone word between ("das Tiefbauamt unter
@@ -119,13 +143,15 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         bounds, start = [], 0
         for sep in self.SPLIT.finditer(chunk):
             left = chunk[start : sep.start()]
-            if sum(c.isdigit() for c in left) >= 6 and left.lstrip("(+").startswith("0"):
+            if sum(c.isdigit() for c in left) >= 6 and left.lstrip("(").startswith(("0", "+")):
                 bounds.append((offset + start, offset + sep.start()))
                 start = sep.end()
         bounds.append((offset + start, offset + len(chunk)))
         return bounds
 
     def _score(self, chunk: str) -> float:
+        if chunk.lstrip("(+ \t").startswith(self.OCR_ZERO):
+            return min(self._score("0" + chunk.lstrip("(+ \t")[1:]), self.SCORE)
         if self.NOT_PHONE.fullmatch(chunk.lstrip("( \t").rstrip(") \t")):
             return 0.0
         international = chunk.startswith("+") or chunk.lstrip("(").startswith("00")
