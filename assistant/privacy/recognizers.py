@@ -112,6 +112,17 @@ class OfflineEmailRecognizer(EmailRecognizer):
         # Build the suffix trie now, not inside the first redaction.
         _TLD("example.com")
 
+    # Named as a shared mailbox right before the address ("im Funktionspostfach
+    # elterngeld-digital@…", "Sammelpostfach: …"): no person's, whatever its parts.
+    SHARED = re.compile(
+        r"(?:funktions|sammel|gruppen|team|abteilungs|amts)(?:post)?fach[\s:]*(?:\(|„|\")?$",
+        re.IGNORECASE,
+    )
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None):
+        found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in found if not self.SHARED.search(text[max(0, r.start - 40) : r.start])]
+
     def validate_result(self, pattern_text: str) -> bool:
         local, _, domain = pattern_text.rpartition("@")
         if self._functional and is_functional_mailbox(local, self._functional):
@@ -130,14 +141,26 @@ def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
 
 def _function_compound(part: str, words: frozenset[str]) -> bool:
     """A function word joined to a noun or an English word that is no name
-    ("servicedesk", "infopoint", "poststellebau")."""
+    ("servicedesk", "infopoint", "poststellebau"), or a noun joined, with or without
+    the linking s, to a function word or noun ("friedhofsverwaltung", "schulamt")."""
+    if is_listed_name(part):
+        return False
     for k in range(3, len(part) - 2):
         head, tail = part[:k], part[k:]
+        if _noun_head(head) and (tail in words or is_office_noun(tail)):
+            return True
         if head not in words or is_listed_name(tail):
             continue
         if tail in words or is_office_noun(tail) or tail in english_words():
             return True
     return False
+
+
+def _noun_head(head: str) -> bool:
+    """The first part of a German compound: a noun, or a noun with the linking -s-/-es-
+    (Fugen-s: "friedhofs-", "amts-")."""
+    stems = [head] + [head[: -len(s)] for s in ("es", "s") if head.endswith(s)]
+    return any(is_office_noun(stem) for stem in stems)
 
 
 def email_domain_valid(domain: str) -> bool:
