@@ -110,3 +110,86 @@ def test_personal_data_is_masked(redactor, text, value, kind):
 
 def test_an_ocr_zero_needs_a_phone_word(redactor):
     assert found(redactor, "Raum O621 55 43 21 ist belegt") == set()
+
+
+# The Steuernummer is typed TAX_ID, like the Steuer-ID: in the states' and the federal form.
+TAX_NUMBERS = [
+    ("Steuernummer 31/407/12345 laut Bescheid", "31/407/12345"),
+    ("StNr. 143/5021/0877, Finanzamt Köln-Altstadt", "143/5021/0877"),
+    ("Finanzamt, ELSTER-Format 5143081508157", "5143081508157"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), TAX_NUMBERS)
+def test_a_steuernummer_is_typed_tax_id(redactor, text, value):
+    assert ("TAX_ID", value) in found(redactor, text), found(redactor, text)
+
+
+BIRTH_DATES = [
+    # an OCR'd form: characters set apart, a 0 read as O, the field "Tag der Geburt"
+    ("Feld 5 Geburtsdatum: 0 7.1 1.1 9 8 4  Geburtsort: Tiflis", "0 7.1 1.1 9 8 4"),
+    ("Geburtsdatum: 2 9 . 0 2 . 2 0 1 6\nWohnort", "2 9 . 0 2 . 2 0 1 6"),
+    ("Tag der Geburt 2O.O3.1979  Geburtsort Kairo", "2O.O3.1979"),
+    ("Tag der Geburt: 14.06.1966", "14.06.1966"),
+    # a CSV export with a birth-date column
+    (
+        "Vorname,Nachname,Geburtsdatum\nIlka,Brandes,1971-09-23\nTomasz,Wrona,1988-02-11",
+        "1971-09-23",
+    ),
+    (
+        "Vorname,Nachname,Geburtsdatum\nIlka,Brandes,1971-09-23\nTomasz,Wrona,1988-02-11",
+        "1988-02-11",
+    ),
+    # in brackets right after a full name whose surname is also a word
+    ("Hilfeplan für Maik Schneider (17.08.2009), Mutter informiert", "17.08.2009"),
+    # dictated, with words between the cue and the date
+    (
+        "geburtsdatum laut pass dritter juni neunzehnhundertachtzig",
+        "dritter juni neunzehnhundertachtzig",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), BIRTH_DATES)
+def test_dates_of_birth(redactor, text, value):
+    assert masked(redactor, text, value, "DATE_OF_BIRTH"), found(redactor, text)
+
+
+NO_BIRTH_DATES = [
+    # prose that names the columns is no CSV header; a CSV without a birth column
+    "Bitte Vorname, Nachname, Geburtsdatum angeben und am 12.05.2026 abgeben.",
+    "Datum,Raum,Thema\n12.05.2026,Saal 2,Haushalt\n19.05.2026,Saal 3,Bauleitplanung",
+]
+
+
+@pytest.mark.parametrize("text", NO_BIRTH_DATES)
+def test_no_date_of_birth_in(redactor, text):
+    assert not any(kind == "DATE_OF_BIRTH" for kind, _ in found(redactor, text))
+
+
+def test_an_event_date_after_a_full_name_stays_an_event(redactor):
+    text = "Kündigung Jannik Weber 31.03.2010 ist eingegangen"
+    assert not any(kind == "DATE_OF_BIRTH" for kind, _ in found(redactor, text))
+
+
+CASE_NUMBERS = [
+    ("Mahnung raus (Kz. 71-40-2207)", "71-40-2207"),
+    ("unser kz 6100-2026-00412, Ratenzahlung vereinbart", "6100-2026-00412"),
+    ("Gewerbesteuer-Kz. GW-33107-2", "GW-33107-2"),
+    ("Kollegin aus dem Bauhof, PNr. 0071934, Teilzeit", "0071934"),
+    ("Versetzung (PNr. 62 18 40) zum 1. Mai", "62 18 40"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), CASE_NUMBERS)
+def test_case_numbers_after_short_cues(redactor, text, value):
+    assert masked(redactor, text, value, "CASE_NUMBER"), found(redactor, text)
+
+
+def test_a_plate_after_kfz_kz_stays_a_plate(redactor):
+    assert masked(redactor, "Kfz-Kz. KL-MN 4412", "KL-MN 4412", "LICENCE_PLATE")
+
+
+def test_a_year_range_after_kz_is_no_case_number(redactor):
+    assert found(redactor, "Gedenkstätte, das KZ 1933-1945 dokumentiert") == set()
+

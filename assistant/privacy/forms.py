@@ -42,7 +42,9 @@ from assistant.privacy.lexicon import (
 )
 from assistant.privacy.scored import result
 
-SEPARATORS = ("\t", ";", "|")
+# Tab, semicolon, bar; and the comma of CSV (RFC 4180), written without spaces after it
+# (prose puts one there: "Vorname, Nachname, Geburtsdatum" in a sentence is no header).
+SEPARATORS = ("\t", ";", "|", ",")
 PERSON_SCORE = 0.85
 CELL_SCORE = 0.85
 # A person's name in a cell or field: words, commas, slashes between several persons;
@@ -178,6 +180,8 @@ def _header(line: str) -> tuple[str | None, list[str]]:
     """A header row: at least two separators, every cell a short label without digits."""
     for sep in SEPARATORS:
         if line.count(sep) < 1 or (sep != "\t" and line.count(sep) < 2):
+            continue
+        if sep == "," and re.search(r",\s", line):
             continue
         cells = [c.strip() for c in line.split(sep)]
         if all(c and len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in cells):
