@@ -193,3 +193,64 @@ def test_a_plate_after_kfz_kz_stays_a_plate(redactor):
 def test_a_year_range_after_kz_is_no_case_number(redactor):
     assert found(redactor, "Gedenkstätte, das KZ 1933-1945 dokumentiert") == set()
 
+
+def test_a_document_number_after_a_name_stays_a_document_number(redactor):
+    # letters glued to digits are a code, not an initial that joins the name before
+    text = "Fundsache: Ausweis von Ida Okonjo, Ausweisnummer T22K703415, liegt am Empfang"
+    assert masked(redactor, text, "T22K703415", "ID_CARD"), found(redactor, text)
+    assert masked(redactor, text, "Ida Okonjo", "PERSON")
+
+
+ADDRESSES = [
+    # the flat or room between number and postcode; a floor in Roman numerals
+    (
+        "Neue Anschrift: Feldbergstraße 12, Whg. 7, 60323 Frankfurt",
+        "Feldbergstraße 12, Whg. 7, 60323 Frankfurt",
+    ),
+    ("wohnt jetzt lessingstr. 9, zimmer 21, im wohnheim", "lessingstr. 9, zimmer 21"),
+    ("Anschrift: Podbielskistraße 3 II, 30163 Hannover", "Podbielskistraße 3 II, 30163 Hannover"),
+    # official town names with abbreviations
+    ("wohnhaft Kirchgasse 2, 66386 St. Ingbert", "Kirchgasse 2, 66386 St. Ingbert"),
+    ("Wohnanschrift Mühlenweg 4, 34346 Hann. Münden", "Mühlenweg 4, 34346 Hann. Münden"),
+    ("Anschrift: Schloßstraße 8, 79098 Freiburg i. Br.", "Schloßstraße 8, 79098 Freiburg i. Br."),
+    # "Post bitte an": a person's address, even with a hospital in the sentence
+    (
+        "Patientin im Krankenhaus, Post bitte an Birkenkamp 4, 22049 Hamburg",
+        "Birkenkamp 4, 22049 Hamburg",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), ADDRESSES)
+def test_addresses(redactor, text, value):
+    assert masked(redactor, text, value, "ADDRESS"), found(redactor, text)
+
+
+def test_a_town_name_takes_no_following_sentence(redactor):
+    text = "Neue Adresse: Goethestraße 5, 07743 Jena. Bitte Termin geben."
+    assert ("ADDRESS", "Goethestraße 5, 07743 Jena") in found(redactor, text)
+
+
+def test_a_hospitals_own_address_stays(redactor):
+    assert found(redactor, "Das Krankenhaus, Birkenkamp 4, 22049 Hamburg, hat neue Zeiten") == set()
+
+
+FORM_PERSONS = [
+    # a role as the field label, also with a genitive; the register's "Person:" field
+    ("Mutter des Kindes: Selam Tekle, Aufenthaltserlaubnis liegt vor", "Selam Tekle"),
+    ("Anfrage Standesamt\nPerson: Linh Tran Bao, geb. 03.04.1991", "Linh Tran Bao"),
+    ("Betreuer: Ansgar Wiebking (Berufsbetreuer)", "Ansgar Wiebking"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), FORM_PERSONS)
+def test_persons_in_form_fields(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Antragsteller: Stadtwerke Mainz, Abteilung Netze", "Name der Straße, bitte prüfen"]
+)
+def test_no_person_in_fields_that_name_none(redactor, text):
+    assert not any(kind == "PERSON" for kind, _ in found(redactor, text)), found(redactor, text)
+

@@ -57,8 +57,9 @@ _CAP_WORD = r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][^\W\d_]+)*"
 MENTION = re.compile(rf"(?<![\w@.])@(?P<value>[^\W\d_][\w-]*(?:[ ]{_CAP_WORD})?)(?![\w@.-]*\.\w)")
 # Gender-fair and optional endings of a label: Vorname(n), Antragsteller/in, Schüler*in.
 LABEL_END = r"(?:\(n\)|\(in\)|[/*:_]-?(?:in|r|e)\b)?"
-# A field gap: two spaces or a tab (the next field), or the line end.
-GAP = r"(?=[ ]{2,}|\t|[ ]*$)"
+# A field gap: two spaces or a tab (the next field), the line end, or a comma or bracket
+# that adds to the field ("Vater des Kindes: Tesfaye Alemu, Aufenthaltserlaubnis …").
+GAP = r"(?=[ ]{2,}|\t|[ ]*$|,[ \t]|[ \t]*\()"
 
 
 class FormFieldRecognizer(LocalRecognizer):
@@ -81,8 +82,10 @@ class FormFieldRecognizer(LocalRecognizer):
         # A field at a line start or after a gap: any person field with a colon; a name
         # field also without one when its value ends at a gap or the line end
         # ("Name Oberhausen   Vorname Renate").
+        # A role as the label, also with a genitive ("Vater des Kindes: …", "Mutter: …").
+        roles = rf"(?:{role})(?:[ \t]+(?:des|der)[ \t]+[^\W\d_]+)?"
         self._field = re.compile(
-            rf"(?m)(?:^|[ ]{{2,}}|\t)[ \t]*(?i:(?:{names}|{persons}){LABEL_END}[ \t]*:"
+            rf"(?m)(?:^|[ ]{{2,}}|\t)[ \t]*(?i:(?:{names}|{persons}){LABEL_END}[ \t]*:|{roles}[ \t]*:"
             rf"|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
         )
         self._cues = list(cue_patterns)
