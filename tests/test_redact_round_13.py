@@ -254,3 +254,21 @@ def test_persons_in_form_fields(redactor, text, value):
 def test_no_person_in_fields_that_name_none(redactor, text):
     assert not any(kind == "PERSON" for kind, _ in found(redactor, text)), found(redactor, text)
 
+
+CHAT_NAME_LABELS = [
+    ("bitte an frau lina, nachname wojciechowska, antworten", "wojciechowska"),
+    ("sie führt jetzt den doppelnamen okafor-lenz", "okafor-lenz"),
+    ("geburtsname bałazs laut urkunde", "bałazs"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), CHAT_NAME_LABELS)
+def test_a_name_after_its_label_in_chat(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["der nachname ist falsch geschrieben", "vorname und nachname bitte angeben"]
+)
+def test_a_name_label_before_ordinary_words(redactor, text):
+    assert found(redactor, text) == set()
