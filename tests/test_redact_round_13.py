@@ -240,6 +240,9 @@ FORM_PERSONS = [
     ("Mutter des Kindes: Selam Tekle, Aufenthaltserlaubnis liegt vor", "Selam Tekle"),
     ("Anfrage Standesamt\nPerson: Linh Tran Bao, geb. 03.04.1991", "Linh Tran Bao"),
     ("Betreuer: Ansgar Wiebking (Berufsbetreuer)", "Ansgar Wiebking"),
+    # a qualifier in brackets after the label; a field after a sentence on its line
+    ("Kontoinhaber (falls abweichend): Oyelaran Adebayo, Tunde", "Oyelaran Adebayo, Tunde"),
+    ("Anerkennung liegt vor. Mutter des Kindes: Hiwet Berhe, Duldung", "Hiwet Berhe"),
 ]
 
 
@@ -249,7 +252,12 @@ def test_persons_in_form_fields(redactor, text, value):
 
 
 @pytest.mark.parametrize(
-    "text", ["Antragsteller: Stadtwerke Mainz, Abteilung Netze", "Name der Straße, bitte prüfen"]
+    "text",
+    [
+        "Antragsteller: Stadtwerke Mainz, Abteilung Netze",
+        "Name der Straße, bitte prüfen",
+        "Bitte prüfen. Antragsteller (neu): Stadtwerke Mainz",
+    ],
 )
 def test_no_person_in_fields_that_name_none(redactor, text):
     assert not any(kind == "PERSON" for kind, _ in found(redactor, text)), found(redactor, text)

@@ -84,9 +84,12 @@ class FormFieldRecognizer(LocalRecognizer):
         # ("Name Oberhausen   Vorname Renate").
         # A role as the label, also with a genitive ("Vater des Kindes: …", "Mutter: …").
         roles = rf"(?:{role})(?:[ \t]+(?:des|der)[ \t]+[^\W\d_]+)?"
+        # A qualifier in brackets may follow the label ("Fahrzeughalter (falls
+        # abweichend): …"); a labelled field may also follow a sentence on its line.
+        note = r"(?:[ \t]*\([^()\n]{1,30}\))?"
         self._field = re.compile(
-            rf"(?m)(?:^|[ ]{{2,}}|\t)[ \t]*(?i:(?:{names}|{persons}){LABEL_END}[ \t]*:|{roles}[ \t]*:"
-            rf"|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
+            rf"(?m)(?:^|[ ]{{2,}}|\t|(?<=[.!?])[ ])[ \t]*(?i:(?:{names}|{persons}){LABEL_END}{note}[ \t]*:"
+            rf"|{roles}{note}[ \t]*:|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
         )
         self._cues = list(cue_patterns)
         entities = ["PERSON", *sorted({entity for entity, _ in cue_patterns})]
@@ -102,7 +105,10 @@ class FormFieldRecognizer(LocalRecognizer):
         for regex in (self._field, self._signature, MENTION):
             for match in regex.finditer(text):
                 start, end = match.span("value")
-                if person_like(text[start:end], capitals=regex is not MENTION):
+                # "Hiwet Berhe, Duldung": the name, then what the field adds after a comma
+                ends = [end] + [start + i for i in _comma_cuts(text[start:end])]
+                end = next((e for e in ends if person_like(text[start:e], regex is not MENTION)), 0)
+                if end:
                     found.append(("PERSON", start, end))
         return [self._result(*item) for item in found]
 
@@ -159,6 +165,11 @@ def person_like(value: str, capitals: bool = True) -> bool:
     if any(is_first_name(w) and not _ordinary(w) for w in words):
         return True
     return bool(words) and all(is_listed_name(w) or not _ordinary(w) for w in words)
+
+
+def _comma_cuts(value: str) -> list[int]:
+    """Where the value may end before a comma, the last comma first."""
+    return [i for i in range(len(value) - 1, 0, -1) if value[i] == ","]
 
 
 def _ordinary(word: str) -> bool:
