@@ -15,7 +15,7 @@ from redact_util import found, masked
 from assistant.privacy import Redactor, build_redactor
 from assistant.privacy.recognizers import steuer_id_valid
 
-IDENTIFIER_TYPES = {"ID_CARD", "LICENCE_PLATE", "TAX_ID", "TAX_NUMBER"}
+IDENTIFIER_TYPES = {"ID_CARD", "LICENCE_PLATE", "TAX_ID"}
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +83,9 @@ TAX = [
     ("Steuer-ID 4715203849 3 bitte eintragen", "4715203849 3", "TAX_ID"),
     ("IdNr. 47 15 20 38 49 3", "47 15 20 38 49 3", "TAX_ID"),
     # the federal 13-digit Steuernummer with a tax word nearby, not right after it
-    ("die Steuernummer, bundeseinheitlich 2722081508154", "2722081508154", "TAX_NUMBER"),
-    ("Finanzamt Nürnberg, ELSTER-Format: 9181081508155", "9181081508155", "TAX_NUMBER"),
-    ("laut Finanzamt 5133081508159 (neues Format)", "5133081508159", "TAX_NUMBER"),
+    ("die Steuernummer, bundeseinheitlich 2722081508154", "2722081508154", "TAX_ID"),
+    ("Finanzamt Nürnberg, ELSTER-Format: 9181081508155", "9181081508155", "TAX_ID"),
+    ("laut Finanzamt 5133081508159 (neues Format)", "5133081508159", "TAX_ID"),
 ]
 
 

@@ -63,7 +63,7 @@ POSITIVES = [
     ("Steuer-ID 12 345 678 901 (Zahlendreher?)", [("TAX_ID", "12 345 678 901")]),
     ("Rentenversicherungsnummer 15070649C103", [("SOCIAL_SECURITY", "15070649C103")]),
     ("Krankenversichertennummer A123456780", [("HEALTH_INSURANCE", "A123456780")]),
-    ("Steuernummer 21/815/08150", [("TAX_NUMBER", "21/815/08150")]),
+    ("Steuernummer 21/815/08150", [("TAX_ID", "21/815/08150")]),
     ("USt-IdNr. DE123456789", [("VAT_ID", "DE123456789")]),
     ("Kennzeichen MZ-AB 1234", [("LICENCE_PLATE", "MZ-AB 1234")]),
     ("Im Log steht 192.168.178.20.", [("IP_ADDRESS", "192.168.178.20")]),

@@ -171,7 +171,7 @@ def test_check_digit_alone_is_not_enough_without_the_repetition_rule(redactor):
     ],
 )
 def test_steuernummer_in_the_states_formats_after_a_cue(redactor, text, value):
-    assert ("TAX_NUMBER", value) in found(redactor, text)
+    assert ("TAX_ID", value) in found(redactor, text)
 
 
 def test_steuernummer_without_a_cue_stays(redactor):

@@ -19,8 +19,8 @@ PII_LABELS = {
     "IBAN": "IBAN",
     "BIC": "BIC",
     "CREDIT_CARD": "Kreditkarte",
-    "TAX_ID": "Steuer-ID",
-    "TAX_NUMBER": "Steuernummer",
+    "TAX_ID": "Steuer-ID/Steuernummer",
+    "TAX_NUMBER": "Steuernummer",  # audit rows written before session 13
     "VAT_ID": "USt-IdNr.",
     "SOCIAL_SECURITY": "Rentenversicherungsnr.",
     "HEALTH_INSURANCE": "Krankenversichertennr.",

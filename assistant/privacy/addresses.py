@@ -86,13 +86,22 @@ class AddressRecognizer(ScoredRecognizer):
         )
         units = _alternatives(conf["units"])
         self._unit = re.compile(rf"[ \t]*(?:{units})(?![\w])", re.IGNORECASE)
-        town = rf"(?:bad[ \t]+)?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?"
+        # Official names with abbreviations (the Gemeindeverzeichnis writes them so):
+        # "Hann. Münden", "St. Ingbert" first; "Frankfurt a. M.", "Freiburg i. Br." after.
+        abbreviated = r"(?-i:St|Hann)\.[ \t]+(?=(?-i:[A-ZÄÖÜ]))"
+        suffix = r"(?:[ \t]+(?-i:[a-z]\.[ \t]?(?:[a-z]\.[ \t]?)?[A-ZÄÖÜ][a-zäöü]{0,2}\.))?"
+        town = rf"(?:bad[ \t]+|{abbreviated})?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?{suffix}"
         # Postcode and town after the street: on the same line after a space, a comma or
         # another separator, or on the next line (DIN 5008).
         # The floor or part of the building may come first: "Rheinallee 7, 3. OG, 55118 …".
+        # So may the flat or room ("Lutherstraße 31, Whg. 5, …", "… 2, Zimmer 14") and a
+        # floor in Roman numerals right after the number ("Marienstr. 7 I", "7 III").
         floor = (
+            r"(?:[ \t]+(?-i:I{1,3}|IV)(?![\w.]))?"
             r"(?:,[ \t]*(?:\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)|EG|DG|UG|Erdgeschoss|"
             r"Dachgeschoss|Souterrain|Hinterhaus|Vorderhaus|Seitenflügel)(?!\w))?"
+            r"(?:,?[ \t]*(?:whg\.?|wohnung|app\.?|apartment|appartement|zi\.?|zimmer)"
+            r"[ \t]*(?:nr\.?[ \t]*)?\d{1,4}[a-z]?(?![\w]|[.,]\d))?"
         )
         place = (
             rf"(?P<place>{floor}(?:(?:[ \t]*[,;•·|/][ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:in[ \t]+)?"

@@ -190,9 +190,19 @@ class BirthDateRecognizer(ScoredRecognizer):
             return True
         if self._is_name(word):
             return True
-        # A name that is also a word (lena, müller) after a person word: "kind lena".
+        # A name that is also a word (lena, müller) after a person word: "kind lena",
+        # or after a first name that is no word: "Jannik Weber (…)", a full name.
         head = before[: match.start()]
-        return self._is_name(word, strict=False) and bool(PERSON.search(head[-40:]))
+        if not self._is_name(word, strict=False):
+            return False
+        previous = WORD.findall(head[-30:]) if head[-1:] in (" ", "\t") else []
+        return bool(PERSON.search(head[-40:])) or (
+            bool(previous) and self._is_first_name(previous[-1])
+        )
+
+    def _is_first_name(self, word: str) -> bool:
+        """A listed first name that is no ordinary word (Jannik, not Mark)."""
+        return self._is_name(word) and self.lex.is_first_name(word[:1].upper() + word[1:].lower())
 
     def _relation_of(self, before: str) -> bool:
         """A relation or person word, then "von"/"vom": "die tochter vom 12.05.2019"."""

@@ -183,7 +183,7 @@ class CasualNameRecognizer(LocalRecognizer):
             return self._after_salutation(tokens, i)
         if word == "o" and i and tokens[i - 1].text == "c" and tok.before == "/":
             return self._after_salutation(tokens, i)  # "c/o müller": care of a person
-        if self.role.fullmatch(word):
+        if self.role.fullmatch(word) or word in NAME_LABELS:
             return self._after_role(tokens, i)
         if self._addressed(tokens, i):
             return i, self._rest(tokens, i), self.score
@@ -407,6 +407,15 @@ class CasualNameRecognizer(LocalRecognizer):
         if self.lex.lower_margin.get(cap, -99.0) > COMMON_MARGIN:
             return True
         return self.lex.is_word(cap)
+
+
+# Words that label the name after them, typed without a colon ("nachname petrauskaite",
+# "führt den doppelnamen nowak-brandt"): read like a role.
+NAME_LABELS = frozenset(
+    {"vorname", "vornamen", "nachname", "nachnamen", "familienname", "familiennamen",
+     "geburtsname", "geburtsnamen", "doppelname", "doppelnamen", "rufname", "rufnamen",
+     "zuname", "zunamen", "ehename", "ehenamen"}
+)  # fmt: skip
 
 
 def _cap(word: str) -> str:

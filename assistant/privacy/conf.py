@@ -25,12 +25,12 @@ from assistant.privacy.identifiers import (
     SocialSecurityRecognizer,
 )
 from assistant.privacy.names import NameRecognizer
+from assistant.privacy.phones import GermanPhoneRecognizer
 from assistant.privacy.plates import LicencePlateRecognizer
 from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
     COUNTRIES,
     CueRecognizer,
-    GermanPhoneRecognizer,
     IdDocumentRecognizer,
     OfflineEmailRecognizer,
     TaxIdRecognizer,

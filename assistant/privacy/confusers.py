@@ -126,3 +126,29 @@ def _number_abbreviation(tokens: list[Token], i: int) -> bool:
         return False
     rest = tokens[i + 1].before if i + 1 < len(tokens) else ""
     return bool(NUMBER_NEXT.match(rest.removeprefix(".")))
+
+
+# The administration's own account, named as its holder right before the value ("Konto
+# der Stadtkasse (IBAN …)", "an die Stadtkasse:⏎IBAN …"): a public cash office, then
+# only punctuation or an account word. "Die Stadtkasse erstattet auf Ihr Konto …" has
+# more in between and stays a person's; a Sparkasse is a bank, no holder.
+CASH_OFFICE = re.compile(
+    r"(?<![^\W_])(?:(?:stadt|kreis|gemeinde|amts|landes|bundes|gerichts|justiz|verbands)kasse"
+    r"|kämmerei)(?:[\s:(,–-]*(?:iban|konto|kontonummer|bankverbindung)\b)?[\s:(,–-]*$",
+    re.IGNORECASE,
+)
+# A BIC right after such an IBAN ("IBAN DE09 … – BIC COLSDE33XXX").
+IBAN_BEFORE = re.compile(
+    r"(?i:\b[a-z]{2}\d\d(?:[ ]?[a-z0-9]{1,4}){3,8})[\s,;–-]*(?i:bic|swift)?[\s:]*$"
+)
+
+
+def own_account(text: str, start: int, kind: str) -> bool:
+    """Is the IBAN or BIC at `start` the administration's own account (above)?"""
+    before = text[max(0, start - 80) : start]
+    if kind == "BIC":
+        iban = IBAN_BEFORE.search(before)
+        if iban is None:
+            return False
+        return own_account(text, start - len(before) + iban.start(), "IBAN")
+    return bool(CASH_OFFICE.search(before.split("\n\n")[-1]))

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
-from assistant.privacy.confusers import numbered
+from assistant.privacy.confusers import numbered, own_account
 from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
 from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
@@ -29,6 +29,7 @@ PERSON = "PERSON"
 # in text the assistant wrote or quoted, they are redacted only where the person typed them.
 FREE_TEXT = frozenset({PERSON, "ADDRESS", "POSTCODE"})
 KNOWN_NAME_SCORE = 0.75
+ACCOUNTS = frozenset({"IBAN", "BIC"})
 # Long texts are analysed in chunks of about this size: several steps of
 # Presidio's (context words) are quadratic in the length of the text.
 CHUNK_CHARS = 2000
@@ -138,6 +139,7 @@ class Redactor:
         found = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
         # "Version 4.2.1", "Tarifstelle 2.4.1.1": a number its numbering word names.
         found = [e for e in found if not numbered(text, e.start, e.end, self._numbering)]
+        found = _without_own_accounts(text, found)
         if quoted:
             found = _not_from_sources(text, found, sources)
         found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]
@@ -192,6 +194,15 @@ class Redactor:
             last = e.end
         parts.append(text[last:])
         return "".join(parts)
+
+
+def _without_own_accounts(text: str, found: list[Entity]) -> list[Entity]:
+    """ "Konto der Stadtkasse (IBAN …)": the administration's own account goes, and with it
+    whatever was found inside it (a card number's shape within the IBAN's digits)."""
+    own = [
+        (e.start, e.end) for e in found if e.type in ACCOUNTS and own_account(text, e.start, e.type)
+    ]
+    return [e for e in found if not any(s <= e.start and e.end <= t for s, t in own)]
 
 
 def chunk_bounds(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:

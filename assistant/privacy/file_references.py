@@ -57,6 +57,8 @@ NOT_CASES = re.compile(
     r"artikel|serien|modell|produkt|teile|geräte?|inventar|bestell|ticket|liefer|angebot|"
     # the administration's own processes: purchase orders, suppliers' invoices, IT changes
     r"auftrag|rechnung|change|incident|störung|stoerung|"
+    # its training programme: courses and seminars ("Kursnummer", "Lehrgangs-Nr.")
+    r"kurs|seminar|schulung|fortbildung|lehrgang|veranstaltung|"
     r"vorlage|drucksache|sitzung|beschluss|rats|ausschuss|niederschrift|protokoll|"
     r"projekt|vergabe|kapitel|abschnitt|position|lauf|linie|"
     r"gleis|kanal|versicherten|versicherungs|renten|sozialversicherungs|kranken|steuer|"

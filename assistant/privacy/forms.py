@@ -42,7 +42,9 @@ from assistant.privacy.lexicon import (
 )
 from assistant.privacy.scored import result
 
-SEPARATORS = ("\t", ";", "|")
+# Tab, semicolon, bar; and the comma of CSV (RFC 4180), written without spaces after it
+# (prose puts one there: "Vorname, Nachname, Geburtsdatum" in a sentence is no header).
+SEPARATORS = ("\t", ";", "|", ",")
 PERSON_SCORE = 0.85
 CELL_SCORE = 0.85
 # A person's name in a cell or field: words, commas, slashes between several persons;
@@ -55,8 +57,9 @@ _CAP_WORD = r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][^\W\d_]+)*"
 MENTION = re.compile(rf"(?<![\w@.])@(?P<value>[^\W\d_][\w-]*(?:[ ]{_CAP_WORD})?)(?![\w@.-]*\.\w)")
 # Gender-fair and optional endings of a label: Vorname(n), Antragsteller/in, Schüler*in.
 LABEL_END = r"(?:\(n\)|\(in\)|[/*:_]-?(?:in|r|e)\b)?"
-# A field gap: two spaces or a tab (the next field), or the line end.
-GAP = r"(?=[ ]{2,}|\t|[ ]*$)"
+# A field gap: two spaces or a tab (the next field), the line end, or a comma or bracket
+# that adds to the field ("Vater des Kindes: Tesfaye Alemu, Aufenthaltserlaubnis …").
+GAP = r"(?=[ ]{2,}|\t|[ ]*$|,[ \t]|[ \t]*\()"
 
 
 class FormFieldRecognizer(LocalRecognizer):
@@ -79,9 +82,14 @@ class FormFieldRecognizer(LocalRecognizer):
         # A field at a line start or after a gap: any person field with a colon; a name
         # field also without one when its value ends at a gap or the line end
         # ("Name Oberhausen   Vorname Renate").
+        # A role as the label, also with a genitive ("Vater des Kindes: …", "Mutter: …").
+        roles = rf"(?:{role})(?:[ \t]+(?:des|der)[ \t]+[^\W\d_]+)?"
+        # A qualifier in brackets may follow the label ("Fahrzeughalter (falls
+        # abweichend): …"); a labelled field may also follow a sentence on its line.
+        note = r"(?:[ \t]*\([^()\n]{1,30}\))?"
         self._field = re.compile(
-            rf"(?m)(?:^|[ ]{{2,}}|\t)[ \t]*(?i:(?:{names}|{persons}){LABEL_END}[ \t]*:"
-            rf"|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
+            rf"(?m)(?:^|[ ]{{2,}}|\t|(?<=[.!?])[ ])[ \t]*(?i:(?:{names}|{persons}){LABEL_END}{note}[ \t]*:"
+            rf"|{roles}{note}[ \t]*:|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
         )
         self._cues = list(cue_patterns)
         entities = ["PERSON", *sorted({entity for entity, _ in cue_patterns})]
@@ -97,7 +105,10 @@ class FormFieldRecognizer(LocalRecognizer):
         for regex in (self._field, self._signature, MENTION):
             for match in regex.finditer(text):
                 start, end = match.span("value")
-                if person_like(text[start:end], capitals=regex is not MENTION):
+                # "Hiwet Berhe, Duldung": the name, then what the field adds after a comma
+                ends = [end] + [start + i for i in _comma_cuts(text[start:end])]
+                end = next((e for e in ends if person_like(text[start:e], regex is not MENTION)), 0)
+                if end:
                     found.append(("PERSON", start, end))
         return [self._result(*item) for item in found]
 
@@ -156,6 +167,11 @@ def person_like(value: str, capitals: bool = True) -> bool:
     return bool(words) and all(is_listed_name(w) or not _ordinary(w) for w in words)
 
 
+def _comma_cuts(value: str) -> list[int]:
+    """Where the value may end before a comma, the last comma first."""
+    return [i for i in range(len(value) - 1, 0, -1) if value[i] == ","]
+
+
 def _ordinary(word: str) -> bool:
     """A noun, a compound ending in one (Stadtkasse) or another common word; a place
     name is no ordinary word here."""
@@ -178,6 +194,8 @@ def _header(line: str) -> tuple[str | None, list[str]]:
     """A header row: at least two separators, every cell a short label without digits."""
     for sep in SEPARATORS:
         if line.count(sep) < 1 or (sep != "\t" and line.count(sep) < 2):
+            continue
+        if sep == "," and re.search(r",\s", line):
             continue
         cells = [c.strip() for c in line.split(sep)]
         if all(c and len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in cells):

@@ -54,6 +54,19 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+# A lone 0 or 1 between letters is an OCR'd O or I inside a word ("W1ERZBICKI").
+_OCR_DIGIT = re.compile(r"(?<=[^\W\d_])[01](?=[^\W\d_])")
+
+
+def in_code(text: str, tok: Token) -> bool:
+    """A letter run with a digit right before or after it is part of a code
+    ("L64R881144"), no word or initial; an OCR'd letter does not count."""
+    after, before = tok.end, tok.start - 1
+    glued_after = text[after : after + 1].isdigit() and not _OCR_DIGIT.match(text, after)
+    glued_before = before >= 0 and text[before].isdigit() and not _OCR_DIGIT.match(text, before)
+    return glued_after or glued_before
+
+
 def _read(name: str) -> frozenset[str]:
     lines = (DATA / name).read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))

@@ -27,7 +27,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from assistant.privacy.article_names import article_surnames
 from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.inverted import inverted_names
-from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, tokenize
+from assistant.privacy.lexicon import SURNAME_ENDING, Lexicon, Token, in_code, tokenize
 from assistant.privacy.name_tokens import (
     FIELD_END,
     PREPOSITIONS,
@@ -79,7 +79,8 @@ class NameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        tokens = tokenize(text)
+        # Letters glued to digits are part of a code ("L64R881144"), no initial or word.
+        tokens = [t for t in tokenize(text) if not in_code(text, t)]
         spans = self._salutations(tokens) + self._cues(text, tokens) + self._first_names(tokens)
         spans += inverted_names(tokens, self.lex, self.scores["full_name"])
         spans += article_surnames(tokens, self.lex, self.scores["unknown_word"])

@@ -22,12 +22,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     DeTaxIdRecognizer,
     EmailRecognizer,
-    PhoneRecognizer,
 )
 
 from assistant.privacy.lexicon import (
     english_words,
-    is_common_word,
     is_listed_name,
     is_office_noun,
 )
@@ -114,6 +112,17 @@ class OfflineEmailRecognizer(EmailRecognizer):
         # Build the suffix trie now, not inside the first redaction.
         _TLD("example.com")
 
+    # Named as a shared mailbox right before the address ("im Funktionspostfach
+    # elterngeld-digital@…", "Sammelpostfach: …"): no person's, whatever its parts.
+    SHARED = re.compile(
+        r"(?:funktions|sammel|gruppen|team|abteilungs|amts)(?:post)?fach[\s:]*(?:\(|„|\")?$",
+        re.IGNORECASE,
+    )
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None):
+        found = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in found if not self.SHARED.search(text[max(0, r.start - 40) : r.start])]
+
     def validate_result(self, pattern_text: str) -> bool:
         local, _, domain = pattern_text.rpartition("@")
         if self._functional and is_functional_mailbox(local, self._functional):
@@ -132,14 +141,26 @@ def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
 
 def _function_compound(part: str, words: frozenset[str]) -> bool:
     """A function word joined to a noun or an English word that is no name
-    ("servicedesk", "infopoint", "poststellebau")."""
+    ("servicedesk", "infopoint", "poststellebau"), or a noun joined, with or without
+    the linking s, to a function word or noun ("friedhofsverwaltung", "schulamt")."""
+    if is_listed_name(part):
+        return False
     for k in range(3, len(part) - 2):
         head, tail = part[:k], part[k:]
+        if _noun_head(head) and (tail in words or is_office_noun(tail)):
+            return True
         if head not in words or is_listed_name(tail):
             continue
         if tail in words or is_office_noun(tail) or tail in english_words():
             return True
     return False
+
+
+def _noun_head(head: str) -> bool:
+    """The first part of a German compound: a noun, or a noun with the linking -s-/-es-
+    (Fugen-s: "friedhofs-", "amts-")."""
+    stems = [head] + [head[: -len(s)] for s in ("es", "s") if head.endswith(s)]
+    return any(is_office_noun(stem) for stem in stems)
 
 
 def email_domain_valid(domain: str) -> bool:
@@ -265,144 +286,3 @@ class IdDocumentRecognizer(PatternRecognizer):
         if len(serial) == 10 and icao_check_digit(serial[:9]) == int(serial[9]):
             return True
         return None
-
-
-class GermanPhoneRecognizer(PhoneRecognizer):
-    """Phone numbers in every common German notation, scored by python-phonenumbers.
-
-    ``(0 62 21) 5 73 20 18``, ``0171/2345678``, ``+49 (0)6131 12-3456``,
-    ``0049 611 123456``, ``0611.123456``: a run of digit groups with spaces,
-    slashes, dashes, dots or brackets that starts with 0, 00 or + is read as one
-    number (its separators removed) and matched whole. A number valid for one of
-    the regions scores `valid_score` (enough on its own); a merely possible one
-    scores `score` and needs a context word ("Tel.", "erreichbar unter").
-    """
-
-    SEP = r"(?:[ \t]*[/\-–.()][ \t]*|[ \t]{1,2})"
-    CANDIDATE = re.compile(
-        rf"(?<![\w+,/\-–])(?<!\d\.)(?<!\d[ ./\-–])(?:\+[ \t]?|\([ \t]?)?\d(?:{SEP}?\d){{5,20}}(?![\w]|[.,]\d)"
-    )
-    # Two numbers in one run: "0611 123456 / 0171 2345678".
-    SPLIT = re.compile(r"[ \t]*/[ \t]*(?=\(?0)")
-    # A paper of the council "0815/2025", a date "01.02.2024", a tax number "021/815/08150".
-    NOT_PHONE = re.compile(
-        r"\d+[ \t]?/[ \t]?(?:19|20)\d\d|\d{1,2}([.-])[ \t]?\d{1,2}\1[ \t]?(?:\d\d)?\d\d|\d+/\d+/\d+"
-    )
-    # The extension "-0" is a switchboard (DIN 5008: "06131 12-0"); after the name of
-    # an office or a switchboard word (`switchboard_cues`) it reaches no person.
-    SWITCHBOARD = re.compile(r"\d[ \t]?[-–][ \t]?0[ \t)]*$")
-    SWITCHBOARD_WINDOW = 80
-
-    def __init__(
-        self,
-        score: float = 0.3,
-        valid_score: float = 0.6,
-        switchboard_cues: Sequence[str] = (),
-        **kwargs,
-    ) -> None:
-        self.SCORE = score
-        self.valid_score = valid_score
-        cues = "|".join(switchboard_cues)
-        self._offices = re.compile(rf"\b(?:{cues})", re.IGNORECASE) if cues else None
-        super().__init__(leniency=0, **kwargs)
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        for candidate in self.CANDIDATE.finditer(text):
-            for start, end in self._parts(candidate):
-                score = self._score(text[start:end])
-                if score and not self._switchboard(text, start, end):
-                    results.append(self._result(start, end, score))
-        return results
-
-    def _switchboard(self, text: str, start: int, end: int) -> bool:
-        if self._offices is None:
-            return False
-        before = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
-        if self.SWITCHBOARD.search(text[start:end]):
-            # A switchboard belongs to the office the message is about, wherever it is
-            # named ("Kasse geschl. am 18.02. …; Rückfr. Tel. 0621 504-0").
-            return bool(self._offices.search(text[:start]))
-        return self._office_line(text, start, end, before)
-
-    # An office's direct line: a number with an extension (DIN 5008 "0621 504-3310")
-    # right after the office's name, only a phone word between ("das Tiefbauamt unter
-    # 0621 504-3310", "Ratsbüro, Tel. 06131 12-2211", "Ratsbüro⏎Tel. 0261 129-1000").
-    EXTENSION = re.compile(r"\d[ \t/]+\d+[ \t]?[-–][ \t]?\d{1,5}[ \t)]*$")
-    # The rest of the office's name: a compound, a genitive or "für" attribute ("Hotline
-    # der IT", "Amt für Soziales"); then phone words, a reachability phrase ("ist unter",
-    # "erreichen Sie unter") or a signature's room line ("Zimmer 214").
-    OFFICE_REST = r"[\w-]*(?:[ \t]+(?:der|des|für)[ \t]+[\w-]+)?"
-    PHONE_WORDS = (
-        r"(?:[ \t]*[,:\n][ \t]*|[ \t]+)(?:(?:tel|telefon|fon|fax|telefax|rufnummer|nummer|"
-        r"durchwahl|erreichbar|zentrale|unter|ist|sind|erreichen[ \t]+sie|zu[ \t]+erreichen|"
-        r"(?:zimmer|raum)[ \t]+[\w.]+|\d[\d \t/-]*\d)\.?:?(?:\s+|$))*$"
-    )
-    PERSON_BEFORE = re.compile(r"(?<![^\W_])(?:frau|herrn?|fr|hr|dr)(?![^\W_])", re.IGNORECASE)
-    # "kaya vom bürgeramt ist unter …": the office is where a person works.
-    MEMBER_OF = re.compile(
-        r"(?<![^\W_])(?:vom|von[ \t]+der|von[ \t]+dem|beim|bei[ \t]+der|aus[ \t]+de[mr]|"
-        r"im|in[ \t]+der)[ \t]+$",
-        re.IGNORECASE,
-    )
-
-    def _office_line(self, text: str, start: int, end: int, before: str) -> bool:
-        if not self.EXTENSION.search(text[start:end]):
-            return False
-        office = None
-        for office in self._offices.finditer(before):
-            pass
-        if office is None or not re.fullmatch(
-            self.OFFICE_REST + self.PHONE_WORDS, before[office.end() :], re.IGNORECASE
-        ):
-            return False
-        # "Frau Roth, Bürgeramt, Tel. …": a person's own line at the office.
-        lines = before[: office.start()].rsplit("\n", 2)
-        if self.PERSON_BEFORE.search(lines[-1]) or self.MEMBER_OF.search(lines[-1]):
-            return False
-        # "emre kaya, bürgeramt, tel …", a signature's name line above the office: a
-        # listed name that is no common word, in any case.
-        words = re.findall(r"[^\W\d_]{3,}", "\n".join(lines[-2:]))
-        return not any(is_listed_name(w) and not is_common_word(w) for w in words)
-
-    def _parts(self, candidate: re.Match) -> list[tuple[int, int]]:
-        chunk, offset = candidate.group(), candidate.start()
-        bounds, start = [], 0
-        for sep in self.SPLIT.finditer(chunk):
-            left = chunk[start : sep.start()]
-            if sum(c.isdigit() for c in left) >= 6 and left.lstrip("(+").startswith("0"):
-                bounds.append((offset + start, offset + sep.start()))
-                start = sep.end()
-        bounds.append((offset + start, offset + len(chunk)))
-        return bounds
-
-    def _score(self, chunk: str) -> float:
-        if self.NOT_PHONE.fullmatch(chunk.lstrip("( \t").rstrip(") \t")):
-            return 0.0
-        international = chunk.startswith("+") or chunk.lstrip("(").startswith("00")
-        if international:
-            chunk = re.sub(r"\(\s?0\s?\)", "", chunk)
-        digits = re.sub(r"\D", "", chunk)
-        if international:
-            digits = "+" + digits.removeprefix("00")
-        elif not digits.startswith("0"):
-            return 0.0
-        if not 6 <= len(digits.lstrip("+")) <= 15:
-            return 0.0
-        possible = False
-        for region in self.supported_regions:
-            try:
-                number = phonenumbers.parse(digits, region)
-            except phonenumbers.NumberParseException:
-                return 0.0
-            if phonenumbers.is_valid_number(number):
-                return self.valid_score
-            possible = possible or phonenumbers.is_possible_number(number)
-            if international:
-                break
-        return self.SCORE if possible else 0.0
-
-    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return result(self, self.supported_entities[0], start, end, score)

@@ -48,7 +48,9 @@ _ORDINAL = (
 _MONTH_WORD = r"(?:januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)"
 _YEAR_WORDS = rf"(?:{_YEAR}|(?:zwanzig|neunzehn) {_BELOW_100})"
 BIRTH_DATE = re.compile(
-    rf"\b(?:geboren|geb\.|geburtsdatum:?|geburtstag:?)(?: am| den)? (?P<value>{_ORDINAL} "
+    # up to three words between, as after the written cues ("geburtsdatum zur
+    # identifikation einunddreißigster …"); the value's shape is strong enough
+    rf"\b(?:geboren|geb\.|geburtsdatum:?|geburtstag:?)(?: [^\W\d_]+){{0,3}}? (?P<value>{_ORDINAL} "
     rf"(?:{_MONTH_WORD}|{_ORDINAL}) {_YEAR_WORDS})\b",
     re.IGNORECASE,
 )
