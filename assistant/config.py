@@ -23,9 +23,13 @@ from assistant.host import has_avx2
 MULTILINGUAL_DENSE_WEIGHT = 0.5
 # Embedders that understand German (the weight above applies by default).
 MULTILINGUAL_BACKENDS = frozenset({"e5", "ollama"})
-# Open-data datasets: one e5 vector each, fused at this weight (set H: dataset recall@5
-# 0.575 lexical → 0.775, docs/opendata.md).
-OPENDATA_DENSE_WEIGHT = 0.5
+# Open-data datasets: one e5 vector each, fused at this weight, so the meaning leads and
+# the words break ties (chosen on the spent sets A, B, F, G, H: dataset recall@5 0.745 at
+# 0.5, 0.86 at 4.0, flat from 4 to 10; measured on set I, docs/opendata.md).
+OPENDATA_DENSE_WEIGHT = 4.0
+# ... except when a figure's table is chosen among the datasets that have one: years and
+# places are exact words there, which embeddings blur (docs/opendata.md, session 13).
+TABLE_DENSE_WEIGHT = 0.5
 # Relevance gate: a passage counts as relevant by its dense similarity alone from here.
 # e5's cosine similarities are compressed high (unanswerable questions' best passage
 # reached 0.91 on refusal_c's tuning part, docs/retrieval.md); MiniLM's and bge-m3's are not.

@@ -29,6 +29,7 @@ from assistant.answering.prompts import (
     source_text,
 )
 from assistant.answering.results import unsupported_results
+from assistant.config import TABLE_DENSE_WEIGHT
 from assistant.errors import LLMError
 from assistant.models import Hit, Scope, require_scope
 from assistant.retrieval.snippets import snippet
@@ -345,7 +346,8 @@ class AnswerService:
         tabled = self.figures.tabled(question, hits)
         if tabled is not None:
             k = max(self.settings.search_k, TABLED_K)
-            more = self.search.search(question, k, scope, where=tabled).hits
+            lane = min(self.settings.opendata_weight_dense, TABLE_DENSE_WEIGHT)
+            more = self.search.search(question, k, scope, where=tabled, lane_weight=lane).hits
             other = self.figures(question, more, strict=True) if more else None
             if other and (not found or other.get("score", 0) > found.get("score", 0)):
                 first = more[other["hit"] - 1]

@@ -110,6 +110,7 @@ class SearchService:
         scope: Scope,
         *,
         weights: tuple[float, float] | None = None,
+        lane_weight: float | None = None,
         variants: Sequence[str] = (),
         filters: SearchFilters | None = None,
         where: Callable[[dict], bool] | None = None,
@@ -117,6 +118,7 @@ class SearchService:
         """Best `k` passages for `query` within `scope` (required: there is no default).
 
         `where`: only documents whose `meta` it accepts (e.g. datasets with a stored table).
+        `lane_weight`: the datasets' dense weight for this search (default: the setting).
 
         `variants` (multi-query rewrites, rewrite.py) are searched like the question,
         each in both rankings, and fused with it by weighted reciprocal rank, each
@@ -129,7 +131,8 @@ class SearchService:
         collections = require_scope(scope).names()
         k = k or self.settings.search_k
         w_lex, w_docs = weights or (self.settings.weight_lexical, self.settings.weight_dense)
-        w_lane = w_docs if weights else self.settings.opendata_weight_dense
+        w_lane = self.settings.opendata_weight_dense if lane_weight is None else lane_weight
+        w_lane = w_docs if weights else w_lane
         timings: dict[str, float] = {}
         if not query.strip() or scope.empty:
             return SearchResult([], timings)
