@@ -160,9 +160,26 @@ def test_default_weights_follow_the_embedder_and_the_cpu(monkeypatch):
     assert onnx.dense_weights == (0.0, 0.0)
     assert onnx.min_dense_similarity == config.DEFAULT_MIN_DENSE_SIMILARITY
     # A multilingual embedder chosen on purpose weighs documents in too (as documented).
-    assert _settings(monkeypatch, embedding_backend="e5").dense_weights == (0.5, 0.5)
-    assert _settings(monkeypatch, embedding_backend="ollama").dense_weights == (0.5, 0.5)
+    # Datasets keep their own weight, measured on the catalogue (docs/opendata.md).
+    chosen = (config.MULTILINGUAL_DENSE_WEIGHT, config.OPENDATA_DENSE_WEIGHT)
+    assert _settings(monkeypatch, embedding_backend="e5").dense_weights == chosen
+    assert _settings(monkeypatch, embedding_backend="ollama").dense_weights == chosen
     explicit = _settings(monkeypatch, weight_dense=0.2, opendata_weight_dense=0.7)
     assert explicit.dense_weights == (0.2, 0.7)
     assert _settings(monkeypatch, min_dense_similarity=0.6).min_dense_similarity == 0.6
-    assert default.dense_weight("opendata") == 0.5 and default.dense_weight("pdf") == 0.0
+    assert default.dense_weight("opendata") == config.OPENDATA_DENSE_WEIGHT
+    assert default.dense_weight("pdf") == 0.0
+
+
+def test_lane_weight_of_one_search_overrides_the_setting(synced):
+    """The figures' table lookup asks with a lower dense weight (config.TABLE_DENSE_WEIGHT):
+    `lane_weight` 0 orders the datasets by their words alone, the default by meaning too."""
+    question = "Wo kann man im Sommer draußen schwimmen gehen? Liste der Kitas"
+    scope = Scope.of(["opendaten"])
+    lexical = synced.search.search(question, 3, scope, weights=(1.0, 0.0)).hits
+    by_words = synced.search.search(question, 3, scope, lane_weight=0.0).hits
+    assert [h.chunk_id for h in by_words] == [h.chunk_id for h in lexical]
+    assert all("dense" not in h.scores for h in by_words)
+    default = synced.search.search(question, 3, scope).hits
+    assert any("dense" in h.scores for h in default)
+    assert config.TABLE_DENSE_WEIGHT < config.OPENDATA_DENSE_WEIGHT

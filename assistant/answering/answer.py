@@ -165,7 +165,12 @@ class AnswerService:
             error, rewrites = rewrites, []
         t = time.perf_counter()
         result = self.search.search(
-            standalone, self.settings.search_k, scope, variants=rewrites, filters=filters
+            standalone,
+            self.settings.search_k,
+            scope,
+            variants=rewrites,
+            filters=filters,
+            lane_weight=self._lane_weight(standalone),
         )
         hits = result.hits
         timings["retrieval_ms"] = _ms(t)
@@ -333,6 +338,14 @@ class AnswerService:
         return self.finish(prepared, text)
 
     # --- helpers ---------------------------------------------------------------
+    def _lane_weight(self, question: str, figure: bool = False) -> float | None:
+        """Datasets' dense weight for a question that asks for a figure: the table weight,
+        since its years and places are exact words that embeddings blur (a city's whole
+        table would outrank its district's); else None, the setting."""
+        if figure or (self.figures is not None and self.figures.asks_for_figure(question)):
+            return min(self.settings.opendata_weight_dense, TABLE_DENSE_WEIGHT)
+        return None
+
     def _statistics(self, question: str, hits: list[Hit], scope: Scope, timings) -> dict | None:
         """Figures from the table of a top hit, or, for a question that asks for a figure,
         from a dataset among those with a stored table (a second search restricted to them:
@@ -346,7 +359,7 @@ class AnswerService:
         tabled = self.figures.tabled(question, hits)
         if tabled is not None:
             k = max(self.settings.search_k, TABLED_K)
-            lane = min(self.settings.opendata_weight_dense, TABLE_DENSE_WEIGHT)
+            lane = self._lane_weight(question, figure=True)
             more = self.search.search(question, k, scope, where=tabled, lane_weight=lane).hits
             other = self.figures(question, more, strict=True) if more else None
             if other and (not found or other.get("score", 0) > found.get("score", 0)):

@@ -28,6 +28,8 @@ class Figures(Protocol):
 
     def tabled(self, question: str, hits: Sequence[Hit]) -> Callable[[dict], bool] | None: ...
 
+    def asks_for_figure(self, question: str) -> bool: ...
+
 
 FACTS_HEADING = (
     "Berechnete Zahlen aus der Tabelle des Datensatzes [1] – nur diese Zahlen verwenden, "

@@ -60,6 +60,10 @@ class StatisticsQuestions:
             self._config, self._stamp = FiguresConfig.load(self._path), stamp
         return self._config
 
+    def asks_for_figure(self, question: str) -> bool:
+        """A figure is asked for, not a dataset: its years and places are exact words."""
+        return wants_figure(question) and not asks_for_dataset(question)
+
     def tabled(self, question: str, hits: Sequence) -> Callable[[dict], bool] | None:
         """For a question that asks for a figure and finds catalogue entries near the top: a
         test that accepts the datasets with a stored table (for a second, narrower search
