@@ -44,8 +44,18 @@ DOCUMENTS = ["dienstreiserichtlinie.pdf", "buergerbuero-faq.html"]
 QUESTION = "Wie hoch ist das Tagegeld bei einer ganztägigen Dienstreise?"
 FOLLOW_UP = "Und bei einer mehrtägigen?"
 SEARCH_QUESTION = "Was ist bei Verlust des Personalausweises zu tun?"
-CONTACT_QUESTION = "An welches Funktionspostfach richte ich Rückfragen zur Abrechnung?"
-CONTACT = "reisekosten@musterstadt.example"  # in the Dienstreiserichtlinie's § 10.2
+CONTACT_QUESTION = "Wer ist die Ansprechpartnerin für Fundsachen im Bürgerbüro?"
+CONTACT = "Jana Kruse"
+# A guideline that names its contact person, as many do: what a redactor of typed text
+# masks, and what a quoted source must keep. (The sample documents name only functional
+# mailboxes, which the redactor leaves readable.)
+CONTACT_NOTE = f"""# Hinweis Fundsachen
+
+## 1. Ansprechpartnerin
+
+Fundsachen nimmt das Bürgerbüro entgegen. Ansprechpartnerin für Fundsachen ist
+Frau {CONTACT}, Telefon 06131 12-4711.
+"""
 RENAME_PANEL = """name => {
   const title = document.querySelector('#side-view-title');
   [...title.childNodes].find(n => n.nodeType === 3 && n.nodeValue.trim()).nodeValue = name;
@@ -85,8 +95,10 @@ def app(tmp_path_factory, ollama_server):
     fake_ollama.reset()
     fake_ollama.answer, fake_ollama.delay, fake_ollama.token_delay = None, 0.0, 0.0
     tmp = tmp_path_factory.mktemp("app")
+    note = tmp / "fundsachen.md"
+    note.write_text(CONTACT_NOTE, encoding="utf-8")
     env = app_env(tmp / "data", fake_ollama.url)
-    ingest(documents, env, tmp / "ingest.log")
+    ingest([*documents, note], env, tmp / "ingest.log")
     server = start_app(env, tmp / "app.log")
     server.data_dir = tmp / "data"  # for the tests that read what the app stored
     yield server
