@@ -27,9 +27,6 @@ MULTILINGUAL_BACKENDS = frozenset({"e5", "ollama"})
 # the words break ties (chosen on the spent sets A, B, F, G, H: dataset recall@5 0.745 at
 # 0.5, 0.86 at 4.0, flat from 4 to 10; measured on set I, docs/opendata.md).
 OPENDATA_DENSE_WEIGHT = 4.0
-# ... except when a figure's table is chosen among the datasets that have one: years and
-# places are exact words there, which embeddings blur (docs/opendata.md, session 13).
-TABLE_DENSE_WEIGHT = 0.5
 # Relevance gate: a passage counts as relevant by its dense similarity alone from here.
 # e5's cosine similarities are compressed high (unanswerable questions' best passage
 # reached 0.91 on refusal_c's tuning part, docs/retrieval.md); MiniLM's and bge-m3's are not.

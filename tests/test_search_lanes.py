@@ -172,7 +172,7 @@ def test_default_weights_follow_the_embedder_and_the_cpu(monkeypatch):
 
 
 def test_lane_weight_of_one_search_overrides_the_setting(synced):
-    """The figures' table lookup asks with a lower dense weight (config.TABLE_DENSE_WEIGHT):
+    """A figure question asks with a lower dense weight (answer.TABLE_DENSE_WEIGHT):
     `lane_weight` 0 orders the datasets by their words alone, the default by meaning too."""
     question = "Wo kann man im Sommer draußen schwimmen gehen? Liste der Kitas"
     scope = Scope.of(["opendaten"])
@@ -182,4 +182,6 @@ def test_lane_weight_of_one_search_overrides_the_setting(synced):
     assert all("dense" not in h.scores for h in by_words)
     default = synced.search.search(question, 3, scope).hits
     assert any("dense" in h.scores for h in default)
-    assert config.TABLE_DENSE_WEIGHT < config.OPENDATA_DENSE_WEIGHT
+    from assistant.answering.answer import TABLE_DENSE_WEIGHT
+
+    assert TABLE_DENSE_WEIGHT < config.OPENDATA_DENSE_WEIGHT
