@@ -4,7 +4,8 @@
         tests/data/eval/opendata_a.jsonl [--json out.json]
 
 Expects the five portals of ../shared/opendata synced into that data dir (names berlin, bonn,
-koeln, moers, govdata; docs/opendata.md says how). Two measurements, both through the real CLI:
+koeln, moers, govdata; docs/opendata.md says how). ASSISTANT_OPENDATA_FIGURES defaults to the
+sample docs/opendata/kennzahlen.yaml, which describes those portals' tables. Two measurements, both through the real CLI:
 
 * dataset questions (kind topic, publisher, format): `assistant eval` with the gold
   `dataset_id` (+ `portal`) → recall@1/5/10 and MRR;
@@ -39,6 +40,12 @@ def env() -> dict:
     out = dict(os.environ)
     out.setdefault("ASSISTANT_OLLAMA_BASE_URL", "http://127.0.0.1:9")  # no model: computed path
     out["ASSISTANT_OLLAMA_MODEL"] = ""
+    # The sets ask about the five real portals, which the sample figures config describes;
+    # without it no district is summed and no configured column is read (session 13's set-I
+    # figures were measured so by mistake).
+    out.setdefault(
+        "ASSISTANT_OPENDATA_FIGURES", str(ROOT / "docs" / "opendata" / "kennzahlen.yaml")
+    )
     return out
 
 

@@ -51,6 +51,15 @@ def answer_text(found: dict) -> str:
             f"Berechnung: {change['how']}.",
         ]
         lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][2:]]
+    elif found["kind"] == "comparison" and found["figures"][0].get("chosen"):
+        main, diff = found["figures"][:2]
+        word = "Mehr" if main["chosen"] == "max" else "Weniger"
+        lines = [
+            f"{word}: {F._label(main)} mit {number_with_unit(main)}",
+            f"Differenz: {number_with_unit(diff, sign=True)}",
+            f"Berechnung: {diff['how']}.",
+        ]
+        lines += [f"– {F._label(f)}: {f['how']}" for f in found["figures"][2:]]
     elif found["kind"] == "comparison":
         main = found["figures"][0]
         lines = [f"Differenz: {number_with_unit(main, sign=True)}"]

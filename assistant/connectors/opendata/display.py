@@ -49,6 +49,8 @@ def rows_used(resolver: Resolver, plan: Plan, figs: list[dict]) -> dict:
 
 
 def _used(resolver: Resolver, plan: Plan, table: StoredTable, fig: dict) -> list[tuple]:
+    if fig.get("row") is not None:  # one row's value (the largest, the smallest)
+        return [fig["row"]]
     if plan.filters:
         idx = {table.column_index(c): v for c, v in plan.filters.items()}
         table = replace(

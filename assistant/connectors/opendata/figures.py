@@ -239,6 +239,15 @@ def compare(base: dict, other: dict) -> dict:
     }
 
 
+def chosen(figs: list[dict], pick: str) -> dict:
+    """The larger ("max") or smaller ("min") of two compared values, as the answer to "A
+    oder B – wer hat mehr?"."""
+    side = (max if pick == "max" else min)(figs, key=lambda f: f["value"])
+    word = "größere" if pick == "max" else "kleinere"
+    how = f"der {word} der beiden Werte: {_label(side)}, {side['how']}"
+    return {**side, "how": how, "chosen": pick}
+
+
 def common_unit(a: str | None, b: str | None) -> str | None | bool:
     """The unit two figures share, or False: a unit and its feminine form count as one
     ("Einwohnerinnen" and "Einwohner" are both people), named by the general form."""

@@ -78,11 +78,23 @@ def column_years(q: Question, headers: list[str]) -> list[str]:
     a year labelled by a word no header has ("Haushaltsplan 2012" before "Plan 2012") names
     the publication, not a column — unless no year is asked otherwise."""
     vocab = {w for h in headers for w in words(_YEAR.sub(" ", h)) if not w.isdigit()}
+    labelled = year_labels(q.text)
     asked = [
-        y for y, label in year_labels(q.text)
+        y for y, label in labelled
         if label is None or any(word_matches(w, {label}) == len(w) for w in vocab)
     ]  # fmt: skip
-    return list(dict.fromkeys(asked)) or list(q.years)
+    if asked:
+        return list(dict.fromkeys(asked))
+    # No year is asked as a column's. A compound ending in a header's word names a kind of
+    # it, so its year names the publication ("Haushaltsplan 2013/2014" is a plan); a year
+    # after another word is the measure's period ("Personalaufwendungen 2014").
+    own = [y for y, label in labelled if not (label and _compound_of(label, vocab))]
+    return list(dict.fromkeys(own)) or list(q.years)
+
+
+def _compound_of(word: str, vocab: set[str]) -> bool:
+    """`word` is a compound whose last part is one of `vocab` ("haushaltsplan" – "plan")."""
+    return any(len(w) >= 4 and len(word) > len(w) and word.endswith(w) for w in vocab)
 
 
 _VERSUS = re.compile(
@@ -111,9 +123,30 @@ _LESS_THAN = re.compile(
 )
 
 
+_MORE_WORDS = r"(mehr|größer|höher|stärker|weniger|kleiner|niedriger|geringer|schwächer)"
+# "Hatte A oder B mehr Einwohner?", "Welcher Teilplan ist größer, A oder B?": a choice
+# between two; the answer names the larger (or smaller) value, then the difference.
+_CHOICE = re.compile(
+    rf"\b(oder|welche[rsmn]?)\b{_IN_SENTENCE}\b{_MORE_WORDS}\b"
+    rf"|\b(die|den|der|das) (höhere|größere|niedrigere|kleinere)n? (zahl|wert|betrag)",
+    re.IGNORECASE,
+)
+_LESS_WORDS = re.compile(r"\b(weniger|kleiner\w*|niedriger\w*|geringer|schwächer)\b", re.IGNORECASE)
+
+
+def chooses(question: str) -> str | None:
+    """ "max" or "min" when the question asks which of two has more (less); None when it
+    asks by how much one exceeds the other ("A mehr als B")."""
+    found = _CHOICE.search(question)
+    if not found or _MORE_THAN.search(question):
+        return None
+    return "min" if _LESS_WORDS.search(found.group(0)) else "max"
+
+
 def compares(question: str) -> bool:
-    """The question sets two things against each other ("CDU vor der SPD")."""
-    return bool(_VERSUS.search(question) or _MORE_THAN.search(question))
+    """The question sets two things against each other ("CDU vor der SPD", "A oder B –
+    wer hat mehr?")."""
+    return bool(_VERSUS.search(question) or _MORE_THAN.search(question) or chooses(question))
 
 
 # A deficit named as such ("Fehlbetrag", "Defizit", "Verlust") is the amount of a negative
@@ -265,6 +298,9 @@ class Question:
             return found
         first = next(iter(words(phrase)), "")
         found = self.text.casefold().find(first) if first else -1
+        if found < 0 and first:  # inflected or misspelt in the file ("Mühlheim"): its token
+            token = _word_match(first, self.tokens)[1]
+            found = self.text.casefold().find(token) if token else -1
         return found if found >= 0 else len(self.text)
 
 
@@ -295,9 +331,12 @@ def named_tokens(phrase: str, q: Question) -> frozenset[str]:
 
 
 def fully_named(phrase: str, q: Question) -> bool:
-    """Every content word of `phrase` is in the question as it is or inflected."""
+    """Every content word of `phrase` is in the question as it is or inflected (or as the
+    file misspells it by one letter: `word_matches` gives such a word one letter less)."""
     content = [w for w in words(phrase) if w not in STOP]
-    return bool(content) and all(word_matches(w, q.tokens) == len(w) for w in content)
+    return bool(content) and all(
+        word_matches(w, q.tokens) >= len(w) - (len(w) >= 7) for w in content
+    )
 
 
 def distinct_position(phrase: str, other: str, q: Question) -> int:

@@ -18,6 +18,7 @@ from assistant.connectors.opendata.areas import FiguresConfig, Roles
 from assistant.connectors.opendata.columns import Share, Summed, present
 from assistant.connectors.opendata.display import chart, rows_used
 from assistant.connectors.opendata.errors import OpendataError
+from assistant.connectors.opendata.extremes import extreme, superlative
 from assistant.connectors.opendata.matching import (
     BAND_SCORE,
     Question,
@@ -26,6 +27,7 @@ from assistant.connectors.opendata.matching import (
     asks_share,
     band_score,
     best,
+    chooses,
     code_named,
     column_years,
     compares,
@@ -117,7 +119,11 @@ class Resolver:
         plan.pinned = bool(col_score and (places or filters or whole))
         plan.score = col_score + place_score + filter_score
         header_years = {y for c in columns for y in years(c)}
-        wanted = [y for y in self.q.years if y not in header_years]
+        # In a table with a column per year, the years the question asks of its columns; a
+        # year naming the publication ("Haushaltsplan 2013/2014") is no period to look for.
+        numeric = F.measure_columns(table, roles)
+        asked = column_years(self.q, numeric) if any(years(c) for c in numeric) else self.q.years
+        wanted = [y for y in asked if y not in header_years]
         plan.years = self._years(table, roles, wanted)
         if plan.years is None:
             return None
@@ -185,7 +191,8 @@ class Resolver:
         full = [p for p in ranked if fully_named(p, self.q)]
         if compares(self.q.text) and full:
             pair = list({roles.columns[p]: p for p in reversed(full)}.values())[-2:]
-            if len(pair) == 2:
+            # Two columns need two words: "Bewohnerinnen" names "Bewohner" too, but once.
+            if len(pair) == 2 and not named_tokens(pair[0], self.q) & named_tokens(pair[1], self.q):
                 a, b = pair
                 if distinct_position(b, a, self.q) < distinct_position(a, b, self.q):
                     pair.reverse()
@@ -343,6 +350,15 @@ class Resolver:
             fig["filters"] = dict(plan.filters)
         return fig
 
+    def _extreme(self, plan: Plan, table, column: str, period, pick: str) -> dict:
+        if plan.filters:
+            idx = {table.column_index(c): v for c, v in plan.filters.items()}
+            rows = [r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
+            table = replace(table, rows=rows)
+        if not F.roles_for(table, self.config).period:
+            period = None  # the year came from the title of a table per year
+        return extreme(table, column, period=period, pick=pick, config=self.config)
+
     def execute(self, plan: Plan) -> dict:
         (table, period), column = plan.years[0], plan.columns[0]
         place = plan.places[0] if plan.places else None
@@ -373,6 +389,14 @@ class Resolver:
         elif len(plan.places) == 2:  # "A mehr als B": A − B, B the base
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"
+        elif (pick := superlative(self.q.text)) and not plan.places and isinstance(column, str):
+            fig = self._extreme(plan, table, column, period, pick)  # "der größte Planungsraum"
+            return {
+                "kind": "figure",
+                "figures": [_clean(fig)],
+                "table": rows_used(self, plan, [fig]),
+                "series": None,
+            }
         else:
             return self._single(plan, self.figure(plan, table, column, place, period))
         if names_loss(self.q.text) and all(f["value"] < 0 for f in figs):
@@ -389,6 +413,8 @@ class Resolver:
             main = [_clean(diff)]
         elif asks_relative(self.q.text) and diff.get("percent") is not None:
             main = [F.relative(diff), *main]  # "Um wie viel Prozent …": the change in percent
+        if kind in ("named", "places") and (pick := chooses(self.q.text)):
+            main = [F.chosen(figs, pick), *main]  # "A oder B – wer hat mehr?": that value
         return {
             "kind": "comparison",
             "figures": [*main, _clean(figs[1]), _clean(figs[0])],
@@ -419,4 +445,4 @@ def _distinct(found: dict[str, int], table: StoredTable, roles: Roles) -> list[s
 
 def _clean(fig: dict) -> dict:
     """The JSON fields of a figure (a comparison's parts are listed on their own)."""
-    return {k: v for k, v in fig.items() if k not in ("base", "other")}
+    return {k: v for k, v in fig.items() if k not in ("base", "other", "row")}
