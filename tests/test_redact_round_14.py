@@ -76,3 +76,59 @@ KEPT = [
 def test_no_case_number_is_found_in(redactor, text):
     kinds = {kind for kind, _ in found(redactor, text)}
     assert "CASE_NUMBER" not in kinds, found(redactor, text)
+
+
+# Pasted tables: the header cell, not the code's shape, says what a column holds.
+TABLE_CASE_NUMBERS = [
+    # a short code under a file-number cue of the conf
+    (
+        "Kassenzeichen\tSchuldner\tBetrag\nKB 4471\tJonas Pfeil\t30,00\nKB 4472\tEmma Kurz\t12,00",
+        ["KB 4471", "KB 4472"],
+    ),
+    # Markdown: outer bars and the rule line are no cells
+    (
+        "| Az. | Antragsteller | Eingang |\n|---|---|---|\n| WG 17 | Mira Olsson | 03.02. |",
+        ["WG 17"],
+    ),
+    ("Personalnummer;Dienststelle;Stunden\n1104;Bauhof;38,5\n7720;Kita;19,5", ["1104", "7720"]),
+    # a compound with a number head, no cue word of its own
+    (
+        "Schülernummer\tKlasse\tName\nSN-88\t4b\tLeon Hartig\nSN-91\t4b\tAda Brink",
+        ["SN-88", "SN-91"],
+    ),
+    (
+        "Kundennummer | Tarif | Zähler\nK-3391 | Grundversorgung | 12\nK-3392 | Wärme | 7",
+        ["K-3391", "K-3392"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "values"), TABLE_CASE_NUMBERS)
+def test_a_code_under_a_number_label_header_is_a_case_number(redactor, text, values):
+    for value in values:
+        assert masked(redactor, text, value, "CASE_NUMBER"), found(redactor, text)
+
+
+TABLE_KEPT = [
+    # the administration's own processes, also rows far below the header
+    (
+        "Ticket\tKategorie\tStatus\nSD-2026-00412\tDrucker\toffen\nSD-2026-00413\tVPN\toffen\n"
+        "SD-2026-00414\tMail\toffen\nSD-2026-00415\tTelefonie\tgeschlossen"
+    ),
+    (
+        "Auftragsnummer | Lieferant | Betrag\n2026-004417 | Büro GmbH | 120,00\n"
+        "2026-004418 | Papier AG | 80,00\n2026-004419 | Toner KG | 45,00"
+    ),
+    (
+        "| Inventarnr. | Standort | Zustand |\n|---|---|---|\n| 2026-88101 | Raum 2.14 | gut |\n"
+        "| 2026-88102 | Raum 2.15 | defekt |\n| 2026-88103 | Lager | gut |"
+    ),
+    # a date or an amount under a file-number header is no file number
+    "Aktenzeichen;Eingang;Betrag\n12.03.2026;12.03.2026;45,00",
+]
+
+
+@pytest.mark.parametrize("text", TABLE_KEPT)
+def test_no_case_number_in_an_own_process_column(redactor, text):
+    kinds = {kind for kind, _ in found(redactor, text)}
+    assert "CASE_NUMBER" not in kinds, found(redactor, text)

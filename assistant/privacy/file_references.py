@@ -87,6 +87,13 @@ NOT_CASES_INSIDE = re.compile(
 )
 
 
+def is_number_label(label: str) -> bool:
+    """A compound label with a number head whose first part names no contact, place,
+    product, own process or identifier of its own ("Schülernummer", "Beitragskonto")."""
+    match = LABELLED.fullmatch(f"{label} 4091726")
+    return bool(match) and not (NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label))
+
+
 class LabelledNumberRecognizer(ScoredRecognizer):
     """A number after a compound label of "-nummer" (-Nr., -konto, -kennung, -zeichen)
     whose first part is no contact, place, document part, product or order word: the
