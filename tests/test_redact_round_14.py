@@ -132,3 +132,38 @@ TABLE_KEPT = [
 def test_no_case_number_in_an_own_process_column(redactor, text):
     kinds = {kind for kind, _ in found(redactor, text)}
     assert "CASE_NUMBER" not in kinds, found(redactor, text)
+
+
+# The administration's own fleet: a pool car, a service's or utility vehicle, a vehicle
+# "des Bauhofs" / "vom Jugendamt" right before its plate belongs to no person.
+FLEET_KEPT = [
+    "Das Poolfahrzeug WI-PS 204 ist ab Montag wieder buchbar.",
+    "Bitte das Fahrzeug des Bauhofs GG-BH 88 bis Freitag zum TÜV bringen.",
+    "Der Bus vom Jugendamt LD-GA 31 hat einen Platten.",
+    "Kehrmaschine NW-K 7 und Müllfahrzeug NW-M 12 fallen diese Woche aus.",
+    "Pkw des Ordnungsamts KA-OA 4 und KA-OA 5 fahren heute Streife.",
+]
+
+
+@pytest.mark.parametrize("text", FLEET_KEPT)
+def test_a_plate_of_the_own_fleet_stays(redactor, text):
+    kinds = {kind for kind, _ in found(redactor, text)}
+    assert "LICENCE_PLATE" not in kinds, found(redactor, text)
+
+
+CITIZEN_PLATES = [
+    # a person's vehicle, also after "Fahrzeug" and beside an own vehicle
+    ("Das Fahrzeug des Halters WI-XR 813 stand im Halteverbot.", "WI-XR 813"),
+    ("Das Fahrzeug WI-XR 813 wurde abgeschleppt.", "WI-XR 813"),
+    ("Fahrzeug der Antragstellerin: MZ-TL 902", "MZ-TL 902"),
+    ("Das Auto vom Amtsarzt KA-AB 12 steht vor der Tür.", "KA-AB 12"),
+    (
+        "Unfall mit dem Poolfahrzeug an der Ampel, Unfallgegner war Herr Brix mit KH-RB 55.",
+        "KH-RB 55",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), CITIZEN_PLATES)
+def test_a_citizens_plate_after_a_vehicle_word_is_masked(redactor, text, value):
+    assert masked(redactor, text, value, "LICENCE_PLATE"), found(redactor, text)
