@@ -112,7 +112,8 @@ def form_fields(conf: dict) -> FormFieldRecognizer:
     ]
     names = conf["names"]
     role = rf"(?:{'|'.join(names['roles'])})(?:{names['role_suffix']})?"
-    return FormFieldRecognizer(names["name_fields"], names["person_fields"], cues, role)
+    own = conf["identifiers"]["file_reference"].get("cues", ())
+    return FormFieldRecognizer(names["name_fields"], names["person_fields"], cues, role, own)
 
 
 def identifier_recognizers(conf: dict) -> list[EntityRecognizer]:

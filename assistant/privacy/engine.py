@@ -17,6 +17,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
 from assistant.privacy.confusers import numbered, own_account
+from assistant.privacy.forms import own_column_regex, table_cells
 from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
 from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
@@ -79,6 +80,11 @@ class Redactor:
             raise ValueError(f"score_threshold must be within [0, 1], not {score_threshold}")
         self.score_threshold = score_threshold
         self._allowed = _allow_regex(allow_list)
+        # Columns of the administration's own processes (Ticket, Inventarnr., Bestellung):
+        # the veto words of the file references, as the header of a pasted table.
+        self._own_columns = own_column_regex(
+            conf.get("identifiers", {}).get("file_reference", {}).get("cues", ())
+        )
         self._numbering = frozenset(w.lower() for w in conf.get("numbering_words", ()))
         self.max_chars = max_chars
         self.deadline_s = deadline_s
@@ -140,6 +146,7 @@ class Redactor:
         # "Version 4.2.1", "Tarifstelle 2.4.1.1": a number its numbering word names.
         found = [e for e in found if not numbered(text, e.start, e.end, self._numbering)]
         found = _without_own_accounts(text, found)
+        found = _without_own_columns(text, found, self._own_columns)
         if quoted:
             found = _not_from_sources(text, found, sources)
         found += [Entity(t, s, e, KNOWN_NAME_SCORE) for s, e, t in names.known_values(text)]
@@ -203,6 +210,19 @@ def _without_own_accounts(text: str, found: list[Entity]) -> list[Entity]:
         (e.start, e.end) for e in found if e.type in ACCOUNTS and own_account(text, e.start, e.type)
     ]
     return [e for e in found if not any(s <= e.start and e.end <= t for s, t in own)]
+
+
+def _without_own_columns(text: str, found: list[Entity], own: re.Pattern) -> list[Entity]:
+    """A file number in a pasted table's column headed "Ticket", "Inventarnr." or
+    "Bestellung" is the administration's own process number, wherever the row is."""
+    cells = [(s, e) for label, s, e in table_cells(text) if own.match(label)]
+    if not cells:
+        return found
+    return [
+        e
+        for e in found
+        if not (e.type == "CASE_NUMBER" and any(s <= e.start and e.end <= t for s, t in cells))
+    ]
 
 
 def chunk_bounds(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:

@@ -39,14 +39,20 @@ class FileReferenceRecognizer(ScoredRecognizer):
             yield match.start(), match.end(), SCORE, SCORE
 
 
-# A label that is a compound of "-nummer"/"-Nr." ("Hundesteuer-Nr.", "Abholnummer",
-# "Beitragsnummer"), then a number of file-number shape: groups joined by - / . with
-# at least five digits, or three-digit groups ("512 887 331").
+# A label that is a compound whose head names a number ("Hundesteuer-Nr.", "Abholnummer",
+# "Beitragsnummer"; an account or key of a levy or a file: "Beitragskonto",
+# "Buchungszeichen", "Vorgangskennung"), then a number of file-number shape: groups joined
+# by - / . with at least five digits, three-digit groups ("512 887 331"), or one code of
+# six or more digits with at most four letters around them ("151104723088", "BE2041773").
 LABELLED = re.compile(
-    r"(?<![\w-])(?P<label>[A-Za-zÄÖÜäöüß]{3,}(?:-?(?:[Nn]r\.?|[Nn]ummer)|nr\.?))(?![\w-])"
+    r"(?<![\w-])(?P<label>[A-Za-zÄÖÜäöüß]{3,}(?:-?(?:[Nn]r\.?|[Nn]ummer|[Kk]onto|[Kk]ennung"
+    r"|[Zz]eichen)|nr\.?))(?![\w-])"
     r"[ \t]*:?[ \t]*(?P<value>(?=(?:[A-Za-z]*[-/.]?)*\d)(?=(?:\D*\d){5})"
-    r"(?:[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+|\d{3}(?:[ ]\d{3}){2,3}))(?![\w/-]|[.,]\d)"
+    r"(?:[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+|\d{3}(?:[ ]\d{3}){2,3}"
+    r"|[A-Za-z]{0,4}\d{6,}[A-Za-z]{0,2}))(?![\w/-]|[.,]\d)"
 )
+# An IBAN right after an account label ("Girokonto DE02…") is the IBAN recognizer's.
+IBAN_SHAPE = re.compile(r"[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,}")
 # Numbers that name no person's case: contact and place, parts of a document or a
 # product, orders, suppliers' invoices and tickets, the council's papers and decisions
 # (the administration's own processes, no citizen's matter; the veto words of
@@ -61,22 +67,47 @@ NOT_CASES = re.compile(
     r"kurs|seminar|schulung|fortbildung|lehrgang|veranstaltung|"
     r"vorlage|drucksache|sitzung|beschluss|rats|ausschuss|niederschrift|protokoll|"
     r"projekt|vergabe|kapitel|abschnitt|position|lauf|linie|"
+    # the accounts of the municipal budget (NKHR/NKF chart of accounts): Sachkonto,
+    # Haushaltskonto, Aufwands-, Ertrags-, Finanz-, Bestandskonto, Kostenstelle/-träger
+    r"sach|haushalts|aufwands|ertrags|finanz|bestands|kostenst|kostentr|"
     r"gleis|kanal|versicherten|versicherungs|renten|sozialversicherungs|kranken|steuer|"
     r"identifikations|pass|ausweis|führerschein|iban|bic|kfz|kennzeichen|post|plz|"
     r"hausnummer|top)"
 )
 
 
+# Inside a compound too: a phone, a vehicle's plate, a travel or identity document, the
+# identifiers with a recognizer of their own ("Rückrufnummer", "Fahrzeugkennzeichen",
+# "Personalausweisnummer", "Rentenversicherungsnummer").
+NOT_CASES_INSIDE = re.compile(
+    r"(?i:telefon|rufnummer|fax|handy|mobil|durchwahl|kennzeichen|ausweis|pass|führerschein|"
+    r"versicherungsnummer|versichertennummer|steuer-?id|identifikations|konto-?nr|kontonummer|"
+    # an office's or a service's line ("Servicenummer", "Hotline-Nr.")
+    r"service|hotline|zentrale|notruf)"
+)
+
+
+def is_number_label(label: str) -> bool:
+    """A compound label with a number head whose first part names no contact, place,
+    product, own process or identifier of its own ("Schülernummer", "Beitragskonto")."""
+    match = LABELLED.fullmatch(f"{label} 4091726")
+    return bool(match) and not (NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label))
+
+
 class LabelledNumberRecognizer(ScoredRecognizer):
-    """A number after a compound label of "-nummer" whose first part is no contact,
-    place, document part, product or order word: the account or file number of a fee,
-    a levy or a request (Hundesteuer-Nr., Abholnummer, Beitragsnummer)."""
+    """A number after a compound label of "-nummer" (-Nr., -konto, -kennung, -zeichen)
+    whose first part is no contact, place, document part, product or order word: the
+    account or file number of a fee, a levy or a request (Hundesteuer-Nr., Abholnummer,
+    Beitragskonto). The label, not the wording around it, says what the value is."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(window=(0, 0), **kwargs)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in LABELLED.finditer(text):
-            if NOT_CASES.match(match.group("label")):
+            label, value = match.group("label"), match.group("value")
+            if NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label):
+                continue
+            if IBAN_SHAPE.match(value):
                 continue
             yield match.start("value"), match.end("value"), SCORE, SCORE

@@ -10,6 +10,11 @@ file number without its cue in front. So:
 * a table's header cell is put before each cell of its column ("Kassenzeichen:
   5.1102.334871.2") and the cue patterns of the conf (`cues`: file numbers, dates of
   birth) are run on that; a column whose header is a person field gives PERSON;
+* a column whose header is a file-number label (a cue of the conf, or a compound with
+  a number head: "Schülernummer") holds file numbers: each code in it is one, whatever
+  its shape ("KB 4471"); a column headed by one of the administration's own processes
+  (the veto words of the file references: Ticket, Inventar, Bestellung) holds none, and
+  the engine drops file numbers found there by other recognizers too;
 * a person field of a form (`person_fields`: the name fields of the German
   registration form — Familienname, Vornamen, Geburtsname … — and the persons a
   form names: Antragsteller, Kontoinhaber, Sorgeberechtigte …) at the start of a line
@@ -27,11 +32,12 @@ Sachbearbeiterin" (a name, a comma, a role alone on the last line) and to a chat
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from assistant.privacy.file_references import is_number_label
 from assistant.privacy.lexicon import (
     english_words,
     is_common_word,
@@ -45,6 +51,15 @@ from assistant.privacy.scored import result
 # Tab, semicolon, bar; and the comma of CSV (RFC 4180), written without spaces after it
 # (prose puts one there: "Vorname, Nachname, Geburtsdatum" in a sentence is no header).
 SEPARATORS = ("\t", ";", "|", ",")
+# A code in a cell under a file-number header: at most four parts, each with a digit or
+# a short letter code ("KB 4471", "WG-17/3", "Az 3 K 88/25"), a digit somewhere; not a
+# date, an amount (a decimal comma) or words ("in Prüfung seit 2").
+_CODE_PART = r"(?:[\w./-]*\d[\w./-]*|[A-Za-zÄÖÜ]{1,5}[./-]?)"
+CODE_CELL = re.compile(rf"(?=[^\n]*\d){_CODE_PART}(?:[ ]{_CODE_PART}){{0,3}}")
+DATE_CELL = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2,4})?$|(?:19|20)\d\d$")
+# A code to test whether a header is a cue of the file numbers ("Az.: AB-40917").
+PROBE_CODE = "AB-40917"
+MARKDOWN_RULE = re.compile(r"[\s|:-]*-[\s|:-]*")
 PERSON_SCORE = 0.85
 CELL_SCORE = 0.85
 # A person's name in a cell or field: words, commas, slashes between several persons;
@@ -71,6 +86,7 @@ class FormFieldRecognizer(LocalRecognizer):
         person_fields: Sequence[str],
         cue_patterns: Sequence[tuple[str, re.Pattern]],
         role: str = r"(?!)",
+        own_columns: Sequence[str] = (),
     ) -> None:
         # A signature line "Hahn, Sachbearbeiterin" (name, then the function) at the
         # end of a note, and a chat mention "@lena".
@@ -92,6 +108,7 @@ class FormFieldRecognizer(LocalRecognizer):
             rf"|{roles}{note}[ \t]*:|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"
         )
         self._cues = list(cue_patterns)
+        self._own_column = own_column_regex(own_columns)
         entities = ["PERSON", *sorted({entity for entity, _ in cue_patterns})]
         super().__init__(supported_entities=entities, supported_language="de", name="FormFields")
 
@@ -113,21 +130,8 @@ class FormFieldRecognizer(LocalRecognizer):
         return [self._result(*item) for item in found]
 
     def _table_cells(self, text: str):
-        lines = _lines(text)
-        i = 0
-        while i < len(lines):
-            sep, header = _header(lines[i][1])
-            if sep is None:
-                i += 1
-                continue
-            i += 1
-            while i < len(lines) and lines[i][1].count(sep) == len(header) - 1:
-                offset, line = lines[i]
-                position = 0
-                for label, cell in zip(header, line.split(sep), strict=True):
-                    yield from self._cell(label, cell, offset + position)
-                    position += len(cell) + len(sep)
-                i += 1
+        for label, start, end in table_cells(text):
+            yield from self._cell(label, text[start:end], start)
 
     def _cell(self, label: str, cell: str, offset: int):
         value = cell.strip()
@@ -138,12 +142,30 @@ class FormFieldRecognizer(LocalRecognizer):
             if person_like(value):
                 yield "PERSON", offset, offset + len(value)
             return
+        if self._own_column.match(label):
+            return  # a ticket's, an order's, an inventory item's number: no one's case
+        if self._case_column(label) and CODE_CELL.fullmatch(value) and not DATE_CELL.match(value):
+            yield "CASE_NUMBER", offset, offset + len(value)
+            return
         probe = f"{label}: "
         for entity, regex in self._cues:
             for match in regex.finditer(probe + value):
                 start, end = match.span("value") if "value" in regex.groupindex else match.span()
                 if start >= len(probe):
                     yield entity, offset + start - len(probe), offset + end - len(probe)
+
+    def _case_column(self, label: str) -> bool:
+        """The header is a file-number label: a cue of the conf before a code
+        ("Kassenzeichen", "Az.", "BG-Nummer") or a compound with a number head
+        ("Schülernummer", "Beitragskonto") that names no contact, document or own process."""
+        if is_number_label(label):
+            return True
+        probe = f"{label}: {PROBE_CODE}"
+        for entity, regex in self._cues:
+            match = regex.match(probe) if entity == "CASE_NUMBER" else None
+            if match and match.end() == len(probe):
+                return True
+        return False
 
     def _result(self, entity: str, start: int, end: int) -> RecognizerResult:
         score = PERSON_SCORE if entity == "PERSON" else CELL_SCORE
@@ -182,6 +204,50 @@ def _ordinary(word: str) -> bool:
     return any(is_noun(word[k:]) for k in range(2, len(word) - 3))
 
 
+def table_cells(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each cell of a pasted table as (its column's header, start, end): the rows
+    after a header row with as many separators. Markdown's outer bars ("| Az. | Name |")
+    and its rule line ("|---|---|") are no cells."""
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        sep, header = _header(lines[i][1])
+        i += 1
+        if sep is None:
+            continue
+        while i < len(lines):
+            offset, line = lines[i]
+            inner, skip = _inner(line, sep)
+            if inner.count(sep) != len(header) - 1:
+                break
+            i += 1
+            if sep == "|" and MARKDOWN_RULE.fullmatch(inner):
+                continue
+            position = offset + skip
+            for label, cell in zip(header, inner.split(sep), strict=True):
+                yield label, position, position + len(cell)
+                position += len(cell) + len(sep)
+
+
+def own_column_regex(words: Sequence[str]) -> re.Pattern:
+    """A header that names one of the administration's own processes (regex fragments
+    at the start of the header: the veto words of the file references)."""
+    if not words:
+        return re.compile(r"(?!)")
+    return re.compile(rf"(?i:{'|'.join(words)})")
+
+
+def _inner(line: str, sep: str) -> tuple[str, int]:
+    """A row without Markdown's outer bars, and how many characters went in front."""
+    if sep != "|":
+        return line, 0
+    stripped = line.strip()
+    if not (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
+        return line, 0
+    start = line.index("|") + 1
+    return line[start : line.rindex("|")], start
+
+
 def _lines(text: str) -> list[tuple[int, str]]:
     out, offset = [], 0
     for line in text.split("\n"):
@@ -197,7 +263,7 @@ def _header(line: str) -> tuple[str | None, list[str]]:
             continue
         if sep == "," and re.search(r",\s", line):
             continue
-        cells = [c.strip() for c in line.split(sep)]
+        cells = [c.strip() for c in _inner(line, sep)[0].split(sep)]
         if all(c and len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in cells):
             return sep, cells
     return None, []
