@@ -243,3 +243,28 @@ def test_a_word_cut_short_is_no_name(redactor, text):
 def test_a_listed_surname_before_a_dot_stays_a_name(redactor):
     text = "Rücksprache mit Schmidt. danach Vorlage an die Amtsleitung."
     assert masked(redactor, text, "Schmidt", "PERSON"), found(redactor, text)
+
+
+# A company's name carries its legal form (HGB § 19): a surname in it names the firm.
+FIRMS = [
+    "Die Rechnung der Malerei Kowalczyk GmbH ist noch offen.",
+    "Lieferant: Elektro Brandstetter GmbH & Co. KG, Industriestraße",
+    "Angebot von Gärtnerei Thiele e.K. liegt vor.",
+]
+
+
+@pytest.mark.parametrize("text", FIRMS)
+def test_a_surname_in_a_firm_name_is_no_person(redactor, text):
+    assert "PERSON" not in {kind for kind, _ in found(redactor, text)}, found(redactor, text)
+
+
+FIRM_PERSONS = [
+    # a comma ends the firm; "AG" before a word is a working group
+    ("Mit freundlichen Grüßen\nRalf Thiele, Thiele Bau GmbH", "Ralf Thiele"),
+    ("Bitte Frau Kowalczyk AG Haushalt einladen.", "Kowalczyk"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), FIRM_PERSONS)
+def test_a_person_next_to_a_firm_stays_masked(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)

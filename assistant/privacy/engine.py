@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
-from assistant.privacy.confusers import numbered, own_account
+from assistant.privacy.confusers import firm_name, numbered, own_account
 from assistant.privacy.forms import own_column_regex, table_cells
 from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
@@ -159,6 +159,8 @@ class Redactor:
         entities = merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
         entities = merge_overlaps([*entities, *listed_and_repeated(text, entities)])
         entities = join_surname_first(text, entities)
+        # "Bürotechnik Mayer GmbH": a firm's name, also where the surname recurs
+        entities = tuple(e for e in entities if not (e.type == PERSON and firm_name(text, e.end)))
         if not quoted:
             for e in entities:
                 names.remember_value(e.type, text[e.start : e.end])
