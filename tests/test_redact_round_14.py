@@ -268,3 +268,21 @@ FIRM_PERSONS = [
 @pytest.mark.parametrize(("text", "value"), FIRM_PERSONS)
 def test_a_person_next_to_a_firm_stays_masked(redactor, text, value):
     assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+# The genitive apostrophe of a name in s, ß, x, z belongs to the name's word form.
+GENITIVES = [
+    ("Klaus' Unterlagen liegen im Fach.", "Klaus'"),
+    ("Das ist Frau Voß’ Antrag.", "Voß’"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), GENITIVES)
+def test_a_genitive_apostrophe_is_part_of_the_name(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+def test_a_quote_after_a_name_is_no_genitive(redactor):
+    text = "Herr Lukas sagte 'morgen'."
+    entities = redactor.redact(text).entities
+    assert not any(text[e.end - 1] == "'" for e in entities), found(redactor, text)

@@ -284,9 +284,18 @@ def widen(text: str, entity: Entity) -> Entity:
 _INITIAL = re.compile(r"(?<![\w.])(?<!\b\w\.\s)(?<!\b\w\.)[^\W\d_]\.[ \t]?$")
 
 
+# The genitive of a name ending in s, ß, x or z is an apostrophe ("Jonas' Mutter"); it is
+# part of the name's word form, as the -s of "Müllers" is.
+_GENITIVE = re.compile(r"(?<=[sßxzSXZ])['’](?![\w'’])")
+
+
 def _with_initial(text: str, entity: Entity) -> Entity:
     match = _INITIAL.search(text, max(0, entity.start - 4), entity.start)
-    return Entity(entity.type, match.start(), entity.end, entity.score) if match else entity
+    start = match.start() if match else entity.start
+    end = entity.end + 1 if _GENITIVE.match(text, entity.end) else entity.end
+    if (start, end) == (entity.start, entity.end):
+        return entity
+    return Entity(entity.type, start, end, entity.score)
 
 
 def _continues(text: str, i: int, beyond: int) -> bool:
