@@ -167,3 +167,122 @@ CITIZEN_PLATES = [
 @pytest.mark.parametrize(("text", "value"), CITIZEN_PLATES)
 def test_a_citizens_plate_after_a_vehicle_word_is_masked(redactor, text, value):
     assert masked(redactor, text, value, "LICENCE_PLATE"), found(redactor, text)
+
+
+# OCR'd scans: O/o for 0 and l/I for 1 inside a number are read as digits (ocr.py).
+OCR_VALUES = [
+    ("Geb.-Dat.: l7.O9.l962  Staatsang.: deutsch", "l7.O9.l962", "DATE_OF_BIRTH"),
+    ("Tel. O6l3l / 55 2O 91 (privat)", "O6l3l / 55 2O 91", "PHONE"),
+    ("Anschrift: Gartenweg l2, 55l16 Mainz", "Gartenweg l2", "ADDRESS"),
+    ("amtl. Kennz. MZ-PK 4l7, Halter geb. O2.O5.l971", "MZ-PK 4l7", "LICENCE_PLATE"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "kind"), OCR_VALUES)
+def test_digits_misread_by_ocr_are_read_as_digits(redactor, text, value, kind):
+    assert masked(redactor, text, value, kind), found(redactor, text)
+
+
+def test_ocr_reading_keeps_words_and_positions():
+    from assistant.privacy.ocr import read_misread_digits
+
+    text = "KOLL-Ol Il Ilse 1O Uhr, Pass NXR7P2K4l, O3.l1.l984"
+    read = read_misread_digits(text)
+    assert len(read) == len(text)
+    assert read == "KOLL-Ol Il Ilse 10 Uhr, Pass NXR7P2K4l, 03.11.1984"
+    # one look-alike alone may be a code of its own ("Raum O621"): no OCR'd text
+    assert read_misread_digits("Raum O621 55 43 21 ist belegt").startswith("Raum O621")
+
+
+# JSON exports of case systems: the key names the field as a table header does.
+JSON_VALUES = [
+    ('{"familienname": "Brandl", "vorname": "Ute"}', "Brandl", "PERSON"),
+    ('{"person": {"nachname": "Okonkwo-Lenz", "plz": "55116"}}', "Okonkwo-Lenz", "PERSON"),
+    ('[{"geburts_name": "Lindqvist", "ort": "Bingen"}]', "Lindqvist", "PERSON"),
+    ('{"schuelernummer": "0071539", "klasse": "7c"}', "0071539", "CASE_NUMBER"),
+    ('{"kassenzeichen": 5110233487, "betrag": 40.5}', "5110233487", "CASE_NUMBER"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "kind"), JSON_VALUES)
+def test_a_json_value_is_read_by_its_key(redactor, text, value, kind):
+    assert masked(redactor, text, value, kind), found(redactor, text)
+
+
+JSON_KEPT = [
+    '{"status": "Offen", "kategorie": "Meldewesen", "version": "2.4.1"}',
+    '{"ticket": "INC-2026-004410", "inventar": "IT-NB-00912"}',
+    '{"name": "Bürgerbüro Mitte", "stockwerk": 2}',
+]
+
+
+@pytest.mark.parametrize("text", JSON_KEPT)
+def test_json_fields_of_no_person_stay(redactor, text):
+    assert redactor.redact(text).text == text, found(redactor, text)
+
+
+def test_an_identifier_with_a_letter_keeps_its_first_reading(redactor):
+    # a KVNR starts with a letter, also O or I; the OCR reading must not retype it
+    text = "Versichertennummer O123456781, Geb.-Dat. O4.l1.l958"
+    assert masked(redactor, text, "O123456781", "HEALTH_INSURANCE"), found(redactor, text)
+    assert masked(redactor, text, "O4.l1.l958", "DATE_OF_BIRTH"), found(redactor, text)
+
+
+# A word cut short inside a sentence is an abbreviation, not an unknown name (DIN 5008).
+CUT_SHORT = [
+    "Bitte Rückmeldg. bis Freitag, sonst Mahng. an die Kasse.",
+    "Alte Formbl. entsorgen, neue Antr. liegen im Fach.",
+]
+
+
+@pytest.mark.parametrize("text", CUT_SHORT)
+def test_a_word_cut_short_is_no_name(redactor, text):
+    assert not {kind for kind, _ in found(redactor, text)} & {"PERSON"}, found(redactor, text)
+
+
+def test_a_listed_surname_before_a_dot_stays_a_name(redactor):
+    text = "Rücksprache mit Schmidt. danach Vorlage an die Amtsleitung."
+    assert masked(redactor, text, "Schmidt", "PERSON"), found(redactor, text)
+
+
+# A company's name carries its legal form (HGB § 19): a surname in it names the firm.
+FIRMS = [
+    "Die Rechnung der Malerei Kowalczyk GmbH ist noch offen.",
+    "Lieferant: Elektro Brandstetter GmbH & Co. KG, Industriestraße",
+    "Angebot von Gärtnerei Thiele e.K. liegt vor.",
+]
+
+
+@pytest.mark.parametrize("text", FIRMS)
+def test_a_surname_in_a_firm_name_is_no_person(redactor, text):
+    assert "PERSON" not in {kind for kind, _ in found(redactor, text)}, found(redactor, text)
+
+
+FIRM_PERSONS = [
+    # a comma ends the firm; "AG" before a word is a working group
+    ("Mit freundlichen Grüßen\nRalf Thiele, Thiele Bau GmbH", "Ralf Thiele"),
+    ("Bitte Frau Kowalczyk AG Haushalt einladen.", "Kowalczyk"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), FIRM_PERSONS)
+def test_a_person_next_to_a_firm_stays_masked(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+# The genitive apostrophe of a name in s, ß, x, z belongs to the name's word form.
+GENITIVES = [
+    ("Klaus' Unterlagen liegen im Fach.", "Klaus'"),
+    ("Das ist Frau Voß’ Antrag.", "Voß’"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), GENITIVES)
+def test_a_genitive_apostrophe_is_part_of_the_name(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON"), found(redactor, text)
+
+
+def test_a_quote_after_a_name_is_no_genitive(redactor):
+    text = "Herr Lukas sagte 'morgen'."
+    entities = redactor.redact(text).entities
+    assert not any(text[e.end - 1] == "'" for e in entities), found(redactor, text)

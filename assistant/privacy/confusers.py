@@ -152,3 +152,19 @@ def own_account(text: str, start: int, kind: str) -> bool:
             return False
         return own_account(text, start - len(before) + iban.start(), "IBAN")
     return bool(CASH_OFFICE.search(before.split("\n\n")[-1]))
+
+
+# The legal form that German commercial law requires in a company's name (HGB § 19,
+# GmbHG § 4, AktG § 4): "Bürotechnik Mayer GmbH", "Bäckerei Sommer GmbH & Co. KG". A
+# surname inside it names the firm, not a person; a comma ends the firm ("Jürgen Hahn,
+# Hahn Bestattungen GmbH": the first is the person). "AG" before a name is a working group
+# ("Frau Mayer AG Digitalisierung").
+_FIRM_TAIL = re.compile(
+    r"(?:[ \t]+(?:[A-ZÄÖÜ][\w.'’-]*|&|und)){0,3}?[ \t]+(?:GmbH|gGmbH|AG(?![ \t]+[A-ZÄÖÜ])|KG|KGaA|OHG|GbR|UG|SE|e\.[ ]?K\.)(?!\w)"
+)
+_FIRM_WINDOW = 50
+
+
+def firm_name(text: str, end: int) -> bool:
+    """The name that ends at `end` is followed, on its line, by a company's legal form."""
+    return bool(_FIRM_TAIL.match(text[end : end + _FIRM_WINDOW]))

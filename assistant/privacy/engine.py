@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
-from assistant.privacy.confusers import numbered, own_account
+from assistant.privacy.confusers import firm_name, numbered, own_account
 from assistant.privacy.forms import own_column_regex, table_cells
 from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
+from assistant.privacy.ocr import read_misread_digits
 from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
 from assistant.privacy.results import MASK, Entity, PlaceholderMap, Redaction, normalize
 
@@ -138,9 +139,14 @@ class Redactor:
         # names from one chunk to the next.
         names = placeholders if placeholders is not None else PlaceholderMap()
         wanted = [t for t in self.entities if not (quoted and t in FREE_TEXT)]
-        found: list[Entity] = []
-        for start, end in chunk_bounds(text):
-            found += self._detect_chunk(text[start:end], start, names, wanted)
+        found = self._detect_chunks(text, names, wanted)
+        # OCR'd numbers ("O3.l1.l984") read as digits, in a second reading that only adds:
+        # an identifier with a letter of its own (KVNR "O123456789") keeps the first reading's type.
+        read = read_misread_digits(text)
+        if read != text:
+            found += [
+                e for e in self._detect_chunks(read, names, wanted) if not _overlaps(e, found)
+            ]
         allowed = self._allowed_ranges(text)
         found = [e for e in found if not any(s <= e.start and e.end <= t for s, t in allowed)]
         # "Version 4.2.1", "Tarifstelle 2.4.1.1": a number its numbering word names.
@@ -153,10 +159,18 @@ class Redactor:
         entities = merge_overlaps([widen(text, e) for e in merge_overlaps(found)])
         entities = merge_overlaps([*entities, *listed_and_repeated(text, entities)])
         entities = join_surname_first(text, entities)
+        # "Bürotechnik Mayer GmbH": a firm's name, also where the surname recurs
+        entities = tuple(e for e in entities if not (e.type == PERSON and firm_name(text, e.end)))
         if not quoted:
             for e in entities:
                 names.remember_value(e.type, text[e.start : e.end])
         return entities
+
+    def _detect_chunks(self, text: str, names: PlaceholderMap, wanted: list[str]) -> list[Entity]:
+        found: list[Entity] = []
+        for start, end in chunk_bounds(text):
+            found += self._detect_chunk(text[start:end], start, names, wanted)
+        return found
 
     def _detect_chunk(
         self, chunk: str, offset: int, names: PlaceholderMap, wanted: list[str]
@@ -270,9 +284,18 @@ def widen(text: str, entity: Entity) -> Entity:
 _INITIAL = re.compile(r"(?<![\w.])(?<!\b\w\.\s)(?<!\b\w\.)[^\W\d_]\.[ \t]?$")
 
 
+# The genitive of a name ending in s, ß, x or z is an apostrophe ("Jonas' Mutter"); it is
+# part of the name's word form, as the -s of "Müllers" is.
+_GENITIVE = re.compile(r"(?<=[sßxzSXZ])['’](?![\w'’])")
+
+
 def _with_initial(text: str, entity: Entity) -> Entity:
     match = _INITIAL.search(text, max(0, entity.start - 4), entity.start)
-    return Entity(entity.type, match.start(), entity.end, entity.score) if match else entity
+    start = match.start() if match else entity.start
+    end = entity.end + 1 if _GENITIVE.match(text, entity.end) else entity.end
+    if (start, end) == (entity.start, entity.end):
+        return entity
+    return Entity(entity.type, start, end, entity.score)
 
 
 def _continues(text: str, i: int, beyond: int) -> bool:
@@ -290,6 +313,13 @@ def _not_from_sources(text: str, found: list[Entity], sources: Sequence[str]) ->
         return found
     normalized = [normalize(source) for source in sources]
     return [e for e in found if not any(normalize(text[e.start : e.end]) in s for s in normalized)]
+
+
+def _overlaps(entity: Entity, others: list[Entity]) -> bool:
+    """Overlaps a detection of another type (the same type may be widened)."""
+    return any(
+        o.start < entity.end and entity.start < o.end and o.type != entity.type for o in others
+    )
 
 
 def merge_overlaps(entities: list[Entity]) -> tuple[Entity, ...]:

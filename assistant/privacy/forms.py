@@ -57,6 +57,10 @@ SEPARATORS = ("\t", ";", "|", ",")
 _CODE_PART = r"(?:[\w./-]*\d[\w./-]*|[A-Za-zÄÖÜ]{1,5}[./-]?)"
 CODE_CELL = re.compile(rf"(?=[^\n]*\d){_CODE_PART}(?:[ ]{_CODE_PART}){{0,3}}")
 DATE_CELL = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2,4})?$|(?:19|20)\d\d$")
+# A JSON member with a string or number value: "key": "value" / "key": 123.
+JSON_MEMBER = re.compile(
+    r'"(?P<key>[^\W\d][\w-]{0,39})"[ \t]*:[ \t]*(?:"(?P<string>[^"\\\n]*)"|(?P<number>\d[\d.]*))'
+)
 # A code to test whether a header is a cue of the file numbers ("Az.: AB-40917").
 PROBE_CODE = "AB-40917"
 MARKDOWN_RULE = re.compile(r"[\s|:-]*-[\s|:-]*")
@@ -130,7 +134,7 @@ class FormFieldRecognizer(LocalRecognizer):
         return [self._result(*item) for item in found]
 
     def _table_cells(self, text: str):
-        for label, start, end in table_cells(text):
+        for label, start, end in [*table_cells(text), *json_pairs(text)]:
             yield from self._cell(label, text[start:end], start)
 
     def _cell(self, label: str, cell: str, offset: int):
@@ -227,6 +231,17 @@ def table_cells(text: str) -> Iterator[tuple[str, int, int]]:
             for label, cell in zip(header, inner.split(sep), strict=True):
                 yield label, position, position + len(cell)
                 position += len(cell) + len(sep)
+
+
+def json_pairs(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each string or number member of a JSON object (RFC 8259) as (its key, start, end):
+    an export from a case system names its fields by key, as a table by its header
+    ("name": "Okafor" is a person field, "aktenzeichen": "7-12/26" a file number).
+    A key written in snake or kebab case is read as one word ("geburts_name")."""
+    for match in JSON_MEMBER.finditer(text):
+        group = "string" if match.group("string") is not None else "number"
+        key = re.sub(r"[_-]", "", match.group("key"))
+        yield key, match.start(group), match.end(group)
 
 
 def own_column_regex(words: Sequence[str]) -> re.Pattern:

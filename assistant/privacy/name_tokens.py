@@ -5,7 +5,7 @@ holds the evidence rules only)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from assistant.privacy.lexicon import Token
 
@@ -40,6 +40,24 @@ def abbreviated(tokens: list[Token], i: int) -> bool:
         return False
     nxt = tokens[i + 1]
     return nxt.before == ". " and nxt.text.islower() and nxt.dot and len(nxt.text) <= 3
+
+
+# The end of a word cut short: German abbreviations by truncation stop before a vowel,
+# after a cluster of consonants ("Zahlg.", "Vordr.", "Antr.", "Vertr."), see DIN 5008.
+_CUT_END = re.compile(r"[^aeiouyäöüé]{2}$")
+
+
+def truncated(tokens: list[Token], i: int, known_name: Callable[[str], bool]) -> bool:
+    """A word cut short inside a sentence ("Alte Vordr. vernichten", "Zahlg. nur unbar"):
+    it ends in consonants, and after its dot the sentence goes on in lower case; a listed
+    name stays one ("mit Schmidt. dann")."""
+    tok = tokens[i]
+    if not tok.dot or i + 1 == len(tokens) or not _CUT_END.search(tok.text.lower()):
+        return False
+    if known_name(tok.text):
+        return False
+    nxt = tokens[i + 1]
+    return nxt.before in (". ", ".\u00a0") and nxt.text[:1].islower()
 
 
 def is_regnal(tok: Token) -> bool:

@@ -40,6 +40,7 @@ from assistant.privacy.name_tokens import (
     is_initial,
     is_regnal,
     is_saint,
+    truncated,
 )
 
 
@@ -215,7 +216,8 @@ class NameRecognizer(LocalRecognizer):
             if last < i:
                 i += 1
                 continue
-            if self._plausible_position(tokens, i, last) and not abbreviated(tokens, last):
+            cut = abbreviated(tokens, last) or truncated(tokens, last, self.lex.is_known_name)
+            if self._plausible_position(tokens, i, last) and not cut:
                 spans.append((i, last, self.scores["unknown_word"]))
             i = last + 1
         return spans
