@@ -4,7 +4,6 @@ the periods or bars for the compared places or columns."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.connectors.opendata import figures as F
@@ -51,11 +50,7 @@ def rows_used(resolver: Resolver, plan: Plan, figs: list[dict]) -> dict:
 def _used(resolver: Resolver, plan: Plan, table: StoredTable, fig: dict) -> list[tuple]:
     if fig.get("row") is not None:  # one row's value (the largest, the smallest)
         return [fig["row"]]
-    if plan.filters:
-        idx = {table.column_index(c): v for c, v in plan.filters.items()}
-        table = replace(
-            table, rows=[r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
-        )
+    table = F.rows_where(table, plan.filters)
     rows, _ = F._period_rows(table, plan.roles, _period_key(fig, plan))
     rows, *_ = F._area_rows(table, plan.roles, rows, fig.get("area"), resolver.config.areas)
     return rows

@@ -84,6 +84,16 @@ def roles_for(table: StoredTable, config: FiguresConfig | None) -> Roles:
     return replace(detected, **{k: v for k, v in vars(configured).items() if v not in (None, {})})
 
 
+def rows_where(table: StoredTable, filters: dict[str, object]) -> StoredTable:
+    """`table` with only the rows whose cells equal the filters' labels."""
+    if not filters:
+        return table
+    idx = {table.column_index(c): v for c, v in filters.items()}
+    return replace(
+        table, rows=[r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
+    )
+
+
 def figure(
     table: StoredTable,
     column: str,

@@ -336,28 +336,21 @@ class Resolver:
         return sorted(out, key=lambda tp: str(tp[1] or ""))
 
     # --- computing -----------------------------------------------------------------------
-    def figure(self, plan: Plan, table, column, place, period) -> dict:
-        if plan.filters:
-            idx = {table.column_index(c): v for c, v in plan.filters.items()}
-            rows = [r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
-            table = replace(table, rows=rows)
+    def figure(self, plan: Plan, table, column, place, period, pick: str | None = None) -> dict:
+        """One value for the plan's filters: a place's (or the whole table's), or with `pick`
+        ("max"/"min") the largest or smallest single row's."""
+        table = F.rows_where(table, plan.filters)
         if not F.roles_for(table, self.config).period:
             period = None  # the year came from the title of a table per year
-        fig = F.figure(table, column, area=place, period=period, config=self.config)
+        if pick:
+            fig = extreme(table, column, period=period, pick=pick, config=self.config)
+        else:
+            fig = F.figure(table, column, area=place, period=period, config=self.config)
         if plan.filters:
             where = ", ".join(f"{c} = {v}" for c, v in plan.filters.items())
             fig["how"] = f"Zeilen mit {where}; {fig['how']}"
             fig["filters"] = dict(plan.filters)
         return fig
-
-    def _extreme(self, plan: Plan, table, column: str, period, pick: str) -> dict:
-        if plan.filters:
-            idx = {table.column_index(c): v for c, v in plan.filters.items()}
-            rows = [r for r in table.rows if all(str(r[i]) == v for i, v in idx.items())]
-            table = replace(table, rows=rows)
-        if not F.roles_for(table, self.config).period:
-            period = None  # the year came from the title of a table per year
-        return extreme(table, column, period=period, pick=pick, config=self.config)
 
     def execute(self, plan: Plan) -> dict:
         (table, period), column = plan.years[0], plan.columns[0]
@@ -390,7 +383,7 @@ class Resolver:
             other, base = (self.figure(plan, table, column, p, period) for p in plan.places)
             figs, kind = [base, other], "places"
         elif (pick := superlative(self.q.text)) and not plan.places and isinstance(column, str):
-            fig = self._extreme(plan, table, column, period, pick)  # "der größte Planungsraum"
+            fig = self.figure(plan, table, column, None, period, pick)  # "der größte Planungsraum"
             return {
                 "kind": "figure",
                 "figures": [_clean(fig)],
