@@ -111,6 +111,17 @@ def test_a_range_is_read_from_the_question_not_from_places_or_years():
     assert asked_ranges("Einwohner 2012 und 2013") == ()
 
 
+def test_a_range_is_read_through_the_hyphens_of_german_compounds():
+    # The suspended hyphen stands for a shared ending: "6- bis unter 15-Jährige".
+    assert asked_ranges("Wie viele 6- bis unter 15-Jährige leben dort?") == ((6, 15),)
+    assert asked_ranges("Anzahl der 20- bis 29-Jährigen") == ((20, 30), (20, 29))
+    # A bound inside a compound: "die Über-70-Jährigen", "der Unter-5-Jährigen".
+    assert asked_ranges("Wie hoch ist der Anteil der Über-70-Jährigen?") == ((70, None),)
+    assert asked_ranges("Zahl der Unter-5-Jährigen im Bezirk") == ((0, 5),)
+    # A minus sign before a number is no suspended hyphen: "Saldo 12 -3" stays no range.
+    assert asked_ranges("Wanderungssaldo 12 -3 im Bezirk") == ()
+
+
 def test_an_open_range_sums_the_bands_that_tile_it(ask):
     value, how = first(ask("Wie viele Kinder unter 10 Jahren leben in Altdorf?", "alter"))
     assert value == 60 + 70 + 90

@@ -120,19 +120,24 @@ def tile(bands: list[Band], lo: int, hi: int | None) -> list[str] | None:
 
 # --- the range a question asks for ---------------------------------------------------------
 _NUM = r"(\d{1,3})(?!\d)(?![.,]\d)"
+# The suspended hyphen of a shared ending ("10- bis unter 18-Jährige": "10-Jährige bis …").
+_SUSPENDED = r"(?:-(?=\s))?"
 _Q_UNDER_PAIR = re.compile(
-    rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:bis|und)\s+unter\s+{_NUM}", re.IGNORECASE
+    rf"(?<![\d.,]){_NUM}{_SUSPENDED}\s*(?:jahre\w*\s+)?(?:bis|und)\s+unter\s+{_NUM}",
+    re.IGNORECASE,
 )
 _Q_PAIR = re.compile(
-    rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:bis(?:\s+zu|\s+einschließlich)?|und|-|–)\s*{_NUM}"
+    rf"(?<![\d.,]){_NUM}{_SUSPENDED}\s*(?:jahre\w*\s+)?"
+    rf"(?:bis(?:\s+zu|\s+einschließlich)?|und|-|–)\s*{_NUM}"
     r"(?!\s*(?:jahre\w*\s+)?(?:und|oder)\s+(?:älter|mehr))",
     re.IGNORECASE,
 )
 _PAIR_BEFORE = re.compile(r"\b(zwischen|von|alter)\s+$", re.IGNORECASE)
 _PAIR_AFTER = re.compile(r"\s*-?\s*(jahr|jährig)", re.IGNORECASE)
 # "zwischen 18 und unter 25" is a pair, not "unter 25".
-_Q_BELOW = re.compile(rf"(?<!bis )(?<!\d und )\b(?:unter|jünger als)\s+{_NUM}", re.IGNORECASE)
-_Q_FROM = re.compile(rf"\b(?:ab|über|mindestens|älter als)\s+{_NUM}", re.IGNORECASE)
+# A compound writes the bound with hyphens: "die Unter-18-Jährigen", "der Ab-65-Jährigen".
+_Q_BELOW = re.compile(rf"(?<!bis )(?<!\d und )\b(?:unter|jünger als)(?:\s+|-){_NUM}", re.IGNORECASE)
+_Q_FROM = re.compile(rf"\b(?:ab|über|mindestens|älter als)(?:\s+|-){_NUM}", re.IGNORECASE)
 _Q_OPEN = re.compile(
     rf"(?<![\d.,]){_NUM}\s*(?:jahre\w*\s+)?(?:und|oder)\s+(?:älter|mehr|darüber)", re.IGNORECASE
 )
