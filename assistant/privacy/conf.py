@@ -55,9 +55,30 @@ def load_conf(path: Path = DEFAULT_CONF) -> dict:
         return yaml.safe_load(handle)
 
 
+class _InPlaceResults(list):
+    """Results the enhancer may change in place: a deep copy of them is the list itself."""
+
+    def __deepcopy__(self, memo: dict) -> list:
+        return list(self)
+
+
+class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's lemma context enhancer without its deep copy of the results.
+
+    The copy (every result with its explanation and metadata) was a sixth of the
+    analysis time. The analyzer hands in results it keeps no other use for: it goes
+    on with the enhanced list only, so raising their scores in place changes nothing.
+    """
+
+    def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+        return super().enhance_using_context(
+            text, _InPlaceResults(raw_results), nlp_artifacts, recognizers, context
+        )
+
+
 def context_enhancer(conf: dict) -> LemmaContextAwareEnhancer:
     ctx = conf["context"]
-    return LemmaContextAwareEnhancer(
+    return InPlaceContextEnhancer(
         context_similarity_factor=ctx["factor"],
         min_score_with_context_similarity=ctx["min_score"],
         context_prefix_count=ctx["prefix"],
