@@ -1,0 +1,53 @@
+"""Round of session 15 (issue 10): clean staff messages stay unchanged.
+
+The administration's own lines are no person's: a switchboard ("-0", DIN 5008) with the
+office named anywhere in the text, the number ranges the Bundesnetzagentur assigns to
+services (0800 free, 0180 shared cost, 0900 premium), and an office's number given as an
+alternative to its mailbox or to the online service, or with the office named in brackets
+after it. A person's number in the same shapes still goes.
+
+Every example is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+from redact_util import masked
+
+from assistant.privacy import Redactor, build_redactor
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return build_redactor()
+
+
+OFFICE_LINES = [
+    "Anmeldung zur Sprechstunde telefonisch unter 0261 40-0 (Vermittlung).\n\nIhr Jugendamt",
+    "Störungen bitte an die kostenlose Nummer 0800 330 4455 melden.",
+    "Die Servicenummer des Herstellers ist 01805 22 33 44.",
+    "Rückfragen an jugendamt@koblenz.example oder 0261 129-2300.",
+    "Anträge online oder telefonisch 0261 129-2300 stellen.",
+    "Bitte melden: Tel. 0261 129-2300 (Bürgertelefon Sozialamt)",
+    "Auskunft unter 0261 129-2310 (Servicenummer Elterngeld).",
+]
+
+
+@pytest.mark.parametrize("text", OFFICE_LINES)
+def test_office_lines_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+PERSONAL_LINES = [
+    ("Frau Roth bittet um Rückruf, roth@example.org oder 0261 129-2301.", "0261 129-2301"),
+    ("Herr Kaya: 0171 2345678, oder per Mail kaya@gmx.de", "0171 2345678"),
+    ("Tel. 0261 129-2300 (Herr Özdemir)", "0261 129-2300"),
+    ("die mutter ist unter 0176 55512345 erreichbar", "0176 55512345"),
+    ("Herr Brandt arbeitet im Jugendamt, privat 0261 88 41 20", "0261 88 41 20"),
+    ("Rückruf an Frau Weiß unter 06131 48-227, sie ist online oder telefonisch da.", "06131 48-227"),
+]
+
+
+@pytest.mark.parametrize("text, value", PERSONAL_LINES)
+def test_personal_lines_still_masked(redactor, text, value):
+    assert masked(redactor, text, value, "PHONE")
