@@ -51,3 +51,58 @@ PERSONAL_LINES = [
 @pytest.mark.parametrize("text, value", PERSONAL_LINES)
 def test_personal_lines_still_masked(redactor, text, value):
     assert masked(redactor, text, value, "PHONE")
+
+
+# Functional mailboxes: a role or distribution word beside an office's short form.
+OWN_MAILBOXES = [
+    "Bitte an ga-leitung@kreis-mayen.example schicken.",
+    "Rundmail an alle-mitarbeitenden@stadt.example, bitte lesen.",
+    "Info ging an verteiler-bauamt@stadt.example und alle-beschaeftigten@stadt.example.",
+]
+
+
+@pytest.mark.parametrize("text", OWN_MAILBOXES)
+def test_functional_mailboxes_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+PERSONAL_MAILBOXES = [
+    ("Mail von jk@gmx.example kam gestern.", "jk@gmx.example"),
+    ("Bitte an tim-leitung@web.example antworten.", "tim-leitung@web.example"),
+    ("Kopie an ab.mueller@stadt.example", "ab.mueller@stadt.example"),
+]
+
+
+@pytest.mark.parametrize("text, value", PERSONAL_MAILBOXES)
+def test_personal_mailboxes_still_masked(redactor, text, value):
+    assert masked(redactor, text, value, "EMAIL")
+
+
+# Words the lexicon lacked: the noun "Kontingent" (also as a compound's head), languages
+# whose German name is no -isch adjective, and two-factor apps named after their task.
+COMMON_WORDS = [
+    "Bitte Jahreskontingent beim Land anfragen.",
+    "Termine gibt es noch, Restkontingent ab Montag.",
+    "Merkblätter gibt es auf Deutsch, Urdu, Paschtu und Kurmandschi.",
+    "Anmeldung per MFA über MS Authenticator oder Authy.",
+    "Der Login klappt nur mit Authenticator.",
+]
+
+
+@pytest.mark.parametrize("text", COMMON_WORDS)
+def test_common_words_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+# As with the compass points, a salutation still makes such a word a name; after a role
+# word ("Kollegin Urdu") it is read as the noun, like "Kollegin Wald".
+NAMES_WITH_CUES = [
+    ("Frau Hindi hat angerufen.", "Hindi"),
+    ("Herr Dari kommt morgen um neun.", "Dari"),
+    ("Termin mit Frau Tigrinya-Haile am Montag.", "Tigrinya-Haile"),
+]
+
+
+@pytest.mark.parametrize("text, value", NAMES_WITH_CUES)
+def test_such_words_after_a_cue_stay_names(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON")

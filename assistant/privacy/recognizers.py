@@ -134,8 +134,12 @@ def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
     """Every part of the local part (split at . - _ +, digits dropped) is a function word
     or a common noun (an office's task: einbuergerung@, hundesteuer@)."""
     parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
-    return bool(parts) and all(
-        p in words or is_office_noun(p) or _function_compound(p, words) for p in parts
+    functional = [p in words or is_office_noun(p) or _function_compound(p, words) for p in parts]
+    # An office's short form beside a function word: "abh-leitung", "ga-sekretariat"
+    # (two or three letters that are no listed name: the office, not a person's initials
+    # alone, since the function word names the role).
+    return any(functional) and all(
+        f or (len(p) <= 3 and not is_listed_name(p)) for p, f in zip(parts, functional)
     )
 
 
