@@ -106,3 +106,33 @@ NAMES_WITH_CUES = [
 @pytest.mark.parametrize("text, value", NAMES_WITH_CUES)
 def test_such_words_after_a_cue_stay_names(redactor, text, value):
     assert masked(redactor, text, value, "PERSON")
+
+
+# Numbers of the administration's own dealings: its customer, member or contract number
+# with a supplier or an association, a framework agreement (VgV § 21), lost property.
+OWN_NUMBERS = [
+    "Kundennummer der Stadt 44-10923, bitte bei Rechnungen angeben.",
+    "Mitgliedsnummer unserer Verwaltung im Städtetag: 2026-00412",
+    "Vertragsnr. des Landkreises: KV-2025-00871 (Wartung Aufzüge)",
+    "Abruf aus dem Rahmenvertrag RV-2026-0114 ist ausgelöst.",
+    "Fundnr. FB-2026-0412: schwarzer Rucksack, abgeholt.",
+    "Die Fundsache 2026-00123 liegt im Keller.",
+]
+
+
+@pytest.mark.parametrize("text", OWN_NUMBERS)
+def test_own_numbers_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+PERSONS_NUMBERS = [
+    ("Kundennummer der Mutter 44-10923, sie ruft zurück.", "44-10923"),
+    ("Vertragsnummer des Mieters: 2026-00871", "2026-00871"),
+    ("Mitgliedsnr. 77-31904 gehört zu Herrn Adeyemi.", "77-31904"),
+    ("Az. JA-2026-00412 (Fundsache im Kinderzimmer)", "JA-2026-00412"),
+]
+
+
+@pytest.mark.parametrize("text, value", PERSONS_NUMBERS)
+def test_persons_numbers_still_masked(redactor, text, value):
+    assert masked(redactor, text, value, "CASE_NUMBER")
