@@ -136,3 +136,20 @@ PERSONS_NUMBERS = [
 @pytest.mark.parametrize("text, value", PERSONS_NUMBERS)
 def test_persons_numbers_still_masked(redactor, text, value):
     assert masked(redactor, text, value, "CASE_NUMBER")
+
+
+# Dictated numbers right after the switchboard, a hotline or a framework agreement.
+DICTATED_OWN = [
+    "Bitte über die Vermittlung null zwei sechs eins eins zwei neun null anrufen.",
+    "Abruf aus Rahmenvertrag null acht eins fünf Strich zwei null ist raus.",
+]
+
+
+@pytest.mark.parametrize("text", DICTATED_OWN)
+def test_dictated_own_numbers_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+def test_dictated_personal_number_still_masked(redactor):
+    text = "Herr Okafor ist unter null eins sieben eins zwei drei vier fünf sechs erreichbar."
+    assert masked(redactor, text, "null eins sieben eins zwei drei vier fünf sechs", "PHONE")
