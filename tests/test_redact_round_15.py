@@ -153,3 +153,27 @@ def test_dictated_own_numbers_stay(redactor, text):
 def test_dictated_personal_number_still_masked(redactor):
     text = "Herr Okafor ist unter null eins sieben eins zwei drei vier fünf sechs erreichbar."
     assert masked(redactor, text, "null eins sieben eins zwei drei vier fünf sechs", "PHONE")
+
+
+# After a role label, a compound with the head of an organisational unit is that unit.
+UNITS_IN_ROLES = [
+    "Ansprechpartner: Projektteam Digitalisierung.",
+    "Ansprechpartnerin: Stabsstelle Klimaschutz, Raum 2.14",
+]
+
+
+@pytest.mark.parametrize("text", UNITS_IN_ROLES)
+def test_units_in_roles_stay(redactor, text):
+    assert not redactor.redact(text).entities
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Sachbearbeiter: Amtsleitung Müller", "Müller"),
+        ("Sachbearbeiterin: Teamleitung Okonkwo-Baptiste", "Okonkwo-Baptiste"),
+        ("Ansprechpartnerin: Yildiz", "Yildiz"),
+    ],
+)
+def test_names_after_units_in_roles_still_masked(redactor, text, value):
+    assert masked(redactor, text, value, "PERSON")
