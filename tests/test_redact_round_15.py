@@ -44,7 +44,10 @@ PERSONAL_LINES = [
     ("Tel. 0261 129-2300 (Herr Özdemir)", "0261 129-2300"),
     ("die mutter ist unter 0176 55512345 erreichbar", "0176 55512345"),
     ("Herr Brandt arbeitet im Jugendamt, privat 0261 88 41 20", "0261 88 41 20"),
-    ("Rückruf an Frau Weiß unter 06131 48-227, sie ist online oder telefonisch da.", "06131 48-227"),
+    (
+        "Rückruf an Frau Weiß unter 06131 48-227, sie ist online oder telefonisch da.",
+        "06131 48-227",
+    ),
 ]
 
 
