@@ -180,3 +180,14 @@ def test_units_in_roles_stay(redactor, text):
 )
 def test_names_after_units_in_roles_still_masked(redactor, text, value):
     assert masked(redactor, text, value, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Frau Ilić (Fahrschule) erreichen Sie unter 0800 444 2718.", "0800 444 2718"),
+        ("Kopie an j.k+newsletter@example.org", "j.k+newsletter@example.org"),
+    ],
+)
+def test_service_shapes_of_persons_still_masked(redactor, text, value):
+    assert masked(redactor, text, value)

@@ -69,7 +69,10 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         return results
 
     def _not_personal(self, text: str, start: int, end: int) -> bool:
-        return self._service_number(text[start:end]) or self._switchboard(text, start, end)
+        # A sole trader's service line is still his ("Herr Brandt ist unter 0800 …").
+        before = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
+        service = self._service_number(text[start:end]) and not self.PEOPLE.search(before)
+        return service or self._switchboard(text, start, end)
 
     # Number ranges the Bundesnetzagentur assigns to services, not to subscribers' lines
     # (TKG numbering plan: 0800 free, 0180 shared cost, 0900 premium): a hotline's.
