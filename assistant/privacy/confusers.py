@@ -168,3 +168,20 @@ _FIRM_WINDOW = 50
 def firm_name(text: str, end: int) -> bool:
     """The name that ends at `end` is followed, on its line, by a company's legal form."""
     return bool(_FIRM_TAIL.match(text[end : end + _FIRM_WINDOW]))
+
+
+# The administration as the holder of a number that names its holder: a customer,
+# member or contract number "der Stadt", "unserer Verwaltung", "des Landkreises" is the
+# office's own account with a supplier or an association, no citizen's file.
+OWN_HOLDER = re.compile(
+    r"(?i:kunden|mitglieds|vertrags|abonnenten|abo)[\w.-]*[ \t]+(?:der|des|unserer?|unseres)"
+    r"[ \t]+(?i:stadt|stadtverwaltung|gemeinde|gemeindeverwaltung|verwaltung|kreis"
+    r"|kreisverwaltung|landkreises|kreises|amtes|amts|behörde|kommune|samtgemeinde"
+    r"|verbandsgemeinde)\w*(?:[ \t]+(?:bei|beim|im|in|für)[ \t]+[\w.-]+)?[ \t]*:?[ \t]*$"
+)
+
+
+def own_number(text: str, start: int) -> bool:
+    """Is the number at `start` the administration's own customer, member or contract
+    number ("Kundennummer der Stadt 88-20411", "… unserer Verwaltung beim Verlag: …")?"""
+    return OWN_HOLDER.search(text[max(0, start - 60) : start]) is not None

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
 from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
-from assistant.privacy.confusers import firm_name, numbered, own_account
+from assistant.privacy.confusers import firm_name, numbered, own_account, own_number
 from assistant.privacy.forms import own_column_regex, table_cells
 from assistant.privacy.lexicon import is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
@@ -152,6 +152,8 @@ class Redactor:
         # "Version 4.2.1", "Tarifstelle 2.4.1.1": a number its numbering word names.
         found = [e for e in found if not numbered(text, e.start, e.end, self._numbering)]
         found = _without_own_accounts(text, found)
+        # "Kundennummer der Stadt 88-20411": the office's own account with a supplier.
+        found = [e for e in found if not (e.type == "CASE_NUMBER" and own_number(text, e.start))]
         found = _without_own_columns(text, found, self._own_columns)
         if quoted:
             found = _not_from_sources(text, found, sources)

@@ -63,6 +63,8 @@ NOT_CASES = re.compile(
     r"artikel|serien|modell|produkt|teile|geräte?|inventar|bestell|ticket|liefer|angebot|"
     # the administration's own processes: purchase orders, suppliers' invoices, IT changes
     r"auftrag|rechnung|change|incident|störung|stoerung|"
+    # procurement and lost property (numbered by the object, not by a person)
+    r"rahmenvertrag|fundn|fundsache|"
     # its training programme: courses and seminars ("Kursnummer", "Lehrgangs-Nr.")
     r"kurs|seminar|schulung|fortbildung|lehrgang|veranstaltung|"
     r"vorlage|drucksache|sitzung|beschluss|rats|ausschuss|niederschrift|protokoll|"

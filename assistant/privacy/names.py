@@ -163,11 +163,18 @@ class NameRecognizer(LocalRecognizer):
         """A sign-off signed by an office ("Mit freundlichen Grüßen\nStadtkasse"): one
         compound with the head of an organisational unit alone on its line, no listed
         name (not "Hausmann")."""
-        if not self.sign_off.fullmatch(cue):
-            return False
         word, alone = tokens[i].text, i + 1 == len(tokens) or "\n" in tokens[i + 1].before
         office = word.lower().endswith(self.office_heads) and self.lex.is_compound_noun(word)
-        return alone and office and not self.lex.is_known_name(word)
+        if not office or self.lex.is_known_name(word):
+            return False
+        # After a role ("Ansprechpartner: Projektteam KI", "Zuständig: Bürgerservice")
+        # a compound with such a head is the unit in that role, wherever the line goes on.
+        if self.sign_off.fullmatch(cue):
+            return alone
+        # … unless a name follows it ("Sachbearbeiter: Amtsleitung Müller").
+        after = "" if alone else tokens[i + 1].text
+        named = self.lex.is_known_name(after) or self.lex.is_unknown(after)
+        return bool(self.role.fullmatch(cue)) and not named
 
     def _first_names(self, tokens: list[Token]) -> list[TokenSpan]:
         spans = []

@@ -64,9 +64,35 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         for candidate in self.CANDIDATE.finditer(text):
             for start, end in self._parts(candidate):
                 score = self._score(text[start:end])
-                if score and not self._switchboard(text, start, end):
+                if score and not self._not_personal(text, start, end):
                     results.append(self._result(start, end, score))
         return results
+
+    def _not_personal(self, text: str, start: int, end: int) -> bool:
+        # A sole trader's service line is still his ("Herr Brandt ist unter 0800 …").
+        before = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
+        service = self._service_number(text[start:end]) and not self.PEOPLE.search(before)
+        return service or self._switchboard(text, start, end)
+
+    # Number ranges the Bundesnetzagentur assigns to services, not to subscribers' lines
+    # (TKG numbering plan: 0800 free, 0180 shared cost, 0900 premium): a hotline's.
+    SERVICE_TYPES = frozenset(
+        {
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+            phonenumbers.PhoneNumberType.SHARED_COST,
+            phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        }
+    )
+
+    def _service_number(self, chunk: str) -> bool:
+        digits = re.sub(r"\D", "", chunk)
+        if not digits.startswith("0") or digits.startswith("00"):
+            return False
+        try:
+            number = phonenumbers.parse(digits, "DE")
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.number_type(number) in self.SERVICE_TYPES
 
     def _switchboard(self, text: str, start: int, end: int) -> bool:
         if self._offices is None:
@@ -74,9 +100,37 @@ class GermanPhoneRecognizer(PhoneRecognizer):
         before = text[max(0, start - self.SWITCHBOARD_WINDOW) : start]
         if self.SWITCHBOARD.search(text[start:end]):
             # A switchboard belongs to the office the message is about, wherever it is
-            # named ("Kasse geschl. am 18.02. …; Rückfr. Tel. 0621 504-0").
-            return bool(self._offices.search(text[:start]))
-        return self._office_line(text, start, end, before) or self._our_line(text, start, end)
+            # named ("Kasse geschl. am 18.02. …; Rückfr. Tel. 0621 504-0"; a signature
+            # below the number: "… unter 06131 12-0.⏎Bürgeramt").
+            return bool(self._offices.search(text))
+        return (
+            self._office_line(text, start, end, before)
+            or self._our_line(text, start, end)
+            or self._office_contact(text, start, end, before)
+        )
+
+    # The office's contact given as a pair or with its name in brackets after the number:
+    # "Fragen an ordnungsamt@… oder 02602 9500-320", "online oder 0261 129-100",
+    # "Tel. 06131 12-4470 (Servicenummer Wohngeld)". The mailbox's local part is an
+    # office's name (the same cues), so "roth@… oder 0261 129-100" stays a person's.
+    ALTERNATIVE = re.compile(
+        r"(?:(?<![^\s(<:;,])(?P<local>[\w.-]+)@[\w.-]+\.[a-z]{2,}|\bonline)[ \t]+"
+        r"(?:oder|bzw\.?|und|/)[ \t]+(?:(?:tel\.?|telefon(?:isch)?|unter|:)[ \t]*)*$",
+        re.IGNORECASE,
+    )
+    BRACKET_AFTER = re.compile(r"[ \t]*\([ \t]*", re.IGNORECASE)
+
+    def _office_contact(self, text: str, start: int, end: int, before: str) -> bool:
+        if not self.EXTENSION.search(text[start:end]):
+            return False
+        bracket = self.BRACKET_AFTER.match(text, end)
+        if bracket and self._offices.match(text, bracket.end()):
+            return True
+        pair = self.ALTERNATIVE.search(before)
+        if pair is None:
+            return False
+        local = pair.group("local")
+        return local is None or bool(self._offices.match(local.replace(".", "-")))
 
     # The office speaking of itself in the first person plural, in the sentence that
     # gives the number ("Termine vergeben wir telefonisch unter 0211 89-91", "Sie

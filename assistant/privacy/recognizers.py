@@ -132,11 +132,24 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 def is_functional_mailbox(local: str, words: frozenset[str]) -> bool:
     """Every part of the local part (split at . - _ +, digits dropped) is a function word
-    or a common noun (an office's task: einbuergerung@, hundesteuer@)."""
-    parts = [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
-    return bool(parts) and all(
-        p in words or is_office_noun(p) or _function_compound(p, words) for p in parts
+    or a common noun (an office's task: einbuergerung@, hundesteuer@), or an office's
+    short form beside one: "abh-leitung", "ga-sekretariat" (two or three letters that are
+    no listed name; the function word names the role). A subaddress tag (RFC 5233:
+    "a.b+newsletter@") names a topic, so the part before "+" must hold a function word."""
+    parts = _local_parts(local)
+    functional = [_function_part(p, words) for p in parts]
+    mailbox = _local_parts(local.split("+")[0])
+    return any(_function_part(p, words) for p in mailbox) and all(
+        f or (2 <= len(p) <= 3 and not is_listed_name(p)) for p, f in zip(parts, functional)
     )
+
+
+def _local_parts(local: str) -> list[str]:
+    return [p for p in re.split(r"[.\-_+]+", re.sub(r"\d+", "", local.lower())) if p]
+
+
+def _function_part(part: str, words: frozenset[str]) -> bool:
+    return part in words or is_office_noun(part) or _function_compound(part, words)
 
 
 def _function_compound(part: str, words: frozenset[str]) -> bool:

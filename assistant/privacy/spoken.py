@@ -74,9 +74,13 @@ _NOT_CODES = frozenset(
     ("es", "in", "an", "am", "um", "zu", "da", "so", "ob", "er", "wo", "je", "im", "ab", "du")
 )
 _STOP = ".,;:!?)\"“”»«'"
-# The administration's own papers and processes right before a number: no person's.
+# The administration's own papers and processes right before a number: no person's;
+# so are its framework agreements, lost property and its switchboard or hotline
+# ("über die Zentrale null sechs …", as the written "-0" of DIN 5008).
 _OWN_PROCESS = re.compile(
-    r"\b(?:vorlage|drucksache|ticket|incident|change|bestell|inventar|auftrags|rechnungs)"
+    r"\b(?:vorlage|drucksache|ticket|incident|change|bestell|inventar|auftrags|rechnungs"
+    r"|rahmenvertrag|fundn|fundsache|zentrale|telefonzentrale|vermittlung|hotline"
+    r"|servicenummer|bürgertelefon|servicetelefon)"
     r"[a-zäöüß-]*[ \t:.]*(?:nr\.?|nummer)?[ \t:.]*$"
 )
 _DASHES = frozenset(("minus", "strich", "bindestrich"))
