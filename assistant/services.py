@@ -105,6 +105,7 @@ class Services:
 
     @cached_property
     def search(self) -> SearchService:
+        from assistant.connectors.opendata.units import dense_query
         from assistant.retrieval.search import SearchService
 
         return SearchService(
@@ -113,6 +114,7 @@ class Services:
             self.lexical,
             vectors=lambda: self.vectors,
             embeddings=lambda: self.embeddings,
+            dense_query=dense_query,  # the datasets' vectors hold no catalogue words
         )
 
     @cached_property
