@@ -161,7 +161,7 @@ class SearchService:
         if w_lex > 0:
             n = max(self.settings.candidates, k) * widen
             if datasets:  # a dataset found by meaning gains from a lexical rank beyond 50 too
-                n = max(n, self.settings.opendata_candidates * widen)
+                n = max(n, self.settings.opendata_candidates)  # (a filter widens n already)
             if w_dense > 0:  # in parallel with the query embedding below
                 lexical = self._executor().submit(self._lexical, analysed, n, collections)
             else:
