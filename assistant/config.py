@@ -197,6 +197,21 @@ class Settings(BaseSettings):
         "embedder that runs here (e5 needs AVX2), else 0. Datasets keep the places the "
         "documents' ranking gives them in a mixed result (docs/opendata.md).",
     )
+    opendata_candidates: int = Field(
+        150,
+        ge=1,
+        description="Lexical candidates fetched when open-data datasets are ranked with their "
+        "own dense weight (at least `candidates`): a dataset the meaning finds gains from a "
+        "lexical rank beyond the first 50 too (docs/opendata.md, session 15).",
+    )
+    opendata_dense_chars: int = Field(
+        300,
+        ge=50,
+        description="Characters of a dataset's facts (title and publisher, tags, groups, "
+        "formats, coverage, then the description) embedded as its one vector. A change "
+        "applies to datasets embedded afterwards: `assistant reindex --vectors --renew` "
+        "embeds every dataset again (docs/opendata.md).",
+    )
 
     query_rewrites: int = Field(
         0,

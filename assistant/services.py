@@ -8,7 +8,7 @@ quick commands such as `assistant docs list` stay quick.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from assistant.errors import ConfigError
@@ -92,17 +92,20 @@ class Services:
         from assistant.connectors.opendata.units import dense_text
         from assistant.ingest.pipeline import Ingestor
 
+        chars = self.settings.opendata_dense_chars
         return Ingestor(
             self.settings,
             self.manifest,
             self.lexical,
             vectors=lambda: self.vectors,
             embeddings=lambda: self.embeddings,
-            dense_texts={OPENDATA_FORMAT: dense_text},  # one vector per dataset (docs/opendata.md)
+            # one vector per dataset, of its facts' first characters (docs/opendata.md)
+            dense_texts={OPENDATA_FORMAT: partial(dense_text, chars=chars)},
         )
 
     @cached_property
     def search(self) -> SearchService:
+        from assistant.connectors.opendata.units import dense_query
         from assistant.retrieval.search import SearchService
 
         return SearchService(
@@ -111,6 +114,7 @@ class Services:
             self.lexical,
             vectors=lambda: self.vectors,
             embeddings=lambda: self.embeddings,
+            dense_query=dense_query,  # the datasets' vectors hold no catalogue words
         )
 
     @cached_property

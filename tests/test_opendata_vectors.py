@@ -34,7 +34,7 @@ NOTES = " ".join(
 )
 
 
-def invoke(data_dir: Path, *args: str, dense: str = DENSE):
+def invoke(data_dir: Path, *args: str, dense: str = DENSE, **extra: str):
     values = {k: None for k in os.environ if k.startswith("ASSISTANT_")}
     values.update(
         ASSISTANT_DATA_DIR=str(data_dir),
@@ -43,6 +43,7 @@ def invoke(data_dir: Path, *args: str, dense: str = DENSE):
         ASSISTANT_SYNC_TIMEOUT="1",
         ASSISTANT_WEIGHT_DENSE=dense,
         ASSISTANT_OPENDATA_WEIGHT_DENSE=dense,
+        **extra,
     )
     result = CliRunner().invoke(cli, list(args), env=values, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -145,6 +146,26 @@ def test_vectors_filled_in_later_follow_the_same_rule(portal, tmp_path, opened):
     services = opened()
     assert services.vectors.count() == 3
     assert_one_compact_vector(services, LONG)
+
+
+def test_renew_embeds_every_dataset_again_with_the_configured_text(portal, tmp_path, opened):
+    """After changing what a dataset's vector is of (ASSISTANT_OPENDATA_DENSE_CHARS), a plain
+    `reindex --vectors` writes nothing (every dataset has one); `--renew` replaces them all."""
+    data = tmp_path / "data"
+    sync(data, portal.url, "--name", "beispiel")
+    before = dict(stored(opened(), the_dataset(opened(), LONG)[0].doc_id))
+    short = {"ASSISTANT_OPENDATA_DENSE_CHARS": "80"}
+    assert "0 Abschnitte eingebettet" in invoke(data, "reindex", "--vectors", **short).output
+    out = invoke(data, "reindex", "--vectors", "--renew", **short).output
+    assert "3 Abschnitte eingebettet" in out
+    services = opened()
+    assert services.vectors.count() == 3  # replaced under the same ids, none added
+    record, chunks = the_dataset(services, LONG)
+    [(cid, vector)] = stored(services, record.doc_id)
+    assert cid == chunks[0].chunk_id
+    [expected] = services.embeddings.embed_documents([dense_text(chunks[0], 80)])
+    assert cosine(vector, expected) > 0.999
+    assert cosine(vector, before[cid]) < 0.99  # not the old 300-character vector
 
 
 def test_knowledge_documents_keep_one_vector_per_chunk(tmp_path, opened):

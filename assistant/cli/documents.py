@@ -178,9 +178,15 @@ def docs_remove(ctx: Context, doc_ids: tuple[str, ...]) -> None:
     is_flag=True,
     help="Fehlende Suchfragen erzeugen (doc2query, ASSISTANT_DOC2QUERY_QUESTIONS).",
 )
+@click.option(
+    "--renew",
+    is_flag=True,
+    help="Mit --vectors: alle Vektoren neu berechnen, nicht nur fehlende (nach einer "
+    "Änderung des eingebetteten Textes, z. B. ASSISTANT_OPENDATA_DENSE_CHARS).",
+)
 @pass_ctx
 @friendly_errors
-def reindex(ctx: Context, vectors: bool, questions: bool) -> None:
+def reindex(ctx: Context, vectors: bool, questions: bool, renew: bool) -> None:
     """Vektoren oder Suchfragen nachtragen, für jedes sichtbare Dokument ohne sie.
 
     Ingestion embeds chunks only while ASSISTANT_WEIGHT_DENSE > 0 and has the model write
@@ -197,7 +203,7 @@ def reindex(ctx: Context, vectors: bool, questions: bool) -> None:
     def done(title: str, chunks: int) -> None:
         click.echo(f"eingebettet: {title} ({chunks} Abschnitte)", err=True)
 
-    total = ctx.services.ingestor.backfill_vectors(on_document=done)
+    total = ctx.services.ingestor.backfill_vectors(on_document=done, renew=renew)
     click.echo(f"{total} Abschnitte eingebettet.")
 
 

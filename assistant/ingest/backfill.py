@@ -21,17 +21,21 @@ class Backfill:
     dense_texts: Mapping[str, Callable[[Chunk], str]]
     embeds_format: Callable[[str], bool]
 
-    def backfill_vectors(self, on_document: Callable[[str, int], None] | None = None) -> int:
+    def backfill_vectors(
+        self, on_document: Callable[[str, int], None] | None = None, renew: bool = False
+    ) -> int:
         """Embed the visible version of every document that has no vectors yet (after
         ingesting without a dense weight); returns the number of vectors written.
-        Vectors of versions that are no longer visible are deleted."""
+        Vectors of versions that are no longer visible are deleted. `renew`: embed every
+        visible document again (after changing what is embedded, e.g. a dataset's text);
+        the new vectors replace the old ones under the same chunk ids."""
         visible = {(r.doc_id, r.version): r for r in self.manifest.list()}
         stored = self.vectors.versions()
         for doc_id, version in stored - set(visible):
             self.vectors.delete(doc_id, version)
         embedded = 0
         for (doc_id, version), record in sorted(visible.items()):
-            if (doc_id, version) in stored or not self.embeds_format(record.format):
+            if ((doc_id, version) in stored and not renew) or not self.embeds_format(record.format):
                 continue
             chunks, vectors = self.embed(self.lexical.chunks_of(doc_id, version), record.format)
             self.vectors.add(chunks, vectors)

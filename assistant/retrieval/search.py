@@ -67,8 +67,12 @@ class SearchService:
         lexical: LexicalIndex,
         vectors: Callable[[], ChromaIndex],
         embeddings: Callable[[], Embeddings],
+        dense_query: Callable[[str], str] | None = None,
     ):
+        """`dense_query`: the question as it is embedded (e.g. without the words that name
+        the open-data catalogue, which no dataset's vector holds); default: as asked."""
         self.settings = settings
+        self._dense_query = dense_query or (lambda q: q)
         self.manifest = manifest
         self.lexical = lexical
         self._vectors = vectors  # factories: dense parts load only when weighted in
@@ -156,6 +160,8 @@ class SearchService:
         lexical = None
         if w_lex > 0:
             n = max(self.settings.candidates, k) * widen
+            if datasets:  # a dataset found by meaning gains from a lexical rank beyond 50 too
+                n = max(n, self.settings.opendata_candidates)  # (a filter widens n already)
             if w_dense > 0:  # in parallel with the query embedding below
                 lexical = self._executor().submit(self._lexical, analysed, n, collections)
             else:
@@ -307,7 +313,7 @@ class SearchService:
         if self._dense_down():
             return None
         t = time.perf_counter()
-        vector = self._embeddings().embed_query(query)
+        vector = self._embeddings().embed_query(self._dense_query(query))
         timings["embed_ms"] = _ms(t)
         t = time.perf_counter()
         try:

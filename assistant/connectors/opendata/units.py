@@ -44,6 +44,14 @@ _FACT_START = re.compile(
     + r"|Offene Daten \(Open Data\) ))"
 )
 _DESCRIPTION = "Beschreibung: "
+# The words of those shared lines as a question says them ("im Kölner Open-Data-Portal",
+# "welcher Datensatz", "offene Daten"): `dense_text` leaves them out of every vector, so in the
+# question's vector they only pull it towards the few datasets about the catalogue itself.
+_CATALOGUE_WORDS = re.compile(
+    r"\b(?:open[- ]?data[- ]?portals?|portals?|datens[äa]tz(?:e[sn]?|es)?|offenen?\s+daten"
+    r"|open\s+data)\b",
+    re.IGNORECASE,
+)
 
 _TEMPORAL = (
     "temporal_start",
@@ -212,6 +220,13 @@ def dense_text(first: Chunk, chars: int = DENSE_CHARS) -> str:
     facts = [f for line in first.text.splitlines() for f in _facts(line)]
     kept = [f for f in facts if f.strip() and not f.startswith(_SHARED_LINES)]
     return "\n".join(f for f in kept if f.strip() != title)[:chars]
+
+
+def dense_query(question: str) -> str:
+    """The question as the datasets' vectors are compared with it: without the words that
+    name the catalogue (`_CATALOGUE_WORDS`); the question itself when nothing else is left."""
+    kept = " ".join(_CATALOGUE_WORDS.sub(" ", question).split())
+    return kept if any(c.isalnum() for c in kept) else question
 
 
 def _facts(line: str) -> list[str]:
