@@ -42,7 +42,29 @@ class Token:
     dash: bool = False  # followed by "-" and no word: a truncated compound ("Schank- und")
 
 
+# The two name recognizers and the repeat finder split the same chunk into words:
+# the last text's words are kept for them (a third of the splitting cost each).
+# forget_words() drops them at the end of every redaction, so no text stays in memory.
+_last_words: tuple[str, tuple[Token, ...]] | None = None
+
+
 def tokenize(text: str) -> list[Token]:
+    global _last_words
+    last = _last_words  # read once: another thread may replace it
+    if last is not None and last[0] == text:
+        return list(last[1])
+    tokens = tuple(_split_words(text))
+    _last_words = (text, tokens)
+    return list(tokens)
+
+
+def forget_words() -> None:
+    """Drop the kept words (and with them the text) of the last tokenize() call."""
+    global _last_words
+    _last_words = None
+
+
+def _split_words(text: str) -> list[Token]:
     tokens: list[Token] = []
     previous_end = 0
     for m in WORD.finditer(text):
