@@ -13,9 +13,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import EntityRecognizer, RecognizerRegistry
 
-from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
+from assistant.privacy.conf import (
+    LeanAnalyzerEngine,
+    build_recognizers,
+    context_enhancer,
+    load_conf,
+)
 from assistant.privacy.confusers import firm_name, numbered, own_account
 from assistant.privacy.forms import own_column_regex, table_cells
 from assistant.privacy.lexicon import forget_words, is_first_name
@@ -65,7 +70,7 @@ class Redactor:
             registry.add_recognizer(recognizer)
         nlp_engine = LoadedSpacyNlpEngine()
         self._pipeline = nlp_engine.get_nlp(LANGUAGE)
-        self._analyzer = AnalyzerEngine(
+        self._analyzer = LeanAnalyzerEngine(
             registry=registry,
             nlp_engine=nlp_engine,
             supported_languages=[LANGUAGE],
