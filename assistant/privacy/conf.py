@@ -37,6 +37,7 @@ from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
     COUNTRIES,
     CueRecognizer,
+    HintedIpRecognizer,
     IdDocumentRecognizer,
     OfflineEmailRecognizer,
     TaxIdRecognizer,
@@ -47,10 +48,12 @@ from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
 
-# Presidio classes replaced by a subclass: offline e-mail, grouped Steuer-ID, phone score.
+# Presidio classes replaced by a subclass: offline e-mail, grouped Steuer-ID, phone score,
+# IP addresses looked for only where a text has their shape.
 _REPLACED = {
     "DeTaxIdRecognizer": TaxIdRecognizer,
     "EmailRecognizer": OfflineEmailRecognizer,
+    "IpRecognizer": HintedIpRecognizer,
     "PhoneRecognizer": GermanPhoneRecognizer,
 }
 _KINDS = {"id_document": IdDocumentRecognizer}
