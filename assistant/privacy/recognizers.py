@@ -25,6 +25,7 @@ from presidio_analyzer.predefined_recognizers import (
     IpRecognizer,
 )
 
+from assistant.privacy.hints import DIGIT, needs_digit
 from assistant.privacy.lexicon import (
     english_words,
     is_listed_name,
@@ -73,6 +74,9 @@ class CueRecognizer(LocalRecognizer):
             )
             for p in patterns
         ]
+        # A date of birth, a file number, a short phone number: every pattern needs a digit,
+        # so a text without one is not scanned (hints.py reads that off the regexes).
+        self._needs_digit = all(needs_digit(regex) for regex, _, _ in self._patterns)
         super().__init__(
             supported_entities=[entity], supported_language="de", name=name, context=context
         )
@@ -83,6 +87,8 @@ class CueRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
+        if self._needs_digit and not DIGIT.search(text):
+            return []
         results = []
         for regex, score, not_after in self._patterns:
             group = "value" if "value" in regex.groupindex else 0
