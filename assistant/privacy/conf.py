@@ -6,7 +6,13 @@ import re
 from pathlib import Path
 
 import yaml
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
 from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
@@ -31,6 +37,7 @@ from assistant.privacy.recognizers import (
     CASE_SENSITIVE,
     COUNTRIES,
     CueRecognizer,
+    HintedIpRecognizer,
     IdDocumentRecognizer,
     OfflineEmailRecognizer,
     TaxIdRecognizer,
@@ -41,10 +48,12 @@ from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
 
-# Presidio classes replaced by a subclass: offline e-mail, grouped Steuer-ID, phone score.
+# Presidio classes replaced by a subclass: offline e-mail, grouped Steuer-ID, phone score,
+# IP addresses looked for only where a text has their shape.
 _REPLACED = {
     "DeTaxIdRecognizer": TaxIdRecognizer,
     "EmailRecognizer": OfflineEmailRecognizer,
+    "IpRecognizer": HintedIpRecognizer,
     "PhoneRecognizer": GermanPhoneRecognizer,
 }
 _KINDS = {"id_document": IdDocumentRecognizer}
@@ -74,6 +83,37 @@ class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
         return super().enhance_using_context(
             text, _InPlaceResults(raw_results), nlp_artifacts, recognizers, context
         )
+
+
+class LeanAnalyzerEngine(AnalyzerEngine):
+    """Presidio's analyzer without its per-recognizer context pass where it is a no-op.
+
+    That pass splits the results by recognizer (two scans of all results per
+    recognizer) and calls each one's ``enhance_using_context``; the base method returns
+    its results unchanged, and results arrive grouped in recognizer order already. So
+    where no recognizer overrides it, keeping the results of the selected recognizers
+    is the same list, and only the lemma enhancer is left to run.
+    """
+
+    def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+        if any(_own_context_pass(r) for r in recognizers):
+            return super()._enhance_using_context(
+                text, raw_results, nlp_artifacts, recognizers, context
+            )
+        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        ids = {r.id for r in recognizers}
+        results = [r for r in raw_results if r.recognition_metadata[key] in ids]
+        return self.context_aware_enhancer.enhance_using_context(
+            text=text,
+            raw_results=results,
+            nlp_artifacts=nlp_artifacts,
+            recognizers=recognizers,
+            context=context,
+        )
+
+
+def _own_context_pass(recognizer: EntityRecognizer) -> bool:
+    return type(recognizer).enhance_using_context is not EntityRecognizer.enhance_using_context
 
 
 def context_enhancer(conf: dict) -> LemmaContextAwareEnhancer:

@@ -13,12 +13,17 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import EntityRecognizer, RecognizerRegistry
 
-from assistant.privacy.conf import build_recognizers, context_enhancer, load_conf
+from assistant.privacy.conf import (
+    LeanAnalyzerEngine,
+    build_recognizers,
+    context_enhancer,
+    load_conf,
+)
 from assistant.privacy.confusers import firm_name, numbered, own_account, own_number
 from assistant.privacy.forms import own_column_regex, table_cells
-from assistant.privacy.lexicon import is_first_name
+from assistant.privacy.lexicon import forget_words, is_first_name
 from assistant.privacy.nlp import LANGUAGE, LoadedSpacyNlpEngine
 from assistant.privacy.ocr import read_misread_digits
 from assistant.privacy.repeats import known_mentions, listed_and_repeated, name_tokens
@@ -65,7 +70,7 @@ class Redactor:
             registry.add_recognizer(recognizer)
         nlp_engine = LoadedSpacyNlpEngine()
         self._pipeline = nlp_engine.get_nlp(LANGUAGE)
-        self._analyzer = AnalyzerEngine(
+        self._analyzer = LeanAnalyzerEngine(
             registry=registry,
             nlp_engine=nlp_engine,
             supported_languages=[LANGUAGE],
@@ -117,6 +122,8 @@ class Redactor:
             # The exception text may quote the input, so only its type is logged.
             logger.error("redaction failed (%s); text masked", type(exc).__name__)
             return Redaction(MASK, (), {}, True)
+        finally:
+            forget_words()  # the words shared by the recognizers hold the text
         counts = dict(Counter(e.type for e in entities))
         return Redaction(redacted, entities, counts, False)
 

@@ -22,8 +22,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     DeTaxIdRecognizer,
     EmailRecognizer,
+    IpRecognizer,
 )
 
+from assistant.privacy.hints import DIGIT, needs_digit
 from assistant.privacy.lexicon import (
     english_words,
     is_listed_name,
@@ -72,6 +74,9 @@ class CueRecognizer(LocalRecognizer):
             )
             for p in patterns
         ]
+        # A date of birth, a file number, a short phone number: every pattern needs a digit,
+        # so a text without one is not scanned (hints.py reads that off the regexes).
+        self._needs_digit = all(needs_digit(regex) for regex, _, _ in self._patterns)
         super().__init__(
             supported_entities=[entity], supported_language="de", name=name, context=context
         )
@@ -82,6 +87,8 @@ class CueRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
+        if self._needs_digit and not DIGIT.search(text):
+            return []
         results = []
         for regex, score, not_after in self._patterns:
             group = "value" if "value" in regex.groupindex else 0
@@ -95,6 +102,22 @@ class CueRecognizer(LocalRecognizer):
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return result(self, self.supported_entities[0], start, end, score)
+
+
+# What every pattern of Presidio's IpRecognizer contains: the IPv6 forms (also the
+# mapped and embedded IPv4) a hex digit or a colon before a colon ("fe80::1", "::1",
+# "2001:db8:…"), the plain IPv4 four dotted groups of 1-3 digits.
+_IP_HINT = re.compile(r"[0-9A-Fa-f:]:|\d\.\d{1,3}\.\d{1,3}\.\d")
+
+
+class HintedIpRecognizer(IpRecognizer):
+    """Presidio's IP recognizer, not run on a text without what every address contains:
+    its long IPv6 alternation costs more than the hint's scan."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None):
+        if not _IP_HINT.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -120,6 +143,8 @@ class OfflineEmailRecognizer(EmailRecognizer):
     )
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None):
+        if "@" not in text:  # the pattern's "[@]": nothing to find, skip its scan
+            return []
         found = super().analyze(text, entities, nlp_artifacts, regex_flags)
         return [r for r in found if not self.SHARED.search(text[max(0, r.start - 40) : r.start])]
 
