@@ -40,7 +40,7 @@ def test_concurrent_starts_keep_one_auth_secret(tmp_path, monkeypatch):
     monkeypatch.delenv("CHAINLIT_AUTH_SECRET", raising=False)
     settings = Settings(data_dir=tmp_path, _env_file=None)
     first = launcher._auth_secret(settings)
-    monkeypatch.setattr("assistant.config.find_auth_secret", lambda *_a: None)
+    monkeypatch.setattr("assistant.access.secrets.find_auth_secret", lambda *_a: None)
     assert launcher._auth_secret(settings) == first
     assert (tmp_path / "auth_secret").read_text().strip() == first
 

@@ -144,7 +144,7 @@ def _data_dir(s: Services) -> Check:
 def _auth_secret(s: Services) -> Check:
     from pathlib import Path
 
-    from assistant.config import find_auth_secret, secret_problem
+    from assistant.access.secrets import find_auth_secret, secret_problem
 
     root = Path(__file__).resolve().parents[1]
     secret = find_auth_secret(s.settings, (Path(".env"), root / ".env"))

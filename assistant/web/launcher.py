@@ -53,9 +53,9 @@ def ensure_auth_secret(env_file: Path) -> bool:
 
 
 def _auth_secret(settings: Settings) -> str:
-    """The secret that signs login tokens (config.find_auth_secret), else a new random one
+    """The secret that signs login tokens (access.secrets.find_auth_secret), else a new random one
     kept in the data dir. A weak one is refused: it would let anyone forge logins."""
-    from assistant.config import find_auth_secret, secret_problem
+    from assistant.access.secrets import find_auth_secret, secret_problem
     from assistant.errors import ConfigError
 
     secret = find_auth_secret(settings, (Path(".env"), PROJECT_ROOT / ".env"))
