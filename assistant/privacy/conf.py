@@ -17,6 +17,7 @@ from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from assistant.privacy.addresses import AddressRecognizer, PostcodeTownRecognizer
+from assistant.privacy.attendance import AttendanceRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
 from assistant.privacy.file_references import FileReferenceRecognizer, LabelledNumberRecognizer
@@ -153,6 +154,7 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
+    recognizers.append(AttendanceRecognizer(entity="PERSON", name="AttendanceRecognizer"))
     recognizers.append(form_fields(conf))
     return recognizers
 
