@@ -5,7 +5,11 @@
 * document numbers after a passport cue joined by English "is" or opening a bracket
   with the issuing country;
 * the bounds of a range of licence plates ("… bis …") name no vehicle;
-* the surnames of an attendance list in minutes ("Anwesend: …", "TN: …").
+* the surnames of an attendance list in minutes ("Anwesend: …", "TN: …");
+* Romanian street words before the name, Russian ones after it ("Mirnyj prospekt 12");
+* a person's id ("Pers-ID", "Personal-ID") and a file cue whose words end in a colon
+  ("Vorgang der Polizei: …");
+* English names of languages are no names ("into Turkish and Arabic").
 
 Each personal case is paired with clean text of the same shape. Every example is made up.
 """
@@ -35,6 +39,16 @@ PERSONAL = [
     ("Teilnehmende: Wieland (ASD), Dr. Rausch (Kinderarzt), Holm (Kita)", "Holm", "PERSON"),
     ("Teilnehmende: Wieland (ASD), Dr. Rausch (Kinderarzt), Holm (Kita)", "Rausch", "PERSON"),
     ("TN: Lorenz, Pohl, Sander\n1. Haushalt", "Lorenz", "PERSON"),
+    (
+        "Neue Anschrift: Mirnyj prospekt 12, kv. 4, 198095 Sankt Petersburg",
+        "Mirnyj prospekt 12",
+        "ADDRESS",
+    ),
+    ("Adresse: Strada Florilor 22, Brașov", "Strada Florilor 22", "ADDRESS"),
+    ("[DMS] Eintrag angelegt: Pers-ID 5528031, Name=Lemke", "5528031", "CASE_NUMBER"),
+    ("Personal-ID der Kollegin: 88123", "88123", "CASE_NUMBER"),
+    ("Die Anzeige läuft, Vorgang der Polizei: KB 0412/25/7781.", "KB 0412/25/7781", "CASE_NUMBER"),
+    ("Herr Polish rief an.", "Polish", "PERSON"),
 ]
 
 
@@ -45,9 +59,11 @@ def test_personal_values_are_masked(redactor, text, value, kind):
 
 CLEAN = [
     # a log with timestamps: no birth
-    "2026-11-02 08:15:33 INFO [SYNC] Abgleich Gewerberegister beendet, 88 Sätze\n"
-    "2026-11-02 08:15:34 INFO [SYNC] Meldungen an Landesamt übermittelt (37)\n"
-    "2026-11-02 08:15:35 WARN [SYNC] Schlüssel läuft ab",
+    (
+        "2026-11-02 08:15:33 INFO [SYNC] Abgleich Gewerberegister beendet, 88 Sätze\n"
+        "2026-11-02 08:15:34 INFO [SYNC] Meldungen an Landesamt übermittelt (37)\n"
+        "2026-11-02 08:15:35 WARN [SYNC] Schlüssel läuft ab"
+    ),
     "Letzter Lauf 2025-06-30T23:59 ohne Fehler, nächster Lauf 2025-07-01T23:59.",
     # plate ranges
     "Reservierungsblock MZ-KA 100 bis MZ-KZ 999 ist ausgeschöpft.",
@@ -55,6 +71,13 @@ CLEAN = [
     # a passport cue without a number
     "the passport is valid (checked), thanks",
     "Reisepass (Ghana, abgelaufen) liegt vor.",
+    # "Str." is German too; a label's words before a colon without a code
+    "Die Str. ist gesperrt, 3 Fahrspuren betroffen.",
+    "Vorgang abgeschlossen: 2026 wurden 14 Anträge bearbeitet.",
+    "Verfahren Stand: 12.03.2026, weiter offen.",
+    # English names of languages
+    "Please translate the leaflet into Polish, Turkish and Arabic.",
+    "Can you put this into Ukrainian and Romanian?",
     # attendance lists of units and roles
     "Anwesend: Amtsleitung, Jugendamt, Kämmerei",
     "Teilnehmende: alle Sachgebietsleitungen, Personalrat",

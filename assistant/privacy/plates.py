@@ -3,6 +3,7 @@ administration's own vehicles, whose plates belong to no person."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -226,7 +227,7 @@ def plate_ranges(text: str, candidates: list[Candidate]) -> set[Candidate]:
     """The candidates that are bounds of a range "A bis B"."""
     ordered = sorted(candidates)
     bounds: set[Candidate] = set()
-    for first, second in zip(ordered, ordered[1:], strict=False):
+    for first, second in itertools.pairwise(ordered):
         if RANGE_JOIN.fullmatch(text[first[1] : second[0]]):
             bounds |= {first, second}
     return bounds
