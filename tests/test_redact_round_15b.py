@@ -9,7 +9,8 @@
 * Romanian street words before the name, Russian ones after it ("Mirnyj prospekt 12");
 * a person's id ("Pers-ID", "Personal-ID") and a file cue whose words end in a colon
   ("Vorgang der Polizei: …");
-* English names of languages are no names ("into Turkish and Arabic").
+* English names of languages are no names ("into Turkish and Arabic");
+* a Steuernummer in a table column headed "Steuernummer".
 
 Each personal case is paired with clean text of the same shape. Every example is made up.
 """
@@ -49,6 +50,8 @@ PERSONAL = [
     ("Personal-ID der Kollegin: 88123", "88123", "CASE_NUMBER"),
     ("Die Anzeige läuft, Vorgang der Polizei: KB 0412/25/7781.", "KB 0412/25/7781", "CASE_NUMBER"),
     ("Herr Polish rief an.", "Polish", "PERSON"),
+    ("kasse;name;steuernummer\nHS-12;Lemke;93815/08152\nHS-14;Reuter;", "93815/08152", "TAX_ID"),
+    ("Az|Name|Steuer-Nr.\n7|Pohl|181/815/08155", "181/815/08155", "TAX_ID"),
 ]
 
 
@@ -78,6 +81,8 @@ CLEAN = [
     # English names of languages
     "Please translate the leaflet into Polish, Turkish and Arabic.",
     "Can you put this into Ukrainian and Romanian?",
+    # a Steuernummer column with no Steuernummer in it
+    "lfd;objekt;steuernummer\n1;Garage;siehe Akte\n2;Halle;12/2026",
     # attendance lists of units and roles
     "Anwesend: Amtsleitung, Jugendamt, Kämmerei",
     "Teilnehmende: alle Sachgebietsleitungen, Personalrat",

@@ -45,6 +45,7 @@ from assistant.privacy.recognizers import (
     email_domain_valid,
 )
 from assistant.privacy.spoken import SpokenNumberRecognizer
+from assistant.privacy.tax_numbers import CELL as TAX_NUMBER_CELL
 from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
@@ -173,6 +174,7 @@ def form_fields(conf: dict) -> FormFieldRecognizer:
         if entry["entity"] in ("CASE_NUMBER", "DATE_OF_BIRTH")
         for p in entry["patterns"]
     ]
+    cues.append(("TAX_ID", TAX_NUMBER_CELL))  # a Steuernummer column
     names = conf["names"]
     role = rf"(?:{'|'.join(names['roles'])})(?:{names['role_suffix']})?"
     own = conf["identifiers"]["file_reference"].get("cues", ())
