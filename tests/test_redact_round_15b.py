@@ -10,7 +10,9 @@
 * a person's id ("Pers-ID", "Personal-ID") and a file cue whose words end in a colon
   ("Vorgang der Polizei: …");
 * English names of languages are no names ("into Turkish and Arabic");
-* a Steuernummer in a table column headed "Steuernummer".
+* a Steuernummer in a table column headed "Steuernummer";
+* form labels padded with dot leaders ("Halter .......:") or followed by their English
+  translation ("Name / Surname:"); an OCR'd date after "Geburtstag".
 
 Each personal case is paired with clean text of the same shape. Every example is made up.
 """
@@ -51,6 +53,18 @@ PERSONAL = [
     ("Die Anzeige läuft, Vorgang der Polizei: KB 0412/25/7781.", "KB 0412/25/7781", "CASE_NUMBER"),
     ("Herr Polish rief an.", "Polish", "PERSON"),
     ("kasse;name;steuernummer\nHS-12;Lemke;93815/08152\nHS-14;Reuter;", "93815/08152", "TAX_ID"),
+    ("Geburtstag: 14.O3.1949", "14.O3.1949", "DATE_OF_BIRTH"),
+    (
+        "MELDEREGISTER\nOrdnungsmerkmal ..: 2231\nFamilienname .....: WIECZOREK",
+        "WIECZOREK",
+        "PERSON",
+    ),
+    (
+        "Kfz-Register\nHalter .......: KRAUSE HEINO\nKennzeichen ..: MZ-HK 31",
+        "KRAUSE HEINO",
+        "PERSON",
+    ),
+    ("REISEPASS\nName / Surname: KOWALCZYK\nVornamen / Given names: JOHANNA", "JOHANNA", "PERSON"),
     ("Az|Name|Steuer-Nr.\n7|Pohl|181/815/08155", "181/815/08155", "TAX_ID"),
 ]
 
@@ -81,6 +95,9 @@ CLEAN = [
     # English names of languages
     "Please translate the leaflet into Polish, Turkish and Arabic.",
     "Can you put this into Ukrainian and Romanian?",
+    # padded and bilingual labels of fields that name no one
+    "Status ..........: offen\nBemerkung .......: Akte liegt vor",
+    "Dienststelle / Office: Bürgerbüro Mitte\nName / Surname: siehe Anlage",
     # a Steuernummer column with no Steuernummer in it
     "lfd;objekt;steuernummer\n1;Garage;siehe Akte\n2;Halle;12/2026",
     # attendance lists of units and roles
