@@ -82,6 +82,9 @@ EVENT_AFTER = re.compile(
     r"eingestellt|in\s+kraft|außer\s+kraft|ausgestellt|gültig|bgbl|zuletzt)",
     re.IGNORECASE,
 )
+# A clock time right after the date makes it a timestamp of a log or a message
+# ("2026-11-02 08:15:33 INFO …", ISO 8601 "…T08:15"), not a birth.
+TIMESTAMP = re.compile(r"[ T]\d{1,2}:\d{2}\b")
 # Documents and events a person's date in the same clause may belong to.
 EVENT = re.compile(
     r"\b(?:kündigung|bescheid|schreiben|antrag|vertrag|eintritt|austritt|einstellung|zuzug|"
@@ -133,7 +136,7 @@ class BirthDateRecognizer(ScoredRecognizer):
             if age >= MIN_AGE_ADJACENT and self._relation_of(before):
                 yield match.start(), match.end(), 0.85, 0.85
                 continue
-            if NOT_BIRTH.search(before) or EVENT_AFTER.match(after):
+            if NOT_BIRTH.search(before) or EVENT_AFTER.match(after) or TIMESTAMP.match(after):
                 continue
             adjacent = age >= MIN_AGE_ADJACENT and self._after_person(before)
             if AGE.search(before[-30:] + " " + after[:25]) or (adjacent and before.endswith("(")):

@@ -17,6 +17,7 @@ from presidio_analyzer import predefined_recognizers as predefined
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from assistant.privacy.addresses import AddressRecognizer, PostcodeTownRecognizer
+from assistant.privacy.attendance import AttendanceRecognizer
 from assistant.privacy.birthdates import BirthDateRecognizer
 from assistant.privacy.casual import CasualNameRecognizer
 from assistant.privacy.file_references import FileReferenceRecognizer, LabelledNumberRecognizer
@@ -44,6 +45,7 @@ from assistant.privacy.recognizers import (
     email_domain_valid,
 )
 from assistant.privacy.spoken import SpokenNumberRecognizer
+from assistant.privacy.tax_numbers import CELL as TAX_NUMBER_CELL
 from assistant.privacy.tax_numbers import TaxNumberRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
@@ -153,6 +155,7 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     )
     recognizers.append(NameRecognizer(conf["names"]))
     recognizers.append(CasualNameRecognizer(conf["names"]))
+    recognizers.append(AttendanceRecognizer(entity="PERSON", name="AttendanceRecognizer"))
     recognizers.append(form_fields(conf))
     return recognizers
 
@@ -171,6 +174,7 @@ def form_fields(conf: dict) -> FormFieldRecognizer:
         if entry["entity"] in ("CASE_NUMBER", "DATE_OF_BIRTH")
         for p in entry["patterns"]
     ]
+    cues.append(("TAX_ID", TAX_NUMBER_CELL))  # a Steuernummer column
     names = conf["names"]
     role = rf"(?:{'|'.join(names['roles'])})(?:{names['role_suffix']})?"
     own = conf["identifiers"]["file_reference"].get("cues", ())

@@ -105,8 +105,13 @@ class FormFieldRecognizer(LocalRecognizer):
         # A role as the label, also with a genitive ("Vater des Kindes: …", "Mutter: …").
         roles = rf"(?:{role})(?:[ \t]+(?:des|der)[ \t]+[^\W\d_]+)?"
         # A qualifier in brackets may follow the label ("Fahrzeughalter (falls
-        # abweichend): …"); a labelled field may also follow a sentence on its line.
-        note = r"(?:[ \t]*\([^()\n]{1,30}\))?"
+        # abweichend): …"), or its English translation on a bilingual document
+        # ("Name / Surname:"); a register screen pads the label with dot leaders
+        # ("Halter .......:"); a labelled field may also follow a sentence on its line.
+        note = (
+            r"(?:[ \t]*\([^()\n]{1,30}\)|[ \t]*/[ \t]*[A-Za-z]+(?:[ ][a-z]+)?)?"
+            r"(?:[ \t]*\.{2,})?"
+        )
         self._field = re.compile(
             rf"(?m)(?:^|[ ]{{2,}}|\t|(?<=[.!?])[ ])[ \t]*(?i:(?:{names}|{persons}){LABEL_END}{note}[ \t]*:"
             rf"|{roles}{note}[ \t]*:|(?:{names}){LABEL_END}[ \t]+)[ \t]*(?P<value>{NAME_VALUE.pattern}){GAP}"

@@ -288,11 +288,14 @@ class CuedDocumentRecognizer(ScoredRecognizer):
         r"|(?:(?-i:[A-Z]{1,3})|(?=[A-Za-z]*\d)[A-Za-z0-9]{1,4})"
         r"(?:[ ](?=[A-Za-z]*\d)[A-Za-z0-9]{1,9}){1,3})(?![\w/-]|[.,]\d)"
     )
-    # Between cue and number: a verb of naming ("lautete", "war"), the issuing country
+    # Between cue and number: a verb of naming ("lautete", "war"; English "is" in mixed
+    # chats), the issuing country
     # ("Reisepass der Türkei:", "Pass aus Syrien", "Reisepass (Ukraine)").
     GLUE = (
-        r"lautet|lautete|ist|war|(?:der|des|aus|von)[ \t]+[^\W\d_][\w-]*"
+        r"lautet|lautete|ist|war|is|was|(?:der|des|aus|von)[ \t]+[^\W\d_][\w-]*"
         r"|\([^()\n\d]{1,30}\)"
+        # the number opens a bracket with the country: "Reisepass (P4830217, Kenia)"
+        r"|\((?=[ \t]*[A-Za-z]*\d[A-Za-z0-9]*[ \t]*[,)])"
     )
     # A grouped value holds 6-11 characters like the unspaced one.
     SIZE = range(6, 13)

@@ -3,6 +3,7 @@ administration's own vehicles, whose plates belong to no person."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -126,6 +127,7 @@ class LicencePlateRecognizer(ScoredRecognizer):
             rows = fleet_rows(text, self._units, self._persons)
             official |= {c for c in candidates if any(s <= c[0] < e for s, e in rows)}
         fleets = {fleet_prefix(text[c[0] : c[1]]) for c in official}
+        official |= plate_ranges(text, candidates)
         for candidate in candidates:
             # A fleet shares district and letters ("Dienstfahrzeuge MZ-SM 112 und MZ-SM
             # 118 … ersetzt durch MZ-SM 401E"): a plate of a named official vehicle's
@@ -214,3 +216,18 @@ class LicencePlateRecognizer(ScoredRecognizer):
             else:
                 score = WEAK
             yield match.start(), match.end(), score, 0.85
+
+
+# "QL-AA 100 bis QL-ZZ 999": the bounds of a range of plates (a quota, a reservation
+# block) name no vehicle.
+RANGE_JOIN = re.compile(r"[ \t]*(?:bis|–|—)[ \t]*$")
+
+
+def plate_ranges(text: str, candidates: list[Candidate]) -> set[Candidate]:
+    """The candidates that are bounds of a range "A bis B"."""
+    ordered = sorted(candidates)
+    bounds: set[Candidate] = set()
+    for first, second in itertools.pairwise(ordered):
+        if RANGE_JOIN.fullmatch(text[first[1] : second[0]]):
+            bounds |= {first, second}
+    return bounds

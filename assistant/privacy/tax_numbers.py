@@ -26,6 +26,13 @@ _GLUE = r"(?:[ \t]*(?:[:#]|lautet|ist|lautet[ \t]+auf|des[ \t]+\w+|beim[ \t]+fin
 _RUN = r"\d+(?:(?:[ ]?[/.-][ ]?|[ ])\d+)*"
 
 
+# A table cell under a Steuernummer header, probed as "header: value" by the form
+# fields (forms.py): the whole cell is one run of 10 to 13 digits.
+CELL = re.compile(
+    rf"{_CUE}{_GLUE}(?P<value>(?=(?:\d(?:[ ]?[/.-][ ]?|[ ])?){{10,13}}$){_RUN})$", re.IGNORECASE
+)
+
+
 class TaxNumberRecognizer(ScoredRecognizer):
     """Steuernummer right after its cue (see the module docstring)."""
 
