@@ -205,12 +205,12 @@ class Settings(BaseSettings):
         "lexical rank beyond the first 50 too (docs/opendata.md, session 15).",
     )
     opendata_dense_chars: int = Field(
-        300,
+        600,
         ge=50,
         description="Characters of a dataset's facts (title and publisher, tags, groups, "
         "formats, coverage, then the description) embedded as its one vector. A change "
         "applies to datasets embedded afterwards: `assistant reindex --vectors --renew` "
-        "embeds every dataset again (docs/opendata.md).",
+        "embeds every dataset again (docs/opendata.md; 600 since session 16).",
     )
 
     query_rewrites: int = Field(

@@ -33,7 +33,7 @@ _PERSONAL_EXTRA = re.compile(
 NO_LICENCE = "Lizenz nicht angegeben"
 DEAD = "Link nicht erreichbar"
 
-DENSE_CHARS = 300  # what `dense_text` keeps: dataset line, publisher, tags, description start
+DENSE_CHARS = 600  # what `dense_text` keeps: dataset line, publisher, tags, description start
 # Lines every unit carries (see `dataset_unit`): in a vector they only pull all datasets together.
 _SHARED_LINES = ("Offene Daten (Open Data)", "Lizenz:", "Zuletzt geändert:", "Portal:")
 _LABELS = ("Datensatz", "Herausgeber", "Lizenz", "Schlagwörter", "Gruppen/Themen", "Formate",
