@@ -53,11 +53,15 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
         enhancer needs only each token's length and offset.
         """
         doc = self.nlp[language].make_doc(text)
-        words = [token.text for token in doc]
+        # One pass over the doc: each pass builds a Token object per word.
+        words, offsets = [], []
+        for token in doc:
+            words.append(token.text)
+            offsets.append(token.idx)
         lemmas = [word.lower() for word in words]
         return {
             "tokens": words,
-            "tokens_indices": [token.idx for token in doc],
+            "tokens_indices": offsets,
             "lemmas": lemmas,
             "keywords": NlpArtifacts.set_keywords(self, lemmas, language),
         }
