@@ -186,6 +186,7 @@ class AddressRecognizer(ScoredRecognizer):
             rf"(?<![\w-])(?:[a-z]{{1,2}}-)?\d{{5}}[ \t]+{town}[ \t]*,[ \t]*$", flags
         )
         self._unnumbered = self._unnumbered_street(conf)
+        self._last: tuple[str, list] | None = None  # see _numbered_matches
         self._postcode_town = re.compile(
             rf"(?<![\w-])(?:[a-z]{{1,2}}-)?(?:0[1-9]|[1-9]\d)\d{{3}}[ \t]+(?P<town>{town})", flags
         )
@@ -246,7 +247,21 @@ class AddressRecognizer(ScoredRecognizer):
         for match, scored in self._numbered_matches(text):
             yield self._of_person(text, match, scored)
 
-    def _numbered_matches(self, text: str) -> Iterator[tuple[re.Match, tuple[float, float]]]:
+    def _numbered_matches(self, text: str) -> list[tuple[re.Match, tuple[float, float]]]:
+        """The numbered streets of `text`, kept until `forget`: the postcode-and-town
+        recognizer asks for the same text's office addresses right after this one
+        (the street patterns were a tenth of the analysis, twice)."""
+        if self._last is not None and self._last[0] == text:
+            return self._last[1]
+        found = list(self._search_numbered(text))
+        self._last = (text, found)
+        return found
+
+    def forget(self) -> None:
+        """Drop the last text's matches, so no message text lingers in the process."""
+        self._last = None
+
+    def _search_numbered(self, text: str) -> Iterator[tuple[re.Match, tuple[float, float]]]:
         # Every address has a house number: the patterns run only in windows around
         # numbers (the regexes are long; most of a message has none).
         for start, end in self._windows(text):

@@ -97,6 +97,16 @@ class LeanAnalyzerEngine(AnalyzerEngine):
     is the same list, and only the lemma enhancer is left to run.
     """
 
+    def analyze(self, *args, **kwargs) -> list[RecognizerResult]:
+        """Presidio's analysis; afterwards recognizers that share what they found in the
+        text between each other (`forget`) drop it, so no message text lingers."""
+        try:
+            return super().analyze(*args, **kwargs)
+        finally:
+            for recognizer in self.registry.recognizers:
+                if isinstance(recognizer, AddressRecognizer):
+                    recognizer.forget()
+
     def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
         if any(_own_context_pass(r) for r in recognizers):
             return super()._enhance_using_context(

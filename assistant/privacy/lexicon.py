@@ -271,10 +271,15 @@ class Lexicon:
 
     def is_capitalized(self, word: str) -> bool:
         """Starts with a capital, is no acronym (BMG, PAuswG) and no listed non-name."""
-        # Arabic names with the article: al-Amin, el-Sayed, ad-Din.
-        word = ARABIC_ARTICLE.sub("", word)
+        # Arabic names with the article: al-Amin, el-Sayed, ad-Din. (Asked for every
+        # word of a message: the tests below skip what a word without "-" cannot need.)
+        hyphenated = "-" in word
+        if hyphenated:
+            word = ARABIC_ARTICLE.sub("", word)
         if not word[:1].isupper() or word in self.not_names:
             return False
+        if not hyphenated:
+            return sum(c.isupper() for c in word) <= 1 or CAMEL_NAME.match(word) is not None
         # Every part of a hyphenated name is capitalized (Müller-Lüdenscheidt, not Vor-und).
         return all(
             part[:1].isupper() and (sum(c.isupper() for c in part) <= 1 or CAMEL_NAME.match(part))

@@ -37,24 +37,34 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
         """Nothing to load: the pipeline was handed in."""
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        """The artifacts Presidio's context enhancer reads, from the tokenizer alone.
+        """The artifacts Presidio's context enhancer reads, tokenized when first read.
 
-        A blank pipeline finds no entities. Presidio compares context words with
-        lemmas; a blank pipeline has none, so the lower-cased word stands in (context
-        matching is by substring). Plain strings serve as tokens: the enhancer needs
-        only each token's length and offset.
+        Only the context enhancer reads them, and only for a result of a recognizer
+        with context words; a text without such a result is never tokenized (the
+        tokenizer was a sixth of the analysis). See `LazyNlpArtifacts`.
+        """
+        return LazyNlpArtifacts(text, self, language)
+
+    def tokenize(self, text: str, language: str) -> dict:
+        """The tokenizer's words: a blank pipeline finds no entities and has no lemmas.
+
+        Presidio compares context words with lemmas, so the lower-cased word stands
+        in (context matching is by substring). Plain strings serve as tokens: the
+        enhancer needs only each token's length and offset.
         """
         doc = self.nlp[language].make_doc(text)
-        words = [token.text for token in doc]
-        return NlpArtifacts(
-            entities=[],
-            tokens=words,
-            tokens_indices=[token.idx for token in doc],
-            lemmas=[word.lower() for word in words],
-            nlp_engine=self,
-            language=language,
-            scores=[],
-        )
+        # One pass over the doc: each pass builds a Token object per word.
+        words, offsets = [], []
+        for token in doc:
+            words.append(token.text)
+            offsets.append(token.idx)
+        lemmas = [word.lower() for word in words]
+        return {
+            "tokens": words,
+            "tokens_indices": offsets,
+            "lemmas": lemmas,
+            "keywords": NlpArtifacts.set_keywords(self, lemmas, language),
+        }
 
     # Presidio asks these for every word of every text. The stock versions look
     # the word up in the spaCy vocabulary, which creates a lexeme per new word;
@@ -64,3 +74,28 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
 
     def is_punct(self, word: str, language: str) -> bool:
         return bool(word) and not any(char.isalnum() for char in word)
+
+
+class LazyNlpArtifacts(NlpArtifacts):
+    """`NlpArtifacts` whose tokens, offsets, lemmas and keywords are computed when one of
+    them is first read, with the same values the eager constructor would store.
+
+    Presidio reads them inside the analysis (in the redactor's memory zone) and drops
+    the object afterwards, so the text it holds lingers no longer than before.
+    """
+
+    _LAZY = frozenset({"tokens", "tokens_indices", "lemmas", "keywords"})
+
+    def __init__(self, text: str, engine: LoadedSpacyNlpEngine, language: str) -> None:
+        # The base constructor would tokenize (keywords); set what it sets, bar those.
+        self.entities: list = []
+        self.nlp_engine = engine
+        self.scores: list[float] = []
+        self._text, self._language = text, language
+
+    def __getattr__(self, name: str):
+        # Called only for attributes not set yet: the lazy ones on their first read.
+        if name not in LazyNlpArtifacts._LAZY:
+            raise AttributeError(name)
+        self.__dict__.update(self.nlp_engine.tokenize(self._text, self._language))
+        return self.__dict__[name]
