@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 
 LANGUAGE = "de"
+
+# What spaCy's tokenizer splits a text into before its affix rules: runs of
+# non-space characters (str.isspace, which `\s` in a str pattern follows too).
+_CHUNK = re.compile(r"\S+")
+_EDGE_PUNCT = ".,;:!?()[]\"'„“”‚‘’«»"
 
 
 def build_pipeline() -> Language:
@@ -29,9 +37,12 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
     never does.
     """
 
-    def __init__(self, nlp: Language | None = None) -> None:
+    def __init__(self, nlp: Language | None = None, chunks: ChunkTokens | None = None) -> None:
         super().__init__(models=[{"lang_code": LANGUAGE, "model_name": "blank"}])
         self.nlp = {LANGUAGE: nlp or build_pipeline()}
+        # spaCy's own exceptions ("Dr.", "Nr.", "z.B.") are no message text either.
+        exceptions = frozenset(self.nlp[LANGUAGE].tokenizer.rules)
+        self.chunks = chunks or ChunkTokens(lambda c: c in exceptions or common_chunk(c))
 
     def load(self) -> None:
         """Nothing to load: the pipeline was handed in."""
@@ -52,12 +63,7 @@ class LoadedSpacyNlpEngine(SpacyNlpEngine):
         in (context matching is by substring). Plain strings serve as tokens: the
         enhancer needs only each token's length and offset.
         """
-        doc = self.nlp[language].make_doc(text)
-        # One pass over the doc: each pass builds a Token object per word.
-        words, offsets = [], []
-        for token in doc:
-            words.append(token.text)
-            offsets.append(token.idx)
+        words, offsets = self.chunks.split(text, self.nlp[language])
         lemmas = [word.lower() for word in words]
         return {
             "tokens": words,
@@ -99,3 +105,84 @@ class LazyNlpArtifacts(NlpArtifacts):
             raise AttributeError(name)
         self.__dict__.update(self.nlp_engine.tokenize(self._text, self._language))
         return self.__dict__[name]
+
+
+def common_chunk(chunk: str) -> bool:
+    """A chunk whose tokens may be kept across messages: punctuation, or a German stop
+    word or word of the shipped word lists that is no listed first name, with
+    punctuation at its edges at most ("Antrag,"). Surnames that are common words too
+    (Freitag, Koch) are kept: as words they are in the shipped lists anyway."""
+    from assistant.privacy.lexicon import STOP_WORDS, is_common_word, is_first_name
+
+    if not any(char.isalnum() for char in chunk):
+        return True  # "–", "§", "(…)"
+    core = chunk.strip(_EDGE_PUNCT)
+    if not core.isalpha():
+        return False
+    return core.lower() in STOP_WORDS or (is_common_word(core) and not is_first_name(core))
+
+
+class ChunkTokens:
+    """spaCy's tokens of a text, with the tokens of common chunks kept across messages.
+
+    spaCy tokenizes each run of non-space characters on its own (its affix rules never
+    look past a space), and the redactor tokenizes inside a memory zone, where spaCy
+    forgets every chunk it learnt: each message paid the full affix search for
+    "und", "der", "Antrag" again, most of the tokenizing time. Here those chunks' tokens
+    are kept in a bounded map; only chunks of the shipped word lists that are no listed
+    name are kept (`common_chunk`), so no message text stays in memory. The other
+    chunks go through spaCy in one call, joined by single spaces. Whitespace runs become
+    tokens as in spaCy (a single space after a word belongs to that word); Presidio's
+    enhancer only needs them to be there, as words that are no keyword.
+    """
+
+    def __init__(self, keep: Callable[[str], bool], limit: int = 50_000) -> None:
+        self._keep = keep
+        self._limit = limit
+        self._known: dict[str, tuple[tuple[str, int], ...]] = {}
+
+    def split(self, text: str, nlp: Language) -> tuple[list[str], list[int]]:
+        chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(text)]
+        tokens = [self._known.get(chunk) for _, chunk in chunks]
+        missing = [i for i, known in enumerate(tokens) if known is None]
+        if missing:
+            self._tokenize_missing(chunks, tokens, missing, nlp)
+        words, offsets = [], []
+        previous_end = 0
+        for (start, chunk), chunk_tokens in zip(chunks, tokens, strict=True):
+            _whitespace_token(text, previous_end, start, words, offsets)
+            for word, offset in chunk_tokens:
+                words.append(word)
+                offsets.append(start + offset)
+            previous_end = start + len(chunk)
+        _whitespace_token(text, previous_end, len(text), words, offsets)
+        return words, offsets
+
+    def _tokenize_missing(self, chunks, tokens, missing, nlp: Language) -> None:
+        joined, starts = [], []
+        position = 0
+        for i in missing:
+            starts.append(position)
+            joined.append(chunks[i][1])
+            position += len(chunks[i][1]) + 1
+        found: list[list[tuple[str, int]]] = [[] for _ in missing]
+        k = 0
+        for token in nlp.make_doc(" ".join(joined)):
+            while k + 1 < len(starts) and token.idx >= starts[k + 1]:
+                k += 1
+            found[k].append((token.text, token.idx - starts[k]))
+        for i, chunk_tokens in zip(missing, found, strict=True):
+            tokens[i] = tuple(chunk_tokens)
+            chunk = chunks[i][1]
+            if len(self._known) < self._limit and self._keep(chunk):
+                self._known[chunk] = tokens[i]
+
+
+def _whitespace_token(text: str, start: int, end: int, words: list, offsets: list) -> None:
+    """spaCy's token for the whitespace between two chunks: the run without the single
+    space that belongs to the word before it (none for exactly one space)."""
+    if start > 0 and start < end and text[start] == " ":
+        start += 1
+    if start < end:
+        words.append(text[start:end])
+        offsets.append(start)
