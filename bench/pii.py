@@ -259,8 +259,8 @@ BASELINE_ENTITIES = [
 ]
 
 
-def messages_of_500(texts: list[str], count: int = 300) -> list[str]:
-    rng = random.Random(7)
+def messages_of_500(texts: list[str], count: int = 300, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
     out = []
     for _ in range(count):
         message = ""
@@ -391,19 +391,39 @@ def report(redactor, misses: int, parts, law_sample: int) -> None:
     )
     law_changes(redactor, law_sample, show=misses)
     texts = [item["text"] for item in read_jsonl("synthetic.jsonl")] + clean
-    messages = messages_of_500(texts)
-    ours = latency_ms(redactor, messages)
     # Named baseline, same run and messages: the same engine restricted to the structured
     # identifiers (no name, address or date-of-birth recognizers) — the ratio is what the
     # detection of names and free-form values costs on top of plain pattern matching.
-    base = latency_ms(build_redactor(entities=BASELINE_ENTITIES), messages)
-    for kind, (p50, p95) in ours.items():
+    baseline = build_redactor(entities=BASELINE_ENTITIES)
+    ours, base = interleaved_latency(redactor, baseline, texts)
+    for kind in ("wall", "cpu"):
+        (p50, p95), best = _median_pass(ours[kind]), min(p[1] for p in ours[kind])
+        base_p95 = _median_pass(base[kind])[1]
         print(
             f"latency per 500-char message ({kind}): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
-            f"(target ≤ 10 ms); baseline 'identifiers only' p95 {base[kind][1]:.2f} ms, "
-            f"ratio {p95 / max(base[kind][1], 1e-6):.1f}×"
+            f"(target ≤ 10 ms; median of {len(ours[kind])} passes, best pass p95 "
+            f"{best:.2f} ms); baseline 'identifiers only' p95 {base_p95:.2f} ms, "
+            f"ratio {p95 / max(base_p95, 1e-6):.1f}×"
         )
     print(f"load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def interleaved_latency(ours, base, texts: list[str], passes: int = 5) -> tuple[dict, dict]:
+    """Both redactors in alternation, each pass on new messages (another seed: a pass
+    must not profit from what the previous one cached). On a shared host one pass's p95
+    swings by a quarter from minute to minute; the median of alternating passes, and the
+    ratio of the two medians, do not."""
+    rows: tuple[dict, dict] = ({"wall": [], "cpu": []}, {"wall": [], "cpu": []})
+    for seed in range(7, 7 + passes):
+        messages = messages_of_500(texts, seed=seed)
+        for redactor, row in zip((ours, base), rows, strict=True):
+            for kind, p in latency_ms(redactor, messages).items():
+                row[kind].append(p)
+    return rows
+
+
+def _median_pass(passes: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(p[0] for p in passes), statistics.median(p[1] for p in passes)
 
 
 if __name__ == "__main__":
