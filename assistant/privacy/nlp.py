@@ -129,8 +129,8 @@ class ChunkTokens:
     look past a space), and the redactor tokenizes inside a memory zone, where spaCy
     forgets every chunk it learnt: each message paid the full affix search for
     "und", "der", "Antrag" again, most of the tokenizing time. Here those chunks' tokens
-    are kept in a bounded map; only chunks of the shipped word lists that are no listed
-    name are kept (`common_chunk`), so no message text stays in memory. The other
+    are kept in a bounded map; only punctuation and words of the shipped word lists that
+    are no listed first name are kept (`common_chunk`): nothing a message adds. The other
     chunks go through spaCy in one call, joined by single spaces. Whitespace runs become
     tokens as in spaCy (a single space after a word belongs to that word); Presidio's
     enhancer only needs them to be there, as words that are no keyword.
