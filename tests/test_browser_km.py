@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from browser_util import (
@@ -148,7 +149,8 @@ def test_staff_in_the_group_gets_an_answer_citing_it(app, browser):
         text = answer.inner_text()
         assert "1.350 Euro" in text and "[1]" in text, text
         # the document states no date: the day it was read in, never called "Stand" (item 14)
-        today = date.today().strftime("%d.%m.%Y")
+        # The app shows dates in Berlin time: between 23:00 and 24:00 UTC that is tomorrow.
+        today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
         assert TITLE in text and f"Version 1, aufgenommen am {today}" in text, text
         assert "Stand" not in text, text
 
