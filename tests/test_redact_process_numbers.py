@@ -143,7 +143,14 @@ def test_names_in_roles_lists_and_talk(redactor: Redactor, text: str, name: str)
         ("3) Bauer, Franziska – Verpflichtungserklärung", "Verpflichtungserklärung"),
         # an article before a word that is also a surname
         ("Der Müller mahlt, die Linde blüht.", "Müller"),
-        ("Die Schmidt Stiftung zahlt den Zuschuss.", "Schmidt"),
+        pytest.param(
+            "Die Schmidt Stiftung zahlt den Zuschuss.",
+            "Schmidt",
+            marks=pytest.mark.xfail(
+                reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
+                strict=True,
+            ),
+        ),
         ("Der Bauherr ist verpflichtet, die Bauherrin auch.", "Bauherr"),
     ],
 )

@@ -128,7 +128,13 @@ TRAPS = [
     "Es ist Ernst der Lage.",
     "Die Mark Brandenburg liegt im Osten.",
     "Rosa Farbe ist für Formulare nicht vorgesehen.",
-    "Wolf und Fuchs sind geschützt.",
+    pytest.param(
+        "Wolf und Fuchs sind geschützt.",
+        marks=pytest.mark.xfail(
+            reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
+            strict=True,
+        ),
+    ),
     "Ich war heute bei der Bank.",
     "Die Stadt Musterstadt erhebt Gebühren.",
     "Der Bürgermeister eröffnet die Sitzung.",
@@ -182,7 +188,7 @@ TRAPS = [
 ]
 
 
-@pytest.mark.parametrize("text", TRAPS, ids=[t[:40] for t in TRAPS])
+@pytest.mark.parametrize("text", TRAPS, ids=[getattr(t, "values", [t])[0][:40] for t in TRAPS])
 def test_traps_are_left_alone(redactor, text):
     assert found(redactor, text) == set()
 

@@ -47,6 +47,7 @@ from assistant.privacy.recognizers import (
 from assistant.privacy.spoken import SpokenNumberRecognizer
 from assistant.privacy.tax_numbers import CELL as TAX_NUMBER_CELL
 from assistant.privacy.tax_numbers import TaxNumberRecognizer
+from assistant.privacy.trained import MODEL_DIR, TrainedNameRecognizer
 
 DEFAULT_CONF = Path(__file__).with_name("recognizers.yaml")
 
@@ -167,7 +168,23 @@ def build_recognizers(conf: dict) -> list[EntityRecognizer]:
     recognizers.append(CasualNameRecognizer(conf["names"]))
     recognizers.append(AttendanceRecognizer(entity="PERSON", name="AttendanceRecognizer"))
     recognizers.append(form_fields(conf))
+    recognizers += trained_tagger(conf["names"])
     return recognizers
+
+
+def trained_tagger(names: dict) -> list[EntityRecognizer]:
+    """The trained tagger, if the conf names one (trained.py)."""
+    entry = names.get("trained_model")
+    if not entry:
+        return []
+    return [
+        TrainedNameRecognizer(
+            names,
+            path=MODEL_DIR.parent / entry["dir"],
+            score=names["scores"]["trained"],
+            labels=entry["labels"],
+        )
+    ]
 
 
 def form_fields(conf: dict) -> FormFieldRecognizer:
