@@ -17,7 +17,7 @@ Held back, never trained on: the held-back parts of every set, sets 2–4 whole,
 GermEval held-back sentences and the GermEval test persons in ``heldout/``. One
 tenth of the training documents (random, seed 13) is the dev split that picks the
 best step. The model is ``bench/ner.cfg`` (spaCy's CPU "efficiency" NER, tok2vec
-width 64, depth 2). Results: docs/privacy.md, "Session 17".
+width 48, depth 2, maxout 2). Results: docs/privacy.md, "Session 17".
 """
 
 from __future__ import annotations

@@ -142,13 +142,7 @@ def test_a_surname_after_a_brand_first_name_is_still_a_name(redactor):
 PRODUCTS = [
     "dürfen cortana oder siri auf dienstgeräten an sein?",
     "der antrag auf erasmus+ mittel ist raus",
-    pytest.param(
-        "Das Projekt läuft über Interreg und Horizon Europe.",
-        marks=pytest.mark.xfail(
-            reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
-            strict=True,
-        ),
-    ),
+    "Das Projekt läuft über Interreg und Horizon Europe.",
 ]
 
 

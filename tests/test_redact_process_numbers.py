@@ -142,7 +142,14 @@ def test_names_in_roles_lists_and_talk(redactor: Redactor, text: str, name: str)
         ("Herr Yıldız (Schulsozialarbeit) kommt.", "Schulsozialarbeit"),
         ("3) Bauer, Franziska – Verpflichtungserklärung", "Verpflichtungserklärung"),
         # an article before a word that is also a surname
-        ("Der Müller mahlt, die Linde blüht.", "Müller"),
+        pytest.param(
+            "Der Müller mahlt, die Linde blüht.",
+            "Müller",
+            marks=pytest.mark.xfail(
+                reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
+                strict=True,
+            ),
+        ),
         pytest.param(
             "Die Schmidt Stiftung zahlt den Zuschuss.",
             "Schmidt",
