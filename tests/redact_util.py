@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.privacy import Redactor
+
+# A precision case the trained name tagger breaks; strict, so a better model shows up.
+KNOWN_OVER_REDACTION = pytest.mark.xfail(
+    reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on "
+    "held-back staff messages (docs/privacy.md, Session 17)",
+    strict=True,
+)
 
 
 def found(redactor: Redactor, text: str) -> set[tuple[str, str]]:

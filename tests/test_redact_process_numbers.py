@@ -9,7 +9,7 @@ person's data in the same position: a leak is worse than an over-redaction.
 from __future__ import annotations
 
 import pytest
-from redact_util import masked
+from redact_util import KNOWN_OVER_REDACTION, masked
 
 from assistant.privacy import Redactor, build_redactor
 
@@ -145,18 +145,12 @@ def test_names_in_roles_lists_and_talk(redactor: Redactor, text: str, name: str)
         pytest.param(
             "Der Müller mahlt, die Linde blüht.",
             "Müller",
-            marks=pytest.mark.xfail(
-                reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
-                strict=True,
-            ),
+            marks=KNOWN_OVER_REDACTION,
         ),
         pytest.param(
             "Die Schmidt Stiftung zahlt den Zuschuss.",
             "Schmidt",
-            marks=pytest.mark.xfail(
-                reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
-                strict=True,
-            ),
+            marks=KNOWN_OVER_REDACTION,
         ),
         ("Der Bauherr ist verpflichtet, die Bauherrin auch.", "Bauherr"),
     ],

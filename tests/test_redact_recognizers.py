@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from redact_util import found
+from redact_util import KNOWN_OVER_REDACTION, found
 
 from assistant.privacy import Redactor, build_redactor
 from assistant.privacy.recognizers import icao_check_digit
@@ -130,10 +130,7 @@ TRAPS = [
     "Rosa Farbe ist für Formulare nicht vorgesehen.",
     pytest.param(
         "Wolf und Fuchs sind geschützt.",
-        marks=pytest.mark.xfail(
-            reason="trained tagger (trained.py): a known over-redaction, accepted for its recall on held-back staff messages (docs/privacy.md, Session 17)",
-            strict=True,
-        ),
+        marks=KNOWN_OVER_REDACTION,
     ),
     "Ich war heute bei der Bank.",
     "Die Stadt Musterstadt erhebt Gebühren.",

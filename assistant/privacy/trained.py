@@ -111,11 +111,11 @@ class TrainedNameRecognizer(LocalRecognizer):
         """Character range without the leading tokens that cannot begin a name
         (punctuation, abbreviations, roles and other ordinary words: "i. A.",
         "bürgermeister") and the trailing ones that cannot end one (punctuation, stop
-        words, verbs: "frank formuliert"); a surname is never cut off. Empty when nothing is left, or when the span
-        holds a digit (a product or a room: "NVIDIA L40S")."""
-        tokens = list(span)
+        words, verbs: "frank formuliert"); a surname is never cut off. Empty when
+        nothing is left, or when the span holds a digit (a product: "NVIDIA L40S")."""
         if any(c.isdigit() for c in span.text):
-            tokens = []
+            return span.start_char, span.start_char
+        tokens = list(span)
         while tokens and not (_wordish(tokens[0].text) and self._name_like(tokens[0].text)):
             tokens.pop(0)
         while tokens and not self._name_end(tokens[-1].text):
@@ -152,12 +152,8 @@ class TrainedNameRecognizer(LocalRecognizer):
             return False
         if self.lex.is_first_name(cap) or self.lex.is_known_name(cap):
             return True
-        return not self._ordinary(word, cap)
-
-    def _ordinary(self, word: str, cap: str) -> bool:
-        return (
+        return not (
             word.lower() in STOP_WORDS
-            or self.lex.is_foreign_word(word)
             or self.lex.is_word(cap)
             or self.lex.is_lowercase_word(cap)
             or self.lex.is_compound_noun(cap)
