@@ -9,6 +9,7 @@ app.py …`. The changes to Chainlit's command concern its start:
   ist bereit: http://127.0.0.1:8000" (the address as given to `assistant serve`, the
   one the README names) after its bind; Chainlit's line and uvicorn's own "Uvicorn
   running on …" (logged with ASSISTANT_LOG_LEVEL=DEBUG) are dropped.
+* `kill -USR1` prints the stacks of all threads (faulthandler) – for a hung server.
 * A taken port stops the start with a German message naming host and port, exit 1,
   instead of uvicorn's "[Errno 98] … address already in use" after the app loaded.
 
@@ -21,8 +22,10 @@ would read "<IP_ADDRESS>", useless to the admin who must find the clash.
 from __future__ import annotations
 
 import errno
+import faulthandler
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -89,6 +92,10 @@ class NoStartLines(logging.Filter):
 
 
 def main() -> None:
+    # `kill -USR1 <pid>` prints every thread's stack to stderr (the service log) for a
+    # server that hangs: file, line and function only, never a variable's value.
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.getLogger("chainlit").addFilter(NoStartLines())
     logging.getLogger("uvicorn.error").addFilter(NoStartLines())
     # Chainlit builds `uvicorn.Server(config)` itself; this process is only its server.
