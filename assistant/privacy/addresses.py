@@ -93,13 +93,18 @@ class AddressRecognizer(ScoredRecognizer):
         town = rf"(?:bad[ \t]+|{abbreviated})?{WORD}(?:-{WORD})*(?:[ \t]+(?:am|an[ \t]der|im|ob[ \t]der|bei|in|vor[ \t]der)[ \t]+{WORD})?(?:[ \t]+\({WORD}\))?{suffix}"
         # Postcode and town after the street: on the same line after a space, a comma or
         # another separator, or on the next line (DIN 5008).
-        # The floor or part of the building may come first: "Rheinallee 7, 3. OG, 55118 …".
+        # The floor or part of the building may come first: "Rheinallee 7, 3. OG, 55118 …",
+        # "Talweg 30, DG rechts", "Lagerstraße 3, Haus B".
         # So may the flat or room ("Lutherstraße 31, Whg. 5, …", "… 2, Zimmer 14") and a
         # floor in Roman numerals right after the number ("Marienstr. 7 I", "7 III").
         floor = (
             r"(?:[ \t]+(?-i:I{1,3}|IV)(?![\w.]))?"
             r"(?:,[ \t]*(?:\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)|EG|DG|UG|Erdgeschoss|"
-            r"Dachgeschoss|Souterrain|Hinterhaus|Vorderhaus|Seitenflügel)(?!\w))?"
+            r"Dachgeschoss|Souterrain|Hinterhaus|Vorderhaus|Seitenflügel|"
+            # the building of several at one number: "Haus B", "Aufgang 2", "Gebäude C"
+            r"(?:Haus|Aufgang|Gebäude|Block|Eingang)[ \t]+(?-i:[A-Z]|\d{1,2}))(?!\w)"
+            # the side of the floor: "2. OG links", "DG re."
+            r"(?:[ \t]+(?:links|rechts|mitte|li\.|re\.))?(?!\w))?"
             r"(?:,?[ \t]*(?:whg\.?|wohnung|app\.?|apartment|appartement|zi\.?|zimmer)"
             r"[ \t]*(?:nr\.?[ \t]*)?\d{1,4}[a-z]?(?![\w]|[.,]\d))?"
         )

@@ -40,12 +40,12 @@ class FileReferenceRecognizer(ScoredRecognizer):
 
 
 # A label that is a compound whose head names a number ("Hundesteuer-Nr.", "Abholnummer",
-# "Beitragsnummer"; an account or key of a levy or a file: "Beitragskonto",
+# "Beitragsnummer", abbreviated: "Vollstr.-Nr."; an account or key of a levy or a file: "Beitragskonto",
 # "Buchungszeichen", "Vorgangskennung"), then a number of file-number shape: groups joined
 # by - / . with at least five digits, three-digit groups ("512 887 331"), or one code of
 # six or more digits with at most four letters around them ("151104723088", "BE2041773").
 LABELLED = re.compile(
-    r"(?<![\w-])(?P<label>[A-Za-zÄÖÜäöüß]{3,}(?:-?(?:[Nn]r\.?|[Nn]ummer|[Kk]onto|[Kk]ennung"
+    r"(?<![\w-])(?P<label>[A-Za-zÄÖÜäöüß]{3,}(?:\.?-?(?:[Nn]r\.?|[Nn]ummer|[Kk]onto|[Kk]ennung"
     r"|[Zz]eichen)|nr\.?))(?![\w-])"
     r"[ \t]*:?[ \t]*(?P<value>(?=(?:[A-Za-z]*[-/.]?)*\d)(?=(?:\D*\d){5})"
     r"(?:[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+|\d{3}(?:[ ]\d{3}){2,3}"
@@ -89,11 +89,19 @@ NOT_CASES_INSIDE = re.compile(
 )
 
 
+# The words of NOT_CASES: an abbreviated label ("Rechn.-Nr.", "Best.-Nr.") may stand for
+# any of them it begins.
+_NOT_CASE_WORDS = tuple(re.findall(r"[a-zäöüß]{3,}", NOT_CASES.pattern))
+
+
 def is_number_label(label: str) -> bool:
     """A compound label with a number head whose first part names no contact, place,
     product, own process or identifier of its own ("Schülernummer", "Beitragskonto")."""
     match = LABELLED.fullmatch(f"{label} 4091726")
-    return bool(match) and not (NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label))
+    if not match or NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label):
+        return False
+    stem, dot, _ = label.partition(".")
+    return not (dot and any(w.startswith(stem.lower()) for w in _NOT_CASE_WORDS))
 
 
 class LabelledNumberRecognizer(ScoredRecognizer):
@@ -108,8 +116,6 @@ class LabelledNumberRecognizer(ScoredRecognizer):
     def candidates(self, text: str) -> Iterator[Candidate]:
         for match in LABELLED.finditer(text):
             label, value = match.group("label"), match.group("value")
-            if NOT_CASES.match(label) or NOT_CASES_INSIDE.search(label):
-                continue
-            if IBAN_SHAPE.match(value):
+            if not is_number_label(label) or IBAN_SHAPE.match(value):
                 continue
             yield match.start("value"), match.end("value"), SCORE, SCORE

@@ -42,6 +42,7 @@ from assistant.privacy.lexicon import (
     english_words,
     is_common_word,
     is_first_name,
+    is_institution,
     is_listed_name,
     is_noun,
     is_place,
@@ -61,6 +62,9 @@ DATE_CELL = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2,4})?$|(?:19|20)\d\d$")
 JSON_MEMBER = re.compile(
     r'"(?P<key>[^\W\d][\w-]{0,39})"[ \t]*:[ \t]*(?:"(?P<string>[^"\\\n]*)"|(?P<number>\d[\d.]*))'
 )
+XML_ELEMENT = re.compile(
+    r"<(?P<key>[^\W\d][\w-]{0,39})(?:[ \t][^<>\n]*)?>(?P<value>[^<>\n]{1,200})</(?P=key)>"
+)
 # A code to test whether a header is a cue of the file numbers ("Az.: AB-40917").
 PROBE_CODE = "AB-40917"
 MARKDOWN_RULE = re.compile(r"[\s|:-]*-[\s|:-]*")
@@ -71,6 +75,7 @@ CELL_SCORE = 0.85
 _NAME_WORD = r"[^\W\d_](?:[^\W\d_]|(?<=[^\W\d_])[01](?!\d)|[-'’.])*"
 NAME_VALUE = re.compile(rf"{_NAME_WORD}(?:[ ]?[,/][ ]?{_NAME_WORD}|[ ]{_NAME_WORD}){{0,5}}")
 WORDS = re.compile(r"[^\W\d_]+")
+COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 _CAP_WORD = r"[A-ZÄÖÜ][^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # A chat mention (Teams, Slack): "@lena", "@Lena Berger"; not an e-mail's "@".
 MENTION = re.compile(rf"(?<![\w@.])@(?P<value>[^\W\d_][\w-]*(?:[ ]{_CAP_WORD})?)(?![\w@.-]*\.\w)")
@@ -139,7 +144,7 @@ class FormFieldRecognizer(LocalRecognizer):
         return [self._result(*item) for item in found]
 
     def _table_cells(self, text: str):
-        for label, start, end in [*table_cells(text), *json_pairs(text)]:
+        for label, start, end in [*table_cells(text), *json_pairs(text), *xml_elements(text)]:
             yield from self._cell(label, text[start:end], start)
 
     def _cell(self, label: str, cell: str, offset: int):
@@ -188,6 +193,8 @@ def person_like(value: str, capitals: bool = True) -> bool:
     words = WORDS.findall(value.replace("1", "i").replace("0", "o"))
     if not words or len(words) > 6 or words[0].lower() in english_words():
         return False
+    if any(is_institution(c) for c in COMPOUND.findall(value)):
+        return False  # "Konrad-Adenauer-Gymnasium", "Friedrich-Ebert-Stiftung"
     # initials and lower-case particles (van, de, al) say nothing either way
     words = [w for w in words if len(w) > 1 and not (len(w) <= 3 and w.islower())]
     if capitals and not all(w[0].isupper() for w in words):
@@ -247,6 +254,13 @@ def json_pairs(text: str) -> Iterator[tuple[str, int, int]]:
         group = "string" if match.group("string") is not None else "number"
         key = re.sub(r"[_-]", "", match.group("key"))
         yield key, match.start(group), match.end(group)
+
+
+def xml_elements(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each element holding text only, on one line, as (its name, start, end): an XML
+    export names its fields by element, as JSON by key (`<Name>Schäfer</Name>`)."""
+    for match in XML_ELEMENT.finditer(text):
+        yield re.sub(r"[_-]", "", match.group("key")), match.start("value"), match.end("value")
 
 
 def own_column_regex(words: Sequence[str]) -> re.Pattern:

@@ -180,6 +180,14 @@ def is_listed_name(word: str) -> bool:
     return cap in first_names or cap in surnames
 
 
+def is_institution(word: str) -> bool:
+    """A hyphenated compound headed by a capitalized noun that is no name: a school, a
+    foundation, a street named after people ("Konrad-Adenauer-Gymnasium"). A double
+    surname keeps its head (Schulte-Fischer: Fischer is a listed surname too)."""
+    head = word.rsplit("-", 1)[-1]
+    return "-" in word and head[:1].isupper() and is_noun(head) and not is_listed_name(head)
+
+
 def is_first_name(word: str) -> bool:
     """A listed first name, in any case."""
     return word[:1].upper() + word[1:].lower() in _data_files()[0]

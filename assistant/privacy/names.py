@@ -27,7 +27,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from assistant.privacy.article_names import article_surnames
 from assistant.privacy.confusers import street_name, word_use
 from assistant.privacy.inverted import inverted_names
-from assistant.privacy.lexicon import Lexicon, Token, in_code, tokenize
+from assistant.privacy.lexicon import Lexicon, Token, in_code, is_institution, tokenize
 from assistant.privacy.name_spans import NameSpans
 from assistant.privacy.name_tokens import (
     FIELD_END,
@@ -39,6 +39,11 @@ from assistant.privacy.name_tokens import (
     directly_after,
     is_saint,
     truncated,
+)
+
+# A syslog time stamp ("Mar 12 07:30:11 mail-gw postfix…"): the month, not a first name.
+LOG_STAMP = re.compile(
+    r"(?<![\w-])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+\d{1,2}[ \t]+\d\d:\d\d"
 )
 
 
@@ -93,11 +98,13 @@ class NameRecognizer(NameSpans, LocalRecognizer):
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
+        stamps = {m.start() for m in LOG_STAMP.finditer(text)}
         return [
             RecognizerResult(
                 self.supported_entities[0], start, end, score, recognition_metadata=meta
             )
             for start, end, score in self._to_chars(tokens, self._merge(tokens, spans))
+            if start not in stamps
         ]
 
     # --- evidence ---------------------------------------------------------------
@@ -145,6 +152,8 @@ class NameRecognizer(NameSpans, LocalRecognizer):
                     continue
                 if i is not None and self._office_signature(match.group(), tokens, i):
                     continue
+                if i is not None and is_institution(tokens[i].text):
+                    continue  # "Empfänger: Max-Planck-Institut", "Name: …-Stiftung"
                 if i is not None:
                     start = self._skip_titles(tokens, i)
                     # "Tochter Rosa Frank-Huber", "Sohn August": after a role any first

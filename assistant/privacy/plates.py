@@ -202,6 +202,9 @@ class LicencePlateRecognizer(ScoredRecognizer):
                 common = common or self.ROMAN.fullmatch(letters)
             else:
                 common = {district.lower(), letters.lower()} & self._not_words
+                # a plate is typed in one case or the district capitalized ("Mz ab 123");
+                # a lower-case word before capitals is prose: "postponed to Q3"
+                common = common or (district.islower() and letters.isupper())
             if common:
                 # "es um 12", "SGB II 12" are no plates, but "das auto da ab 123" is:
                 # a cue must come first.
