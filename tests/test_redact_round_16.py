@@ -12,9 +12,6 @@
 * a hyphenated compound headed by a noun (a school, a foundation) in a name field is
   no person; a double surname is.
 
-The tagger runs beside the rules (`TrainedNameRecognizer.prefetch`): its result is the
-same as when it runs inline, and a prefetch for another text is never used.
-
 Each personal case is paired with clean text of the same shape. Every example is made up.
 """
 
@@ -24,7 +21,6 @@ import pytest
 from redact_util import masked
 
 from assistant.privacy import Redactor, build_redactor
-from assistant.privacy.trained import TrainedNameRecognizer
 
 
 @pytest.fixture(scope="module")
@@ -99,47 +95,3 @@ def test_the_floor_ends_the_address_before_other_words(redactor):
     text = "Mieter in Lindenhof 3, 2. OG links, meldet Schimmel"
     found = [text[e.start : e.end] for e in redactor.redact(text).entities if e.type == "ADDRESS"]
     assert found == ["Lindenhof 3, 2. OG links"]
-
-
-TAGGER_TEXTS = [
-    "hab murat aus dem jugendamt gefragt, er meint die mieterin heißt jetzt özlem",
-    "kannst du bitte mit ioana popescu und mit dem ehemann von frau kowalczyk sprechen",
-    "Termin mit Herrn Okonkwo am Montag, Rückruf an Svetlana erbeten.",
-]
-
-
-def tagger_of(redactor: Redactor) -> TrainedNameRecognizer:
-    (tagger,) = [r for r in redactor._prefetching if isinstance(r, TrainedNameRecognizer)]
-    return tagger
-
-
-@pytest.mark.parametrize("text", TAGGER_TEXTS)
-def test_prefetched_tagging_equals_inline_tagging(redactor, text):
-    tagger = tagger_of(redactor)
-    inline = tagger.analyze(text, ["PERSON"])
-    assert inline, "the tagger proposes at least one name here"
-    tagger.prefetch(text)
-    prefetched = tagger.analyze(text, ["PERSON"])
-    assert [(r.start, r.end) for r in prefetched] == [(r.start, r.end) for r in inline]
-
-
-def test_a_prefetch_for_another_text_is_not_used(redactor):
-    tagger = tagger_of(redactor)
-    tagger.prefetch(TAGGER_TEXTS[0])
-    other = "Der Bericht geht an den Ausschuss."
-    assert tagger.analyze(other, ["PERSON"]) == []
-    # and the stale job is gone: the next text is tagged itself
-    assert [r.start for r in tagger.analyze(TAGGER_TEXTS[1], ["PERSON"])] == [
-        r.start for r in tagger.analyze(TAGGER_TEXTS[1], ["PERSON"])
-    ]
-
-
-def test_a_failing_tagger_masks_the_whole_text(redactor, monkeypatch):
-    tagger = tagger_of(redactor)
-
-    def broken(text):
-        raise RuntimeError("model file damaged")
-
-    monkeypatch.setattr(tagger, "_tag", broken)
-    result = redactor.redact("murat aus dem jugendamt hat angerufen")
-    assert result.failed and "murat" not in result.text

@@ -77,7 +77,6 @@ class Redactor:
             context_aware_enhancer=context_enhancer(conf),
         )
         self._lock = threading.Lock()
-        self._prefetching = [r for r in recognizers if hasattr(r, "prefetch")]
         self.supported = sorted({e for r in recognizers for e in r.supported_entities})
         self.entities = list(entities) if entities is not None else self.supported
         unknown = sorted(set(self.entities) - set(self.supported))
@@ -189,9 +188,6 @@ class Redactor:
         # them afterwards, so no message text lingers in the process. Zones of
         # two threads must not interleave, hence the lock.
         with self._lock, self._pipeline.memory_zone():
-            if PERSON in wanted:
-                for recognizer in self._prefetching:  # the tagger, beside the rules
-                    recognizer.prefetch(chunk)
             results = self._analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,

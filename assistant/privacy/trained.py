@@ -15,7 +15,6 @@ number. It adds results: everything else stays with the rules.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -30,10 +29,6 @@ MODEL_DIR = Path(__file__).parent / "data" / "ner-de"
 LABELS = {"PER": "PERSON"}
 # One model per process, shared by every redactor; its memory zones must not interleave.
 _MODEL_LOCK = threading.Lock()
-# The tagger runs beside the rules: most of its time is spent in numpy/blis and spaCy's
-# parser loop without the GIL, so on two cores a message is done in about the time of the
-# slower of the two (docs/benchmarks.md). One thread: the model is used one text at a time.
-_TAGGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="name-tagger")
 
 
 def _wordish(text: str) -> bool:
@@ -82,7 +77,6 @@ class TrainedNameRecognizer(LocalRecognizer):
         self.path, self.score = Path(path), score
         self.labels = dict(labels or LABELS)
         self.lex = Lexicon.load(conf)
-        self._pending = threading.local()
         super().__init__(
             supported_entities=sorted(set(self.labels.values())),
             supported_language="de",
@@ -92,11 +86,6 @@ class TrainedNameRecognizer(LocalRecognizer):
     def load(self) -> None:
         self.model = load_model(str(self.path))
 
-    def prefetch(self, text: str) -> None:
-        """Start tagging `text` in the tagger's thread; this thread's next `analyze` of
-        the same text takes the result."""
-        self._pending.job = (text, _TAGGER.submit(self._tag, text))
-
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
@@ -104,25 +93,19 @@ class TrainedNameRecognizer(LocalRecognizer):
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
-        job: tuple[str, Future] | None = getattr(self._pending, "job", None)
-        self._pending.job = None
-        tagged = job[1].result() if job and job[0] == text else self._tag(text)
-        found = [(kind, start, end) for kind, start, end in tagged if kind in entities]
+        # The zone drops the message's words from the model's string store afterwards.
+        with _MODEL_LOCK, self.model.memory_zone():
+            found = [
+                (self.labels[ent.label_], *self.trimmed(ent))
+                for ent in self.model(text).ents
+                if self.labels.get(ent.label_) in entities
+            ]
         tokens = tokenize(text) if found else []
         return [
             RecognizerResult(kind, start, end, self.score, recognition_metadata=meta)
             for kind, start, end in found
             if start < end and self.plausible(kind, text, start, end, tokens)
         ]
-
-    def _tag(self, text: str) -> list[tuple[str, int, int]]:
-        # The zone drops the message's words from the model's string store afterwards.
-        with _MODEL_LOCK, self.model.memory_zone():
-            return [
-                (self.labels[ent.label_], *self.trimmed(ent))
-                for ent in self.model(text).ents
-                if ent.label_ in self.labels
-            ]
 
     def trimmed(self, span) -> tuple[int, int]:
         """Character range without the leading tokens that cannot begin a name
