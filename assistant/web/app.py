@@ -26,7 +26,7 @@ from chainlit.server import app as chainlit_app
 from assistant.access.accounts import User, token_claims, user_from_claims, user_from_headers
 from assistant.answering.ask import HISTORY_CHARS, HISTORY_TURNS, Conversation
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StoreUnavailable
 from assistant.privacy.logfilter import quiet_libraries, setup_logging
 from assistant.services import Services
 from assistant.web import (
@@ -263,23 +263,33 @@ async def answer(question: str) -> None:
             "model failed, search mode: %s (%s)", type(turn.error).__name__, turn.error.code
         )
     result = await cl.make_async(assistant.complete)(turn)
+    # The audit row is written: from here on the answer reaches the person even if the
+    # database goes away meanwhile; its council link hosts and its feedback link may be
+    # missing then, but it is not replaced by "Datenbank nicht erreichbar" (nor lost).
     rendered = await _render(result, turn, filters)
     reply.content = rendered.content
     await reply.send()
     await panel.show(reply, rendered)
     cl.user_session.set("history", conversation.history)
-    # A thread: the write waits for SQLite locks that the chat's async writes on this
-    # event loop hold; blocking the loop here would wait on them forever ("database is locked").
-    await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+    try:
+        # A thread: the write waits for SQLite locks that the chat's async writes on this
+        # event loop hold; blocking the loop here would wait on them forever.
+        await asyncio.to_thread(remember_audit_id, reply.id, result.audit_id)
+    except StoreUnavailable:
+        log.warning("answer %s without its feedback link: store_unavailable", result.audit_id)
 
 
 async def _render(result, turn, filters):
     """The answer as chat content, led by a note on the chat-settings filters (why
     documents outside them are missing)."""
+    try:
+        hosts = await cl.make_async(council.allowed_hosts)(services(), SITE.link_allowed_hosts)
+    except StoreUnavailable:  # the city's own hosts only, for this answer
+        hosts = tuple(SITE.link_allowed_hosts)
     rendered = ui.render_answer(
         result.answer,
         services().manifest.visible(),
-        await cl.make_async(council.allowed_hosts)(services(), SITE.link_allowed_hosts),
+        hosts,
         SITE.nothing_found_tip,
         technical=ui.technical(turn.person),
     )
