@@ -40,8 +40,8 @@ class FileReferenceRecognizer(ScoredRecognizer):
 
 
 # A label that is a compound whose head names a number ("Hundesteuer-Nr.", "Abholnummer",
-# "Beitragsnummer", abbreviated: "Vollstr.-Nr."; an account or key of a levy or a file: "Beitragskonto",
-# "Buchungszeichen", "Vorgangskennung"), then a number of file-number shape: groups joined
+# "Beitragsnummer", abbreviated: "Vollstr.-Nr."; an account or key of a levy or a file:
+# "Beitragskonto", "Buchungszeichen", "Vorgangskennung"), then a number of file-number shape: groups joined
 # by - / . with at least five digits, three-digit groups ("512 887 331"), or one code of
 # six or more digits with at most four letters around them ("151104723088", "BE2041773").
 LABELLED = re.compile(
